@@ -1,0 +1,157 @@
+"""Accounts: argon2 password hashes, lock-out after repeated failures, scoped roles."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from motcua.core.errors import Forbidden, ValidationError
+from motcua.core.models import ROLE_NAMES, Account, ApiToken, RoleAssignment, Unit
+from motcua.core.timeutil import now
+
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 8
+
+
+class LoginRefused(Forbidden):
+    """Wrong credentials; the message never says which part was wrong."""
+
+
+class AccountLocked(LoginRefused):
+    """Too many failed logins in a row; the account waits out the lock-out."""
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationError(
+            f"Password must have at least {MIN_PASSWORD_LENGTH} characters.", field="password"
+        )
+    return _hasher.hash(password)
+
+
+def create_account(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    full_name: str,
+    unit: Unit,
+    roles: list[tuple[str, Unit]] = (),
+    email: str | None = None,
+    phone: str | None = None,
+    title: str | None = None,
+) -> Account:
+    """Create an account with ``roles`` given as (role name, scope unit) pairs."""
+    username = username.strip().lower()
+    if not username:
+        raise ValidationError("Username is required.", field="username")
+    if session.scalar(select(Account.id).where(Account.username == username)):
+        raise ValidationError(f"Username {username!r} is already taken.", field="username")
+    account = Account(
+        username=username,
+        password_hash=hash_password(password),
+        full_name=full_name.strip(),
+        unit=unit,
+        email=email,
+        phone=phone,
+        title=title,
+    )
+    for role, scope in roles:
+        grant_role(account, role, scope)
+    session.add(account)
+    session.flush()
+    return account
+
+
+def grant_role(account: Account, role: str, scope: Unit) -> None:
+    if role not in ROLE_NAMES:
+        raise ValidationError(
+            f"Unknown role {role!r}; roles are {', '.join(ROLE_NAMES)}.", field="role"
+        )
+    account.roles.append(RoleAssignment(role=role, unit=scope))
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, max_failures: int, lockout_minutes: int
+) -> Account:
+    """Return the account if the password matches; count failures and lock out after
+    ``max_failures`` in a row for ``lockout_minutes``. Raises :class:`LoginRefused`."""
+    account = session.scalar(select(Account).where(Account.username == username.strip().lower()))
+    refused = LoginRefused("Wrong username or password.")
+    if account is None or not account.active:
+        _hasher.hash(password)  # same cost either way, so timing does not reveal usernames
+        raise refused
+    moment = now()
+    if account.locked_until and account.locked_until > moment:
+        raise AccountLocked(
+            "This account is locked after repeated failed logins; try again later "
+            "or ask the unit administrator."
+        )
+    try:
+        _hasher.verify(account.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        account.failed_logins += 1
+        if account.failed_logins >= max_failures:
+            account.locked_until = moment + timedelta(minutes=lockout_minutes)
+            account.failed_logins = 0
+        session.commit()
+        raise refused from None
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = _hasher.hash(password)
+    account.failed_logins = 0
+    account.locked_until = None
+    account.last_login_at = moment
+    session.commit()
+    return account
+
+
+def roles_of(account: Account) -> set[str]:
+    return {assignment.role for assignment in account.roles}
+
+
+def has_role(account: Account, role: str, unit: Unit | None = None) -> bool:
+    """True if ``account`` holds ``role`` over ``unit`` (or anywhere, if ``unit`` is None).
+
+    An ICT administrator holds every role everywhere beneath the scope of the assignment.
+    """
+    for assignment in account.roles:
+        if assignment.role not in (role, "ict_admin"):
+            continue
+        if unit is None or unit.is_within(assignment.unit):
+            return True
+    return False
+
+
+def scope_units(account: Account, role: str) -> list[Unit]:
+    """Root units of the subtrees where ``account`` holds ``role``."""
+    return [a.unit for a in account.roles if a.role in (role, "ict_admin")]
+
+
+def issue_api_token(session: Session, account: Account, name: str) -> str:
+    """Create a bearer token for a machine client and return it (shown only once)."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        ApiToken(
+            account=account,
+            name=name,
+            token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+        )
+    )
+    session.flush()
+    return token
+
+
+def account_for_token(session: Session, token: str) -> Account | None:
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    api_token = session.scalar(
+        select(ApiToken).where(ApiToken.token_sha256 == digest, ApiToken.revoked_at.is_(None))
+    )
+    if api_token is None or not api_token.account.active:
+        return None
+    return api_token.account

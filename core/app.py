@@ -1,0 +1,94 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, jsonify, render_template, request
+
+from motcua.core.config import Settings, load_settings
+from motcua.core.db import Database
+from motcua.core.errors import MotcuaError
+from motcua.core.extensions import babel, csrf, login_manager, select_locale
+
+HERE = Path(__file__).parent
+
+
+def create_app(settings: Settings | None = None, **overrides) -> Flask:
+    """Create the motcua web application.
+
+    ``settings`` default to :func:`motcua.core.config.load_settings` (the environment);
+    keyword ``overrides`` replace single settings, which is what tests and the CLI use.
+    """
+    settings = settings or load_settings(**overrides)
+    app = Flask(
+        "motcua.core",
+        instance_path=str(settings.instance_path),
+        template_folder=str(HERE / "templates"),
+        static_folder=str(HERE / "static"),
+    )
+    app.config.update(settings.as_flask_config())
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+
+    database = Database(settings.database_url)
+    app.extensions["motcua.db"] = database
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(HERE / "translations"),
+    )
+    csrf.init_app(app)
+
+    _register_blueprints(app)
+    _register_error_handlers(app)
+
+    @app.teardown_appcontext
+    def _remove_session(_exc):  # noqa: ANN001
+        database.remove()
+
+    @app.context_processor
+    def _globals():
+        from motcua.core.web.helpers import template_globals
+
+        return template_globals()
+
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from motcua.core.api.v1 import bp as api_v1
+    from motcua.core.web.auth import bp as auth
+    from motcua.core.web.desk import bp as desk
+
+    app.register_blueprint(auth)
+    app.register_blueprint(desk)
+    app.register_blueprint(api_v1)
+    csrf.exempt(api_v1)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    def wants_json() -> bool:
+        return request.path.startswith("/api/") or request.accept_mimetypes.best == (
+            "application/json"
+        )
+
+    @app.errorhandler(MotcuaError)
+    def _motcua_error(error: MotcuaError):
+        if wants_json():
+            body = {"error": error.message}
+            if error.field:
+                body["field"] = error.field
+            return jsonify(body), error.status_code
+        return render_template("error.html", message=error.message), error.status_code
+
+    for code in (400, 401, 403, 404, 405, 409, 413, 429):
+
+        @app.errorhandler(code)
+        def _http_error(error, code=code):  # noqa: ANN001
+            message = getattr(error, "description", None) or str(error)
+            if wants_json():
+                return jsonify({"error": message}), code
+            return render_template("error.html", message=message), code

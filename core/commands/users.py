@@ -1,0 +1,67 @@
+"""``motcua user create`` and ``motcua user token``."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from motcua.core.accounts import create_account, issue_api_token
+from motcua.core.errors import NotFound
+from motcua.core.extensions import db_session
+from motcua.core.models import ROLE_NAMES, Account
+from motcua.core.units import unit_by_code
+
+
+@click.group("user")
+def user_group() -> None:
+    """Accounts."""
+
+
+def _unit(session, code: str):  # noqa: ANN001, ANN202
+    unit = unit_by_code(session, code)
+    if unit is None:
+        raise NotFound(f"No unit with agency code {code}.")
+    return unit
+
+
+@user_group.command("create")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Full name shown on slips.")
+@click.option("--unit", "unit_code", required=True, help="Agency code of the home unit.")
+@click.option("--role", "roles", multiple=True, type=click.Choice(ROLE_NAMES),
+              help="Role over the home unit's subtree (repeatable).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--email")
+@click.option("--phone")
+@with_appcontext
+def create_command(username, full_name, unit_code, roles, password, email, phone) -> None:  # noqa: ANN001
+    """Create account USERNAME in a unit with the given roles."""
+    session = db_session()
+    unit = _unit(session, unit_code)
+    account = create_account(
+        session, username=username, password=password, full_name=full_name, unit=unit,
+        roles=[(role, unit) for role in roles], email=email, phone=phone,
+    )
+    session.commit()
+    click.echo(f"Created {account.username} in {unit.name} with roles: "
+               f"{', '.join(roles) or 'none'}.")
+
+
+@user_group.command("token")
+@click.argument("username")
+@click.option("--name", default="api", help="What the token is for.")
+@with_appcontext
+def token_command(username: str, name: str) -> None:
+    """Issue an API bearer token for USERNAME (printed once)."""
+    from sqlalchemy import select
+
+    session = db_session()
+    account = session.scalar(select(Account).where(Account.username == username.lower()))
+    if account is None:
+        raise NotFound(f"No account {username}.")
+    token = issue_api_token(session, account, name)
+    session.commit()
+    click.echo(token)
+
+
+COMMANDS = [user_group]

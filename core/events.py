@@ -1,0 +1,100 @@
+"""Recording dossier events: every change appends an event and an outbox row together.
+
+Both rows are added to the caller's session, so they commit (or roll back) in the same
+transaction as the change itself; nothing can be recorded without being queued for sync.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from motcua.core.models import Account, Dossier, DossierEvent, OutboxEntry
+from motcua.core.timeutil import now
+
+
+def dossier_snapshot(dossier: Dossier) -> dict[str, Any]:
+    """The dossier's state as it travels to the hub (no citizen ID: see the lookup rules)."""
+    return {
+        "code": dossier.code,
+        "procedure_code": dossier.procedure.code if dossier.procedure else None,
+        "unit_code": dossier.unit.code if dossier.unit else None,
+        "channel": dossier.channel,
+        "status": dossier.status,
+        "applicant_name": dossier.applicant_name,
+        "received_at": _iso(dossier.received_at),
+        "due_at": _iso(dossier.due_at),
+        "finished_at": _iso(dossier.finished_at),
+        "returned_at": _iso(dossier.returned_at),
+        "holder_unit_code": dossier.holder_unit.code if dossier.holder_unit else None,
+        "holder_account": dossier.holder_account.full_name if dossier.holder_account else None,
+        "back_entered": dossier.back_entered,
+        "version": dossier.version,
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def record_event(
+    session: Session,
+    dossier: Dossier,
+    kind: str,
+    *,
+    actor: Account | None,
+    from_status: str | None = None,
+    from_unit_id: int | None = None,
+    note: str | None = None,
+    at: datetime | None = None,
+    data: dict | None = None,
+) -> DossierEvent:
+    """Append event ``kind`` for ``dossier`` and its outbox row; flushes both."""
+    session.flush()  # the dossier needs its id, and its relationships their rows
+    sequence = (
+        session.scalar(
+            select(func.max(DossierEvent.sequence)).where(DossierEvent.dossier_id == dossier.id)
+        )
+        or 0
+    ) + 1
+    event = DossierEvent(
+        dossier_id=dossier.id,
+        sequence=sequence,
+        kind=kind,
+        at=at or now(),
+        recorded_at=now(),
+        actor_id=actor.id if actor else None,
+        actor_name=actor.full_name if actor else None,
+        from_status=from_status,
+        to_status=dossier.status,
+        from_unit_id=from_unit_id,
+        to_unit_id=dossier.holder_unit_id,
+        note=note,
+        data=data or {},
+    )
+    session.add(event)
+    session.flush()
+    session.add(
+        OutboxEntry(
+            topic="dossier.event",
+            unit_id=dossier.unit_id,
+            dossier_id=dossier.id,
+            event_id=event.id,
+            payload={
+                "event": {
+                    "sequence": event.sequence,
+                    "kind": kind,
+                    "at": _iso(event.at),
+                    "actor": event.actor_name,
+                    "from_status": from_status,
+                    "to_status": dossier.status,
+                    "note": note,
+                },
+                "dossier": dossier_snapshot(dossier),
+            },
+        )
+    )
+    return event

@@ -1,0 +1,38 @@
+"""Flask extensions and accessors for the current deployment's database and settings."""
+
+from __future__ import annotations
+
+from flask import current_app, request, session as http_session
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+from sqlalchemy.orm import Session
+
+from motcua.core.config import LANGUAGES, Settings
+from motcua.core.db import Database
+
+login_manager = LoginManager()
+babel = Babel()
+csrf = CSRFProtect()
+
+
+def database() -> Database:
+    """The :class:`Database` of the running app."""
+    return current_app.extensions["motcua.db"]
+
+
+def db_session() -> Session:
+    """The session of the current request or command."""
+    return database().session
+
+
+def settings() -> Settings:
+    return current_app.config["MOTCUA"]
+
+
+def select_locale() -> str:
+    """Language of the page: the user's explicit choice, else the deployment default."""
+    chosen = http_session.get("lang") or request.args.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return settings().language

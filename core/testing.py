@@ -1,0 +1,106 @@
+"""Throw-away databases for tests: a migrated SQLite file or PostgreSQL database.
+
+Used by the platform's own tests and (through the SDK test kit) by plugin authors, so
+both test against the real schema built by the real migrations.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from motcua.core import migrate
+from motcua.core.db import make_engine
+
+POSTGRES_ENV = "MOTCUA_TEST_POSTGRES_URL"
+
+
+def postgres_admin_url() -> str | None:
+    """The PostgreSQL server tests may use, from ``MOTCUA_TEST_POSTGRES_URL``."""
+    return os.environ.get(POSTGRES_ENV) or None
+
+
+def postgres_unavailable_reason() -> str | None:
+    """Why PostgreSQL tests cannot run here, or None if they can."""
+    url = postgres_admin_url()
+    if not url:
+        return f"{POSTGRES_ENV} is not set (e.g. postgresql+psycopg://postgres@127.0.0.1/postgres)"
+    try:
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        engine.dispose()
+    except Exception as error:  # noqa: BLE001 - any failure means "cannot use it", say why
+        return f"PostgreSQL at {make_url(url).render_as_string()} is not reachable: {error}"
+    return None
+
+
+@contextmanager
+def postgres_database(prefix: str = "motcua_test") -> Iterator[str]:
+    """Create an empty PostgreSQL database, yield its URL, drop it afterwards."""
+    admin_url = make_url(postgres_admin_url())
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+            ), {"name": name})
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+
+class MigratedTemplate:
+    """A migrated database that each test gets a fresh copy of, cheaply.
+
+    SQLite: the migrated file is copied. PostgreSQL: one migrated database per test
+    process, emptied between tests with ``TRUNCATE`` (faster than migrating again).
+    """
+
+    def __init__(self, backend: str, workdir: Path) -> None:
+        self.backend = backend
+        self.workdir = workdir
+        self._pg_context = None
+        if backend == "sqlite":
+            self.template = workdir / "template.sqlite3"
+            engine = make_engine(f"sqlite:///{self.template}")
+            migrate.upgrade(engine)
+            engine.dispose()
+        else:
+            self._pg_context = postgres_database()
+            self.url = self._pg_context.__enter__()
+            engine = make_engine(self.url)
+            migrate.upgrade(engine)
+            self._tables = [
+                name for name in inspect(engine).get_table_names() if name != "alembic_version"
+            ]
+            engine.dispose()
+
+    def fresh_url(self, tmp_path: Path) -> str:
+        if self.backend == "sqlite":
+            target = tmp_path / "motcua.sqlite3"
+            shutil.copyfile(self.template, target)
+            return f"sqlite:///{target}"
+        engine = create_engine(self.url)
+        with engine.begin() as connection:
+            connection.execute(text(
+                "TRUNCATE " + ", ".join(f'"{t}"' for t in self._tables)
+                + " RESTART IDENTITY CASCADE"
+            ))
+        engine.dispose()
+        return self.url
+
+    def close(self) -> None:
+        if self._pg_context is not None:
+            self._pg_context.__exit__(None, None, None)

@@ -1,0 +1,66 @@
+"""Login, logout and the language switch."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_required, login_user, logout_user
+
+from motcua.core.accounts import AccountLocked, LoginRefused, authenticate
+from motcua.core.config import LANGUAGES
+from motcua.core.extensions import db_session, login_manager, settings
+from motcua.core.models import Account
+
+bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def _load_account(account_id: str) -> Account | None:
+    account = db_session().get(Account, int(account_id))
+    return account if account and account.active else None
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlparse(target).netloc and target.startswith("/"):
+        return target
+    return url_for("desk.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if request.method == "POST":
+        config = settings()
+        try:
+            account = authenticate(
+                db_session(),
+                request.form.get("username", ""),
+                request.form.get("password", ""),
+                max_failures=config.login_max_failures,
+                lockout_minutes=config.login_lockout_minutes,
+            )
+        except AccountLocked:
+            error = _("This account is locked after repeated failed logins; try again later "
+                      "or ask the unit administrator.")
+            return render_template("login.html", error=error), 401
+        except LoginRefused:
+            return render_template("login.html", error=_("Wrong username or password.")), 401
+        login_user(account)
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("login.html", error=None)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash(_("You have logged out."))
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/lang/<code>")
+def switch_language(code: str):
+    if code in LANGUAGES:
+        session["lang"] = code
+    return redirect(_safe_next(request.referrer and urlparse(request.referrer).path))

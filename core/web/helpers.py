@@ -1,0 +1,72 @@
+"""Small things every page needs: local dates, status labels, the current unit scope."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import wraps
+
+from flask import abort
+from flask_babel import get_locale, lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from motcua.core.accounts import has_role
+from motcua.core.timeutil import local
+
+STATUS_LABELS = {
+    "received": _l("Received"),
+    "in_processing": _l("In processing"),
+    "waiting_supplement": _l("Waiting for supplement"),
+    "waiting_other_agency": _l("Waiting for another agency"),
+    "waiting_approval": _l("Waiting for approval"),
+    "result_ready": _l("Result ready"),
+    "returned": _l("Returned to applicant"),
+    "refused": _l("Refused"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+ROLE_LABELS = {
+    "reception": _l("Reception officer"),
+    "specialist": _l("Specialist"),
+    "leader": _l("Leader"),
+    "unit_admin": _l("Unit administrator"),
+    "ict_admin": _l("ICT administrator"),
+}
+
+
+def format_datetime(moment: datetime | None, pattern: str = "%d/%m/%Y %H:%M") -> str:
+    return local(moment).strftime(pattern) if moment else ""
+
+
+def format_date(moment: datetime | None) -> str:
+    return format_datetime(moment, "%d/%m/%Y")
+
+
+def format_money(amount: int | None) -> str:
+    return f"{amount or 0:,}".replace(",", ".") + " đ"
+
+
+def template_globals() -> dict:
+    return {
+        "status_label": lambda status: STATUS_LABELS.get(status, status),
+        "role_label": lambda role: ROLE_LABELS.get(role, role),
+        "fmt_dt": format_datetime,
+        "fmt_date": format_date,
+        "fmt_money": format_money,
+        "current_language": str(get_locale() or "vi"),
+    }
+
+
+def role_required(role: str):
+    """View decorator: the logged-in account must hold ``role`` somewhere."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not has_role(current_user, role):
+                abort(403, description=str(_l("Your account does not have this role.")))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

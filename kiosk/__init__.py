@@ -1,0 +1,1 @@
+"""Touch-screen kiosk with barcode-scanner lookup (004 Art. 4.3c)."""

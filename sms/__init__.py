@@ -1,0 +1,1 @@
+"""Dossier lookup and notifications by SMS (004 Art. 5)."""

@@ -1,0 +1,94 @@
+"""Fixtures: a migrated database per test (SQLite always, PostgreSQL when configured),
+the app on it, the small test province, and logged-in clients."""
+
+from __future__ import annotations
+
+import pytest
+
+from motcua.core import create_app
+from motcua.core.testing import MigratedTemplate, postgres_unavailable_reason
+from tests.factories import PASSWORD, World, build_world
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory):
+    made: dict[str, MigratedTemplate] = {}
+    yield lambda backend: made.setdefault(
+        backend, MigratedTemplate(backend, tmp_path_factory.mktemp(f"template-{backend}"))
+    )
+    for template in made.values():
+        template.close()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request) -> str:
+    if request.param == "postgresql":
+        reason = postgres_unavailable_reason()
+        if reason:
+            pytest.skip(f"PostgreSQL tests skipped: {reason}")
+    return request.param
+
+
+@pytest.fixture
+def sqlite_only() -> str:
+    """For tests that need one backend only (browser tests, pure logic)."""
+    return "sqlite"
+
+
+def _make_app(templates, backend: str, tmp_path):
+    url = templates(backend).fresh_url(tmp_path)
+    app = create_app(
+        instance_path=tmp_path / "instance",
+        database_url=url,
+        secret_key="test-secret",
+        TESTING=True,
+        WTF_CSRF_ENABLED=False,
+    )
+    return app
+
+
+@pytest.fixture
+def app(templates, backend, tmp_path):
+    app = _make_app(templates, backend, tmp_path)
+    yield app
+    app.extensions["motcua.db"].dispose()
+
+
+@pytest.fixture
+def sqlite_app(templates, tmp_path):
+    app = _make_app(templates, "sqlite", tmp_path)
+    yield app
+    app.extensions["motcua.db"].dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The app's :class:`~motcua.core.db.Database`."""
+    return app.extensions["motcua.db"]
+
+
+@pytest.fixture
+def session(app, db):
+    with app.app_context():
+        yield db.session
+
+
+@pytest.fixture
+def world(app, db) -> World:
+    with app.app_context():
+        world = build_world(db.session)
+        db.remove()
+    return world
+
+
+def login(client, username: str, password: str = PASSWORD):
+    response = client.post("/login", data={"username": username, "password": password})
+    assert response.status_code == 302, response.data
+    return client
+
+
+@pytest.fixture
+def desk_client(app, world):
+    return login(app.test_client(), world.accounts["reception"].username)
