@@ -5,6 +5,12 @@ write transactions that take the write lock when they start (``BEGIN IMMEDIATE``
 transaction that read first never fails with a stale snapshot when it later writes.
 :func:`begin_write` asks for that; on PostgreSQL it is a no-op because row locks and
 ``ON CONFLICT`` do the same job.
+
+Why this matters: in WAL mode a deferred transaction that has read holds a snapshot; if
+another connection commits a write meanwhile, upgrading to a writer fails at once with
+"database is locked" (``SQLITE_BUSY_SNAPSHOT``) and the busy timeout never helps. A desk
+request always reads first (the signed-in officer, the procedure), so :func:`begin_write`
+also upgrades a transaction that has only read so far.
 """
 
 from __future__ import annotations
@@ -17,6 +23,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 _IMMEDIATE = "motcua_immediate"
+# Keys in the DBAPI connection's ``info``: is the open transaction a writer, and how many
+# rows had the connection changed when it began (to tell a read-only transaction).
+_WRITER = "motcua_writer"
+_CHANGES_AT_BEGIN = "motcua_changes_at_begin"
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -33,8 +43,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):  # noqa: ANN001
-        immediate = conn.get_execution_options().get(_IMMEDIATE)
+        immediate = bool(conn.get_execution_options().get(_IMMEDIATE))
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        info = conn.connection.info
+        info[_WRITER] = immediate
+        info[_CHANGES_AT_BEGIN] = conn.connection.dbapi_connection.total_changes
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -56,9 +69,30 @@ def is_sqlite(session_or_engine: Session | Engine) -> bool:
 
 
 def begin_write(session: Session) -> None:
-    """Start the session's transaction as a write transaction (no-op if one is open)."""
+    """Make the session's transaction a write transaction, holding the write lock.
+
+    With no transaction open, one is begun with ``BEGIN IMMEDIATE`` (SQLite). If a
+    transaction is open and has only read, its snapshot is released and the write lock
+    taken in its place (the session's loaded objects stay as they are; what they show was
+    committed). If it has already written, it already holds the write lock. Inside a
+    SAVEPOINT nothing can be changed safely, so nothing is. PostgreSQL: a no-op.
+    """
     if not session.in_transaction():
         session.connection(execution_options={_IMMEDIATE: True})
+        return
+    connection = session.connection()
+    if connection.dialect.name != "sqlite" or session.in_nested_transaction():
+        return
+    info = connection.connection.info
+    if info.get(_WRITER):
+        return
+    raw = connection.connection.dbapi_connection
+    if raw.total_changes == info.get(_CHANGES_AT_BEGIN):
+        # Read-only so far: end the read transaction and start a writer on the same
+        # connection, underneath SQLAlchemy's own transaction bookkeeping.
+        connection.exec_driver_sql("COMMIT")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    info[_WRITER] = True
 
 
 class Database:
