@@ -12,10 +12,13 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 import holidays
-
 from motcua.core.timeutil import VIETNAM, local
 
+# Office hours of a reception desk. A dossier taken in outside them (online at night, or
+# back-entered with an evening time) starts its clock at the next opening, so nobody
+# loses part of a working day to hours the office is closed.
 OFFICE_OPENS = time(7, 30)
+OFFICE_CLOSES = time(17, 0)
 
 
 class WorkingCalendar:
@@ -40,6 +43,7 @@ class WorkingCalendar:
         )
 
     def is_working_day(self, day: date) -> bool:
+        """Province overrides first, then the government's make-up days, weekends, holidays."""
         if day in self._days_off:
             return False
         if day in self._working:
@@ -50,6 +54,7 @@ class WorkingCalendar:
         return day.weekday() < 5 and day not in self._holidays
 
     def holiday_name(self, day: date) -> str | None:
+        """The public holiday's name (or the substituted day off), else None."""
         return self._holidays.get(day)
 
     def next_working_day(self, day: date) -> date:
@@ -78,18 +83,33 @@ class WorkingCalendar:
                 count += 1
         return count
 
-    def due_at(self, received_at: datetime, working_days: int) -> datetime:
-        """Appointment time for a dossier received at ``received_at``.
+    def clock_start(self, received_at: datetime) -> datetime:
+        """When the time limit starts running for a dossier received at ``received_at``.
 
-        The clock starts at receipt; a dossier received on a day off starts at the
-        opening of the next working day. The result is due at the same clock time on the
-        ``working_days``-th working day after the start day (Decree 61: time limits
-        count from the receipt time, over working days only), so the applicant always
-        gets ``working_days`` whole working days.
+        During office hours of a working day: at receipt. Before opening: at that day's
+        opening. After closing, or on a day off: at the next working day's opening.
         """
+        if received_at.tzinfo is None:
+            raise ValueError("received_at must be timezone-aware")
         start = local(received_at)
-        if not self.is_working_day(start.date()):
-            first = self.next_working_day(start.date())
-            start = datetime.combine(first, OFFICE_OPENS, tzinfo=VIETNAM)
+        day = start.date()
+        if self.is_working_day(day) and start.time() < OFFICE_OPENS:
+            return datetime.combine(day, OFFICE_OPENS, tzinfo=VIETNAM)
+        if self.is_working_day(day) and start.time() <= OFFICE_CLOSES:
+            return start
+        return datetime.combine(self.next_working_day(day), OFFICE_OPENS, tzinfo=VIETNAM)
+
+    def due_at(self, received_at: datetime, working_days: int) -> datetime:
+        """Appointment time (Vietnam time) for a dossier received at ``received_at``.
+
+        The rule: the clock starts at :meth:`clock_start`; the result is due at the same
+        clock time on the ``working_days``-th working day after the start day (Decree 61:
+        limits count from receipt, over working days only), so the applicant always gets
+        ``working_days`` whole working days. Received Friday 10:00 with 3 working days:
+        due Wednesday 10:00 (Monday, Tuesday, Wednesday).
+        """
+        if working_days < 0:
+            raise ValueError("working_days must not be negative")
+        start = self.clock_start(received_at)
         due_day = self.add_working_days(start.date(), working_days)
         return datetime.combine(due_day, start.timetz())
