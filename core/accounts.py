@@ -8,14 +8,14 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from motcua.core.db import begin_write
+from motcua.core.errors import Forbidden, NotFound, ValidationError
+from motcua.core.models import ROLE_NAMES, Account, ApiToken, RoleAssignment, Unit
+from motcua.core.timeutil import now
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from motcua.core.errors import Forbidden, ValidationError
-from motcua.core.models import ROLE_NAMES, Account, ApiToken, RoleAssignment, Unit
-from motcua.core.timeutil import now
-
-_hasher = PasswordHasher()
+_hasher = PasswordHasher()  # argon2id with the library's recommended (RFC 9106) costs
 MIN_PASSWORD_LENGTH = 8
 
 
@@ -27,7 +27,17 @@ class AccountLocked(LoginRefused):
     """Too many failed logins in a row; the account waits out the lock-out."""
 
 
+def configure_password_hasher(hasher: PasswordHasher) -> None:
+    """Use ``hasher`` from now on (test suites choose a cheap one; see motcua.core.testing).
+
+    Hashes made with other parameters keep verifying and are upgraded at the next login.
+    """
+    global _hasher
+    _hasher = hasher
+
+
 def hash_password(password: str) -> str:
+    """An argon2id hash of ``password``; refuses passwords shorter than the minimum."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationError(
             f"Password must have at least {MIN_PASSWORD_LENGTH} characters.", field="password"
@@ -70,6 +80,7 @@ def create_account(
 
 
 def grant_role(account: Account, role: str, scope: Unit) -> None:
+    """Give ``account`` the ``role`` over ``scope`` and everything beneath it."""
     if role not in ROLE_NAMES:
         raise ValidationError(
             f"Unknown role {role!r}; roles are {', '.join(ROLE_NAMES)}.", field="role"
@@ -87,8 +98,13 @@ def authenticate(
     if account is None or not account.active:
         _hasher.hash(password)  # same cost either way, so timing does not reveal usernames
         raise refused
+    # Take the write lock and re-read the row under it, so concurrent attempts on one
+    # account count every failure (and SQLite never fails upgrading a reader).
+    begin_write(session)
+    session.refresh(account, with_for_update=True)
     moment = now()
     if account.locked_until and account.locked_until > moment:
+        session.commit()  # release the lock taken above; nothing changed
         raise AccountLocked(
             "This account is locked after repeated failed logins; try again later "
             "or ask the unit administrator."
@@ -112,6 +128,7 @@ def authenticate(
 
 
 def roles_of(account: Account) -> set[str]:
+    """Names of the roles ``account`` holds anywhere."""
     return {assignment.role for assignment in account.roles}
 
 
@@ -140,15 +157,32 @@ def issue_api_token(session: Session, account: Account, name: str) -> str:
         ApiToken(
             account=account,
             name=name,
-            token_sha256=hashlib.sha256(token.encode()).hexdigest(),
+            token_sha256=token_digest(token),
         )
     )
     session.flush()
     return token
 
 
+def token_digest(token: str) -> str:
+    """What is stored of a token: its SHA-256, hex."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def revoke_api_token(session: Session, token_id: int) -> ApiToken:
+    """Revoke a token for good; a revoked token authenticates nobody."""
+    api_token = session.get(ApiToken, token_id)
+    if api_token is None:
+        raise NotFound(f"No API token {token_id}.")
+    if api_token.revoked_at is None:
+        api_token.revoked_at = now()
+        session.flush()
+    return api_token
+
+
 def account_for_token(session: Session, token: str) -> Account | None:
-    digest = hashlib.sha256(token.encode()).hexdigest()
+    """The active account a bearer token belongs to, or None (unknown or revoked)."""
+    digest = token_digest(token)
     api_token = session.scalar(
         select(ApiToken).where(ApiToken.token_sha256 == digest, ApiToken.revoked_at.is_(None))
     )

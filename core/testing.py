@@ -13,13 +13,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from argon2 import PasswordHasher, profiles
+from motcua.core import accounts, migrate
+from motcua.core.db import make_engine
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
-from motcua.core import migrate
-from motcua.core.db import make_engine
-
 POSTGRES_ENV = "MOTCUA_TEST_POSTGRES_URL"
+
+
+def use_fast_password_hashing() -> None:
+    """Hash passwords with argon2id at its cheapest cost: still real argon2id hashes,
+    but building a test world no longer spends most of its time hashing. Tests only."""
+    accounts.configure_password_hasher(PasswordHasher.from_parameters(profiles.CHEAPEST))
 
 
 def postgres_admin_url() -> str | None:

@@ -4,12 +4,18 @@ the app on it, the small test province, and logged-in clients."""
 from __future__ import annotations
 
 import pytest
-
 from motcua.core import create_app
-from motcua.core.testing import MigratedTemplate, postgres_unavailable_reason
+from motcua.core.testing import (
+    MigratedTemplate,
+    postgres_unavailable_reason,
+    use_fast_password_hashing,
+)
+
 from tests.factories import PASSWORD, World, build_world
 
 BACKENDS = ["sqlite", "postgresql"]
+
+use_fast_password_hashing()  # real argon2id, cheapest cost: worlds build in milliseconds
 
 
 @pytest.fixture(scope="session")
