@@ -8,10 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from motcua.core.errors import ValidationError
+from motcua.core.errors import MotcuaError, NotFound, ValidationError
+
+_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+
+
+class DamagedFile(MotcuaError):
+    """A stored file no longer matches its SHA-256: restore it from the backup."""
+
+    status_code = 500
 
 _SIGNATURES = {
     "application/pdf": (b"%PDF-",),
@@ -58,23 +68,43 @@ def check_file(incoming: IncomingFile, *, max_bytes: int, allowed_types: tuple[s
 
 
 def store_file(root: Path, data: bytes) -> str:
-    """Write ``data`` under ``root`` by its SHA-256 (idempotent) and return the digest."""
+    """Write ``data`` under ``root`` by its SHA-256 (idempotent) and return the digest.
+
+    The bytes go to a temporary file of their own first and are renamed into place, so a
+    reader never sees half a file, even when two requests store the same content at once.
+    """
     digest = hashlib.sha256(data).hexdigest()
     path = path_for(root, digest)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(data)
+    if path.exists():
+        return digest
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{digest[:8]}.",
+                                         suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
         os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
     return digest
 
 
 def path_for(root: Path, digest: str) -> Path:
+    """Where the file with SHA-256 ``digest`` lives under ``root``."""
+    if not _DIGEST.match(digest or ""):
+        raise ValueError(f"not a SHA-256 hex digest: {digest!r}")
     return root / digest[:2] / digest[2:4] / digest
 
 
 def read_file(root: Path, digest: str) -> bytes:
-    data = path_for(root, digest).read_bytes()
+    """The stored bytes, checked against their SHA-256 on every read."""
+    try:
+        data = path_for(root, digest).read_bytes()
+    except FileNotFoundError:
+        raise NotFound(f"Stored file {digest} is missing.") from None
     if hashlib.sha256(data).hexdigest() != digest:
-        raise ValidationError(f"Stored file {digest} is damaged (checksum mismatch).")
+        raise DamagedFile(f"Stored file {digest} is damaged (checksum mismatch).")
     return data
