@@ -11,9 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from marshmallow import ValidationError as SchemaError
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
-
 from motcua.core.accounts import has_role
 from motcua.core.attachments import IncomingFile, check_file, store_file
 from motcua.core.calendar import WorkingCalendar
@@ -32,8 +29,10 @@ from motcua.core.models import (
     Procedure,
     Unit,
 )
-from motcua.core.schemas import IntakeSchema, RefusalSchema, first_error
+from motcua.core.schemas import IntakeSchema, RefusalSchema, first_error, normalize_phone
 from motcua.core.timeutil import local_date, now
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 BACK_ENTRY_MAX_AGE = timedelta(days=90)
 
@@ -49,6 +48,7 @@ class DeskContext:
 
 
 def load_calendar(session: Session) -> WorkingCalendar:
+    """The working-day calendar with the province's overrides from the database."""
     return WorkingCalendar.from_overrides(session.scalars(select(CalendarOverride)))
 
 
@@ -69,9 +69,13 @@ def _procedure_and_unit(session: Session, procedure_code: str, unit_code: str): 
     if procedure is None:
         raise NotFound(f"Unknown procedure {procedure_code!r}.", field="procedure_code")
     unit = session.scalar(select(Unit).where(Unit.code == unit_code.strip().upper()))
-    if unit is None:
+    if unit is None or not unit.active:
         raise NotFound(f"Unknown receiving unit {unit_code!r}.", field="unit_code")
-    if procedure.receiving_units and unit not in procedure.receiving_units:
+    # The catalogue names the receiving units; a procedure without such a list is
+    # received by any unit that has a reception desk.
+    receives = (unit in procedure.receiving_units if procedure.receiving_units
+                else unit.receives_dossiers)
+    if not receives:
         raise ValidationError(
             f"{unit.name} does not receive dossiers for procedure {procedure.code}.",
             field="procedure_code",
@@ -85,6 +89,7 @@ def _require_reception(actor: Account, unit: Unit) -> None:
 
 
 def missing_documents(procedure: Procedure, submitted_ids: set[int]) -> list[str]:
+    """Names of the procedure's required documents not among ``submitted_ids``."""
     return [d.name for d in procedure.documents if d.required and d.id not in submitted_ids]
 
 
@@ -216,13 +221,23 @@ def give_guidance(ctx: DeskContext, *, procedure_code: str, unit_code: str,
     session = ctx.session
     procedure, unit = _procedure_and_unit(session, procedure_code, unit_code)
     _require_reception(ctx.actor, unit)
-    if not (applicant_name or "").strip():
+    if len((applicant_name or "").strip()) < 2:
         raise ValidationError("applicant.name: Applicant name is required.",
                               field="applicant.name")
+    try:
+        applicant_phone = normalize_phone(applicant_phone)
+    except SchemaError as error:
+        raise ValidationError(f"applicant.phone: {error.messages[0]}",
+                              field="applicant.phone") from None
+    submitted_documents = set(submitted_documents)
+    if submitted_documents - {d.id for d in procedure.documents}:
+        raise ValidationError("The checklist names documents this procedure does not have.",
+                              field="submitted_documents")
     missing = missing_documents(procedure, submitted_documents)
     if not missing:
         raise ValidationError("Every required document is there: receive the dossier instead.",
                               field="submitted_documents")
+    begin_write(session)
     guidance = DeskGuidance(
         unit=unit, procedure=procedure, applicant_name=applicant_name.strip(),
         applicant_phone=applicant_phone, missing=missing, note=note, given_by_id=ctx.actor.id,
@@ -233,6 +248,7 @@ def give_guidance(ctx: DeskContext, *, procedure_code: str, unit_code: str,
 
 
 def find_dossier(session: Session, code: str) -> Dossier:
+    """The dossier with ``code``; raises :class:`NotFound`."""
     dossier = session.scalar(select(Dossier).where(Dossier.code == code))
     if dossier is None:
         raise NotFound(f"No dossier with code {code}.")

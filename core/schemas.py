@@ -8,12 +8,13 @@ from marshmallow import (
     EXCLUDE,
     RAISE,
     Schema,
-    ValidationError as SchemaError,
     fields,
     validate,
     validates,
 )
-
+from marshmallow import (
+    ValidationError as SchemaError,
+)
 from motcua.core.models import CHANNELS
 
 CITIZEN_ID = re.compile(r"^\d{12}$")
@@ -52,6 +53,16 @@ class ApplicantSchema(Schema):
     address = fields.String(required=True, validate=validate.Length(min=3, max=400))
     organization = fields.String(load_default=None, allow_none=True,
                                  validate=validate.Length(max=255))
+
+    @validates("name")
+    def _name(self, value: str, **_kw) -> None:
+        if len(value.strip()) < 2:
+            raise SchemaError("Applicant name is required.")
+
+    @validates("address")
+    def _address(self, value: str, **_kw) -> None:
+        if len(value.strip()) < 3:
+            raise SchemaError("Address is required.")
 
     @validates("citizen_id")
     def _citizen_id(self, value: str, **_kw) -> None:
