@@ -71,7 +71,10 @@ class MigratedTemplate:
     """A migrated database that each test gets a fresh copy of, cheaply.
 
     SQLite: the migrated file is copied. PostgreSQL: one migrated database per test
-    process, emptied between tests with ``TRUNCATE`` (faster than migrating again).
+    process, emptied between tests (far faster than migrating again): ``DELETE`` child
+    tables first, with user triggers (the append-only guard) briefly disabled, then the
+    id sequences restarted. ``DELETE`` on a few rows takes milliseconds where ``TRUNCATE``
+    of every table takes a tenth of a second.
     """
 
     def __init__(self, backend: str, workdir: Path) -> None:
@@ -88,9 +91,18 @@ class MigratedTemplate:
             self.url = self._pg_context.__enter__()
             engine = make_engine(self.url)
             migrate.upgrade(engine)
-            self._tables = [
-                name for name in inspect(engine).get_table_names() if name != "alembic_version"
-            ]
+            inspector = inspect(engine)
+            ordered = [name for name, _fks in inspector.get_sorted_table_and_fkc_names()
+                       if name and name != "alembic_version"]
+            self._tables = list(reversed(ordered))  # children before parents
+            with engine.connect() as connection:
+                self._guarded = list(connection.scalars(text(
+                    "SELECT DISTINCT c.relname FROM pg_trigger t "
+                    "JOIN pg_class c ON c.oid = t.tgrelid WHERE NOT t.tgisinternal"
+                )))
+                self._sequences = list(connection.scalars(text(
+                    "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"
+                )))
             engine.dispose()
 
     def fresh_url(self, tmp_path: Path) -> str:
@@ -100,10 +112,14 @@ class MigratedTemplate:
             return f"sqlite:///{target}"
         engine = create_engine(self.url)
         with engine.begin() as connection:
-            connection.execute(text(
-                "TRUNCATE " + ", ".join(f'"{t}"' for t in self._tables)
-                + " RESTART IDENTITY CASCADE"
-            ))
+            for table in self._guarded:
+                connection.execute(text(f'ALTER TABLE "{table}" DISABLE TRIGGER USER'))
+            for table in self._tables:
+                connection.execute(text(f'DELETE FROM "{table}"'))
+            for table in self._guarded:
+                connection.execute(text(f'ALTER TABLE "{table}" ENABLE TRIGGER USER'))
+            for sequence in self._sequences:
+                connection.execute(text("SELECT setval(:name, 1, false)"), {"name": sequence})
         engine.dispose()
         return self.url
 

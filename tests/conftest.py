@@ -21,9 +21,16 @@ use_fast_password_hashing()  # real argon2id, cheapest cost: worlds build in mil
 @pytest.fixture(scope="session")
 def templates(tmp_path_factory):
     made: dict[str, MigratedTemplate] = {}
-    yield lambda backend: made.setdefault(
-        backend, MigratedTemplate(backend, tmp_path_factory.mktemp(f"template-{backend}"))
-    )
+
+    def template(backend: str) -> MigratedTemplate:
+        # Migrate once per backend and test process (setdefault would migrate every time).
+        if backend not in made:
+            made[backend] = MigratedTemplate(
+                backend, tmp_path_factory.mktemp(f"template-{backend}")
+            )
+        return made[backend]
+
+    yield template
     for template in made.values():
         template.close()
 
