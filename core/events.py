@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
+from motcua.core.db import begin_write
 from motcua.core.models import Account, Dossier, DossierEvent, OutboxEntry
 from motcua.core.timeutil import now
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 
 def dossier_snapshot(dossier: Dossier) -> dict[str, Any]:
@@ -54,6 +54,10 @@ def record_event(
 ) -> DossierEvent:
     """Append event ``kind`` for ``dossier`` and its outbox row; flushes both."""
     session.flush()  # the dossier needs its id, and its relationships their rows
+    # Lock the dossier row (PostgreSQL) or take the write lock (SQLite) and re-read it,
+    # so concurrent events on one dossier get consecutive numbers and a current snapshot.
+    begin_write(session)
+    session.refresh(dossier, with_for_update=True)
     sequence = (
         session.scalar(
             select(func.max(DossierEvent.sequence)).where(DossierEvent.dossier_id == dossier.id)

@@ -120,3 +120,38 @@ def test_duplicate_event_sequence_is_refused_by_the_database(app, db, world):
         with pytest.raises(DBAPIError):
             db.session.flush()
         db.session.rollback()
+
+
+def test_concurrent_events_on_one_dossier_are_numbered_without_gaps(app, db, world):
+    import threading
+
+    with app.app_context():
+        dossier_id = received_dossier(app, db, world).id
+    errors: list[BaseException] = []
+    start = threading.Barrier(4)
+
+    def worker() -> None:
+        start.wait()
+        for n in range(10):
+            session = db.session_factory()
+            try:
+                dossier = session.get(Dossier, dossier_id)
+                record_event(session, dossier, "note_added", actor=None, note=str(n))
+                session.commit()
+            except BaseException as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+                session.rollback()
+            finally:
+                session.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors[:3]
+    with app.app_context():
+        sequences = db.session.scalars(select(DossierEvent.sequence).where(
+            DossierEvent.dossier_id == dossier_id).order_by(DossierEvent.sequence)).all()
+        assert sequences == list(range(1, 42))
+        assert count(db.session, OutboxEntry) == 41
