@@ -29,7 +29,8 @@ def normalize_phone(raw: str | None) -> str | None:
     if not digits:
         return None
     if digits.startswith("+84"):
-        digits = "0" + digits[3:]
+        # "+84 (0) 912..." is common on business cards: keep a single leading zero.
+        digits = "0" + digits[3:].removeprefix("0")
     elif digits.startswith("84") and len(digits) in (11, 12):
         digits = "0" + digits[2:]
     if not _PHONE_DIGITS.match(digits):

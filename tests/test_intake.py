@@ -126,7 +126,7 @@ def test_take_in_stores_attachments_linked_to_their_documents(app, db, world):
 
 
 @pytest.mark.parametrize("raw", ["+84 912 345 678", "84912345678", "0912.345.678",
-                                 "(091) 234-5678"])
+                                 "+84 (0) 912345678", "(091) 234-5678"])
 def test_phone_numbers_are_normalised(app, db, world, raw):
     with app.app_context():
         dossier = take_in(desk(app, db, world), intake_data(world, applicant=applicant(

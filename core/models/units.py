@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from motcua.core.models.base import Base
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-
-from motcua.core.models.base import Base
 
 UNIT_KINDS = ("province", "department", "district", "commune", "office", "agency")
 
