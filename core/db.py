@@ -10,7 +10,8 @@ Why this matters: in WAL mode a deferred transaction that has read holds a snaps
 another connection commits a write meanwhile, upgrading to a writer fails at once with
 "database is locked" (``SQLITE_BUSY_SNAPSHOT``) and the busy timeout never helps. A desk
 request always reads first (the signed-in officer, the procedure), so :func:`begin_write`
-also upgrades a transaction that has only read so far.
+also upgrades a transaction that has only read so far, and sessions made by
+:class:`Database` call it by themselves before any flush or DML statement that writes.
 """
 
 from __future__ import annotations
@@ -95,6 +96,18 @@ def begin_write(session: Session) -> None:
     info[_WRITER] = True
 
 
+def _upgrade_before_flush(session: Session, _flush_context, _instances) -> None:  # noqa: ANN001
+    """Any ORM write upgrades its transaction first (SQLite), whoever forgot to ask."""
+    if session.new or session.dirty or session.deleted:
+        begin_write(session)
+
+
+def _upgrade_before_dml(state) -> None:  # noqa: ANN001
+    """``session.execute(insert/update/delete ...)`` upgrades first too (SQLite)."""
+    if state.is_insert or state.is_update or state.is_delete:
+        begin_write(state.session)
+
+
 class Database:
     """One deployment's engine, session factory and request-scoped session."""
 
@@ -102,6 +115,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self.session_factory = sessionmaker(self.engine, expire_on_commit=False)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.session_factory, "before_flush", _upgrade_before_flush)
+            event.listen(self.session_factory, "do_orm_execute", _upgrade_before_dml)
         self.scoped = scoped_session(self.session_factory)
 
     @property

@@ -212,3 +212,34 @@ def test_token_of_an_inactive_account_authenticates_nobody(app, db, world):
         account.active = False
         db.session.commit()
         assert account_for_token(db.session, token) is None
+
+
+def test_concurrent_writers_that_read_first_never_hit_database_is_locked(app, db, world):
+    """Each request reads (the account) before it writes (a token); none may fail."""
+    import threading
+
+    errors: list[BaseException] = []
+    start = threading.Barrier(6)
+
+    def worker() -> None:
+        start.wait()
+        for n in range(15):
+            session = db.session_factory()
+            try:
+                account = session.get(Account, world.accounts["reception"].id)
+                issue_api_token(session, account, f"máy {n}")
+                session.commit()
+            except BaseException as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+                session.rollback()
+            finally:
+                session.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors[:3]
+    with app.app_context():
+        assert len(db.session.scalars(select(ApiToken.id)).all()) == 6 * 15
