@@ -49,7 +49,7 @@ class WorkingCalendar:
         if day in self._working:
             return True
         self._holidays.get(day)  # loads that year, and with it its make-up working days
-        if day in self._holidays.weekend_workdays:
+        if day in getattr(self._holidays, "weekend_workdays", ()):
             return True
         return day.weekday() < 5 and day not in self._holidays
 

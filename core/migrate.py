@@ -22,7 +22,9 @@ def alembic_config(engine: Engine, extra_version_locations: list[str] | None = N
     return config
 
 
-def upgrade(engine: Engine, target: str = "heads", extra_version_locations=None) -> None:
+def upgrade(
+    engine: Engine, target: str = "heads", extra_version_locations: list[str] | None = None
+) -> None:
     """Bring the database to ``target`` (default: every branch's head)."""
     config = alembic_config(engine, extra_version_locations)
     with engine.begin() as connection:
@@ -30,7 +32,10 @@ def upgrade(engine: Engine, target: str = "heads", extra_version_locations=None)
         command.upgrade(config, target)
 
 
-def downgrade(engine: Engine, target: str, extra_version_locations=None) -> None:
+def downgrade(
+    engine: Engine, target: str, extra_version_locations: list[str] | None = None
+) -> None:
+    """Take the database back to ``target`` (``"base"``: nothing left)."""
     config = alembic_config(engine, extra_version_locations)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -38,6 +43,7 @@ def downgrade(engine: Engine, target: str, extra_version_locations=None) -> None
 
 
 def current_heads(engine: Engine) -> set[str]:
+    """The revisions the database is at (empty before the first upgrade)."""
     from alembic.runtime.migration import MigrationContext
 
     with engine.connect() as connection:
