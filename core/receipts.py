@@ -24,6 +24,8 @@ _PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _SIZE = re.compile(r'<svg\b([^>]*?)width="([\d.]+)mm" height="([\d.]+)mm"')
 _MM = re.compile(r'="([\d.]+)mm"')
+_FONT_PT = re.compile(r"font-size:([\d.]+)pt")
+_MM_PER_PT = 25.4 / 72
 
 
 def code128_svg(code: str, *, show_text: bool = True) -> str:
@@ -56,6 +58,8 @@ def code128_svg(code: str, *, show_text: bool = True) -> str:
     )
     # Inner coordinates become plain numbers so they are read in the viewBox's millimetres.
     body = _MM.sub(r'="\1"', svg[match.end():]).replace(' id="barcode_group"', "")
+    # The text size is in points; in a millimetre viewBox it must be millimetres too.
+    body = _FONT_PT.sub(lambda m: f"font-size:{float(m.group(1)) * _MM_PER_PT:.2f}px", body)
     return (head + body).strip()
 
 

@@ -70,6 +70,11 @@ def test_code128_svg_is_inline_svg_sized_in_millimetres():
     bars = [rect for rect in root.iter(f"{SVG_NS}rect") if "black" in (rect.get("style") or "")]
     # Bars are at least one 0.4 mm module wide: big enough for a desk scanner on paper.
     assert bars and min(float(rect.get("width")) for rect in bars) >= 0.4
+    # The human-readable line is sized in the same millimetres (about 10 pt), not in points
+    # that the viewBox would blow up to several centimetres.
+    (text,) = root.iter(f"{SVG_NS}text")
+    assert text.text == "H72.01.01-260105-0001"
+    assert "font-size:3.53px" in text.get("style")
 
 
 def test_code128_svg_differs_for_different_codes():

@@ -1,0 +1,172 @@
+"""The desk as an officer uses it: a real Chromium, the keyboard only, a real HTTP server.
+
+The officer logs in, finds the procedure by typing without diacritics, fills the intake
+form with Tab/Space/Enter, lands on the receipt, and the barcode printed there reads back
+(through zbar) as the dossier code on the page. Scanning that code into the search box
+(a scanner types the code and Enter) opens the dossier.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import threading
+
+import pytest
+from motcua.core.models import Dossier
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+from tests.factories import PASSWORD, build_world
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _missing_tools() -> str | None:
+    if not os.path.exists(CHROMIUM):
+        return f"Chromium is not installed at {CHROMIUM}"
+    if not shutil.which("zbarimg"):
+        return "zbarimg is not installed (Debian package zbar-tools)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python package playwright is not installed"
+    return None
+
+
+@pytest.fixture
+def live_desk(sqlite_app):
+    """The app on a migrated SQLite copy with the test province, served on a free port."""
+    reason = _missing_tools()
+    if reason:
+        pytest.skip(reason)
+    database = sqlite_app.extensions["motcua.db"]
+    with sqlite_app.app_context():
+        build_world(database.session)
+        database.remove()
+    # The browser posts real forms, so CSRF protection is on as in production.
+    sqlite_app.config["WTF_CSRF_ENABLED"] = True
+    server = make_server("127.0.0.1", 0, sqlite_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield sqlite_app, f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(live_desk):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        context.set_default_timeout(15_000)
+        yield context.new_page()
+        browser.close()
+
+
+def active_name(page) -> str:  # noqa: ANN001
+    """``name=value`` of the focused element, to check the keyboard went where we think."""
+    return page.evaluate("() => { const e = document.activeElement;"
+                         " return (e.name || e.tagName) + '=' + (e.value || ''); }")
+
+
+def wait_for_focus(page, selector: str) -> None:  # noqa: ANN001
+    """Wait until autofocus has put the focus on ``selector`` (typing earlier is lost)."""
+    page.wait_for_function("s => document.activeElement === document.querySelector(s)",
+                           arg=selector)
+
+
+def tab_to(page, expected: str, limit: int = 20) -> None:  # noqa: ANN001
+    """Press Tab until the element described by ``expected`` has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if active_name(page) == expected:
+            return
+    raise AssertionError(f"Tab never reached {expected}; focus is on {active_name(page)}")
+
+
+def decode_barcode(png) -> list[str]:  # noqa: ANN001
+    result = subprocess.run(["zbarimg", "--raw", "-q", str(png)], capture_output=True,
+                            text=True, timeout=60)
+    return result.stdout.splitlines()
+
+
+def test_keyboard_intake_prints_a_receipt_whose_barcode_scans_back(live_desk, page, tmp_path):
+    app, base = live_desk
+    keyboard = page.keyboard
+
+    page.goto(f"{base}/login")
+    wait_for_focus(page, "input[name=username]")
+    keyboard.type("letan")  # the username field has the focus
+    keyboard.press("Tab")
+    keyboard.type(PASSWORD)
+    keyboard.press("Enter")
+    page.wait_for_url(f"{base}/")
+
+    # The search box has the focus; no diacritics needed.
+    wait_for_focus(page, "#q")
+    keyboard.type("dang ky ho kinh doanh")
+    keyboard.press("Enter")
+    page.wait_for_url("**/?q=*")
+    assert "Đăng ký thành lập hộ kinh doanh" in page.inner_text("ol.results")
+    wait_for_focus(page, "[data-first-result]")
+    keyboard.press("Enter")
+    page.wait_for_url("**/intake/1.001612")
+    assert page.locator("[data-appointment]").inner_text().strip()
+
+    # The applicant's name field has the focus.
+    wait_for_focus(page, "input[name='applicant.name']")
+    keyboard.type("Trần Thị Bình")
+    keyboard.press("Tab")
+    keyboard.type("072190004321")
+    keyboard.press("Tab")
+    keyboard.type("0987654321")
+    keyboard.press("Tab")
+    keyboard.type("binh@example.vn")
+    keyboard.press("Tab")
+    keyboard.type("45 Cách Mạng Tháng Tám, phường 3, Tây Ninh")
+    tab_to(page, "sms_consent=on")
+    keyboard.press("Space")
+    documents = page.locator("input[name=documents]")
+    for index in (0, 1):  # the two required documents
+        value = documents.nth(index).get_attribute("value")
+        tab_to(page, f"documents={value}")
+        keyboard.press("Space")
+    assert documents.nth(0).is_checked() and documents.nth(1).is_checked()
+    assert not documents.nth(2).is_checked()
+    assert page.locator("input[name=sms_consent]").is_checked()
+    tab_to(page, "action=receive")
+    keyboard.press("Enter")
+
+    page.wait_for_url("**/receipt")
+    code = page.locator(".slip-number [data-dossier-code]").inner_text().strip()
+    assert page.url.endswith(f"/dossiers/{code}/receipt")
+    assert "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ" in page.inner_text(".slip-title")
+    page.screenshot(path=str(tmp_path / "receipt.png"), full_page=True)
+    barcode_png = tmp_path / "barcode.png"
+    page.locator("#barcode svg").screenshot(path=str(barcode_png))
+    assert decode_barcode(barcode_png) == [code]
+
+    with app.app_context():
+        database = app.extensions["motcua.db"]
+        dossier = database.session.scalar(select(Dossier).where(Dossier.code == code))
+        assert dossier.applicant_name == "Trần Thị Bình"
+        assert dossier.sms_consent is True
+        assert sum(line.submitted for line in dossier.documents) == 2
+        database.remove()
+
+    # A scanner at the desk types the code and Enter into the search box.
+    page.goto(f"{base}/")
+    wait_for_focus(page, "#q")
+    keyboard.type(code)
+    keyboard.press("Enter")
+    page.wait_for_url(f"**/dossiers/{code}")
+    assert page.locator("h1[data-dossier-code]").inner_text().strip() == code
+    assert "Trần Thị Bình" in page.inner_text("main")
