@@ -63,6 +63,7 @@ def make_engine(url: str, **kwargs) -> Engine:
 
 
 def is_sqlite(session_or_engine: Session | Engine) -> bool:
+    """True if the session or engine talks to SQLite."""
     bind = session_or_engine.get_bind() if isinstance(session_or_engine, Session) else (
         session_or_engine
     )
@@ -126,6 +127,7 @@ class Database:
         return self.scoped()
 
     def remove(self) -> None:
+        """End the current request's session (rolls back anything uncommitted)."""
         self.scoped.remove()
 
     @contextmanager
@@ -143,5 +145,6 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
+        """Close every pooled connection (tests, and the CLI before it exits)."""
         self.scoped.remove()
         self.engine.dispose()
