@@ -98,6 +98,16 @@ def decode_barcode(png) -> list[str]:  # noqa: ANN001
     return result.stdout.splitlines()
 
 
+def log_in(page, base: str) -> None:  # noqa: ANN001
+    page.goto(f"{base}/login")
+    wait_for_focus(page, "input[name=username]")
+    page.keyboard.type("letan")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/")
+
+
 def test_keyboard_intake_prints_a_receipt_whose_barcode_scans_back(live_desk, page, tmp_path):
     app, base = live_desk
     keyboard = page.keyboard
@@ -116,6 +126,7 @@ def test_keyboard_intake_prints_a_receipt_whose_barcode_scans_back(live_desk, pa
     keyboard.press("Enter")
     page.wait_for_url("**/?q=*")
     assert "Đăng ký thành lập hộ kinh doanh" in page.inner_text("ol.results")
+    page.screenshot(path=str(tmp_path / "search.png"), full_page=True)
     wait_for_focus(page, "[data-first-result]")
     keyboard.press("Enter")
     page.wait_for_url("**/intake/1.001612")
@@ -142,6 +153,7 @@ def test_keyboard_intake_prints_a_receipt_whose_barcode_scans_back(live_desk, pa
     assert documents.nth(0).is_checked() and documents.nth(1).is_checked()
     assert not documents.nth(2).is_checked()
     assert page.locator("input[name=sms_consent]").is_checked()
+    page.screenshot(path=str(tmp_path / "intake.png"), full_page=True)
     tab_to(page, "action=receive")
     keyboard.press("Enter")
 
@@ -153,6 +165,9 @@ def test_keyboard_intake_prints_a_receipt_whose_barcode_scans_back(live_desk, pa
     barcode_png = tmp_path / "barcode.png"
     page.locator("#barcode svg").screenshot(path=str(barcode_png))
     assert decode_barcode(barcode_png) == [code]
+    # Printed, the slip is exactly one A4 page.
+    pdf = page.pdf(prefer_css_page_size=True)
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1
 
     with app.app_context():
         database = app.extensions["motcua.db"]
@@ -170,3 +185,35 @@ def test_keyboard_intake_prints_a_receipt_whose_barcode_scans_back(live_desk, pa
     page.wait_for_url(f"**/dossiers/{code}")
     assert page.locator("h1[data-dossier-code]").inner_text().strip() == code
     assert "Trần Thị Bình" in page.inner_text("main")
+    page.screenshot(path=str(tmp_path / "dossier.png"), full_page=True)
+
+
+def test_a_wrong_citizen_id_is_shown_at_the_field_and_can_be_corrected(live_desk, page):
+    app, base = live_desk
+    log_in(page, base)
+    page.goto(f"{base}/intake/1.001612")
+    wait_for_focus(page, "input[name='applicant.name']")
+    page.keyboard.type("Lê Văn Cường")
+    page.keyboard.press("Tab")
+    page.keyboard.type("07219000432")  # eleven digits
+    page.locator("input[name='applicant.address']").fill("Ấp 2, xã Bình Minh, Tây Ninh")
+    page.locator("input[name=documents]").nth(0).check()
+    page.locator("input[name=documents]").nth(1).check()
+    page.locator("input[name='applicant.address']").press("Enter")
+
+    message = page.locator("#error-applicant-citizen_id")
+    assert "12 digits" in message.inner_text()
+    field = page.locator("input[name='applicant.citizen_id']")
+    assert field.get_attribute("aria-invalid") == "true"
+    assert field.input_value() == "07219000432"
+    assert page.locator("input[name='applicant.name']").input_value() == "Lê Văn Cường"
+    assert page.locator("input[name=documents]").nth(1).is_checked()
+    with app.app_context():
+        database = app.extensions["motcua.db"]
+        assert database.session.scalar(select(Dossier.id)) is None
+        database.remove()
+
+    field.fill("072190004322")
+    field.press("Enter")  # the re-rendered form still carries a valid CSRF token
+    page.wait_for_url("**/receipt")
+    assert "Lê Văn Cường" in page.inner_text(".slip")
