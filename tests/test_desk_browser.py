@@ -217,3 +217,20 @@ def test_a_wrong_citizen_id_is_shown_at_the_field_and_can_be_corrected(live_desk
     field.press("Enter")  # the re-rendered form still carries a valid CSRF token
     page.wait_for_url("**/receipt")
     assert "Lê Văn Cường" in page.inner_text(".slip")
+
+
+def test_guidance_slip_needs_only_the_name_in_the_browser(live_desk, page):
+    # The browser's own "required" checks are for receiving; asking for the missing
+    # documents must work with just the applicant's name filled in.
+    _app, base = live_desk
+    log_in(page, base)
+    page.goto(f"{base}/intake/1.001612")
+    wait_for_focus(page, "input[name='applicant.name']")
+    page.keyboard.type("Lê Văn Cường")
+    page.locator("input[name=documents]").nth(0).check()
+    page.locator("button[value=guidance]").click()
+    page.wait_for_url("**/guidance/*")
+    slip = page.inner_text(".slip")
+    assert "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ" in slip
+    assert "Bổ sung: Bản sao giấy tờ pháp lý của cá nhân" in slip
+    assert "Giấy đề nghị đăng ký hộ kinh doanh" not in slip
