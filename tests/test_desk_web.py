@@ -139,6 +139,8 @@ def test_intake_form_shows_checklist_and_appointment(desk_client, world, app):
     assert response.status_code == 200
     for document in world.household_business.documents:
         assert document.name in page
+    assert "1 copy" in page
+    assert page.count('name="documents"') == len(world.household_business.documents)
     with app.app_context():
         session = app.extensions["motcua.db"].session
         due = load_calendar(session).due_at(now(), world.household_business.processing_days)
