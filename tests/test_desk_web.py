@@ -123,11 +123,13 @@ def test_unknown_dossier_code_says_so(desk_client, world):
     assert "No dossier with code H72.01.01-260101-9999" in response.get_data(as_text=True)
 
 
-def test_home_lists_todays_dossiers_of_the_unit(desk_client, world):
+def test_home_lists_todays_dossiers_of_the_unit(desk_client, world, app):
     code = receive(desk_client, world)
     page = desk_client.get("/").get_data(as_text=True)
     assert code in page
     assert "Nguyễn Văn An" in page
+    other = login(app.test_client(), world.accounts["other_reception"].username)
+    assert code not in other.get("/").get_data(as_text=True)
 
 
 # --- intake --------------------------------------------------------------------------
@@ -306,6 +308,10 @@ def test_back_entry_counts_the_deadline_from_the_original_time(desk_client, worl
     receipt = desk_client.get(f"/dossiers/{code}/receipt").get_data(as_text=True)
     assert "nhập bổ sung" in receipt and "Mất điện sáng 05/1" in receipt
     assert local(original).strftime("%H giờ %M phút, ngày %d/%m/%Y") in receipt
+    dossier_page = desk_client.get(f"/dossiers/{code}").get_data(as_text=True)
+    assert "Back-entered" in dossier_page and "Mất điện sáng 05/1" in dossier_page
+    # Entered today, so it is in today's list even though it was received days ago.
+    assert code in desk_client.get("/").get_data(as_text=True)
 
 
 def test_back_entry_without_a_reason_is_refused(desk_client, world, app):
