@@ -68,6 +68,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_v1)
     csrf.exempt(api_v1)
 
+    from motcua.kiosk.views import bp as kiosk
+    from motcua.lookup import ratelimit
+    from motcua.lookup.views import bp as lookup
+
+    app.register_blueprint(lookup)
+    app.register_blueprint(kiosk)
+    ratelimit.init_app(app)
+
 
 def _register_error_handlers(app: Flask) -> None:
     def wants_json() -> bool:

@@ -1,0 +1,121 @@
+"""The touch-screen kiosk at the office (004 Art. 4.3c, Art. 5): look a dossier up by
+scanning or typing its code, and browse the procedure catalogue with its forms.
+
+Every page stays under ``/kiosk`` (no way out to the browser or the internet); the script
+in ``static/kiosk.js`` keeps a hidden input focused for the barcode scanner and returns to
+the home screen after ``KIOSK_IDLE_SECONDS`` (env ``MOTCUA_KIOSK_IDLE_SECONDS``, default
+90) without a touch. Lookups call the same service as the website and SMS.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from motcua.core.config import LANGUAGES
+from motcua.core.errors import MotcuaError
+from motcua.core.extensions import db_session, settings
+from motcua.core.models import Procedure, ProcedureDocument
+from motcua.core.text import fold
+from motcua.lookup.ratelimit import lookup_limit
+from motcua.lookup.service import lookup
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates",
+               static_folder="static", static_url_path="/static")
+
+DEFAULT_IDLE_SECONDS = 90
+CATALOGUE_LIMIT = 300
+
+
+def idle_seconds() -> int:
+    """Seconds without a touch before the kiosk returns home."""
+    value = current_app.config.get("KIOSK_IDLE_SECONDS") or os.environ.get(
+        "MOTCUA_KIOSK_IDLE_SECONDS") or DEFAULT_IDLE_SECONDS
+    try:
+        return max(1, int(value))
+    except (TypeError, ValueError):
+        return DEFAULT_IDLE_SECONDS
+
+
+@bp.context_processor
+def _kiosk_globals() -> dict:
+    return {"idle_seconds": idle_seconds()}
+
+
+@bp.route("/")
+def home():
+    if request.args.get("reset"):
+        # The next citizen starts in Vietnamese with a clean screen.
+        session.pop("lang", None)
+        return redirect(url_for("kiosk.home"))
+    return render_template("kiosk/home.html")
+
+
+@bp.route("/ngon-ngu/<code>")
+def language(code: str):
+    if code in LANGUAGES:
+        session["lang"] = code
+    return redirect(url_for("kiosk.home"))
+
+
+@bp.route("/tra-cuu")
+@lookup_limit
+def lookup_page():
+    raw = request.args.get("code")
+    if raw is None:
+        return render_template("kiosk/keypad.html", error=None, code="")
+    try:
+        result = lookup(db_session(), raw)
+    except MotcuaError as error:
+        return render_template("kiosk/keypad.html", error=error.message,
+                               code=raw[:100]), error.status_code
+    return render_template("kiosk/result.html", result=result)
+
+
+@bp.route("/thu-tuc")
+def catalogue():
+    query = (request.args.get("q") or "").strip()[:100]
+    statement = select(Procedure).where(Procedure.active.is_(True))
+    if query:
+        statement = statement.where(Procedure.search_text.contains(fold(query)))
+    procedures = db_session().scalars(
+        statement.order_by(Procedure.field, Procedure.name).limit(CATALOGUE_LIMIT)
+    ).all()
+    return render_template("kiosk/catalogue.html", procedures=procedures, query=query)
+
+
+@bp.route("/thu-tuc/<code>")
+def procedure(code: str):
+    found = db_session().scalar(
+        select(Procedure).where(Procedure.code == code.strip()[:40],
+                                Procedure.active.is_(True))
+        .options(selectinload(Procedure.documents), selectinload(Procedure.receiving_units))
+    )
+    if found is None:
+        abort(404, description=_("No procedure with code %(code)s.", code=code[:40]))
+    return render_template("kiosk/procedure.html", procedure=found)
+
+
+@bp.route("/bieu-mau/<path:filename>")
+def form_file(filename: str):
+    """A blank form of the catalogue, from the instance ``forms`` folder."""
+    listed = db_session().scalar(
+        select(ProcedureDocument.id).where(ProcedureDocument.form_filename == filename).limit(1)
+    )
+    if listed is None:
+        abort(404, description=_("This form is not in the catalogue."))
+    # send_from_directory refuses paths that leave the folder and answers 404 if missing.
+    return send_from_directory(settings().forms_path, filename, as_attachment=True)

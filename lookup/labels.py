@@ -1,0 +1,48 @@
+"""Citizen-facing labels for statuses and event kinds (msgids in English, shown in Vietnamese)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS = {
+    "received": _l("Received"),
+    "in_processing": _l("In processing"),
+    "waiting_supplement": _l("Waiting for supplement"),
+    "waiting_other_agency": _l("Waiting for another agency"),
+    "waiting_approval": _l("Waiting for approval"),
+    "result_ready": _l("Result ready"),
+    "returned": _l("Returned to applicant"),
+    "refused": _l("Refused"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+# Event kinds are open (plugins add their own); unknown kinds fall back to the status label.
+EVENT_LABELS = {
+    "received": _l("Dossier received"),
+    "back_entered": _l("Dossier received (entered after an outage)"),
+    "refused_at_desk": _l("Refused at the desk"),
+    "transferred": _l("Transferred"),
+    "supplement_requested": _l("Supplement requested"),
+    "supplemented": _l("Supplement received"),
+    "sent_to_other_agency": _l("Sent to another agency"),
+    "submitted_for_approval": _l("Submitted for approval"),
+    "approved": _l("Approved"),
+    "result_issued": _l("Result issued"),
+    "returned": _l("Result returned to applicant"),
+    "refused": _l("Refused"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+
+def status_label(status: str) -> str:
+    """The localized label of ``status`` (the code itself if unknown)."""
+    label = STATUS_LABELS.get(status)
+    return str(label) if label is not None else status
+
+
+def event_label(kind: str, to_status: str | None) -> str:
+    """The localized label of an event kind, else of the status it led to."""
+    label = EVENT_LABELS.get(kind)
+    if label is not None:
+        return str(label)
+    return status_label(to_status) if to_status else kind.replace("_", " ")

@@ -1,0 +1,74 @@
+"""Rate limits of the public lookup (Flask-Limiter), per client address.
+
+Two limits, both read from the app config on every request so each app (and each test)
+can set its own:
+
+- ``LOOKUP_RATE_LIMIT`` (env ``MOTCUA_LOOKUP_RATE_LIMIT``, default ``30 per minute``):
+  every lookup, shared by the website, its JSON API and the kiosk;
+- ``LOOKUP_FACTOR_RATE_LIMIT`` (env ``MOTCUA_LOOKUP_FACTOR_RATE_LIMIT``, default
+  ``5 per 15 minutes``): failed second-factor attempts (wrong last four phone digits),
+  so guessing 10,000 combinations is out of reach.
+
+Counters live in ``MOTCUA_RATELIMIT_STORAGE_URI`` (default ``memory://``; use e.g. a Redis
+URI when several app processes serve the lookup). Behind a reverse proxy the app must
+trust ``X-Forwarded-For`` (werkzeug ``ProxyFix``), or every citizen shares one address.
+"""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask, current_app, g, request
+from flask_babel import gettext as _
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+DEFAULTS = {
+    "LOOKUP_RATE_LIMIT": ("MOTCUA_LOOKUP_RATE_LIMIT", "30 per minute"),
+    "LOOKUP_FACTOR_RATE_LIMIT": ("MOTCUA_LOOKUP_FACTOR_RATE_LIMIT", "5 per 15 minutes"),
+    "RATELIMIT_STORAGE_URI": ("MOTCUA_RATELIMIT_STORAGE_URI", "memory://"),
+}
+
+limiter = Limiter(key_func=get_remote_address)
+
+
+def init_app(app: Flask) -> None:
+    """Fill the limits from the environment (unless set) and attach the limiter."""
+    for key, (variable, default) in DEFAULTS.items():
+        app.config.setdefault(key, os.environ.get(variable) or default)
+    # Set explicitly: the limiter object is shared, and one app disabling it must not
+    # disable the next app created in the same process.
+    app.config.setdefault("RATELIMIT_ENABLED", True)
+    limiter.init_app(app)
+
+
+def _lookup_limit() -> str:
+    return current_app.config["LOOKUP_RATE_LIMIT"]
+
+
+def _factor_limit() -> str:
+    return current_app.config["LOOKUP_FACTOR_RATE_LIMIT"]
+
+
+def _too_many_lookups() -> str:
+    return _("Too many lookups from your connection. Please wait a minute and try again.")
+
+
+def _too_many_failures() -> str:
+    return _("Too many wrong phone digits. Please wait 15 minutes and try again, or ask at "
+             "the reception desk.")
+
+
+def mark_factor_failed() -> None:
+    """Called by a view when the second factor was wrong: counts against the strict limit."""
+    g.lookup_factor_failed = True
+
+
+lookup_limit = limiter.shared_limit(_lookup_limit, scope="lookup",
+                                    error_message=_too_many_lookups)
+factor_limit = limiter.shared_limit(
+    _factor_limit, scope="lookup-factor", error_message=_too_many_failures,
+    # Only requests that try a second factor are checked, and only failures count.
+    exempt_when=lambda: not request.args.get("phone4"),
+    deduct_when=lambda response: bool(g.get("lookup_factor_failed")),
+)

@@ -1,0 +1,263 @@
+"""The one dossier lookup every citizen channel calls (004 Art. 5).
+
+The website, the kiosk and SMS all answer from :func:`lookup`, so they cannot disagree
+(Art. 8.4 calls a disagreement a defect). It reads the ``dossiers`` table: in standalone
+mode that table is the hub read model; a node or hub deployment points this one function at
+its read model without touching the channels.
+
+What is public: the status and who holds the dossier (officer, department, agency), the
+deadline, the timeline without notes, and a masked applicant name. Nobody sees a citizen ID
+or a phone number. The applicant unlocks the full name, the document checklist and the
+result by giving the last four digits of the phone number written on the dossier.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from motcua.core.codes import is_valid_code
+from motcua.core.errors import NotFound, ValidationError
+from motcua.core.intake import is_late
+from motcua.core.models import Dossier, DossierEvent, Unit
+from motcua.core.text import normalize_code
+from motcua.lookup.labels import event_label, status_label
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+MAX_INPUT_LENGTH = 100  # a code is at most ~60 characters; more is not a code
+MAX_CODE_LENGTH = 60  # the width of ``dossiers.code``
+# Units that are part of an agency rather than an agency themselves.
+SUB_AGENCY_KINDS = ("office", "department")
+_PHONE4 = re.compile(r"^\d{4}$")
+
+
+class MalformedCode(ValidationError):
+    """What was typed cannot be a dossier code (400)."""
+
+
+class UnknownCode(NotFound):
+    """The code is well formed but no dossier has it (404)."""
+
+
+class MalformedPhone4(ValidationError):
+    """The second factor is not four digits (400)."""
+
+
+@dataclass
+class UnitInfo:
+    """A unit as the public sees it."""
+
+    code: str
+    name: str
+
+
+@dataclass
+class TimelineEntry:
+    """One step of the dossier's history, without notes or names of private persons."""
+
+    at: datetime
+    kind: str
+    label: str
+    status: str | None
+    unit: UnitInfo | None
+
+
+@dataclass
+class DocumentLine:
+    """One line of the checklist (shown only after the second factor)."""
+
+    name: str
+    copy_kind: str
+    quantity: int
+    submitted: bool
+
+
+@dataclass
+class LookupResult:
+    """Everything a channel may show about one dossier."""
+
+    code: str
+    procedure_code: str
+    procedure_name: str
+    receiving_unit: UnitInfo
+    applicant: str
+    received_at: datetime
+    due_at: datetime
+    finished_at: datetime | None
+    returned_at: datetime | None
+    status: str
+    status_label: str
+    late: bool
+    agency: UnitInfo | None
+    department: UnitInfo | None
+    officer: str | None
+    timeline: list[TimelineEntry]
+    verified: bool = False
+    documents: list[DocumentLine] | None = None
+    result: dict | None = None
+    refusal_reason: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def on_time(self) -> bool:
+        return not self.late
+
+    def to_dict(self) -> dict:
+        """JSON-ready form: datetimes as ISO 8601 with offset."""
+        data = asdict(self)
+        data["on_time"] = self.on_time
+        return _iso(data)
+
+
+def _iso(value):  # noqa: ANN001, ANN202
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {key: _iso(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_iso(item) for item in value]
+    return value
+
+
+def mask_name(name: str) -> str:
+    """"Nguyễn Văn An" -> "N*** V*** An": initials of all but the given name."""
+    words = name.split()
+    if not words:
+        return ""
+    if len(words) == 1:
+        return words[0][0] + "***"
+    return " ".join([w[0] + "***" for w in words[:-1]] + [words[-1]])
+
+
+def parse_code(raw: str | None) -> str:
+    """The canonical code in ``raw``; :class:`MalformedCode` with a helpful message if none."""
+    if raw is None or not raw.strip():
+        raise MalformedCode(_("Enter the dossier code printed on your receipt."), field="code")
+    if len(raw) > MAX_INPUT_LENGTH:
+        raise MalformedCode(
+            _("That is too long for a dossier code (at most %(n)s characters).",
+              n=MAX_CODE_LENGTH), field="code")
+    code = normalize_code(raw)
+    if len(code) > MAX_CODE_LENGTH:
+        raise MalformedCode(
+            _("That is too long for a dossier code (at most %(n)s characters).",
+              n=MAX_CODE_LENGTH), field="code")
+    if not is_valid_code(code):
+        raise MalformedCode(
+            _("%(code)s is not a dossier code. A code looks like H72.01.01-261122-0001: "
+              "agency code, date and number, as printed on the receipt.", code=code[:60]),
+            field="code")
+    return code
+
+
+def parse_phone4(raw: str | None) -> str | None:
+    """Four digits, or None when not given; :class:`MalformedPhone4` otherwise."""
+    if raw is None or raw.strip() == "":
+        return None
+    digits = raw.strip()
+    if not _PHONE4.match(digits):
+        raise MalformedPhone4(_("Enter exactly the last 4 digits of the phone number."),
+                              field="phone4")
+    return digits
+
+
+def responsible_agency(unit: Unit | None) -> Unit | None:
+    """The agency a unit belongs to: itself, or the nearest ancestor that is not an office
+    or department (the desk and the specialist rooms answer to their People's Committee)."""
+    current = unit
+    while current is not None and current.kind in SUB_AGENCY_KINDS and current.parent:
+        current = current.parent
+    return current
+
+
+def _unit(unit: Unit | None) -> UnitInfo | None:
+    return UnitInfo(code=unit.code, name=unit.name) if unit is not None else None
+
+
+def _phone_matches(phone: str | None, phone4: str) -> bool:
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    # Constant-time compare: the answer must not leak through timing.
+    return len(digits) >= 4 and hmac.compare_digest(digits[-4:], phone4)
+
+
+def _timeline(session: Session, dossier: Dossier) -> list[TimelineEntry]:
+    events = session.scalars(
+        select(DossierEvent).where(DossierEvent.dossier_id == dossier.id)
+        .order_by(DossierEvent.sequence)
+    ).all()
+    unit_ids = {event.to_unit_id for event in events if event.to_unit_id}
+    units = {unit.id: unit for unit in session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}
+    return [
+        TimelineEntry(at=event.at, kind=event.kind,
+                      label=event_label(event.kind, event.to_status),
+                      status=event.to_status, unit=_unit(units.get(event.to_unit_id)))
+        for event in events
+    ]
+
+
+def lookup(session: Session, raw_code: str | None, phone4: str | None = None) -> LookupResult:
+    """Look a dossier up by the code printed on its receipt.
+
+    ``raw_code`` may come from a person or a barcode scanner (any case, spaces, newline).
+    ``phone4``, the last four digits of the applicant's phone, unlocks the full detail;
+    a wrong one gives the public view with ``verified`` False and ``extra['phone4']``
+    set to ``"wrong"`` so a channel can say so and count the failure.
+
+    Raises :class:`MalformedCode`, :class:`UnknownCode` or :class:`MalformedPhone4`, each a
+    4xx :class:`~motcua.core.errors.MotcuaError` with a message for the citizen.
+    """
+    code = parse_code(raw_code)
+    phone4 = parse_phone4(phone4)
+    dossier = session.scalar(
+        select(Dossier).where(Dossier.code == code).options(
+            selectinload(Dossier.procedure), selectinload(Dossier.unit),
+            selectinload(Dossier.holder_unit), selectinload(Dossier.holder_account),
+            selectinload(Dossier.documents),
+        )
+    )
+    if dossier is None:
+        raise UnknownCode(
+            _("No dossier has the code %(code)s. Check it against your receipt; a dossier "
+              "received today may take a few minutes to appear.", code=code), field="code")
+    holder = dossier.holder_unit
+    result = LookupResult(
+        code=dossier.code,
+        procedure_code=dossier.procedure.code,
+        procedure_name=dossier.procedure.name,
+        receiving_unit=_unit(dossier.unit),
+        applicant=mask_name(dossier.applicant_name),
+        received_at=dossier.received_at,
+        due_at=dossier.due_at,
+        finished_at=dossier.finished_at,
+        returned_at=dossier.returned_at,
+        status=dossier.status,
+        status_label=status_label(dossier.status),
+        late=is_late(dossier),
+        agency=_unit(responsible_agency(holder)),
+        department=_unit(holder),
+        officer=dossier.holder_account.full_name if dossier.holder_account else None,
+        timeline=_timeline(session, dossier),
+    )
+    if phone4 is not None:
+        if _phone_matches(dossier.applicant_phone, phone4):
+            _unlock(result, dossier)
+        else:
+            result.extra["phone4"] = "wrong"
+    return result
+
+
+def _unlock(result: LookupResult, dossier: Dossier) -> None:
+    """Add what only the applicant may see."""
+    result.verified = True
+    result.applicant = dossier.applicant_name
+    result.documents = [
+        DocumentLine(name=line.name, copy_kind=line.copy_kind, quantity=line.quantity,
+                     submitted=line.submitted)
+        for line in dossier.documents
+    ]
+    result.result = dict(dossier.result) if dossier.result else None
+    result.refusal_reason = dossier.refusal_reason

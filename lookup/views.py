@@ -1,0 +1,87 @@
+"""The public lookup website and its JSON API (no login).
+
+- ``GET /tra-cuu``: the form (``?code=`` redirects to the dossier's page);
+- ``GET /tra-cuu/<code>``: the dossier's page; the QR code on the receipt links here;
+- ``GET /api/lookup/<code>``: the same answer as JSON; ``?phone4=1234`` is the second factor.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from motcua.core.errors import MotcuaError
+from motcua.core.extensions import db_session
+from motcua.lookup.ratelimit import factor_limit, lookup_limit, mark_factor_failed
+from motcua.lookup.service import LookupResult, MalformedPhone4, lookup, parse_code
+
+bp = Blueprint("lookup", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/tra-cuu/static")
+
+
+def wrong_factor_message() -> str:
+    return _("The last 4 digits do not match the phone number on the dossier; "
+             "only the public information is shown.")
+
+
+def run_lookup(raw_code: str) -> tuple[LookupResult | None, str | None, int, str | None]:
+    """Call the service for a channel: (result, error message, status, factor error).
+
+    A wrong second factor still gives the public result, with status 403 and the
+    failure counted against the strict limit.
+    """
+    phone4 = request.args.get("phone4")
+    try:
+        result = lookup(db_session(), raw_code, phone4)
+    except MalformedPhone4 as error:
+        # The code itself may be fine: show the public view and say what is wrong.
+        result = lookup(db_session(), raw_code)
+        return result, None, 400, error.message
+    except MotcuaError as error:
+        return None, error.message, error.status_code, None
+    if result.extra.get("phone4") == "wrong":
+        mark_factor_failed()
+        return result, None, 403, wrong_factor_message()
+    return result, None, 200, None
+
+
+@bp.route("/tra-cuu")
+@lookup_limit
+def form():
+    raw = request.args.get("code")
+    if raw is None:
+        return render_template("lookup/form.html", code="", error=None)
+    try:
+        code = parse_code(raw)
+    except MotcuaError as error:
+        return render_template("lookup/form.html", code=raw[:100], error=error.message), \
+            error.status_code
+    return redirect(url_for("lookup.show", code=code))
+
+
+@bp.route("/tra-cuu/<path:code>")
+@lookup_limit
+@factor_limit
+def show(code: str):
+    try:
+        result, error, status, factor_error = run_lookup(code)
+    except MotcuaError as error:  # a malformed phone4 on a bad code: report the code
+        result, error, status, factor_error = None, error.message, error.status_code, None
+    if result is None:
+        return render_template("lookup/form.html", code=code[:100], error=error), status
+    return render_template("lookup/result.html", result=result, factor_error=factor_error), \
+        status
+
+
+@bp.route("/api/lookup/<path:code>")
+@lookup_limit
+@factor_limit
+def api(code: str):
+    try:
+        result, error, status, factor_error = run_lookup(code)
+    except MotcuaError as error:
+        return jsonify({"error": error.message}), error.status_code
+    if result is None:
+        return jsonify({"error": error}), status
+    if factor_error:
+        return jsonify({"error": factor_error, "dossier": result.to_dict()}), status
+    return jsonify(result.to_dict()), status
