@@ -119,3 +119,12 @@ def form_file(filename: str):
         abort(404, description=_("This form is not in the catalogue."))
     # send_from_directory refuses paths that leave the folder and answers 404 if missing.
     return send_from_directory(settings().forms_path, filename, as_attachment=True)
+
+
+@bp.errorhandler(400)
+@bp.errorhandler(404)
+@bp.errorhandler(429)
+def _kiosk_error(error):  # noqa: ANN001
+    """Errors stay on a kiosk page: the desk's error page would lead out of the kiosk."""
+    message = getattr(error, "description", None) or str(error)
+    return render_template("kiosk/error.html", message=message), error.code

@@ -45,8 +45,8 @@ def run_lookup(raw_code: str) -> tuple[LookupResult | None, str | None, int, str
 
 
 @bp.route("/tra-cuu")
-@lookup_limit
 def form():
+    # Not limited: it only checks the code's shape and redirects to ``show``, which counts.
     raw = request.args.get("code")
     if raw is None:
         return render_template("lookup/form.html", code="", error=None)

@@ -1,0 +1,177 @@
+"""The public lookup website and the kiosk in a real headless Chromium on a real server.
+
+A citizen types the code on the website; at the kiosk a barcode scanner "types" the code
+and Enter without anyone touching the screen; another citizen taps it in on the on-screen
+keypad; a kiosk left alone returns to its home screen in Vietnamese.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+from werkzeug.serving import make_server
+
+from motcua.core.intake import DeskContext, take_in
+from motcua.core.models import Account
+from tests.factories import build_world, intake_data
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+IDLE_SECONDS = 2
+
+
+def _missing_tools() -> str | None:
+    if not os.path.exists(CHROMIUM):
+        return f"Chromium is not installed at {CHROMIUM}"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the Python package playwright is not installed"
+    return None
+
+
+@pytest.fixture
+def live(sqlite_app):
+    """The app with the test province and one received dossier, served on a free port.
+
+    Yields (base URL, dossier code)."""
+    reason = _missing_tools()
+    if reason:
+        pytest.skip(reason)
+    database = sqlite_app.extensions["motcua.db"]
+    with sqlite_app.app_context():
+        world = build_world(database.session)
+        actor = database.session.get(Account, world.accounts["reception"].id)
+        dossier = take_in(DeskContext(database.session, actor, sqlite_app.config["MOTCUA"]),
+                          intake_data(world))
+        database.session.commit()
+        code = dossier.code
+        database.remove()
+    sqlite_app.config["KIOSK_IDLE_SECONDS"] = IDLE_SECONDS
+    server = make_server("127.0.0.1", 0, sqlite_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", code
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture
+def page(live):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1280, "height": 1000})
+        context.set_default_timeout(15_000)
+        yield context.new_page()
+        browser.close()
+
+
+def wait_for_focus(page, selector: str) -> None:  # noqa: ANN001
+    page.wait_for_function("s => document.activeElement === document.querySelector(s)",
+                           arg=selector)
+
+
+def test_website_type_code_and_enter_shows_the_status(live, page):
+    base, code = live
+    page.goto(f"{base}/tra-cuu")
+    wait_for_focus(page, "#code")
+    page.keyboard.type(f" {code.lower()} ")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/tra-cuu/{code}")
+    result = page.locator(".lookup-result")
+    assert result.get_attribute("data-status") == "received"
+    assert result.get_attribute("data-code") == code
+    assert page.locator("#officer").inner_text() == "Nguyễn Thị Lễ Tân"
+    assert "0912345678" not in page.content()
+
+
+def test_website_unknown_code_shows_a_message(live, page):
+    base, _code = live
+    page.goto(f"{base}/tra-cuu")
+    wait_for_focus(page, "#code")
+    page.keyboard.type("H72.01.01-991231-9999")
+    page.keyboard.press("Enter")
+    assert "H72.01.01-991231-9999" in page.locator("#lookup-error").inner_text()
+
+
+def test_kiosk_scanner_typing_code_and_enter_shows_the_status(live, page):
+    base, code = live
+    page.goto(f"{base}/kiosk/")
+    wait_for_focus(page, "#scan")
+    # The scanner is a keyboard: it types the code and Enter; nobody touches the screen.
+    page.keyboard.type(code, delay=5)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/kiosk/tra-cuu?code=*")
+    result = page.locator(".lookup-result")
+    assert result.get_attribute("data-status") == "received"
+    assert result.get_attribute("data-code") == code
+    assert page.locator("#status").is_visible()
+    assert page.locator("#officer").inner_text() == "Nguyễn Thị Lễ Tân"
+
+
+def test_kiosk_scanner_still_works_after_touching_the_screen(live, page):
+    base, code = live
+    page.goto(f"{base}/kiosk/thu-tuc")
+    page.locator("h1").click()  # a touch elsewhere must not steal the scanner's input
+    wait_for_focus(page, "#scan")
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{base}/kiosk/tra-cuu?code=*")
+    assert page.locator(".lookup-result").get_attribute("data-code") == code
+
+
+def test_kiosk_on_screen_keypad(live, page):
+    base, code = live
+    page.goto(f"{base}/kiosk/")
+    page.locator("#go-lookup").click()
+    page.wait_for_url(f"{base}/kiosk/tra-cuu")
+    for char in "X9":  # a slip, corrected with backspace and clear
+        page.locator(f'.keypad button[data-key="{char}"]').click()
+    page.locator('button[data-action="backspace"]').click()
+    assert page.locator("#display").input_value() == "X"
+    page.locator('button[data-action="clear"]').click()
+    for char in code:
+        page.locator(f'.keypad button[data-key="{char}"]').click()
+    assert page.locator("#display").input_value() == code
+    page.locator("#keypad-submit").click()
+    page.wait_for_url(f"{base}/kiosk/tra-cuu?code=*")
+    assert page.locator(".lookup-result").get_attribute("data-status") == "received"
+
+
+def test_kiosk_keypad_wrong_code_shows_a_message(live, page):
+    base, _code = live
+    page.goto(f"{base}/kiosk/tra-cuu")
+    for char in "H72":
+        page.locator(f'.keypad button[data-key="{char}"]').click()
+    page.locator("#keypad-submit").click()
+    assert "H72" in page.locator("#lookup-error").inner_text()
+
+
+def test_kiosk_left_idle_returns_home_in_vietnamese(live, page):
+    base, code = live
+    page.goto(f"{base}/kiosk/ngon-ngu/en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.goto(f"{base}/kiosk/tra-cuu?code={code}")
+    assert page.locator(".lookup-result").is_visible()
+    page.wait_for_timeout(IDLE_SECONDS * 1000 // 2)
+    assert "/kiosk/tra-cuu" in page.url  # not before the timeout
+    page.wait_for_url(f"{base}/kiosk/", timeout=(IDLE_SECONDS + 5) * 1000)
+    assert page.locator("#go-lookup").is_visible()
+    assert page.locator("html").get_attribute("lang") == "vi"
+
+
+def test_kiosk_touches_keep_it_awake(live, page):
+    base, _code = live
+    page.goto(f"{base}/kiosk/tra-cuu")
+    for _ in range(4):  # a citizen keeps typing for twice the idle time
+        page.wait_for_timeout(IDLE_SECONDS * 1000 // 2)
+        page.locator('.keypad button[data-key="7"]').click()
+    assert page.url == f"{base}/kiosk/tra-cuu"
+    assert page.locator("#display").input_value() == "7777"
