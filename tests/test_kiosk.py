@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from motcua.core import create_app
 from motcua.core.models import ProcedureDocument
 from motcua.lookup.service import lookup
+
 from tests.factories import build_world
 from tests.test_lookup_web import receive
 

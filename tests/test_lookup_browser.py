@@ -11,10 +11,10 @@ import os
 import threading
 
 import pytest
-from werkzeug.serving import make_server
-
 from motcua.core.intake import DeskContext, take_in
 from motcua.core.models import Account
+from werkzeug.serving import make_server
+
 from tests.factories import build_world, intake_data
 
 pytestmark = pytest.mark.browser
