@@ -141,7 +141,7 @@ def parse_code(raw: str | None) -> str:
         raise MalformedCode(
             _("That is too long for a dossier code (at most %(n)s characters).",
               n=MAX_CODE_LENGTH), field="code")
-    code = normalize_code(raw)
+    code = normalize_code(_from_lookup_url(raw))
     if len(code) > MAX_CODE_LENGTH:
         raise MalformedCode(
             _("That is too long for a dossier code (at most %(n)s characters).",
@@ -152,6 +152,16 @@ def parse_code(raw: str | None) -> str:
               "agency code, date and number, as printed on the receipt.", code=code[:60]),
             field="code")
     return code
+
+
+def _from_lookup_url(raw: str) -> str:
+    """The code in a receipt's QR link: a 2D scanner reading the QR code types the whole
+    address (``https://.../tra-cuu/<code>``), a 1D scanner reading the barcode only the code."""
+    marker = "/tra-cuu/"
+    index = raw.lower().rfind(marker)
+    if index < 0:
+        return raw
+    return raw[index + len(marker):].split("?", 1)[0].split("#", 1)[0]
 
 
 def parse_phone4(raw: str | None) -> str | None:

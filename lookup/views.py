@@ -85,3 +85,11 @@ def api(code: str):
     if factor_error:
         return jsonify({"error": factor_error, "dossier": result.to_dict()}), status
     return jsonify(result.to_dict()), status
+
+
+@bp.errorhandler(429)
+def _too_many(error):  # noqa: ANN001
+    """The limit's message on the lookup's own page (or as JSON), not the desk's."""
+    if request.path.startswith("/api/"):
+        return jsonify({"error": error.description}), 429
+    return render_template("lookup/form.html", code="", error=error.description), 429

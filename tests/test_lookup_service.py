@@ -200,6 +200,12 @@ def test_code_typed_or_scanned_carelessly_still_finds_the_dossier(app, db, world
     assert lookup(db.session, code.replace("-", "–")).code == code  # Vietnamese keyboard dash
 
 
+def test_qr_link_typed_by_a_2d_scanner_finds_the_dossier(app, db, world):
+    code = receive(app, db, world)
+    assert lookup(db.session, f"https://motcua.example.vn/tra-cuu/{code}\n").code == code
+    assert lookup(db.session, f"HTTP://10.0.0.5:5000/TRA-CUU/{code}?x=1").code == code
+
+
 def test_code_from_the_brief_normalises(app, db, world):
     with pytest.raises(UnknownCode) as caught:
         lookup(db.session, " h72.01.01-261122-0001 \n")

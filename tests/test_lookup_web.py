@@ -170,6 +170,7 @@ def test_too_many_lookups_get_429_with_a_message(limited_app):
     page = client.get(f"/tra-cuu/{code}")
     assert page.status_code == 429
     assert "Too many lookups" in page.text
+    assert 'name="code"' in page.text  # the lookup's own page, not the desk's error page
     api = client.get(f"/api/lookup/{code}")
     assert api.status_code == 429
     assert "Too many lookups" in api.get_json()["error"]
