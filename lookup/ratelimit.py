@@ -29,7 +29,10 @@ DEFAULTS = {
     "RATELIMIT_STORAGE_URI": ("MOTCUA_RATELIMIT_STORAGE_URI", "memory://"),
 }
 
-limiter = Limiter(key_func=get_remote_address)
+# If the counter store (e.g. Redis) is down, count in memory rather than answer 500:
+# a citizen's lookup must not fail because of the limiter.
+limiter = Limiter(key_func=get_remote_address, swallow_errors=True,
+                  in_memory_fallback_enabled=True)
 
 
 def init_app(app: Flask) -> None:

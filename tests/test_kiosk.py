@@ -81,6 +81,12 @@ def test_catalogue_lists_active_procedures_by_field(client, world):
     assert "Hộ tịch" in html
 
 
+def test_catalogue_search_ignores_diacritics(client, world):
+    html = client.get("/kiosk/thu-tuc", query_string={"q": "Khai Sinh"}).text
+    assert world.birth_registration.name in html
+    assert world.household_business.name not in html
+
+
 def test_procedure_page_shows_documents_fee_and_time(client, world):
     html = client.get(f"/kiosk/thu-tuc/{world.household_business.code}").text
     for document in world.household_business.documents:

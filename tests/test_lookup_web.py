@@ -210,3 +210,4 @@ def test_lookup_page_is_vietnamese_by_default(app, code):
     response = app.test_client().get(f"/tra-cuu/{code}")
     assert response.status_code == 200
     assert '<html lang="vi">' in response.text
+
