@@ -31,8 +31,9 @@ DEFAULTS = {
 
 # If the counter store (e.g. Redis) is down, count in memory rather than answer 500:
 # a citizen's lookup must not fail because of the limiter.
+# Headers (X-RateLimit-*, Retry-After on a 429) tell API clients when to come back.
 limiter = Limiter(key_func=get_remote_address, swallow_errors=True,
-                  in_memory_fallback_enabled=True)
+                  in_memory_fallback_enabled=True, headers_enabled=True)
 
 
 def init_app(app: Flask) -> None:

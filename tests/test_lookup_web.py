@@ -174,6 +174,7 @@ def test_too_many_lookups_get_429_with_a_message(limited_app):
     api = client.get(f"/api/lookup/{code}")
     assert api.status_code == 429
     assert "Too many lookups" in api.get_json()["error"]
+    assert 0 < int(api.headers["Retry-After"]) <= 60
     # Another client (address) is not affected.
     other = limited_app.test_client()
     other_response = other.get(f"/api/lookup/{code}",
