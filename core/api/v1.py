@@ -1,5 +1,33 @@
-"""REST API v1 (placeholder until the API lands)."""
+"""REST API v1: the blueprint, its routes and its JSON error responses."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+from motcua.core.api import dossiers, openapi, procedures
+from motcua.core.errors import MotcuaError, ValidationError
+from motcua.core.extensions import db_session
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
+
+bp.add_url_rule("/procedures", view_func=procedures.list_procedures)
+bp.add_url_rule("/procedures/<code>", view_func=procedures.get_procedure)
+bp.add_url_rule("/dossiers", view_func=dossiers.list_dossiers)
+bp.add_url_rule("/dossiers", view_func=dossiers.create_dossier, methods=["POST"])
+bp.add_url_rule("/dossiers/<code>", view_func=dossiers.get_dossier)
+bp.add_url_rule("/dossiers/<code>/events", view_func=dossiers.dossier_events)
+bp.add_url_rule("/openapi.json", view_func=openapi.openapi_json)
+
+
+@bp.errorhandler(MotcuaError)
+def _error(error: MotcuaError) -> tuple[Response, int, dict]:
+    """``{"error": message, "field": path}``; nothing the request added is kept."""
+    db_session().rollback()
+    status = error.status_code
+    if type(error) is ValidationError:
+        # The request was read; its data broke a rule.
+        status = 422
+    body = {"error": error.message}
+    if error.field:
+        body["field"] = error.field
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    return jsonify(body), status, headers
