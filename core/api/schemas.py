@@ -58,7 +58,7 @@ class DocumentSchema(Schema):
     required = fields.Boolean()
 
 
-class UnitRefSchema(Schema):
+class CodeNameSchema(Schema):
     code = fields.String()
     name = fields.String()
 
@@ -108,8 +108,8 @@ class AttachmentOutSchema(Schema):
 
 class DossierSchema(Schema):
     code = fields.String()
-    procedure = fields.Nested(UnitRefSchema)
-    unit = fields.Nested(UnitRefSchema)
+    procedure = fields.Nested(CodeNameSchema)
+    unit = fields.Nested(CodeNameSchema)
     channel = fields.String()
     status = fields.String()
     applicant = WholeObject(ApplicantOutSchema)
