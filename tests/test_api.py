@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import timedelta
 
 import pytest
 from motcua.core import create_app
@@ -262,3 +263,36 @@ def test_count_helper_sees_rows(app, client, world, auth):
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 1
         db.remove()
+
+
+def test_back_entered_old_dossier_is_late_and_listed_as_overdue(client, world, auth):
+    received = (now() - timedelta(days=30)).isoformat()
+    old = client.post("/api/v1/dossiers", headers=auth, json=intake_data(
+        world, received_at=received, back_entry_reason="Mất điện cả ngày")).get_json()
+    fresh = client.post("/api/v1/dossiers", json=intake_data(world), headers=auth).get_json()
+    assert old["late"] is True and old["back_entered"] is True and fresh["late"] is False
+    overdue = client.get("/api/v1/dossiers?overdue=true", headers=auth).get_json()
+    assert [d["code"] for d in overdue["items"]] == [old["code"]]
+    day = local_date(now() - timedelta(days=30)).isoformat()
+    by_day = client.get("/api/v1/dossiers", headers=auth,
+                        query_string={"received_from": day, "received_to": day}).get_json()
+    assert [d["code"] for d in by_day["items"]] == [old["code"]]
+    listed = client.get("/api/v1/dossiers", headers=auth).get_json()
+    assert [d["code"] for d in listed["items"]] == [fresh["code"], old["code"]]
+
+
+def test_body_must_be_a_json_object(app, client, world, auth):
+    before = counts(app)
+    response = client.post("/api/v1/dossiers", json=[intake_data(world)], headers=auth)
+    assert response.status_code == 400 and "object" in response.get_json()["error"]
+    assert counts(app) == before
+
+
+def test_malformed_authorization_header_is_401(client, world):
+    response = client.get("/api/v1/dossiers", headers={"Authorization": "Basic abc"})
+    assert response.status_code == 401 and "Bearer" in response.get_json()["error"]
+
+
+def test_browser_login_can_create(desk_client, world):
+    response = desk_client.post("/api/v1/dossiers", json=intake_data(world))
+    assert response.status_code == 201
