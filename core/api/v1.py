@@ -23,7 +23,7 @@ def _error(error: MotcuaError) -> tuple[Response, int, dict]:
     """``{"error": message, "field": path}``; nothing the request added is kept."""
     db_session().rollback()
     status = error.status_code
-    if type(error) is ValidationError:
+    if isinstance(error, ValidationError):
         # The request was read; its data broke a rule.
         status = 422
     body = {"error": error.message}
