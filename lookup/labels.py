@@ -4,17 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-STATUS_LABELS = {
-    "received": _l("Received"),
-    "in_processing": _l("In processing"),
-    "waiting_supplement": _l("Waiting for supplement"),
-    "waiting_other_agency": _l("Waiting for another agency"),
-    "waiting_approval": _l("Waiting for approval"),
-    "result_ready": _l("Result ready"),
-    "returned": _l("Returned to applicant"),
-    "refused": _l("Refused"),
-    "withdrawn": _l("Withdrawn"),
-}
+from motcua.core.web.helpers import STATUS_LABELS
+
+# One status vocabulary for the desk and every citizen channel, so they cannot drift.
 
 # Event kinds are open (plugins add their own); unknown kinds fall back to the status label.
 EVENT_LABELS = {
