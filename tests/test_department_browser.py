@@ -1,0 +1,175 @@
+"""A dossier's whole life through the screens, in a real Chromium against a live server:
+received at the desk, a supplement round, liên thông to the tax office and back, a late
+step with an apology slip, the leader's approval, the result issued and returned; the
+printed control slip lists every hand-over with its holder, times and verdict.
+
+Each officer works in their own browser context (own session cookie), with CSRF on.
+The clock is moved between steps so one step is really late.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import select
+
+from motcua.core.models import Dossier, StepHolding
+from motcua.core.timeutil import local
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve, skip_unless_browser
+from tests.factories import PASSWORD, build_world
+from tests.test_workflow_support import Clock, add_routing, vn
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live(sqlite_app, monkeypatch):
+    skip_unless_browser()
+    clock = Clock(monkeypatch, vn(2026, 12, 7, 9, 0))  # a Monday
+    database = sqlite_app.extensions["motcua.db"]
+    with sqlite_app.app_context():
+        add_routing(database.session, build_world(database.session))
+        database.remove()
+    sqlite_app.config["WTF_CSRF_ENABLED"] = True
+    with serve(sqlite_app) as url:
+        yield sqlite_app, url, clock
+
+
+@contextmanager
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def officer(chromium, base: str, username: str):  # noqa: ANN001, ANN201
+    """A logged-in page of its own for ``username``, on the work queues."""
+    context = chromium.new_context(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{base}/login?next=/department/%3Fscope%3Dunit")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/department/?scope=unit")
+    return page
+
+
+def act(page, base: str, code: str, action: str, **fields) -> None:  # noqa: ANN001
+    """Open the dossier's work page, fill the action's form and submit it."""
+    page.goto(f"{base}/department/dossiers/{code}")
+    form = page.locator(f"form[data-action={action}]")
+    assert form.count() == 1, f"{action} is not offered: {page.inner_text('main')[:400]}"
+    for name, value in fields.items():
+        field = form.locator(f"[name={name}]").first
+        tag = field.evaluate("e => e.tagName + (e.type ? ':' + e.type : '')")
+        if tag.startswith("SELECT"):
+            field.select_option(value)
+        elif tag == "INPUT:checkbox":
+            form.locator(f"input[name={name}][value='{value}']").check()
+        else:
+            field.fill(value)
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+    assert not page.locator("[data-form-error]").count(), page.inner_text("main")[:600]
+
+
+def test_desk_to_departments_to_leader_and_back_with_every_hand_over_printed(live, tmp_path):
+    app, base, clock = live
+    with browser() as chromium:
+        desk = officer(chromium, base, "letan")
+        desk.goto(f"{base}/intake/1.001612")
+        desk.fill("input[name='applicant.name']", "Trần Thị Bình")
+        desk.fill("input[name='applicant.citizen_id']", "072190004321")
+        desk.fill("input[name='applicant.address']", "45 Cách Mạng Tháng Tám, Tây Ninh")
+        desk.locator("input[name=documents]").nth(0).check()
+        desk.locator("input[name=documents]").nth(1).check()
+        desk.click("button[value=receive]")
+        desk.wait_for_url("**/receipt")
+        code = desk.locator(".slip-number [data-dossier-code]").inner_text().strip()
+
+        # The finance specialist finds it in the unit queue, with a notice about it.
+        specialist = officer(chromium, base, "chuyenvien")
+        assert code in specialist.inner_text("[data-queue-table=unit]")
+        assert specialist.locator("[data-unread-count]").inner_text().strip() == "1"
+        clock.set(vn(2026, 12, 7, 9, 30))
+        act(specialist, base, code, "claim")
+        specialist.screenshot(path=str(tmp_path / "work.png"), full_page=True)
+        act(specialist, base, code, "request_supplement",
+            missing="Bản sao giấy tờ pháp lý của cá nhân", note="Bản sao mờ")
+        specialist.wait_for_url("**/slips/supplement")
+        slip = specialist.inner_text(".slip")
+        assert "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ" in slip
+        assert "Bản sao giấy tờ pháp lý của cá nhân" in slip
+
+        clock.set(vn(2026, 12, 7, 10, 30))
+        act(desk, base, code, "record_supplement", note="Đã nhận bản sao rõ")
+        clock.set(vn(2026, 12, 7, 11, 0))
+        act(specialist, base, code, "transfer", to_unit="H72.T01", note="Xác nhận nghĩa vụ thuế")
+
+        tax = officer(chromium, base, "thue")
+        assert code in tax.inner_text("[data-queue-table=unit]")
+        clock.set(vn(2026, 12, 7, 14, 0))
+        act(tax, base, code, "claim")
+        act(tax, base, code, "transfer", to_unit="H72.01.02", note="Không nợ thuế")
+
+        # Two days later the step is late: the specialist apologises with a new date.
+        clock.set(vn(2026, 12, 9, 10, 0))
+        act(specialist, base, code, "claim")
+        act(specialist, base, code, "apologize", new_due_date="2026-12-14",
+            new_due_time="16:00", reason="Chờ xác nhận của cơ quan thuế")
+        specialist.wait_for_url("**/slips/apology")
+        apology = specialist.inner_text(".slip")
+        assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in apology
+        assert "16 giờ 00 phút, ngày 14/12/2026" in apology
+        specialist.screenshot(path=str(tmp_path / "apology.png"), full_page=True)
+        act(specialist, base, code, "submit_for_approval", note="Đủ điều kiện")
+
+        leader = officer(chromium, base, "lanhdao")
+        leader.screenshot(path=str(tmp_path / "queue.png"), full_page=True)
+        assert code in leader.inner_text("[data-queue-table=unit]")
+        clock.set(vn(2026, 12, 9, 11, 0))
+        act(leader, base, code, "approve", note="Đồng ý")
+
+        clock.set(vn(2026, 12, 9, 14, 0))
+        act(desk, base, code, "issue_result", result_number="HKD-2026-0042")
+        act(desk, base, code, "return_result", collected_by="Trần Thị Bình",
+            method="in_person")
+        assert desk.locator("[data-status]").get_attribute("data-status") == "returned"
+
+        desk.goto(f"{base}/department/dossiers/{code}/slips/control")
+        desk.screenshot(path=str(tmp_path / "control.png"), full_page=True)
+        rows = desk.locator("[data-control-slip] tr[data-row]")
+        printed = [(rows.nth(i).get_attribute("data-unit-code"),
+                    rows.nth(i).locator("[data-time-in]").inner_text().strip(),
+                    rows.nth(i).locator("[data-time-out]").inner_text().strip(),
+                    rows.nth(i).get_attribute("data-verdict")) for i in range(rows.count())]
+        pdf = desk.pdf(prefer_css_page_size=True)
+        assert pdf.startswith(b"%PDF")
+
+    def when(moment):  # noqa: ANN001, ANN202
+        return local(moment).strftime("%H giờ %M, %d/%m/%Y") if moment else "…"
+
+    with app.app_context():
+        session = app.extensions["motcua.db"].session
+        dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+        assert dossier.status == "returned"
+        holdings = list(session.scalars(select(StepHolding).where(
+            StepHolding.dossier_id == dossier.id).order_by(StepHolding.position)))
+        expected = [(h.unit.code, when(h.time_in), when(h.time_out)) for h in holdings]
+        app.extensions["motcua.db"].remove()
+    assert [row[:3] for row in printed] == expected
+    assert [row[0] for row in printed] == ["H72.01.01", "H72.01.02", "H72.T01", "H72.01.02",
+                                           "H72.01", "H72.01.01"]
+    verdicts = [row[3] for row in printed]
+    assert verdicts[3] == "Quá hạn"  # the finance step handed on two days late
+    assert verdicts[1] in ("Trước hạn", "Đúng hạn") and verdicts[2] in ("Trước hạn",
+                                                                        "Đúng hạn")
+    assert "Đang xử lý" not in verdicts  # every hand-over is closed once returned

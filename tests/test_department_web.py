@@ -1,0 +1,374 @@
+"""The department screens through the test client, on SQLite and PostgreSQL: queues,
+every action through its form, the conflict message on a stale page, refusals for
+officers of other units, and the printable slips of processing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from motcua.core.models import Dossier, DossierEvent, StepHolding, SupplementPause
+from motcua.core.workflow import actions
+from tests.conftest import login
+from tests.test_workflow_support import Clock, add_routing, receive, vn
+
+THREE_STEPS = [
+    {"name": "Thẩm định hồ sơ", "role": "specialist", "days": 1, "unit": "function:finance"},
+    {"name": "Ý kiến tư pháp", "role": "specialist", "days": 1, "unit": "function:justice"},
+    {"name": "Phê duyệt", "role": "leader", "days": 1, "unit": "parent"},
+]
+CONFLICT = "The dossier was just updated by someone else; please reload."
+
+
+@pytest.fixture
+def routing(app, db, world):
+    with app.app_context():
+        routing = add_routing(db.session, world)
+        db.remove()
+    return routing
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return Clock(monkeypatch, vn(2026, 12, 7, 9, 0))  # a Monday
+
+
+def client(app, routing, name: str):
+    return login(app.test_client(), routing.accounts[name].username)
+
+
+def new_dossier(app, db, routing, **overrides) -> str:
+    with app.app_context():
+        code = receive(db.session, app, routing, **overrides).code
+        db.remove()
+    return code
+
+
+def state(app, db, code: str) -> Dossier:
+    """The dossier as stored now (detached, with the fields the tests read)."""
+    with app.app_context():
+        dossier = db.session.scalar(select(Dossier).where(Dossier.code == code))
+        db.session.expunge(dossier)
+        db.remove()
+    return dossier
+
+
+def counts(app, db, code: str) -> tuple[int, int, int]:
+    """(version, events, hand-overs): what must not move when an action is refused."""
+    with app.app_context():
+        session = db.session
+        dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+        result = (dossier.version,
+                  session.scalar(select(func.count(DossierEvent.id)).where(
+                      DossierEvent.dossier_id == dossier.id)),
+                  session.scalar(select(func.count(StepHolding.id)).where(
+                      StepHolding.dossier_id == dossier.id)))
+        db.remove()
+    return result
+
+
+def act(http, code: str, name: str, version: int | None = None, **fields):
+    """Post an action form the way the page does (the page's own version by default)."""
+    if version is None:
+        page = http.get(f"/department/dossiers/{code}")
+        assert page.status_code == 200, page.data
+        version = int(re.search(rb'name="expected_version" value="(\d+)"', page.data)[1])
+    return http.post(f"/department/dossiers/{code}/actions/{name}",
+                     data={"expected_version": str(version), **fields})
+
+
+def offered(http, code: str) -> set[str]:
+    page = http.get(f"/department/dossiers/{code}")
+    return {match.decode() for match in re.findall(rb'data-action="(\w+)"', page.data)}
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+# ---------------------------------------------------------------------------- queues
+
+
+def test_queues_list_mine_and_my_units_overdue_first_with_counts(app, db, routing, clock):
+    old = new_dossier(app, db, routing, applicant={
+        "name": "Người Quá Hạn", "citizen_id": "072090001111", "address": "Tây Ninh"})
+    clock.set(vn(2026, 12, 14, 9, 0))  # a week later: the first one is overdue
+    fresh = new_dossier(app, db, routing)
+    specialist = client(app, routing, "specialist")
+
+    page = specialist.get("/department/?scope=unit")
+    assert page.status_code == 200
+    body = text(page)
+    assert body.index(old) < body.index(fresh)  # overdue first
+    assert 'data-count="unit">2<' in body and 'data-count="mine">0<' in body
+    assert 'data-count="overdue">1<' in body
+    assert body.count("data-overdue") == 1
+
+    assert act(specialist, fresh, "claim").status_code == 302
+    mine = text(specialist.get("/department/"))
+    assert fresh in mine and old not in mine
+    assert 'data-count="mine">1<' in mine
+    # The leader's approval queue is empty: nothing is at a leader's step yet.
+    leader = client(app, routing, "leader")
+    assert 'data-count="unit">0<' in text(leader.get("/department/?scope=unit"))
+    # The navigation leads there, with the unread notices counted (two arrivals).
+    assert 'data-nav="queues"' in mine
+    assert re.search(r'data-unread-count>\s*2<', text(specialist.get("/department/")))
+
+
+def test_unknown_queue_is_a_clear_400(app, db, routing):
+    assert client(app, routing, "specialist").get("/department/?scope=x").status_code == 400
+
+
+# ---------------------------------------------------------------------------- actions
+
+
+def test_the_whole_path_through_the_forms(app, db, routing, clock):
+    code = new_dossier(app, db, routing)
+    specialist = client(app, routing, "specialist")
+    finance_leader = client(app, routing, "finance_leader")
+    desk = client(app, routing, "reception")
+    tax = client(app, routing, "tax_specialist")
+    leader = client(app, routing, "leader")
+    colleague = client(app, routing, "specialist2")
+
+    # A leader of the unit assigns it; the colleague claims nothing, the holder works.
+    assert "assign" in offered(finance_leader, code)
+    response = act(finance_leader, code, "assign", to_account="chuyenvien2")
+    assert response.status_code == 302
+    assert state(app, db, code).holder_account_id == routing.accounts["specialist2"].id
+    assert act(finance_leader, code, "assign", to_account="chuyenvien").status_code == 302
+    assert "claim" not in offered(colleague, code)
+
+    clock.set(vn(2026, 12, 7, 10, 0))
+    # Supplement: a checklist of the dossier's documents plus free lines.
+    response = act(specialist, code, "request_supplement",
+                   missing="Bản sao giấy tờ pháp lý của cá nhân",
+                   missing_other="Bản đồ vị trí kinh doanh\n\n", note="Thiếu giấy tờ")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/department/dossiers/{code}/slips/supplement")
+    assert state(app, db, code).status == "waiting_supplement"
+    slip = text(specialist.get(response.headers["Location"]))
+    assert "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ" in slip
+    assert "<li>Bản sao giấy tờ pháp lý của cá nhân</li>" in slip
+    assert "<li>Bản đồ vị trí kinh doanh</li>" in slip
+    assert "Phạm Chuyên Viên" in slip and "10 giờ 00 phút, ngày 07/12/2026" in slip
+
+    clock.set(vn(2026, 12, 8, 10, 0))  # a working day later the applicant brings it
+    assert "record_supplement" in offered(desk, code)
+    assert act(desk, code, "record_supplement", note="Đã nhận bổ sung").status_code == 302
+    after = state(app, db, code)
+    assert after.status == "in_processing"
+
+    # Liên thông: to the tax office and back.
+    response = act(specialist, code, "transfer", to_unit="H72.T01", note="Xác nhận thuế")
+    assert response.status_code == 302, text(response)
+    assert state(app, db, code).status == "waiting_other_agency"
+    assert act(tax, code, "claim").status_code == 302
+    assert act(tax, code, "transfer", to_unit="H72.01.02").status_code == 302
+    assert state(app, db, code).status == "in_processing"
+
+    assert act(specialist, code, "claim").status_code == 302
+    assert act(specialist, code, "submit_for_approval", note="Đủ điều kiện").status_code == 302
+    assert state(app, db, code).status == "waiting_approval"
+    # The specialist no longer sees it; the leader sends it back with a reason.
+    assert specialist.get(f"/department/dossiers/{code}").status_code == 403
+    assert act(leader, code, "send_back", to_step="0", reason="Kiểm tra lại địa chỉ"
+               ).status_code == 302
+    back = state(app, db, code)
+    assert back.holder_account_id == routing.accounts["specialist"].id
+    assert act(specialist, code, "submit_for_approval").status_code == 302
+
+    # Late: the leader apologises with a new appointment.
+    response = act(leader, code, "apologize", new_due_date="2026-12-21",
+                   new_due_time="15:30", reason="Chờ ý kiến cơ quan thuế")
+    assert response.status_code == 302
+    apology = text(leader.get(response.headers["Location"]))
+    assert "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ" in apology
+    assert "15 giờ 30 phút, ngày 21/12/2026" in apology
+    assert "Chờ ý kiến cơ quan thuế" in apology
+
+    assert act(leader, code, "approve", note="Đồng ý").status_code == 302
+    assert state(app, db, code).status == "result_ready"
+    assert act(desk, code, "issue_result", result_number="HKD-0042",
+               result_summary="Giấy chứng nhận").status_code == 302
+    assert state(app, db, code).result == {"number": "HKD-0042",
+                                           "summary": "Giấy chứng nhận"}
+    clock.set(vn(2026, 12, 21, 14, 0))
+    assert act(desk, code, "return_result", collected_by="Nguyễn Văn An",
+               method="in_person").status_code == 302
+    done = state(app, db, code)
+    assert done.status == "returned" and done.returned_at == vn(2026, 12, 21, 14, 0)
+    page = text(desk.get(f"/department/dossiers/{code}"))
+    assert "Collected by Nguyễn Văn An, In person at the desk" in page
+    assert "data-no-actions" in page
+
+    control = text(desk.get(f"/department/dossiers/{code}/slips/control"))
+    assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in control
+    with app.app_context():
+        holdings = db.session.scalar(select(func.count(StepHolding.id)).join(Dossier).where(
+            Dossier.code == code))
+        db.remove()
+    assert control.count("data-row ") == holdings
+    assert 'data-unit-code="H72.T01"' in control
+    assert "Chi cục Thuế khu vực Tây Ninh" in control  # a coordinating agency
+
+
+def test_forward_to_the_next_specialist_step(app, db, world, clock):
+    with app.app_context():
+        routing = add_routing(db.session, world, steps=THREE_STEPS)
+        db.remove()
+    code = new_dossier(app, db, routing)
+    specialist = client(app, routing, "specialist")
+    assert act(specialist, code, "claim").status_code == 302
+    assert "forward" in offered(specialist, code)
+    assert "submit_for_approval" not in offered(specialist, code)
+    response = act(specialist, code, "forward", note="Chuyển tư pháp")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/department/")  # out of sight now
+    assert state(app, db, code).holder_unit_id == routing.justice_office.id
+    justice = client(app, routing, "justice_specialist")
+    assert code in text(justice.get("/department/?scope=unit"))
+
+
+def test_refuse_and_withdraw_through_the_forms(app, db, routing, clock):
+    refused = new_dossier(app, db, routing)
+    specialist = client(app, routing, "specialist")
+    assert act(specialist, refused, "claim").status_code == 302
+    response = act(specialist, refused, "refuse", reason="Ngành nghề kinh doanh bị cấm")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/dossiers/{refused}/slips/refusal")
+    desk = client(app, routing, "reception")
+    slip = text(desk.get(response.headers["Location"]))
+    assert "PHIẾU TỪ CHỐI GIẢI QUYẾT HỒ SƠ" in slip
+    assert "Ngành nghề kinh doanh bị cấm" in slip and "Phạm Chuyên Viên" in slip
+    assert state(app, db, refused).status == "refused"
+
+    withdrawn = new_dossier(app, db, routing)
+    assert "withdraw" not in offered(specialist, withdrawn)
+    assert act(desk, withdrawn, "withdraw", reason="Người nộp xin rút").status_code == 302
+    assert state(app, db, withdrawn).status == "withdrawn"
+    # Nothing left to do, and no refusal slip for a withdrawn dossier.
+    assert desk.get(f"/department/dossiers/{withdrawn}/slips/refusal").status_code == 404
+
+
+# ---------------------------------------------------------------------------- refusals
+
+
+def test_a_stale_page_gets_the_conflict_message_and_changes_nothing(app, db, routing):
+    code = new_dossier(app, db, routing)
+    specialist = client(app, routing, "specialist")
+    colleague = client(app, routing, "specialist2")
+    page = specialist.get(f"/department/dossiers/{code}")
+    seen = int(re.search(rb'name="expected_version" value="(\d+)"', page.data)[1])
+    assert act(colleague, code, "claim", version=seen).status_code == 302  # first wins
+    before = counts(app, db, code)
+    response = act(specialist, code, "claim", version=seen)
+    assert response.status_code == 409
+    assert CONFLICT in text(response)
+    assert counts(app, db, code) == before
+    assert state(app, db, code).holder_account_id == routing.accounts["specialist2"].id
+
+
+def test_bad_input_is_a_message_on_its_form_and_changes_nothing(app, db, routing):
+    code = new_dossier(app, db, routing)
+    specialist = client(app, routing, "specialist")
+    assert act(specialist, code, "claim").status_code == 302
+    before = counts(app, db, code)
+    response = act(specialist, code, "request_supplement", note="nothing ticked")
+    assert response.status_code == 400
+    body = text(response)
+    assert "Tick or write at least one missing document." in body
+    assert 'data-action="request_supplement"' in body and "nothing ticked" in body
+    response = act(specialist, code, "refuse", reason="   ")
+    assert response.status_code == 400 and "reason is required" in text(response)
+    response = act(specialist, code, "apologize", new_due_date="2020-01-01",
+                   reason="Trễ")
+    assert response.status_code == 400
+    response = specialist.post(f"/department/dossiers/{code}/actions/forward",
+                               data={"expected_version": "abc"})
+    assert response.status_code == 400 and "reload the page" in text(response)
+    assert counts(app, db, code) == before
+    assert specialist.post(f"/department/dossiers/{code}/actions/explode",
+                           data={"expected_version": "1"}).status_code == 404
+
+
+def test_an_officer_of_another_unit_is_refused_everything(app, db, routing):
+    code = new_dossier(app, db, routing)
+    outsider = client(app, routing, "other_specialist")
+    before = counts(app, db, code)
+    assert outsider.get(f"/department/dossiers/{code}").status_code == 403
+    version = state(app, db, code).version
+    fields = {"to_account": "chuyenvien", "to_unit": "H72.T01", "reason": "x", "note": "x",
+              "missing": "x", "to_step": "0", "new_due_date": "2027-01-04",
+              "result_number": "1", "collected_by": "x", "method": "in_person"}
+    for name in actions.ACTIONS:
+        response = act(outsider, code, name, version=version, **fields)
+        assert response.status_code == 403, name
+    for slip in ("control", "supplement", "apology", "refusal"):
+        assert outsider.get(f"/department/dossiers/{code}/slips/{slip}").status_code == 403
+    assert counts(app, db, code) == before
+    assert code not in text(outsider.get("/department/?scope=unit"))
+
+
+def test_a_colleague_in_scope_without_the_step_role_gets_a_403_message(app, db, routing):
+    code = new_dossier(app, db, routing)
+    desk = client(app, routing, "reception")  # may see it, may not claim a specialist step
+    before = counts(app, db, code)
+    response = act(desk, code, "claim")
+    assert response.status_code == 403
+    assert "data-form-error" in text(response)
+    assert counts(app, db, code) == before
+
+
+def test_supplement_slip_lists_each_round(app, db, routing, clock):
+    code = new_dossier(app, db, routing)
+    specialist = client(app, routing, "specialist")
+    desk = client(app, routing, "reception")
+    assert act(specialist, code, "claim").status_code == 302
+    assert act(specialist, code, "request_supplement", missing_other="Giấy A").status_code == 302
+    clock.set(vn(2026, 12, 7, 11, 0))
+    assert act(desk, code, "record_supplement").status_code == 302
+    assert act(specialist, code, "request_supplement", missing_other="Giấy B").status_code == 302
+    latest = text(desk.get(f"/department/dossiers/{code}/slips/supplement"))
+    assert "<li>Giấy B</li>" in latest and "Giấy A" not in latest
+    with app.app_context():
+        first = db.session.scalar(select(func.min(SupplementPause.id)))
+        db.remove()
+    earlier = text(desk.get(f"/department/dossiers/{code}/slips/supplement?pause={first}"))
+    assert "<li>Giấy A</li>" in earlier
+    other = new_dossier(app, db, routing)
+    assert desk.get(f"/department/dossiers/{other}/slips/supplement").status_code == 404
+    assert desk.get(f"/department/dossiers/{other}/slips/apology").status_code == 404
+
+
+def test_two_officers_posting_at_once_one_wins_the_other_is_told(app, db, routing):
+    """Two specialists press "claim" on the same page version at the same moment."""
+    import threading
+
+    code = new_dossier(app, db, routing)
+    version = state(app, db, code).version
+    clients = [client(app, routing, "specialist"), client(app, routing, "specialist2")]
+    start = threading.Barrier(2)
+    results: list[int] = []
+
+    def press(http) -> None:  # noqa: ANN001
+        start.wait()
+        response = act(http, code, "claim", version=version)
+        results.append(response.status_code)
+        if response.status_code == 409:
+            assert CONFLICT in text(response)
+
+    threads = [threading.Thread(target=press, args=(http,)) for http in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [302, 409]
+    with app.app_context():
+        kinds = list(db.session.scalars(select(DossierEvent.kind).join(Dossier).where(
+            Dossier.code == code).order_by(DossierEvent.sequence)))
+        db.remove()
+    assert kinds == ["received", "claimed"]
