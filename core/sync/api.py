@@ -1,0 +1,67 @@
+"""The hub's ingest API ``/sync/v1`` (CSRF-exempt: requests are signed, not cookie-based)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from motcua.core.errors import MotcuaError, NotFound
+from motcua.core.extensions import db_session, settings
+from motcua.core.sync import hub, openapi
+from motcua.core.sync.protocol import NODE_HEADER, SIGNATURE_HEADER
+from motcua.core.sync.queries import QUERIES, answer
+
+bp = Blueprint("sync_v1", __name__, url_prefix="/sync/v1")
+
+
+@bp.before_request
+def _only_on_a_hub():
+    if settings().role == "node" and request.endpoint != "sync_v1.openapi_json":
+        raise NotFound("This server is a node, not a hub: push to the provincial hub.")
+
+
+@bp.post("/batches")
+def push_batch() -> tuple[Response, int]:
+    """Apply one signed batch (see the OpenAPI document)."""
+    session = db_session()
+    result = hub.ingest(session, request.headers.get(NODE_HEADER),
+                        request.headers.get(SIGNATURE_HEADER), request.get_data(cache=False))
+    session.commit()
+    return jsonify(result), 200
+
+
+def _query(name: str):  # noqa: ANN202
+    def view() -> Response:
+        session = db_session()
+        node, body = hub.signed_query(session, request.headers.get(NODE_HEADER),
+                                      request.headers.get(SIGNATURE_HEADER), request.get_data())
+        result = answer(session, node, name, body)
+        session.commit()
+        return jsonify(result)
+
+    view.__name__ = f"query_{name.replace('/', '_')}"
+    return view
+
+
+for _name in QUERIES:
+    bp.add_url_rule(f"/{_name}", view_func=_query(_name), methods=["POST"])
+
+
+@bp.get("/openapi.json")
+def openapi_json() -> Response:
+    return jsonify(openapi.build_spec())
+
+
+@bp.errorhandler(MotcuaError)
+def _error(error: MotcuaError) -> tuple[Response, int]:
+    """``{"error": message, "field": ...}``; nothing of the request is kept."""
+    session = db_session()
+    session.rollback()
+    if error.status_code < 500 and request.endpoint != "sync_v1.openapi_json":
+        hub.record_refusal(session, request.headers.get(NODE_HEADER), error.message)
+        session.commit()
+    body = {"error": error.message}
+    if error.field:
+        body["field"] = error.field
+    if isinstance(error, hub.SequenceGap):
+        body["expected_sequence"] = error.expected
+    return jsonify(body), error.status_code

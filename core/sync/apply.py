@@ -1,0 +1,230 @@
+"""Applying a batch's entries to the hub read model, in bulk (a few statements per batch).
+
+The caller has verified the batch and holds the node's lock; this module checks that every
+entry concerns a dossier the node may push (ownership) *before* writing anything, then
+writes dossiers, events and hand-overs with set-based statements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from motcua.core.errors import Forbidden
+from motcua.core.models import (
+    HubDossier,
+    HubDossierEvent,
+    SyncHandoff,
+    SyncNode,
+    SyncNodeUnit,
+)
+from motcua.core.sync.protocol import TOPIC_EVENT, TOPIC_RESYNC, TOPIC_RETRACT, parse_instant
+from motcua.core.timeutil import local_date, now
+
+TRANSFER_KIND = "transferred"
+
+
+class ForeignUnit(Forbidden):
+    """An entry concerns a dossier of a unit the node does not own (403)."""
+
+
+@dataclass
+class _Target:
+    """What the batch does to one dossier, gathered before any write."""
+
+    code: str
+    hub_id: int | None
+    owner: str | None
+    version: int
+    snapshot: dict | None = None
+    details: dict | None = None
+    plugins: dict | None = None
+    resync: bool = False
+    retract: bool = False
+    events: dict[int, dict] = field(default_factory=dict)
+    replace_events: bool = False
+
+
+def _insert(session: Session, table):  # noqa: ANN001, ANN202
+    return (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(
+        table
+    )
+
+
+def dossier_columns(snapshot: dict) -> dict[str, Any]:
+    """The read model's columns from a validated snapshot."""
+    received_at = parse_instant(snapshot["received_at"], "received_at")
+    return {
+        "unit_code": snapshot["unit_code"],
+        "received_day": local_date(received_at),
+        "procedure_code": snapshot.get("procedure_code"),
+        "status": snapshot["status"],
+        "applicant_name": snapshot["applicant_name"],
+        "received_at": received_at,
+        "due_at": parse_instant(snapshot.get("due_at"), "due_at", nullable=True),
+        "finished_at": parse_instant(snapshot.get("finished_at"), "finished_at", nullable=True),
+        "returned_at": parse_instant(snapshot.get("returned_at"), "returned_at", nullable=True),
+        "holder_unit_code": snapshot.get("holder_unit_code"),
+        "holder_account": snapshot.get("holder_account"),
+        "version": snapshot["version"],
+        "snapshot": snapshot,
+    }
+
+
+def event_row(event: dict, holder_unit_code: str | None) -> dict[str, Any]:
+    """A ``hub_dossier_events`` row (without its dossier id) from a validated event."""
+    return {
+        "sequence": event["sequence"],
+        "kind": event["kind"],
+        "at": parse_instant(event["at"], "at"),
+        "actor": event.get("actor"),
+        "from_status": event.get("from_status"),
+        "to_status": event.get("to_status"),
+        "unit_code": event.get("unit_code") or holder_unit_code,
+        "note": event.get("note"),
+        "data": event.get("data") or {},
+    }
+
+
+def apply_entries(session: Session, node: SyncNode, entries: list[dict]) -> list[dict]:
+    """Apply validated ``entries`` for ``node``; returns the hand-overs made (may be empty).
+
+    Raises :class:`ForeignUnit` before writing if any entry is not the node's to push.
+    """
+    codes = {entry["dossier"]["code"] for entry in entries}
+    targets = {
+        row.code: _Target(row.code, row.id, row.owner_node, row.version)
+        for row in session.execute(
+            select(HubDossier.id, HubDossier.code, HubDossier.owner_node, HubDossier.version)
+            .where(HubDossier.code.in_(codes))
+        )
+    }
+    own_units = None if node.local else set(session.scalars(
+        select(SyncNodeUnit.unit_code).where(SyncNodeUnit.node_id == node.node_id)))
+    transfer_units = {
+        entry["event"].get("data", {}).get("to_unit")
+        for entry in entries
+        if entry["topic"] == TOPIC_EVENT and entry["event"]["kind"] == TRANSFER_KIND
+    } - {None}
+    unit_nodes = dict(session.execute(
+        select(SyncNodeUnit.unit_code, SyncNodeUnit.node_id)
+        .where(SyncNodeUnit.unit_code.in_(transfer_units))
+    ).all()) if transfer_units else {}
+
+    handoffs: list[dict] = []
+    for index, entry in enumerate(entries):
+        snapshot = entry["dossier"]
+        code = snapshot["code"]
+        target = targets.get(code)
+        _check_owner(node, own_units, target, snapshot, index)
+        if entry["topic"] == TOPIC_RETRACT:
+            if target is not None:
+                target.retract = True
+            continue
+        if target is None:
+            target = targets[code] = _Target(code, None, node.node_id, 0)
+        target.retract = False
+        resync = entry["topic"] == TOPIC_RESYNC
+        if resync or target.snapshot is None or snapshot["version"] >= target.version:
+            target.snapshot, target.version = snapshot, snapshot["version"]
+            target.details = entry.get("details") or target.details
+            target.plugins = entry.get("plugins") or target.plugins
+        holder = snapshot.get("holder_unit_code")
+        if resync:
+            target.resync = target.replace_events = True
+            target.events = {e["sequence"]: event_row(e, holder) for e in entry["events"]}
+            continue
+        event = entry["event"]
+        target.events[event["sequence"]] = event_row(event, holder)
+        to_unit = (event.get("data") or {}).get("to_unit")
+        if event["kind"] == TRANSFER_KIND and to_unit:
+            to_node = unit_nodes.get(to_unit)
+            if to_node and to_node != target.owner:
+                handoffs.append({"dossier_code": code, "event_sequence": event["sequence"],
+                                 "from_node": target.owner or node.node_id,
+                                 "to_node": to_node, "to_unit": to_unit,
+                                 "package": entry.get("package")})
+                target.owner = to_node
+    _write(session, targets.values())
+    return _write_handoffs(session, handoffs)
+
+
+def _check_owner(node: SyncNode, own_units: set[str] | None, target: _Target | None,
+                 snapshot: dict, index: int) -> None:
+    if own_units is None:  # the standalone deployment's own node owns everything
+        return
+    if target is not None:
+        if target.owner == node.node_id:
+            return
+        raise ForeignUnit(
+            f"entries[{index}]: dossier {target.code} is held by node {target.owner}, "
+            f"not {node.node_id}; nothing of this batch was applied.",
+            field=f"entries[{index}].dossier.code")
+    if snapshot["unit_code"] not in own_units:
+        raise ForeignUnit(
+            f"entries[{index}]: unit {snapshot['unit_code']} is not registered to node "
+            f"{node.node_id}; nothing of this batch was applied.",
+            field=f"entries[{index}].dossier.unit_code")
+
+
+def _write(session: Session, targets) -> None:  # noqa: ANN001
+    moment = now()
+    retract = [t.hub_id for t in targets if t.retract and t.hub_id is not None]
+    live = [t for t in targets if not t.retract and t.snapshot is not None]
+    if retract:
+        session.execute(delete(HubDossierEvent).where(HubDossierEvent.dossier_id.in_(retract)))
+        session.execute(delete(HubDossier).where(HubDossier.id.in_(retract)))
+    new = [t for t in live if t.hub_id is None]
+    changed = [t for t in live if t.hub_id is not None]
+    if new:
+        # Table-level (Core) executemany: the ORM's per-row bookkeeping is not needed here.
+        session.execute(insert(HubDossier.__table__), [
+            {"code": t.code, "owner_node": t.owner, "details": t.details or {},
+             "plugin_data": t.plugins or {}, "updated_at": moment,
+             **dossier_columns(t.snapshot)} for t in new])
+        ids = dict(session.execute(select(HubDossier.code, HubDossier.id)
+                                   .where(HubDossier.code.in_([t.code for t in new]))).all())
+        for target in new:
+            target.hub_id = ids[target.code]
+    if changed:
+        rows = []
+        for t in changed:
+            row = {"id": t.hub_id, "owner_node": t.owner, "updated_at": moment,
+                   **dossier_columns(t.snapshot)}
+            if t.details is not None:
+                row["details"] = t.details
+            if t.plugins is not None:
+                row["plugin_data"] = t.plugins
+            rows.append(row)
+        # Rows differ in which columns they set; group them so each UPDATE is uniform.
+        for keys in {tuple(sorted(r)) for r in rows}:
+            session.execute(update(HubDossier), [r for r in rows if tuple(sorted(r)) == keys])
+    replaced = [t.hub_id for t in live if t.replace_events]
+    if replaced:
+        session.execute(delete(HubDossierEvent).where(HubDossierEvent.dossier_id.in_(replaced)))
+    event_rows = [{"dossier_id": t.hub_id, **row} for t in live for row in t.events.values()]
+    if event_rows:
+        statement = _insert(session, HubDossierEvent.__table__).on_conflict_do_nothing(
+            index_elements=["dossier_id", "sequence"])
+        session.execute(statement, event_rows)
+
+
+def _write_handoffs(session: Session, handoffs: list[dict]) -> list[dict]:
+    if not handoffs:
+        return []
+    statement = _insert(session, SyncHandoff).on_conflict_do_nothing(
+        index_elements=["dossier_code", "event_sequence"])
+    session.execute(statement, [{**h, "created_at": now()} for h in handoffs])
+    keys = [(h["dossier_code"], h["event_sequence"]) for h in handoffs]
+    made = session.execute(
+        select(SyncHandoff.id, SyncHandoff.dossier_code, SyncHandoff.to_node,
+               SyncHandoff.to_unit)
+        .where(tuple_(SyncHandoff.dossier_code, SyncHandoff.event_sequence).in_(keys))
+    ).all()
+    return [{"id": row.id, "dossier": row.dossier_code, "to_node": row.to_node,
+             "to_unit": row.to_unit} for row in made]

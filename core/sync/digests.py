@@ -1,0 +1,136 @@
+"""Fingerprints per dossier and digests per (unit, day), computed the same way on both sides.
+
+A dossier's fingerprint hashes its synced snapshot (the fields ``core.events.
+dossier_snapshot`` sends) and its number of events; a (receiving unit, local day of
+receipt) digest hashes the sorted fingerprints of that day's dossiers. Equal digests mean
+the hub holds exactly what the node holds; a different one narrows the search to one unit
+and day, whose fingerprints then name the dossiers to re-send.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from motcua.core.events import dossier_snapshot
+from motcua.core.models import (
+    Dossier,
+    DossierEvent,
+    HubDossier,
+    HubDossierEvent,
+    SyncOwnership,
+    Unit,
+)
+from motcua.core.sync.signing import canonical_json
+from motcua.core.timeutil import local_date
+
+UnitDay = tuple[str, str]  # (unit code, ISO date)
+Fingerprints = dict[UnitDay, dict[str, str]]
+
+
+def fingerprint(snapshot: dict, event_count: int) -> str:
+    """The fingerprint of one dossier's synced state."""
+    return hashlib.sha256(canonical_json({"dossier": snapshot, "events": event_count}))\
+        .hexdigest()
+
+
+def digest(fingerprints: dict[str, str]) -> str:
+    """The digest of one unit-day: its dossiers' codes and fingerprints, in code order."""
+    lines = "".join(f"{code}:{fingerprints[code]}\n" for code in sorted(fingerprints))
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
+def digests(fingerprints: Fingerprints) -> dict[UnitDay, dict]:
+    """``{(unit, day): {"count": n, "digest": hex}}``."""
+    return {key: {"count": len(fps), "digest": digest(fps)} for key, fps in fingerprints.items()}
+
+
+def node_fingerprints(session: Session, *, since: date | None = None,
+                      unit_day: UnitDay | None = None) -> Fingerprints:
+    """Fingerprints of the dossiers this node holds (handed-over ones excluded)."""
+    query = select(Dossier).options(
+        selectinload(Dossier.procedure), selectinload(Dossier.unit),
+        selectinload(Dossier.holder_unit), selectinload(Dossier.holder_account))
+    given_away = select(SyncOwnership.dossier_code).where(SyncOwnership.owned.is_(False))
+    query = query.where(Dossier.code.not_in(given_away))
+    if unit_day is not None:
+        query = query.join(Unit, Unit.id == Dossier.unit_id).where(Unit.code == unit_day[0])
+    counts = dict(session.execute(
+        select(DossierEvent.dossier_id, func.count()).group_by(DossierEvent.dossier_id)).all())
+    result: Fingerprints = defaultdict(dict)
+    for dossier in session.scalars(query):
+        day = local_date(dossier.received_at)
+        if since is not None and day < since:
+            continue
+        key = (dossier.unit.code, day.isoformat())
+        if unit_day is not None and key != unit_day:
+            continue
+        result[key][dossier.code] = fingerprint(dossier_snapshot(dossier),
+                                                counts.get(dossier.id, 0))
+    return dict(result)
+
+
+# Read-model columns that mirror snapshot fields: the hub's fingerprint reads the columns
+# (what lookup shows), so a damaged column is found even if the stored snapshot is intact.
+MIRRORED = ("code", "unit_code", "procedure_code", "status", "applicant_name", "received_at",
+            "due_at", "finished_at", "returned_at", "holder_unit_code", "holder_account",
+            "version")
+
+
+def hub_snapshot(row) -> dict:  # noqa: ANN001 - a row with HubDossier's columns
+    """The snapshot as the hub holds it: stored fields overlaid with the column values."""
+    snapshot = dict(row.snapshot or {})
+    for name in MIRRORED:
+        value = getattr(row, name)
+        snapshot[name] = value.isoformat() if hasattr(value, "isoformat") else value
+    return snapshot
+
+
+def hub_fingerprints(session: Session, node_id: str, *, since: date | None = None,
+                     unit_day: UnitDay | None = None) -> Fingerprints:
+    """Fingerprints of the dossiers the hub attributes to ``node_id``."""
+    query = select(HubDossier.id, HubDossier.received_day, HubDossier.snapshot,
+                   *(getattr(HubDossier, name) for name in MIRRORED if name != "code"),
+                   HubDossier.code).where(HubDossier.owner_node == node_id)
+    if since is not None:
+        query = query.where(HubDossier.received_day >= since)
+    if unit_day is not None:
+        query = query.where(HubDossier.unit_code == unit_day[0],
+                            HubDossier.received_day == date.fromisoformat(unit_day[1]))
+    rows = session.execute(query).all()
+    counts = dict(session.execute(
+        select(HubDossierEvent.dossier_id, func.count())
+        .where(HubDossierEvent.dossier_id.in_(select(query.subquery().c.id)))
+        .group_by(HubDossierEvent.dossier_id)).all()) if rows else {}
+    result: Fingerprints = defaultdict(dict)
+    for row in rows:
+        key = (row.unit_code, row.received_day.isoformat())
+        result[key][row.code] = fingerprint(hub_snapshot(row), counts.get(row.id, 0))
+    return dict(result)
+
+
+def compare(node: dict[UnitDay, dict], hub: dict[UnitDay, dict]) -> list[dict]:
+    """The unit-days whose digests differ, with both sides' counts and digests."""
+    differences = []
+    for key in sorted(set(node) | set(hub)):
+        mine, theirs = node.get(key), hub.get(key)
+        if mine != theirs:
+            differences.append({
+                "unit": key[0], "day": key[1],
+                "node": mine or {"count": 0, "digest": None},
+                "hub": theirs or {"count": 0, "digest": None},
+            })
+    return differences
+
+
+def compare_dossiers(node: dict[str, str], hub: dict[str, str]) -> dict[str, list[str]]:
+    """Per dossier: missing at the hub, different, or only at the hub."""
+    return {
+        "missing": sorted(set(node) - set(hub)),
+        "different": sorted(code for code in set(node) & set(hub) if node[code] != hub[code]),
+        "extra": sorted(set(hub) - set(node)),
+    }

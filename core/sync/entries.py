@@ -1,0 +1,144 @@
+"""Node side: turning outbox rows into batch entries, and full records for hand-overs.
+
+The outbox row holds the event and the dossier snapshot of its own transaction; at sealing
+time the entry is completed with the event's data (e.g. ``to_unit`` of a transfer), the
+public details the hub's lookup shows (checklist, result, last four phone digits as the
+second factor), plugin contributions, and for a transfer the full record the receiving
+node needs.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from motcua.core.events import dossier_snapshot
+from motcua.core.models import Dossier, DossierDocument, DossierEvent, Unit
+from motcua.core.sync import contributions
+from motcua.core.sync.protocol import TOPIC_EVENT
+
+TRANSFER_KIND = "transferred"
+
+
+def _iso(moment):  # noqa: ANN001, ANN202
+    return moment.isoformat() if moment else None
+
+
+def _details_dict(phone: str | None, documents: list[dict], result: dict | None,
+                  refusal_reason: str | None) -> dict:
+    digits = "".join(ch for ch in phone or "" if ch.isdigit())
+    return {"phone_last4": digits[-4:] if len(digits) >= 4 else None,
+            "documents": documents, "result": result, "refusal_reason": refusal_reason}
+
+
+def details_of(dossier: Dossier) -> dict:
+    """What the hub's lookup may show beyond the snapshot (after the second factor)."""
+    return _details_dict(
+        dossier.applicant_phone,
+        [{"name": d.name, "copy_kind": d.copy_kind, "quantity": d.quantity,
+          "submitted": d.submitted} for d in dossier.documents],
+        dossier.result, dossier.refusal_reason)
+
+
+def _details(session: Session, dossier_ids: set[int]) -> dict[int, dict]:
+    """:func:`details_of` for many dossiers, from the needed columns only."""
+    documents: dict[int, list[dict]] = {i: [] for i in dossier_ids}
+    for line in session.execute(
+            select(DossierDocument.dossier_id, DossierDocument.name, DossierDocument.copy_kind,
+                   DossierDocument.quantity, DossierDocument.submitted)
+            .where(DossierDocument.dossier_id.in_(dossier_ids))
+            .order_by(DossierDocument.dossier_id, DossierDocument.position)):
+        documents[line.dossier_id].append({"name": line.name, "copy_kind": line.copy_kind,
+                                           "quantity": line.quantity,
+                                           "submitted": line.submitted})
+    return {row.id: _details_dict(row.applicant_phone, documents[row.id], row.result,
+                                  row.refusal_reason)
+            for row in session.execute(
+                select(Dossier.id, Dossier.applicant_phone, Dossier.result,
+                       Dossier.refusal_reason).where(Dossier.id.in_(dossier_ids)))}
+
+
+def event_dict(event: DossierEvent, unit_code: str | None) -> dict:
+    """An event as it travels (with the unit holding the dossier after it)."""
+    return {"sequence": event.sequence, "kind": event.kind, "at": _iso(event.at),
+            "actor": event.actor_name, "from_status": event.from_status,
+            "to_status": event.to_status, "note": event.note, "data": event.data or {},
+            "unit_code": unit_code}
+
+
+def all_events(session: Session, dossier: Dossier) -> list[dict]:
+    """Every event of ``dossier`` in order, ready to travel."""
+    rows = session.execute(
+        select(DossierEvent, Unit.code).outerjoin(Unit, Unit.id == DossierEvent.to_unit_id)
+        .where(DossierEvent.dossier_id == dossier.id).order_by(DossierEvent.sequence)).all()
+    return [event_dict(event, code) for event, code in rows]
+
+
+def full_record(session: Session, dossier: Dossier) -> dict:
+    """Everything a receiving node needs to continue a transferred dossier."""
+    return {
+        "dossier": dossier_snapshot(dossier),
+        "applicant": {
+            "citizen_id": dossier.applicant_citizen_id, "phone": dossier.applicant_phone,
+            "email": dossier.applicant_email, "address": dossier.applicant_address,
+            "organization": dossier.applicant_organization,
+            "sms_consent": dossier.sms_consent,
+        },
+        "specialist_data": dossier.specialist_data or {},
+        "result": dossier.result, "fee": dossier.fee, "note": dossier.note,
+        "refusal_reason": dossier.refusal_reason,
+        "back_entry_reason": dossier.back_entry_reason,
+        "entered_at": _iso(dossier.entered_at),
+        "documents": details_of(dossier)["documents"],
+        "events": all_events(session, dossier),
+    }
+
+
+def resync_payload(session: Session, dossier: Dossier) -> dict:
+    """The outbox payload that replaces the hub's copy of ``dossier`` (reconciliation)."""
+    return {"dossier": dossier_snapshot(dossier), "events": all_events(session, dossier),
+            "details": details_of(dossier), "plugins": contributions.collect(dossier)}
+
+
+def build_entries(session: Session, rows: list) -> list[dict]:
+    """Batch entries for outbox ``rows`` (in the rows' order); a row has the outbox's
+    ``id, topic, created_at, payload, event_id, dossier_id``."""
+    event_ids = [row.event_id for row in rows if row.event_id]
+    events = {
+        row.id: (row.data, row.code) for row in session.execute(
+            select(DossierEvent.id, DossierEvent.data, Unit.code)
+            .outerjoin(Unit, Unit.id == DossierEvent.to_unit_id)
+            .where(DossierEvent.id.in_(event_ids)))
+    } if event_ids else {}
+    dossier_ids = {row.dossier_id for row in rows if row.dossier_id}
+    details = _details(session, dossier_ids) if dossier_ids else {}
+    # Whole ORM dossiers only where needed (plugins see the dossier; transfers carry it
+    # all): loading every column of every dossier would dominate sealing.
+    wanted = dossier_ids if contributions.registered() else {
+        row.dossier_id for row in rows if row.topic == TOPIC_EVENT and row.event_id
+        and row.payload.get("event", {}).get("kind") == TRANSFER_KIND}
+    dossiers = {
+        d.id: d for d in session.scalars(
+            select(Dossier).where(Dossier.id.in_(wanted))
+            .options(selectinload(Dossier.documents)))
+    } if wanted else {}
+    entries = []
+    for row in rows:
+        entry = {"id": row.id, "topic": row.topic, "created_at": _iso(row.created_at),
+                 **row.payload}
+        if row.topic == TOPIC_EVENT:
+            found = events.get(row.event_id)
+            event = dict(entry["event"])
+            if found is not None:
+                event["data"] = found[0] or {}
+                event["unit_code"] = found[1]
+            entry["event"] = event
+            if row.dossier_id in details:
+                entry["details"] = details[row.dossier_id]
+            dossier = dossiers.get(row.dossier_id)
+            if dossier is not None:
+                entry["plugins"] = contributions.collect(dossier)
+                if event["kind"] == TRANSFER_KIND:
+                    entry["package"] = full_record(session, dossier)
+        entries.append(entry)
+    return entries

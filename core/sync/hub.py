@@ -1,0 +1,224 @@
+"""The hub: node registration, batch ingest, and the signed queries nodes make.
+
+Ingest order of checks (the first failure answers, and nothing of the batch is applied):
+known node (401) → signature over the exact body (401) → JSON (400) → schema (422) →
+node in the body matches the header (400) → sequence: already applied (same digest:
+the same answer again; other content: 409), or not the next one (409, gap) → every entry
+concerns a unit or dossier the node owns (403) → apply, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from motcua.core.db import begin_write
+from motcua.core.errors import Conflict, MotcuaError, NotFound, ValidationError
+from motcua.core.models import (
+    SyncAppliedBatch,
+    SyncHandoff,
+    SyncNode,
+    SyncNodeUnit,
+    Unit,
+)
+from motcua.core.sync import signing
+from motcua.core.sync.apply import apply_entries
+from motcua.core.sync.protocol import parse_instant, validate_batch
+from motcua.core.timeutil import now
+
+LOCAL_NODE = "local"  # the standalone deployment's own node
+CLOCK_SKEW = timedelta(minutes=5)  # how old a signed query may be
+
+
+class SignatureRefused(MotcuaError):
+    """Unknown node, or a signature that does not match the body (401)."""
+
+    status_code = 401
+
+
+class SequenceGap(Conflict):
+    """The batch is not the next one of its node (409); says which one is expected."""
+
+    def __init__(self, message: str, expected: int) -> None:
+        super().__init__(message, field="sequence")
+        self.expected = expected
+
+
+def register_node(session: Session, node_id: str, unit_codes: list[str]) -> str:
+    """Register ``node_id`` owning ``unit_codes``; returns its new private key (shown once).
+
+    Registering an existing node again replaces its key and its units (key rotation).
+    """
+    node_id = node_id.strip()
+    if not node_id or len(node_id) > 64 or not all(c.isalnum() or c in "-_." for c in node_id):
+        raise ValidationError("A node id is 1-64 letters, digits, '-', '_' or '.'.",
+                              field="node_id")
+    if node_id == LOCAL_NODE:
+        raise ValidationError(f"{LOCAL_NODE!r} is reserved for the standalone deployment.",
+                              field="node_id")
+    codes = sorted({code.strip().upper() for code in unit_codes if code.strip()})
+    if not codes:
+        raise ValidationError("Give at least one unit code (--units).", field="units")
+    begin_write(session)
+    known = set(session.scalars(select(Unit.code).where(Unit.code.in_(codes))))
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise NotFound(f"No unit with code {', '.join(unknown)} on this hub.", field="units")
+    taken = session.execute(select(SyncNodeUnit.unit_code, SyncNodeUnit.node_id).where(
+        SyncNodeUnit.unit_code.in_(codes), SyncNodeUnit.node_id != node_id)).all()
+    if taken:
+        raise Conflict("; ".join(f"unit {code} already belongs to node {owner}"
+                                 for code, owner in taken) + ".", field="units")
+    private, public = signing.generate_keypair()
+    node = session.get(SyncNode, node_id)
+    if node is None:
+        node = SyncNode(node_id=node_id, registered_at=now(), divergences=[])
+        session.add(node)
+    node.public_key, node.active = public, True
+    node.units = [SyncNodeUnit(unit_code=code) for code in codes]
+    session.flush()
+    return private
+
+
+def local_node(session: Session) -> SyncNode:
+    """The standalone deployment's own node (owns every unit), created on first use."""
+    node = session.get(SyncNode, LOCAL_NODE)
+    if node is None:
+        begin_write(session)
+        node = session.get(SyncNode, LOCAL_NODE)
+        if node is None:
+            node = SyncNode(node_id=LOCAL_NODE, local=True, registered_at=now(), divergences=[])
+            session.add(node)
+            session.flush()
+    return node
+
+
+def authenticate(session: Session, node_id: str | None, signature: str | None,
+                 raw: bytes) -> SyncNode:
+    """The node whose key signed ``raw``; :class:`SignatureRefused` otherwise."""
+    if not node_id or not signature:
+        raise SignatureRefused("Sign the request: headers X-Motcua-Node and "
+                               "X-Motcua-Signature are required.")
+    node = session.get(SyncNode, node_id)
+    if node is None or not node.active or not node.public_key:
+        raise SignatureRefused(f"Unknown or inactive node {node_id[:64]!r}.")
+    if not signing.verify(node.public_key, raw, signature):
+        raise SignatureRefused(f"The signature does not match the body for node {node_id}; "
+                               "nothing was applied.")
+    return node
+
+
+def decode(raw: bytes) -> object:
+    """The JSON in ``raw``; :class:`ValidationError` (400) if it is not JSON."""
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ValidationError(f"The body is not UTF-8 JSON: {error}.") from None
+
+
+def ingest(session: Session, node_id: str | None, signature: str | None, raw: bytes) -> dict:
+    """Verify and apply one pushed batch; the caller commits. Returns the answer body."""
+    node = authenticate(session, node_id, signature, raw)
+    body = validate_batch(decode(raw))
+    if body["node"] != node.node_id:
+        raise ValidationError(f"The batch says node {body['node'][:64]!r} but was signed by "
+                              f"{node.node_id}.", field="node")
+    return apply_batch(session, node, body, hashlib.sha256(raw).hexdigest())
+
+
+def apply_batch(session: Session, node: SyncNode, body: dict, body_sha256: str) -> dict:
+    """Apply a verified batch for ``node`` exactly once and in sequence order."""
+    begin_write(session)
+    # Serialise batches of one node (PostgreSQL row lock; SQLite holds the write lock).
+    session.refresh(node, with_for_update=True)
+    sequence = body["sequence"]
+    moment = now()
+    node.last_contact_at = moment
+    if sequence <= node.last_sequence:
+        applied = session.get(SyncAppliedBatch, (node.node_id, sequence))
+        if applied is not None and applied.body_sha256 == body_sha256:
+            node.duplicates += 1
+            return {**applied.response, "status": "duplicate"}
+        raise Conflict(f"Batch {sequence} of node {node.node_id} was already applied with "
+                       "different content; nothing was applied.", field="sequence")
+    if sequence != node.last_sequence + 1:
+        raise SequenceGap(f"Batch {sequence} of node {node.node_id} arrived before batch "
+                          f"{node.last_sequence + 1}; nothing was applied.",
+                          node.last_sequence + 1)
+    handoffs = apply_entries(session, node, body["entries"])
+    response = {"status": "applied", "node": node.node_id, "sequence": sequence,
+                "applied": len(body["entries"]), "handoffs": handoffs}
+    session.add(SyncAppliedBatch(node_id=node.node_id, sequence=sequence,
+                                 body_sha256=body_sha256, entry_count=len(body["entries"]),
+                                 applied_at=moment, response=response))
+    node.last_sequence = sequence
+    node.last_batch_at = moment
+    node.applied_batches += 1
+    node.applied_entries += len(body["entries"])
+    node.backlog = body.get("backlog", 0)
+    node.oldest_pending_at = parse_instant(body.get("oldest_pending_at"), "oldest_pending_at",
+                                           nullable=True)
+    if body["entries"]:
+        node.last_entry_at = max(parse_instant(e["created_at"], "created_at")
+                                 if e.get("created_at") else moment for e in body["entries"])
+    node.last_error = None
+    return response
+
+
+def record_refusal(session: Session, node_id: str | None, message: str) -> None:
+    """Count a refused request against its node (for the ICT page); the caller commits."""
+    node = session.get(SyncNode, node_id) if node_id else None
+    if node is None:
+        return
+    begin_write(session)
+    node.refusals += 1
+    node.last_error = message[:2000]
+    node.last_error_at = now()
+
+
+def signed_query(session: Session, node_id: str | None, signature: str | None,
+                 raw: bytes) -> tuple[SyncNode, dict]:
+    """A signed read request: the node, and the body (which must carry a fresh ``at``)."""
+    node = authenticate(session, node_id, signature, raw)
+    body = decode(raw)
+    if not isinstance(body, dict):
+        raise ValidationError("The body must be a JSON object.")
+    at = parse_instant(body.get("at"), "at")
+    if abs(now() - at) > CLOCK_SKEW:
+        raise SignatureRefused("The request is too old or from the future (field 'at'); "
+                               "check the node's clock.")
+    node.last_contact_at = now()
+    return node, body
+
+
+def hello(node: SyncNode) -> dict:
+    """What a node needs to resume: its units and the last batch the hub applied."""
+    return {"node": node.node_id, "units": [u.unit_code for u in node.units],
+            "last_sequence": node.last_sequence}
+
+
+def inbox(session: Session, node: SyncNode, limit: int = 100) -> list[dict]:
+    """Dossiers handed over to ``node`` and not yet acknowledged, oldest first."""
+    rows = session.scalars(
+        select(SyncHandoff).where(SyncHandoff.to_node == node.node_id,
+                                  SyncHandoff.delivered_at.is_(None))
+        .order_by(SyncHandoff.id).limit(limit))
+    return [{"id": h.id, "dossier": h.dossier_code, "event_sequence": h.event_sequence,
+             "from_node": h.from_node, "to_unit": h.to_unit, "package": h.package or {}}
+            for h in rows]
+
+
+def acknowledge_handoffs(session: Session, node: SyncNode, ids: list[int]) -> int:
+    """Mark hand-overs delivered and drop their private package; returns how many."""
+    begin_write(session)
+    rows = session.scalars(select(SyncHandoff).where(
+        SyncHandoff.id.in_(ids), SyncHandoff.to_node == node.node_id,
+        SyncHandoff.delivered_at.is_(None))).all()
+    for handoff in rows:
+        handoff.delivered_at = now()
+        handoff.package = None
+    return len(rows)

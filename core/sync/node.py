@@ -1,0 +1,339 @@
+"""The node's sync worker: seal the outbox into signed batches and push them in order.
+
+A round: take the sender lock (:mod:`.locking`); push the batches already sealed and not
+yet acknowledged, oldest first; then seal the next outbox rows into a new batch and push
+it, until the outbox is empty. Sealing is one transaction: the batch row (body, signature,
+sequence) is written and its outbox rows are marked ``sent_at`` together, so a worker
+killed at any point leaves either an unsealed row or a sealed batch that the next round
+re-sends byte for byte; the hub answers a re-sent batch it already applied as a duplicate.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from motcua.core.config import Settings
+from motcua.core.db import Database
+from motcua.core.errors import ConfigurationError
+from motcua.core.models import OutboxEntry, SyncBatch, SyncNodeState, SyncOwnership
+from motcua.core.sync import signing
+from motcua.core.sync.entries import build_entries
+from motcua.core.sync.hub import LOCAL_NODE
+from motcua.core.sync.locking import renew, sender_lock
+from motcua.core.sync.protocol import PROTOCOL_VERSION, TOPICS
+from motcua.core.sync.transport import HttpHub, HubRefused, LocalHub, TransportError
+from motcua.core.timeutil import now
+
+log = logging.getLogger(__name__)
+BACKOFF_BASE = 0.5  # seconds; doubled per consecutive failure
+BACKOFF_MAX = 60.0
+BACKLOG_COUNT_CAP = 10_000  # the backlog a batch reports is counted up to this
+
+
+@dataclass
+class Node:
+    """What a worker needs: the database, who it is, where the hub is, how to sign."""
+
+    database: Database
+    node_id: str
+    transport: HttpHub | LocalHub
+    key: object | None  # Ed25519PrivateKey; None for the standalone local hub
+    batch_size: int = 500
+
+
+@dataclass
+class RoundResult:
+    """What one round did."""
+
+    held_lock: bool = True
+    batches: int = 0
+    entries: int = 0
+    duplicates: int = 0
+    handoffs: list[dict] = field(default_factory=list)
+    error: str | None = None
+    refused: bool = False  # the hub answered 4xx: waiting for a person, not the network
+
+
+def node_from_settings(settings: Settings, database: Database) -> Node:
+    """The worker's :class:`Node` for this deployment's role (standalone or node)."""
+    if settings.role == "hub":
+        raise ConfigurationError("A hub has no sync worker; run 'motcua sync run' on nodes.")
+    if settings.role == "standalone":
+        return Node(database, LOCAL_NODE, LocalHub(database), None, settings.sync_batch_size)
+    missing = [name for name, value in (("MOTCUA_SYNC_NODE_ID", settings.sync_node_id),
+                                        ("MOTCUA_SYNC_HUB_URL", settings.sync_hub_url),
+                                        ("MOTCUA_SYNC_KEY", settings.sync_key)) if not value]
+    if missing:
+        raise ConfigurationError(f"A node needs {', '.join(missing)} (see docs/sync.md).")
+    return Node(database, settings.sync_node_id,
+                HttpHub(settings.sync_hub_url, settings.sync_node_id, settings.sync_key),
+                signing.load_private_key(settings.sync_key), settings.sync_batch_size)
+
+
+def ensure_state(database: Database, node_id: str) -> None:
+    """Create this node's ``sync_node_state`` row if it does not exist yet."""
+    with database.write_session() as session:
+        dialect = session.get_bind().dialect.name
+        statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(SyncNodeState)
+        session.execute(statement.values(
+            node_id=node_id, last_sequence=0, acked_sequence=0, units=[], failures=0,
+            divergences=[]).on_conflict_do_nothing(index_elements=["node_id"]))
+
+
+def seal(node: Node) -> SyncBatch | None:
+    """Seal the next outbox rows into a signed batch (one transaction); None if none wait."""
+    ensure_state(node.database, node.node_id)
+    with node.database.write_session() as session:
+        # Plain rows, not ORM objects: sealing is the node's hot path.
+        rows = session.execute(
+            select(OutboxEntry.id, OutboxEntry.topic, OutboxEntry.created_at,
+                   OutboxEntry.payload, OutboxEntry.event_id, OutboxEntry.dossier_id)
+            .where(OutboxEntry.sent_at.is_(None), OutboxEntry.topic.in_(TOPICS))
+            .order_by(OutboxEntry.id).limit(node.batch_size)).all()
+        if not rows:
+            return None
+        state = session.get(SyncNodeState, node.node_id, with_for_update=True)
+        sequence = state.last_sequence + 1
+        moment = now()
+        waiting = (select(OutboxEntry.created_at)
+                   .where(OutboxEntry.sent_at.is_(None), OutboxEntry.topic.in_(TOPICS),
+                          OutboxEntry.id > rows[-1].id).order_by(OutboxEntry.id))
+        # Counted up to a cap: an exact count of a huge backlog per batch costs more than
+        # the batch; the ICT page needs the order of magnitude.
+        backlog = session.scalar(select(func.count()).select_from(
+            waiting.limit(BACKLOG_COUNT_CAP).subquery()))
+        oldest = session.scalar(waiting.limit(1))
+        body = {
+            "protocol": PROTOCOL_VERSION, "node": node.node_id, "sequence": sequence,
+            "sealed_at": moment.isoformat(), "backlog": backlog,
+            "oldest_pending_at": oldest.isoformat() if oldest else None,
+            "entries": build_entries(session, rows),
+        }
+        raw = signing.canonical_json(body)
+        batch = SyncBatch(
+            node_id=node.node_id, sequence=sequence, created_at=moment,
+            first_outbox_id=rows[0].id, last_outbox_id=rows[-1].id, entry_count=len(rows),
+            body=raw.decode("utf-8"),
+            signature=signing.sign(node.key, raw) if node.key is not None else "",
+        )
+        session.add(batch)
+        state.last_sequence = sequence
+        session.execute(update(OutboxEntry).where(OutboxEntry.id.in_([r.id for r in rows]))
+                        .values(sent_at=moment))
+        return batch
+
+
+def _unacked(node: Node) -> list[SyncBatch]:
+    with node.database.session_factory() as session:
+        return list(session.scalars(
+            select(SyncBatch).where(SyncBatch.node_id == node.node_id,
+                                    SyncBatch.acked_at.is_(None))
+            .order_by(SyncBatch.sequence)))
+
+
+def _record_ack(node: Node, batch: SyncBatch, answer: dict) -> None:
+    moment = now()
+    with node.database.write_session() as session:
+        session.execute(update(SyncBatch).where(SyncBatch.id == batch.id).values(
+            acked_at=moment, attempts=SyncBatch.attempts + 1, last_error=None))
+        state = session.get(SyncNodeState, node.node_id)
+        state.acked_sequence = max(state.acked_sequence, batch.sequence)
+        state.last_contact_at = state.last_ack_at = state.last_attempt_at = moment
+        state.failures, state.last_error = 0, None
+        for handoff in answer.get("handoffs") or []:
+            if handoff.get("to_node") == node.node_id:
+                continue
+            mark = session.get(SyncOwnership, handoff["dossier"]) or SyncOwnership(
+                dossier_code=handoff["dossier"])
+            mark.owned, mark.peer_node = False, handoff["to_node"]
+            mark.handoff_id, mark.changed_at = handoff["id"], moment
+            session.add(mark)
+
+
+def _record_failure(node: Node, batch: SyncBatch | None, message: str, *,
+                    contact: bool) -> None:
+    moment = now()
+    with node.database.write_session() as session:
+        if batch is not None:
+            session.execute(update(SyncBatch).where(SyncBatch.id == batch.id).values(
+                attempts=SyncBatch.attempts + 1, last_error=message[:2000]))
+        state = session.get(SyncNodeState, node.node_id)
+        state.failures += 1
+        state.last_error, state.last_error_at, state.last_attempt_at = (
+            message[:2000], moment, moment)
+        if contact:
+            state.last_contact_at = moment
+
+
+def _rewind(node: Node, expected: int) -> bool:
+    """The hub expects an older batch (it was restored from a backup): send again from it."""
+    with node.database.write_session() as session:
+        have = session.scalar(select(func.count()).select_from(SyncBatch).where(
+            SyncBatch.node_id == node.node_id, SyncBatch.sequence == expected))
+        if not have:
+            return False
+        session.execute(update(SyncBatch).where(
+            SyncBatch.node_id == node.node_id, SyncBatch.sequence >= expected
+        ).values(acked_at=None))
+        return True
+
+
+def _fast_forward(node: Node, batch: SyncBatch) -> bool:
+    """The hub already applied other batches under our numbers (this node's database was
+    restored from an older backup): number the waiting batches after the hub's last one
+    and sign them again. What the lost batches carried is still at the hub; what the
+    restored database lacks, reconciliation shows."""
+    last = node.transport.query("hello").get("last_sequence")
+    if not isinstance(last, int) or last < batch.sequence:
+        return False
+    with node.database.write_session() as session:
+        waiting = list(session.scalars(select(SyncBatch).where(
+            SyncBatch.node_id == node.node_id, SyncBatch.acked_at.is_(None))
+            .order_by(SyncBatch.sequence)))
+        # Highest first, so a new number never meets a batch still holding it.
+        for index, row in reversed(list(enumerate(waiting))):
+            body = json.loads(row.body)
+            body["sequence"] = last + 1 + index
+            raw = signing.canonical_json(body)
+            row.sequence, row.body = body["sequence"], raw.decode("utf-8")
+            row.signature = signing.sign(node.key, raw) if node.key is not None else ""
+            session.flush()
+        state = session.get(SyncNodeState, node.node_id)
+        state.last_sequence = last + len(waiting)
+    log.warning("node %s: batches renumbered after the hub's batch %s", node.node_id, last)
+    return True
+
+
+def _push(node: Node, batch: SyncBatch, result: RoundResult) -> bool:
+    """Push one batch; True if the hub has it now (applied or duplicate)."""
+    try:
+        answer = node.transport.push(batch)
+    except TransportError as error:
+        result.error = str(error)
+        _record_failure(node, batch, result.error, contact=False)
+        return False
+    except HubRefused as error:
+        expected = error.body.get("expected_sequence")
+        if error.status == 409 and isinstance(expected, int) and expected < batch.sequence \
+                and _rewind(node, expected):
+            return False
+        if error.status == 409 and expected is None and _fast_forward(node, batch):
+            return False
+        result.error, result.refused = str(error), True
+        _record_failure(node, batch, f"batch {batch.sequence}: {error}", contact=True)
+        return False
+    _record_ack(node, batch, answer)
+    result.batches += 1
+    result.entries += batch.entry_count
+    result.duplicates += answer.get("status") == "duplicate"
+    result.handoffs.extend(answer.get("handoffs") or [])
+    return True
+
+
+def run_round(node: Node, worker_id: str | None = None, max_batches: int | None = None
+              ) -> RoundResult:
+    """Deliver everything waiting, in order; stops at the first failure (see result.error)."""
+    worker_id = worker_id or uuid.uuid4().hex
+    ensure_state(node.database, node.node_id)
+    result = RoundResult()
+    with sender_lock(node.database, node.node_id, worker_id) as held:
+        if not held:
+            result.held_lock = False
+            return result
+        # While one batch is on the wire the next is sealed (a database job), so the
+        # node's work and the hub's overlap; batches still leave strictly in order.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="motcua-seal") as sealer:
+            while max_batches is None or result.batches < max_batches:
+                pending = _unacked(node)
+                if not pending:
+                    sealed = seal(node)
+                    if sealed is None:
+                        break
+                    pending = [sealed]
+                ahead = sealer.submit(seal, node)
+                for batch in pending:
+                    if not _push(node, batch, result):
+                        ahead.result()  # sealed batches wait for the next round
+                        if result.error:
+                            return result
+                        break  # rewound: start again from the batch the hub expects
+                else:
+                    ahead.result()
+                if not renew(node.database, node.node_id, worker_id):
+                    break  # the lease was lost (stalled too long): let the new holder go on
+    return result
+
+
+def greet(node: Node) -> dict:
+    """Ask the hub who this node is (units, last applied batch) and remember the units."""
+    answer = node.transport.query("hello")
+    ensure_state(node.database, node.node_id)
+    with node.database.write_session() as session:
+        state = session.get(SyncNodeState, node.node_id)
+        state.units = list(answer.get("units") or [])
+        state.last_contact_at = now()
+    return answer
+
+
+def backoff_delay(failures: int) -> float:
+    """Exponential back-off with jitter: 0.5 s, 1 s, 2 s ... up to a minute."""
+    delay = min(BACKOFF_MAX, BACKOFF_BASE * (2 ** max(0, failures - 1)))
+    return delay * random.uniform(0.8, 1.2)
+
+
+def drain(node: Node, *, deadline: float | None = None, sleep=time.sleep) -> RoundResult:  # noqa: ANN001
+    """Rounds with back-off until everything is delivered, a refusal, or ``deadline``
+    (``time.monotonic()`` value) passes. Returns the totals."""
+    total = RoundResult()
+    failures = 0
+    while True:
+        result = run_round(node)
+        total.batches += result.batches
+        total.entries += result.entries
+        total.duplicates += result.duplicates
+        total.handoffs.extend(result.handoffs)
+        total.error, total.refused = result.error, result.refused
+        if not result.held_lock:
+            total.error = "another worker is sending for this node right now"
+            return total
+        if result.error is None:
+            return total
+        if result.refused:
+            return total
+        failures += 1
+        delay = backoff_delay(failures)
+        if deadline is not None and time.monotonic() + delay > deadline:
+            return total
+        sleep(delay)
+
+
+def run_forever(node: Node, stop: threading.Event, *, idle: float = 1.0,
+                on_round=None) -> None:  # noqa: ANN001
+    """The long-lived worker: deliver, then wait ``idle`` seconds (or back off on errors)."""
+    worker_id = uuid.uuid4().hex
+    failures = 0
+    while not stop.is_set():
+        try:
+            result = run_round(node, worker_id)
+        except Exception:  # noqa: BLE001 - a worker must outlive a bad round (DB restart ...)
+            log.exception("sync round failed")
+            result = RoundResult(error="internal error; see the log")
+        if on_round is not None:
+            on_round(result)
+        if result.error:
+            failures += 1
+            stop.wait(backoff_delay(failures) * (4 if result.refused else 1))
+        else:
+            failures = 0
+            stop.wait(idle)

@@ -1,0 +1,47 @@
+"""The ICT department's sync pages: every node's health (hub) and this server's own sync."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from motcua.core.errors import NotFound
+from motcua.core.extensions import db_session, settings
+from motcua.core.models import SyncNode
+from motcua.core.sync import status
+from motcua.core.sync.hub import LOCAL_NODE
+from motcua.core.web.helpers import role_required
+
+bp = Blueprint("sync_pages", __name__, url_prefix="/ict/sync")
+
+
+def _own_node_id() -> str | None:
+    config = settings()
+    if config.role == "standalone":
+        return LOCAL_NODE
+    if config.role == "node":
+        return config.sync_node_id or None
+    return None
+
+
+@bp.get("/")
+@role_required("ict_admin")
+def overview() -> str:
+    """Hub: one line per node. Node: this server's sync."""
+    session = db_session()
+    own = _own_node_id()
+    nodes = status.hub_nodes(session) if settings().role != "node" else []
+    local = status.local_sync(session, own) if own else None
+    return render_template("sync/overview.html", nodes=nodes, local=local,
+                           role=settings().role)
+
+
+@bp.get("/nodes/<node_id>")
+@role_required("ict_admin")
+def node_page(node_id: str) -> str:
+    """One node as the hub sees it, with its divergences."""
+    if settings().role == "node":
+        raise NotFound("This server is a node; the hub shows every node.")
+    node = db_session().get(SyncNode, node_id)
+    if node is None:
+        raise NotFound(f"No node {node_id} is registered.")
+    return render_template("sync/node.html", node=status.node_health(node))

@@ -1,0 +1,83 @@
+"""The lookup over the hub read model (role ``hub``): same answers, other tables.
+
+On a hub the dossiers live in ``hub_dossiers`` / ``hub_dossier_events`` as the nodes
+pushed them; names of units and procedures come from the hub's own catalogue (the
+province's, which every node shares), falling back to the codes.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from motcua.core.models import HubDossier, HubDossierEvent, Procedure, Unit
+
+
+def uses_hub_read_model() -> bool:
+    """True when the running app is a hub (its dossiers table holds no citizens' dossiers)."""
+    from flask import current_app, has_app_context
+
+    return has_app_context() and current_app.config["MOTCUA"].role == "hub"
+
+
+def lookup_hub(session: Session, code: str, phone4: str | None):  # noqa: ANN201
+    """:func:`motcua.lookup.service.lookup` for an already parsed ``code`` on a hub."""
+    from motcua.core.intake import is_late
+    from motcua.lookup import service
+    from motcua.lookup.labels import event_label, status_label
+
+    dossier = session.scalar(select(HubDossier).where(HubDossier.code == code))
+    if dossier is None:
+        raise service.UnknownCode(
+            service._("No dossier has the code %(code)s. Check it against your receipt; a "
+                      "dossier received today may take a few minutes to appear.", code=code),
+            field="code")
+    events = session.scalars(select(HubDossierEvent).where(
+        HubDossierEvent.dossier_id == dossier.id).order_by(HubDossierEvent.sequence)).all()
+    codes = {dossier.unit_code, dossier.holder_unit_code, *(e.unit_code for e in events)}
+    units = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_(codes - {None})))}
+
+    def info(unit_code: str | None) -> service.UnitInfo | None:
+        if unit_code is None:
+            return None
+        unit = units.get(unit_code)
+        return service.UnitInfo(code=unit_code, name=unit.name if unit else unit_code)
+
+    procedure = session.scalar(select(Procedure).where(Procedure.code == dossier.procedure_code))
+    holder = units.get(dossier.holder_unit_code)
+    agency = service.responsible_agency(holder) if holder else None
+    details = dossier.details or {}
+    result = service.LookupResult(
+        code=dossier.code, procedure_code=dossier.procedure_code or "",
+        procedure_name=procedure.name if procedure else (dossier.procedure_code or ""),
+        receiving_unit=info(dossier.unit_code),
+        applicant=service.mask_name(dossier.applicant_name),
+        received_at=dossier.received_at, due_at=dossier.due_at,
+        finished_at=dossier.finished_at, returned_at=dossier.returned_at,
+        status=dossier.status, status_label=status_label(dossier.status),
+        late=is_late(dossier) if dossier.due_at else False,
+        agency=service.UnitInfo(code=agency.code, name=agency.name) if agency else (
+            info(dossier.holder_unit_code)),
+        department=info(dossier.holder_unit_code), officer=dossier.holder_account,
+        timeline=[service.TimelineEntry(at=e.at, kind=e.kind,
+                                        label=event_label(e.kind, e.to_status),
+                                        status=e.to_status, unit=info(e.unit_code))
+                  for e in events],
+    )
+    if phone4 is not None:
+        last4 = details.get("phone_last4") or ""
+        # Constant-time compare, as the core lookup does.
+        if len(last4) == 4 and hmac.compare_digest(last4, phone4):
+            result.verified = True
+            result.applicant = dossier.applicant_name
+            result.documents = [service.DocumentLine(
+                name=d["name"], copy_kind=d.get("copy_kind") or "original",
+                quantity=d.get("quantity") or 1, submitted=bool(d.get("submitted")))
+                for d in details.get("documents") or []]
+            result.result = details.get("result")
+            result.refusal_reason = details.get("refusal_reason")
+        else:
+            result.extra["phone4"] = "wrong"
+    return result

@@ -1,0 +1,85 @@
+"""Reconciliation finds an injected divergence per unit and day, and repairs it by
+re-sending; the ICT page shows what it found."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, select, update
+
+from motcua.core.cli import main
+from motcua.core.models import HubDossier
+from motcua.core.sync.digests import digest, fingerprint
+from motcua.core.sync.node import drain
+from motcua.core.sync.reconcile import reconcile
+from tests.conftest import login
+from tests.test_sync_helpers import province, receive
+
+
+def test_fingerprints_and_digests_change_with_any_synced_field():
+    snapshot = {"code": "H72.01.01-261122-0001", "status": "received", "version": 1}
+    base = fingerprint(snapshot, 1)
+    assert fingerprint(dict(snapshot), 1) == base
+    assert fingerprint({**snapshot, "status": "refused"}, 1) != base
+    assert fingerprint(snapshot, 2) != base
+    assert digest({"a": "1", "b": "2"}) == digest({"b": "2", "a": "1"})
+    assert digest({"a": "1"}) != digest({"a": "1", "b": "2"})
+
+
+def test_reconcile_finds_and_repairs_an_injected_divergence(templates, backend, tmp_path):
+    with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]}) as p:
+        codes = [receive(p.nodes["north"], p.worlds["north"], name=f"Người {i}")
+                 for i in range(4)]
+        node = p.node("north")
+        drain(node)
+        assert reconcile(node, repair=False).clean
+        hub_db = p.hub.extensions["motcua.db"]
+        with hub_db.write_session() as session:
+            # A changed status, a lost dossier, and one the node never had.
+            session.execute(update(HubDossier).where(HubDossier.code == codes[0])
+                            .values(status="refused"))
+            session.execute(delete(HubDossier).where(HubDossier.code == codes[1]))
+            ghost = session.scalar(select(HubDossier).where(HubDossier.code == codes[2]))
+            session.add(HubDossier(
+                code=codes[2][:-4] + "9999", owner_node="north", unit_code="H72.01.01",
+                received_day=ghost.received_day, status="received", applicant_name="Ma",
+                received_at=datetime.now(UTC), version=1, snapshot={"code": "ghost"},
+                details={}, plugin_data={}, updated_at=datetime.now(UTC)))
+        found = reconcile(node, repair=False)
+        assert len(found.differences) == 1
+        difference = found.differences[0]
+        assert difference["unit"] == "H72.01.01"
+        assert (difference["node"]["count"], difference["hub"]["count"]) == (4, 4)
+        assert found.dossiers == {"missing": [codes[1]], "different": [codes[0]],
+                                  "extra": [codes[2][:-4] + "9999"]}
+        # The ICT page at the hub shows the divergence for this node.
+        client = login(p.hub.test_client(), "cntt")
+        page = client.get("/ict/sync/nodes/north").get_data(as_text=True)
+        assert "data-divergences" in page and "H72.01.01" in page
+
+        repaired = reconcile(node)
+        assert repaired.repaired == 3
+        assert repaired.remaining == []
+        with hub_db.session_factory() as session:
+            hub = {d.code: d for d in session.scalars(select(HubDossier))}
+        assert set(hub) == set(codes)
+        assert hub[codes[0]].status == "received"
+        assert reconcile(node, repair=False).clean
+        page = client.get("/ict/sync/nodes/north").get_data(as_text=True)
+        assert "None: the hub holds exactly what the node holds." in page
+
+
+def test_the_cli_lists_differences_and_repairs_them(templates, backend, tmp_path):
+    with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]}) as p:
+        code = receive(p.nodes["north"], p.worlds["north"])
+        drain(p.node("north"))
+        with p.hub.extensions["motcua.db"].write_session() as session:
+            session.execute(update(HubDossier).where(HubDossier.code == code)
+                            .values(snapshot={"code": code, "tampered": True}))
+        runner = p.nodes["north"].test_cli_runner()
+        listed = runner.invoke(main, ["sync", "reconcile", "--dry-run"])
+        assert listed.exit_code == 0, listed.output
+        assert "1 differ" in listed.output and f"different: {code}" in listed.output
+        fixed = runner.invoke(main, ["sync", "reconcile"])
+        assert fixed.exit_code == 0, fixed.output
+        assert "Re-sent 1 dossiers; 0 unit-days still differ." in fixed.output
