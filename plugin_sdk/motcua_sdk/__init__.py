@@ -1,9 +1,43 @@
 """motcua plugin SDK: the only package a specialist-module plugin imports from motcua.
 
-The hook specifications, signals and test kit arrive with the SDK issue; this package
-already carries the contract's version so the core and plugins can agree on it.
+- :mod:`motcua_sdk.hookspecs`: the hooks a plugin implements with :data:`hookimpl`;
+- :mod:`motcua_sdk.signals`: blinker signals for the dossier lifecycle;
+- :mod:`motcua_sdk.types`: the read-only views and result values hooks exchange;
+- :mod:`motcua_sdk.services`: reading and changing dossiers through the core's rules;
+- :mod:`motcua_sdk.errors`: errors the core shows to users;
+- :mod:`motcua_sdk.testing`: the pytest plugin with fixtures for plugin tests.
+
+See ``docs/plugins.md``.
 """
 
-MOTCUA_API_VERSION = "0.1.0"
+from motcua_sdk.hookspecs import hookimpl
+from motcua_sdk.types import (
+    AccountView,
+    DocumentSpec,
+    DossierView,
+    EventView,
+    IssuedResult,
+    MenuItem,
+    ProcedureSpec,
+    Report,
+    SampleDossier,
+    thaw,
+)
+from motcua_sdk.versioning import MOTCUA_API_VERSION, api_range_problem, is_compatible
 
-__all__ = ["MOTCUA_API_VERSION"]
+__all__ = [
+    "MOTCUA_API_VERSION",
+    "AccountView",
+    "DocumentSpec",
+    "DossierView",
+    "EventView",
+    "IssuedResult",
+    "MenuItem",
+    "ProcedureSpec",
+    "Report",
+    "SampleDossier",
+    "api_range_problem",
+    "hookimpl",
+    "is_compatible",
+    "thaw",
+]

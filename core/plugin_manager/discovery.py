@@ -1,0 +1,133 @@
+"""Finding installed plugins: the ``motcua.plugins`` entry-point group, loaded with stevedore.
+
+Only enabled plugins are imported, and only after their source passed the purity check
+(:mod:`.purity`); everything that goes wrong becomes a message on the plugin's record,
+never an exception at start-up.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from stevedore import NamedExtensionManager
+
+from motcua.core.plugin_manager import purity
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "motcua.plugins"
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+
+ENABLED, DISABLED, REFUSED = "enabled", "disabled", "refused"
+
+
+@dataclass
+class PluginRecord:
+    """What the core knows about one plugin, loaded or not."""
+
+    name: str
+    state: str
+    distribution: str | None = None
+    version: str | None = None
+    api_range: str | None = None
+    reason: str | None = None
+    module_name: str | None = None
+    plugin: Any = field(default=None, repr=False)
+    units: tuple[str, ...] = ()  # agency codes of the subtrees it works in; () everywhere
+
+    @property
+    def enabled(self) -> bool:
+        return self.state == ENABLED
+
+
+_listing: dict[tuple, list[importlib.metadata.EntryPoint]] = {}
+
+
+def _path_state() -> tuple:
+    """``sys.path`` with each folder's modification time: installing or removing a
+    distribution changes the folder holding its metadata, hence this key."""
+    state = []
+    for entry in sys.path:
+        try:
+            state.append((entry, os.stat(entry or ".").st_mtime_ns))
+        except OSError:
+            state.append((entry, None))
+    return tuple(state)
+
+
+def installed_entry_points() -> list[importlib.metadata.EntryPoint]:
+    """Entry points of the group, sorted by name (deterministic loading order).
+
+    Reading every distribution's metadata takes tens of milliseconds, and each
+    application (every test) asks; the listing is kept while the path is unchanged."""
+    key = _path_state()
+    if key not in _listing:
+        # stevedore keeps the group's entry points for the life of the process; read
+        # them again with ours so a plugin installed since (e.g. by a test) loads.
+        NamedExtensionManager.ENTRY_POINT_CACHE.pop(ENTRY_POINT_GROUP, None)
+        _listing.clear()
+        _listing[key] = sorted(importlib.metadata.entry_points(group=ENTRY_POINT_GROUP),
+                               key=lambda ep: (ep.name, ep.value))
+    return list(_listing[key])
+
+
+def _distribution(ep: importlib.metadata.EntryPoint) -> tuple[str | None, str | None]:
+    dist = getattr(ep, "dist", None)
+    if dist is None:
+        return None, None
+    return dist.metadata["Name"], dist.version
+
+
+def describe(ep: importlib.metadata.EntryPoint, state: str, reason: str | None = None
+             ) -> PluginRecord:
+    """A record for ``ep`` before (or instead of) loading it."""
+    distribution, version = _distribution(ep)
+    return PluginRecord(name=ep.name, state=state, distribution=distribution, version=version,
+                        reason=reason, module_name=ep.module)
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a plugin (it becomes a CLI group, a migration branch
+    label and a key in sync payloads), or None."""
+    if not NAME_PATTERN.match(name):
+        return (f"the plugin name {name!r} must be 2-40 lowercase letters, digits or "
+                "underscores, starting with a letter")
+    return None
+
+
+def purity_problem(module_name: str) -> str | None:
+    """Why the plugin's source may not run (it imports motcua.core), or None."""
+    try:
+        root = purity.module_source_root(module_name)
+    except (ImportError, ValueError) as error:
+        return f"its module {module_name} cannot be found ({error})"
+    if root is None:
+        return f"its module {module_name} cannot be found"
+    problems = purity.core_imports(root)
+    if problems:
+        shown = "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")
+        return f"it imports motcua.core instead of motcua_sdk ({shown})"
+    return None
+
+
+def load(names: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Import the plugins ``names`` with stevedore: ``({name: object}, {name: error})``."""
+    failures: dict[str, str] = {}
+
+    def failed(_manager, entry_point, error) -> None:  # noqa: ANN001
+        log.error("plugin %s could not be loaded", entry_point.name, exc_info=error)
+        failures[entry_point.name] = f"could not be loaded: {type(error).__name__}: {error}"
+
+    if not names:
+        return {}, failures
+    loaded = NamedExtensionManager(
+        ENTRY_POINT_GROUP, names=names, invoke_on_load=False, name_order=True,
+        on_load_failure_callback=failed,
+        on_missing_entrypoints_callback=lambda missing: None)
+    return {extension.name: extension.plugin for extension in loaded}, failures

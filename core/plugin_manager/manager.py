@@ -1,0 +1,296 @@
+"""The plugin manager: which plugins run here, and calling their hooks safely.
+
+Each implementation of a hook is called on its own, so one plugin's exception is logged,
+kept in :attr:`PluginManager.failures` (shown on the admin page) and skipped, while the
+other plugins and the core carry on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pluggy
+from sqlalchemy import MetaData
+
+from motcua.core.plugin_manager import discovery
+from motcua.core.plugin_manager.discovery import DISABLED, ENABLED, REFUSED, PluginRecord
+from motcua_sdk import hookspecs
+from motcua_sdk.types import ProcedureSpec, Report, SampleDossier
+from motcua_sdk.versioning import MOTCUA_API_VERSION, api_range_problem
+
+log = logging.getLogger(__name__)
+MAX_FAILURES = 200
+
+
+@dataclass(frozen=True)
+class HookFailure:
+    """One exception raised inside a plugin's hook or signal receiver."""
+
+    plugin: str
+    hook: str
+    message: str
+    at: datetime
+
+
+class PluginManager:
+    """The plugins of one application: their records, their hooks, their failures.
+
+    ``enabled`` names the plugins to run (``None``: every installed plugin), from the
+    ``MOTCUA_PLUGINS`` setting.
+    """
+
+    def __init__(self, enabled: Iterable[str] | None = None,
+                 units: dict[str, tuple[str, ...]] | None = None) -> None:
+        self.enabled_names = None if enabled is None else tuple(enabled)
+        self.unit_scopes = dict(units or {})
+        self.records: dict[str, PluginRecord] = {}
+        self.failures: deque[HookFailure] = deque(maxlen=MAX_FAILURES)
+        self._pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self._pm.add_hookspecs(hookspecs)
+        self._procedures: dict[str, tuple[str, ProcedureSpec]] | None = None
+
+    # ------------------------------------------------------------------ loading
+
+    def load_installed(self) -> None:
+        """Discover plugins in the ``motcua.plugins`` group, import and register the
+        enabled ones; every problem ends up as a refused record with its reason."""
+        wanted: list[str] = []
+        for ep in discovery.installed_entry_points():
+            if ep.name in self.records:
+                self.records[f"{ep.name} ({ep.value})"] = discovery.describe(
+                    ep, REFUSED, f"another plugin is already installed as {ep.name!r}")
+                continue
+            if self.enabled_names is not None and ep.name not in self.enabled_names:
+                self.records[ep.name] = discovery.describe(
+                    ep, DISABLED, "not listed in MOTCUA_PLUGINS")
+                continue
+            problem = discovery.name_problem(ep.name) or discovery.purity_problem(ep.module)
+            if problem:
+                self._refuse(discovery.describe(ep, REFUSED), problem)
+                continue
+            self.records[ep.name] = discovery.describe(ep, DISABLED)
+            wanted.append(ep.name)
+        loaded, failures = discovery.load(wanted)
+        for name in wanted:
+            record = self.records[name]
+            if name in failures or name not in loaded:
+                self._refuse(record, failures.get(name, "could not be loaded"))
+                continue
+            self._admit(record, loaded[name])
+        for name in self.enabled_names or ():
+            if name not in self.records:
+                self._refuse(PluginRecord(name=name, state=REFUSED),
+                             "listed in MOTCUA_PLUGINS but not installed")
+
+    def register(self, plugin: Any, name: str, *, distribution: str | None = None,
+                 version: str | None = None) -> PluginRecord:
+        """Register a plugin object directly (tests, embedded use), with the same checks
+        as an installed one except the source check; returns its record."""
+        record = PluginRecord(name=name, state=DISABLED, distribution=distribution,
+                              version=version, module_name=getattr(plugin, "__name__", None)
+                              or type(plugin).__module__)
+        if name in self.records and self.records[name].enabled:
+            return self._refuse(PluginRecord(name=name, state=REFUSED),
+                                f"another plugin is already registered as {name!r}")
+        problem = discovery.name_problem(name)
+        if problem:
+            return self._refuse(record, problem)
+        return self._admit(record, plugin)
+
+    def _admit(self, record: PluginRecord, plugin: Any) -> PluginRecord:
+        record.plugin = plugin
+        record.api_range = getattr(plugin, "MOTCUA_API", None)
+        self.records[record.name] = record
+        problem = api_range_problem(record.api_range, MOTCUA_API_VERSION)
+        if problem:
+            return self._refuse(record, problem)
+        try:
+            self._pm.register(plugin, name=record.name)
+        except (pluggy.PluginValidationError, ValueError) as error:
+            return self._refuse(record, f"its hooks do not match the SDK: {error}")
+        problem = self._hook_problem(record.name)
+        if problem:
+            self._pm.unregister(name=record.name)
+            return self._refuse(record, problem)
+        record.state, record.reason = ENABLED, None
+        record.units = tuple(self.unit_scopes.get(record.name, ()))
+        self._procedures = None
+        log.info("plugin %s %s enabled", record.name, record.version or "")
+        return record
+
+    def _hook_problem(self, name: str) -> str | None:
+        """Unknown ``motcua_*`` hooks and wrappers (the core calls each hook function on
+        its own to isolate failures, so wrappers cannot work) refuse the plugin."""
+        try:
+            self._pm.check_pending()
+        except pluggy.PluginValidationError as error:
+            return f"it implements a hook the SDK does not define: {error}"
+        for caller in self._pm.get_hookcallers(self._pm.get_plugin(name)) or []:
+            for impl in caller.get_hookimpls():
+                if impl.plugin_name == name and (impl.hookwrapper or impl.wrapper):
+                    return f"{caller.name} is a wrapper; plugins implement plain hooks"
+        return None
+
+    def _refuse(self, record: PluginRecord, reason: str) -> PluginRecord:
+        record.state, record.reason = REFUSED, reason
+        self.records[record.name] = record
+        log.error("plugin %s refused: %s", record.name, reason)
+        return record
+
+    def disable(self, name: str, reason: str) -> None:
+        """Take an enabled plugin out (e.g. its blueprint could not be registered)."""
+        if self._pm.get_plugin(name) is not None:
+            self._pm.unregister(name=name)
+        self._procedures = None
+        self._refuse(self.records[name], reason)
+
+    # ------------------------------------------------------------------ queries
+
+    def enabled(self) -> list[PluginRecord]:
+        """Records of the plugins that run, in loading order."""
+        return [record for record in self.records.values() if record.enabled]
+
+    def is_enabled(self, name: str | None) -> bool:
+        record = self.records.get(name or "")
+        return bool(record and record.enabled)
+
+    def works_at(self, name: str, unit: Any) -> bool:
+        """True if enabled plugin ``name`` is used at ``unit`` (a core Unit): it has no
+        unit limits, or the unit lies in the subtree of one of its units."""
+        record = self.records.get(name)
+        if record is None or not record.enabled:
+            return False
+        if not record.units:
+            return True
+        while unit is not None:
+            if unit.code in record.units:
+                return True
+            unit = unit.parent
+        return False
+
+    def owner_of_module(self, module: str | None) -> PluginRecord | None:
+        """The plugin whose package ``module`` belongs to (by top-level package)."""
+        if not module:
+            return None
+        top = module.split(".")[0]
+        for record in self.records.values():
+            if record.module_name and record.module_name.split(".")[0] == top:
+                return record
+        return None
+
+    # ------------------------------------------------------------------ calling hooks
+
+    def report_failure(self, plugin: str, hook: str, error: BaseException) -> None:
+        """Log ``error`` raised by ``plugin`` in ``hook`` and keep it for the admin page."""
+        log.error("plugin %s failed in %s", plugin, hook, exc_info=error)
+        self.failures.append(HookFailure(plugin=plugin, hook=hook,
+                                         message=f"{type(error).__name__}: {error}",
+                                         at=datetime.now(UTC)))
+
+    def call_each(self, hook_name: str, *, only: str | None = None, **kwargs: Any
+                  ) -> list[tuple[str, Any]]:
+        """``[(plugin name, answer)]`` of every enabled plugin implementing ``hook_name``
+        (only plugin ``only`` if given), in loading order; ``None`` answers and failing
+        implementations (reported) are left out."""
+        answers = []
+        for impl in getattr(self._pm.hook, hook_name).get_hookimpls():
+            if only is not None and impl.plugin_name != only:
+                continue
+            try:
+                answer = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            except Exception as error:  # noqa: BLE001 - isolate plugins, see module doc
+                self.report_failure(impl.plugin_name, hook_name, error)
+                continue
+            if answer is not None:
+                answers.append((impl.plugin_name, answer))
+        return answers
+
+    def collect(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Like :meth:`call_each` for hooks answering lists: ``[(plugin, item)]``."""
+        items = []
+        for name, answer in self.call_each(hook_name, **kwargs):
+            if isinstance(answer, list | tuple):
+                items += [(name, item) for item in answer]
+            else:
+                self.report_failure(name, hook_name, TypeError(
+                    f"{hook_name} must return a list, not {type(answer).__name__}"))
+        return items
+
+    def implements(self, name: str, hook_name: str) -> bool:
+        """True if enabled plugin ``name`` implements ``hook_name``."""
+        return any(impl.plugin_name == name
+                   for impl in getattr(self._pm.hook, hook_name).get_hookimpls())
+
+    # ------------------------------------------------------------------ contributions
+
+    def procedures(self) -> dict[str, tuple[str, ProcedureSpec]]:
+        """``{procedure code: (plugin name, spec)}`` of every enabled plugin (cached; a
+        code claimed twice stays with the first plugin, the second is reported)."""
+        if self._procedures is None:
+            found: dict[str, tuple[str, ProcedureSpec]] = {}
+            for name, spec in self.collect("motcua_procedures"):
+                if not isinstance(spec, ProcedureSpec):
+                    self.report_failure(name, "motcua_procedures", TypeError(
+                        f"expected ProcedureSpec, got {type(spec).__name__}"))
+                elif spec.code in found:
+                    self.report_failure(name, "motcua_procedures", ValueError(
+                        f"procedure {spec.code} is already handled by {found[spec.code][0]}"))
+                else:
+                    found[spec.code] = (name, spec)
+            self._procedures = found
+        return self._procedures
+
+    def procedure_spec(self, code: str) -> ProcedureSpec | None:
+        """The spec of procedure ``code`` if an enabled plugin handles it."""
+        entry = self.procedures().get(code)
+        return entry[1] if entry else None
+
+    def _typed(self, hook_name: str, kind: type, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Items of a collecting hook that are ``kind``; others are reported and dropped."""
+        items = []
+        for name, item in self.collect(hook_name, **kwargs):
+            if isinstance(item, kind):
+                items.append((name, item))
+            else:
+                self.report_failure(name, hook_name, TypeError(
+                    f"expected {kind.__name__}, got {type(item).__name__}"))
+        return items
+
+    def reports(self) -> list[tuple[str, Report]]:
+        """``[(plugin name, Report)]`` of the enabled plugins."""
+        return self._typed("motcua_reports", Report)
+
+    def sample_dossiers(self) -> list[tuple[str, SampleDossier]]:
+        """``[(plugin name, SampleDossier)]`` for the conformance suite."""
+        return self._typed("motcua_sample_dossiers", SampleDossier)
+
+    def models(self) -> list[tuple[str, MetaData]]:
+        """``[(plugin name, MetaData)]``: the plugins' own tables."""
+        return [(name, answer) for name, answer in self.call_each("motcua_models")
+                if isinstance(answer, MetaData)]
+
+    def version_locations(self) -> list[str]:
+        """The Alembic version folders of the enabled plugins."""
+        folders = []
+        for name, answer in self.call_each("motcua_migrations"):
+            folder = Path(answer)
+            if folder.is_dir():
+                folders.append(str(folder))
+            else:
+                self.report_failure(name, "motcua_migrations",
+                                    FileNotFoundError(f"no migration folder at {folder}"))
+        return folders
+
+    def handler_of(self, procedure_code: str, handler_plugin: str | None) -> str | None:
+        """The enabled plugin handling a procedure: the one the catalogue names (set by
+        ``motcua plugins sync-catalogue``), if it is enabled and still declares it."""
+        entry = self.procedures().get(procedure_code)
+        if handler_plugin and entry and entry[0] == handler_plugin:
+            return handler_plugin
+        return None

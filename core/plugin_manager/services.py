@@ -1,0 +1,197 @@
+"""The core's implementation of :mod:`motcua_sdk.services` (what plugins may do).
+
+Every function works in the current application context, on the current request's (or
+command's) session, as the logged-in account; core errors leave as SDK errors so a
+plugin can catch them without importing the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from motcua.core import errors
+from motcua.core.accounts import has_role
+from motcua.core.db import begin_write
+from motcua.core.events import record_event
+from motcua.core.extensions import db_session
+from motcua.core.models import Account, Dossier, Procedure, Unit
+from motcua.core.models.accounts import ROLE_NAMES
+from motcua.core.plugin_manager import dossiers
+from motcua.core.plugin_manager.views import account_view, dossier_view
+from motcua_sdk import errors as sdk_errors
+from motcua_sdk.types import AccountView, DossierView
+
+# The routing actions plugins may take (the contract's motcua.core.workflow.actions).
+ACTIONS = ("claim", "assign", "forward", "send_back", "transfer", "submit_for_approval",
+           "approve", "request_supplement", "record_supplement", "apologize", "refuse",
+           "withdraw", "issue_result", "return_result")
+EDITING_ROLES = ("specialist", "leader")
+
+
+@contextmanager
+def _as_sdk_errors() -> Iterator[None]:
+    try:
+        yield
+    except errors.MotcuaError as error:
+        if isinstance(error, errors.ValidationError):  # 422, as the REST API answers
+            raise sdk_errors.ValidationError(error.message, field=error.field) from error
+        kind = sdk_errors.BY_STATUS.get(error.status_code, sdk_errors.PluginError)
+        converted = kind(error.message, field=error.field)
+        converted.status_code = error.status_code
+        raise converted from error
+
+
+def _account() -> Account | None:
+    return current_user if getattr(current_user, "is_authenticated", False) else None
+
+
+def _actor() -> Account:
+    account = _account()
+    if account is None:
+        raise errors.Forbidden(_("Log in first."))
+    return account
+
+
+def _dossier(code: str) -> Dossier:
+    """The dossier if the current account may see it (everything outside a request)."""
+    account = _account()
+    if account is not None:
+        from motcua.core.web.scope import visible_dossier
+
+        return visible_dossier(db_session(), account, code)
+    from motcua.core.intake import find_dossier
+
+    return find_dossier(db_session(), code)
+
+
+class CoreServices:
+    """Installed into ``motcua_sdk.services`` by the plugin manager."""
+
+    def session(self) -> Any:
+        return db_session()
+
+    def current_account(self) -> AccountView | None:
+        account = _account()
+        return account_view(account) if account is not None else None
+
+    def has_role(self, role: str, unit_code: str | None) -> bool:
+        account = _account()
+        if account is None:
+            return False
+        if unit_code is None:
+            return any(assignment.role == role for assignment in account.roles)
+        unit = db_session().scalar(select(Unit).where(Unit.code == unit_code))
+        return unit is not None and has_role(account, role, unit)
+
+    def staff_required(self, role: str | None) -> Callable[[Callable], Callable]:
+        from flask_login import login_required
+
+        from motcua.core.web.helpers import role_required
+
+        return role_required(role) if role else login_required
+
+    def get_dossier(self, code: str) -> DossierView:
+        with _as_sdk_errors():
+            return dossier_view(_dossier(code))
+
+    def find_dossiers(self, **criteria: Any) -> list[DossierView]:
+        with _as_sdk_errors():
+            return [dossier_view(d) for d in self._find(**criteria)]
+
+    def _find(self, *, procedure_codes, statuses, unit_code, limit) -> list[Dossier]:  # noqa: ANN001
+        session = db_session()
+        query = select(Dossier).join(Procedure, Dossier.procedure_id == Procedure.id)
+        if procedure_codes is not None:
+            query = query.where(Procedure.code.in_(procedure_codes))
+        if statuses is not None:
+            query = query.where(Dossier.status.in_(statuses))
+        if unit_code is not None:
+            unit = session.scalar(select(Unit).where(Unit.code == unit_code))
+            if unit is None:
+                raise errors.NotFound(_("No unit with agency code %(code)s.", code=unit_code))
+            query = query.where(Dossier.unit_id.in_(
+                select(Unit.id).where(Unit.path.like(f"{unit.path}%"))))
+        account = _account()
+        if account is not None:
+            roots = [a.unit for a in account.roles if a.role in ROLE_NAMES]
+            if not roots:
+                return []
+            within = select(Unit.id).where(_any_path(roots))
+            query = query.where(Dossier.unit_id.in_(within) | Dossier.holder_unit_id.in_(within))
+        query = query.order_by(Dossier.received_at.desc(), Dossier.id.desc())
+        return list(session.scalars(query.limit(max(1, min(int(limit), 1000)))))
+
+    def queue(self, procedure_codes: tuple[str, ...] | None, mine: bool) -> list[DossierView]:
+        from motcua.core.workflow import queues
+
+        with _as_sdk_errors():
+            actor = _actor()
+            found = (queues.my_queue if mine else queues.unit_queue)(db_session(), actor)
+            return [dossier_view(d) for d in found
+                    if procedure_codes is None or d.procedure.code in procedure_codes]
+
+    def available_actions(self, code: str) -> list[str]:
+        from motcua.core.workflow.actions import available_actions
+
+        with _as_sdk_errors():
+            return available_actions(db_session(), _dossier(code), _actor())
+
+    def act(self, code: str, action: str, expected_version: int | None,
+            arguments: dict[str, Any]) -> DossierView:
+        from motcua.core.workflow import actions
+
+        with _as_sdk_errors():
+            if action not in ACTIONS:
+                raise errors.ValidationError(
+                    _("Unknown action %(action)s.", action=action), field="action")
+            session, actor, dossier = db_session(), _actor(), _dossier(code)
+            if action == "issue_result" and "result" not in arguments:
+                if expected_version is not None and expected_version != dossier.version:
+                    raise errors.Conflict(_("The dossier was changed by someone else; "
+                                            "reload."))
+                if "issue_result" not in actions.available_actions(session, dossier, actor):
+                    raise errors.Forbidden(_("You cannot issue the result of this dossier "
+                                             "now."))
+                arguments = {**arguments, "result": dossiers.issue_result(dossier, actor)
+                             or {}}
+            getattr(actions, action)(session, dossier, actor, expected_version=expected_version,
+                                     **arguments)
+            return dossier_view(dossier)
+
+    def update_specialist_data(self, code: str, data: dict[str, Any],
+                               expected_version: int | None) -> DossierView:
+        with _as_sdk_errors():
+            session, actor, dossier = db_session(), _actor(), _dossier(code)
+            if dossier.is_final:
+                raise errors.Conflict(_("This dossier is finished; its data can no longer "
+                                        "change."))
+            if not any(has_role(actor, role, dossier.holder_unit) for role in EDITING_ROLES
+                       if dossier.holder_unit is not None):
+                raise errors.Forbidden(_("Only the unit holding the dossier may change its "
+                                         "data."))
+            loaded = dossiers.validate_specialist_data(dossier.procedure.code, data)
+            begin_write(session)
+            session.refresh(dossier, with_for_update=True)
+            if expected_version is not None and dossier.version != expected_version:
+                raise errors.Conflict(_("The dossier was changed by someone else; reload."))
+            before = dossier.specialist_data or {}
+            changed = sorted(key for key in set(before) | set(loaded)
+                             if before.get(key) != loaded.get(key))
+            if not changed:
+                return dossier_view(dossier)
+            dossier.specialist_data = loaded
+            record_event(session, dossier, "specialist_data_updated", actor=actor,
+                         from_status=dossier.status, data={"changed": changed})
+            return dossier_view(dossier)
+
+
+def _any_path(roots: list[Unit]):  # noqa: ANN202
+    from sqlalchemy import or_
+
+    return or_(*[Unit.path.like(f"{root.path}%") for root in roots])

@@ -1,0 +1,152 @@
+"""What a plugin may do to the core's data: read dossiers, change them through the
+routing rules, and use the request's database session for its own tables.
+
+These functions work inside a running motcua application (a request, a CLI command, a
+hook call). The core installs their implementation when it loads plugins; plugins never
+import ``motcua.core``. Every function raises :mod:`motcua_sdk.errors` exceptions, and
+every change is recorded as a dossier event in the caller's transaction (the request or
+command commits it).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
+
+from motcua_sdk.types import AccountView, DossierView
+
+
+class Backend(Protocol):
+    """The interface the core implements (``motcua.core.plugin_manager.services``)."""
+
+    def session(self) -> Any: ...
+    def current_account(self) -> AccountView | None: ...
+    def has_role(self, role: str, unit_code: str | None) -> bool: ...
+    def get_dossier(self, code: str) -> DossierView: ...
+    def find_dossiers(self, **criteria: Any) -> list[DossierView]: ...
+    def queue(self, procedure_codes: tuple[str, ...] | None, mine: bool) -> list[DossierView]: ...
+    def available_actions(self, code: str) -> list[str]: ...
+    def act(self, code: str, action: str, expected_version: int | None,
+            arguments: dict[str, Any]) -> DossierView: ...
+    def update_specialist_data(self, code: str, data: dict[str, Any],
+                               expected_version: int | None) -> DossierView: ...
+    def staff_required(self, role: str | None) -> Callable[[Callable], Callable]: ...
+
+
+_backend: Backend | None = None
+
+
+def install(backend: Backend | None) -> None:
+    """Set the implementation (called by the core's plugin manager, not by plugins)."""
+    global _backend
+    _backend = backend
+
+
+def _core() -> Backend:
+    if _backend is None:
+        raise RuntimeError(
+            "motcua_sdk.services work only inside a motcua application "
+            "(create_app loads the plugins and installs them)."
+        )
+    return _backend
+
+
+def session() -> Any:
+    """The SQLAlchemy session of the current request or command.
+
+    Use it for the plugin's own tables; it commits with the request. Never use it to
+    change core tables: use the functions below, which keep the event log and sync right.
+    """
+    return _core().session()
+
+
+def current_account() -> AccountView | None:
+    """The logged-in staff account, or ``None`` outside a logged-in request."""
+    return _core().current_account()
+
+
+def has_role(role: str, unit_code: str | None = None) -> bool:
+    """True if the current account holds ``role`` over ``unit_code`` (or over any unit
+    when ``unit_code`` is None). Roles: reception, specialist, leader, unit_admin, ict_admin.
+    """
+    return _core().has_role(role, unit_code)
+
+
+def staff_required(role: str | None = None) -> Callable[[Callable], Callable]:
+    """Decorator for plugin views: a logged-in staff account, holding ``role`` over some
+    unit when given; otherwise the login page (or HTTP 403).
+
+    Example::
+
+        @bp.route("/")
+        @staff_required("specialist")
+        def queue(): ...
+
+    Usable at import time: the core's check is looked up when the view runs.
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            return _core().staff_required(role)(view)(*args, **kwargs)
+
+        return guarded
+
+    return decorator
+
+
+def get_dossier(code: str) -> DossierView:
+    """The dossier with ``code`` if the current account may see it (``NotFound`` if not)."""
+    return _core().get_dossier(code)
+
+
+def find_dossiers(*, procedure_codes: Iterable[str] | None = None,
+                  statuses: Iterable[str] | None = None,
+                  unit_code: str | None = None, limit: int = 200) -> list[DossierView]:
+    """Dossiers the current account may see, newest first: filtered by procedure codes,
+    statuses and receiving unit (with everything beneath it)."""
+    return _core().find_dossiers(
+        procedure_codes=tuple(procedure_codes) if procedure_codes is not None else None,
+        statuses=tuple(statuses) if statuses is not None else None,
+        unit_code=unit_code, limit=limit)
+
+
+def queue(procedure_codes: Iterable[str] | None = None, *, mine: bool = False
+          ) -> list[DossierView]:
+    """The current account's work queue (overdue first, then due soonest): the dossiers
+    held by its units, or only those it holds itself with ``mine=True``, restricted to
+    ``procedure_codes`` when given."""
+    codes = tuple(procedure_codes) if procedure_codes is not None else None
+    return _core().queue(codes, mine)
+
+
+def available_actions(code: str) -> list[str]:
+    """The routing actions the current account may take on the dossier now
+    (``"claim"``, ``"forward"``, ``"submit_for_approval"``, ``"approve"``,
+    ``"issue_result"`` ...)."""
+    return _core().available_actions(code)
+
+
+def act(code: str, action: str, *, expected_version: int | None = None,
+        **arguments: Any) -> DossierView:
+    """Take routing ``action`` on the dossier as the current account and return the
+    updated view. ``arguments`` are the action's own (``note=``, ``reason=``,
+    ``missing=`` ...; see ``docs/workflow.md``). ``issue_result`` without ``result=``
+    asks the handling plugin's :func:`~motcua_sdk.hookspecs.motcua_issue_result`.
+
+    Example::
+
+        view = services.act(code, "forward", note="Hồ sơ hợp lệ",
+                            expected_version=int(request.form["version"]))
+    """
+    return _core().act(code, action, expected_version, arguments)
+
+
+def update_specialist_data(code: str, data: dict[str, Any], *,
+                           expected_version: int | None = None) -> DossierView:
+    """Replace the dossier's specialist data after loading ``data`` through its
+    procedure's schema (``ValidationError`` naming the field if it does not load).
+    Only the current holder's units may change it; records a ``specialist_data_updated``
+    event."""
+    return _core().update_specialist_data(code, data, expected_version)

@@ -1,0 +1,98 @@
+"""Blinker signals for the dossier lifecycle.
+
+The core sends each signal right after it records the matching event, inside the same
+database transaction (the change is flushed, not yet committed). Every signal has the
+same shape:
+
+- ``sender``: a :class:`~motcua_sdk.types.DossierView` of the dossier *after* the change;
+- ``event``: the :class:`~motcua_sdk.types.EventView` just recorded; its ``data`` is the
+  kind-specific payload documented on each signal below.
+
+Connect a receiver (keep a reference: blinker holds receivers weakly by default)::
+
+    from motcua_sdk import signals
+
+    @signals.result_issued.connect
+    def remember(dossier, event):
+        if dossier.procedure_code == "2.000575":
+            queue_tax_notice(dossier.code, event.data["number"])
+
+A receiver that raises is logged and skipped; it cannot undo the core's change and does
+not stop the other receivers. Receivers that write should write through
+:mod:`motcua_sdk.services` so their rows join the same transaction.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+received = _signals.signal("received", doc="""
+A dossier was taken in at the desk (event kind ``received``, ``data`` empty) or entered
+after an outage (kind ``back_entered``, ``data``: ``{"entered_at": iso}``, the reason in
+``event.note``). ``sender.status`` is ``"received"``.
+""")
+
+transferred = _signals.signal("transferred", doc="""
+The dossier was transferred (liên thông) to another agency or unit.
+``event.data``: ``{"to_unit": "<agency code>"}``. ``sender.status`` is
+``"in_processing"``, or ``"waiting_other_agency"`` outside the receiving unit's tree.
+""")
+
+supplement_requested = _signals.signal("supplement_requested", doc="""
+The applicant was asked to supplement the dossier; its clock pauses.
+``event.data``: ``{"missing": [str, ...]}``. ``sender.status`` is
+``"waiting_supplement"``.
+""")
+
+supplemented = _signals.signal("supplemented", doc="""
+The applicant handed in the missing documents; the clock resumes.
+``event.data``: ``{"paused_working_minutes": int, "old_due_at": iso, "new_due_at": iso}``.
+""")
+
+result_issued = _signals.signal("result_issued", doc="""
+The result is ready at the desk. ``event.data``: ``{"number": str, ...}`` (the plugin's
+:class:`~motcua_sdk.types.IssuedResult` ``number``, ``title`` and ``data``).
+``sender.status`` is ``"result_ready"``; ``sender.result`` holds the same data.
+""")
+
+returned = _signals.signal("returned", doc="""
+The result was handed to the applicant. ``event.data``:
+``{"collected_by": str, "method": "in_person"|"post"|"online"}``.
+""")
+
+refused = _signals.signal("refused", doc="""
+The dossier was refused during processing; ``event.note`` holds the reason.
+""")
+
+withdrawn = _signals.signal("withdrawn", doc="""
+The applicant withdrew the dossier; ``event.note`` holds the reason.
+""")
+
+overdue = _signals.signal("overdue", doc="""
+The dossier passed its deadline (recorded once, by the periodic check);
+``event.actor`` is ``None``.
+""")
+
+# Event kind -> signal the core sends after recording it.
+BY_EVENT_KIND = {
+    "received": received,
+    "back_entered": received,
+    "transferred": transferred,
+    "supplement_requested": supplement_requested,
+    "supplemented": supplemented,
+    "result_issued": result_issued,
+    "returned": returned,
+    "refused": refused,
+    "withdrawn": withdrawn,
+    "overdue": overdue,
+}
+
+LIFECYCLE = (received, transferred, supplement_requested, supplemented, result_issued,
+             returned, refused, withdrawn, overdue)
+
+
+def signal_for(kind: str):
+    """The signal sent for event ``kind``, or ``None`` if that kind sends none."""
+    return BY_EVENT_KIND.get(kind)

@@ -1,0 +1,214 @@
+"""The values that travel between the core and a plugin.
+
+Plugins never see the core's ORM classes: they get read-only views (:class:`DossierView`,
+:class:`AccountView`) and answer hooks with the small dataclasses below. Everything here
+is frozen, so a plugin cannot change a dossier by accident; changes go through
+:mod:`motcua_sdk.services`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+STEP_ROLES = ("specialist", "leader")
+LEVELS = ("commune", "district", "province")
+
+
+def _frozen(value: Any) -> Any:
+    """A read-only copy of JSON-like data (dicts become mapping proxies, lists tuples)."""
+    if isinstance(value, Mapping):
+        return MappingProxyType({key: _frozen(item) for key, item in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """A plain, mutable (JSON-ready) copy of a value taken from a view."""
+    if isinstance(value, Mapping):
+        return {key: thaw(item) for key, item in value.items()}
+    if isinstance(value, tuple | list):
+        return [thaw(item) for item in value]
+    return value
+
+
+@dataclass(frozen=True)
+class DocumentSpec:
+    """A document the applicant hands in (thành phần hồ sơ)."""
+
+    name: str
+    copy_kind: str = "original"  # "original", "copy", "certified_copy", "original_or_copy"
+    quantity: int = 1
+    required: bool = True
+    form_filename: str | None = None
+
+
+@dataclass(frozen=True)
+class ProcedureSpec:
+    """One administrative procedure a plugin handles, as it goes into the catalogue.
+
+    ``code`` is the national procedure code (mã TTHC, e.g. ``"2.000575"``); ``schema`` a
+    marshmallow ``Schema`` class describing the dossier's specialist data; ``workflow``
+    the default processing path in the workflow contract's step format
+    (``{"name", "role": "specialist"|"leader", "days", "unit": selector}``), whose days
+    add up to at most ``processing_days``.
+    """
+
+    code: str
+    name: str
+    field: str
+    processing_days: int
+    result_type: str
+    level: str = "commune"
+    fee: int = 0
+    fee_note: str | None = None
+    documents: tuple[DocumentSpec, ...] = ()
+    schema: type | None = None
+    workflow: tuple[Mapping[str, Any], ...] = ()
+    description: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.level not in LEVELS:
+            raise ValueError(f"level must be one of {', '.join(LEVELS)}, not {self.level!r}")
+        if self.processing_days < 1:
+            raise ValueError("processing_days must be at least 1")
+        object.__setattr__(self, "documents", tuple(self.documents))
+        object.__setattr__(self, "workflow", tuple(dict(step) for step in self.workflow))
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """An entry in the staff menu: ``endpoint`` is a Flask endpoint of the plugin's
+    blueprint (``"business_registration.queue"``), ``label`` already translated."""
+
+    label: str
+    endpoint: str
+    icon: str | None = None
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class IssuedResult:
+    """What the plugin issues when a dossier is finished (kết quả giải quyết TTHC).
+
+    ``number`` is the certificate/licence number in the plugin's official pattern;
+    ``document_endpoint`` a Flask endpoint that renders the printable document, called
+    with ``code=<dossier code>``; ``data`` anything else that belongs with the result
+    (stored in the dossier's result and sent with the ``result_issued`` signal).
+    """
+
+    number: str
+    title: str
+    document_endpoint: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def as_result(self) -> dict[str, Any]:
+        """The JSON the core stores as the dossier's result."""
+        result = {"number": self.number, "title": self.title, **thaw(self.data)}
+        if self.document_endpoint:
+            result["document_endpoint"] = self.document_endpoint
+        return result
+
+
+@dataclass(frozen=True)
+class Report:
+    """A report a plugin offers: ``build(session, start, end, unit_code)`` returns rows
+    (a list of dicts with the same keys, the ``columns`` in order)."""
+
+    name: str
+    title: str
+    columns: tuple[str, ...]
+    build: Callable[..., list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class SampleDossier:
+    """A dossier the conformance suite takes in, routes and finishes through the plugin.
+
+    ``specialist_data`` must load through the procedure's schema; ``expect_public`` lists
+    keys :func:`~motcua_sdk.hookspecs.motcua_public_fields` must return for it.
+    """
+
+    procedure_code: str
+    applicant_name: str
+    specialist_data: Mapping[str, Any]
+    applicant_citizen_id: str | None = None
+    applicant_address: str | None = None
+    expect_public: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AccountView:
+    """A staff account as plugins see it: ``roles`` is a tuple of ``(role, unit_code)``
+    (a role covers that unit and all units beneath it)."""
+
+    username: str
+    full_name: str
+    unit_code: str
+    roles: tuple[tuple[str, str], ...] = ()
+
+    def has_role_anywhere(self, role: str) -> bool:
+        """True if the account holds ``role`` over any unit."""
+        return any(name == role for name, _unit in self.roles)
+
+
+@dataclass(frozen=True)
+class EventView:
+    """One recorded dossier event (see the event kinds in ``docs/plugins.md``)."""
+
+    kind: str
+    sequence: int
+    at: datetime
+    actor: str | None  # the actor's username, None for system events (overdue)
+    from_status: str | None
+    to_status: str
+    note: str | None
+    data: Mapping[str, Any]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "data", _frozen(dict(self.data or {})))
+
+
+@dataclass(frozen=True)
+class DossierView:
+    """A read-only snapshot of a dossier (hồ sơ) for plugins.
+
+    ``specialist_data`` and ``result`` are read-only mappings; use
+    :func:`motcua_sdk.thaw` for a mutable copy and :mod:`motcua_sdk.services` to change
+    anything. ``version`` is the optimistic-lock counter: pass it back as
+    ``expected_version`` so a stale screen cannot overwrite someone else's change.
+    """
+
+    code: str
+    procedure_code: str
+    procedure_name: str
+    handler_plugin: str | None
+    unit_code: str
+    unit_name: str
+    channel: str
+    status: str
+    applicant_name: str
+    applicant_citizen_id: str | None
+    applicant_phone: str | None
+    applicant_email: str | None
+    applicant_address: str | None
+    applicant_organization: str | None
+    received_at: datetime
+    due_at: datetime
+    finished_at: datetime | None
+    returned_at: datetime | None
+    holder_unit_code: str | None
+    holder_username: str | None
+    fee: int
+    version: int
+    specialist_data: Mapping[str, Any] = field(default_factory=dict)
+    result: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "specialist_data", _frozen(dict(self.specialist_data or {})))
+        if self.result is not None:
+            object.__setattr__(self, "result", _frozen(dict(self.result)))

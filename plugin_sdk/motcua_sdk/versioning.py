@@ -1,0 +1,41 @@
+"""The SDK's version and the ranges plugins declare against it.
+
+``MOTCUA_API_VERSION`` follows semantic versioning of this contract (hooks, signals,
+views, services): a new hook or keyword argument raises the minor version; removing or
+changing one raises the major version (before 1.0: the minor version). A plugin declares
+the versions it works with as a PEP 440 specifier in its module::
+
+    MOTCUA_API = ">=0.1,<0.2"
+"""
+
+from __future__ import annotations
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
+
+MOTCUA_API_VERSION = "0.1.0"
+
+
+def api_range_problem(declared: object, version: str = MOTCUA_API_VERSION) -> str | None:
+    """Why a plugin declaring ``declared`` cannot run on API ``version``, or None if it can.
+
+    A missing declaration, a malformed specifier and a range that excludes ``version``
+    each get their own message.
+    """
+    if declared is None or declared == "":
+        return ('declares no MOTCUA_API range (add e.g. MOTCUA_API = ">=0.1,<0.2" '
+                "to the plugin module)")
+    if not isinstance(declared, str):
+        return f"MOTCUA_API must be a string such as \">=0.1,<0.2\", not {declared!r}"
+    try:
+        specifier = SpecifierSet(declared)
+    except InvalidSpecifier:
+        return f"MOTCUA_API {declared!r} is not a valid version range (e.g. \">=0.1,<0.2\")"
+    if not specifier.contains(Version(version), prereleases=True):
+        return f"needs motcua API {declared} but this motcua provides API {version}"
+    return None
+
+
+def is_compatible(declared: object, version: str = MOTCUA_API_VERSION) -> bool:
+    """True if a plugin declaring ``declared`` runs on API ``version``."""
+    return api_range_problem(declared, version) is None

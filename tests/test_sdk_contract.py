@@ -1,0 +1,99 @@
+"""The SDK's contract stays documented: every hook and signal in docs/plugins.md, every
+hook with an example, every public function with a docstring; version ranges; views."""
+
+from __future__ import annotations
+
+import inspect
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+import motcua_sdk
+from motcua_sdk import (
+    DossierView,
+    ProcedureSpec,
+    api_range_problem,
+    errors,
+    hookspecs,
+    is_compatible,
+    services,
+    signals,
+    testing,
+    thaw,
+    types,
+    versioning,
+)
+
+DOCS = (Path(__file__).parent.parent / "docs" / "plugins.md").read_text(encoding="utf-8")
+
+
+def hook_functions():
+    return {name: function for name, function in inspect.getmembers(hookspecs, inspect.isfunction)
+            if name.startswith("motcua_")}
+
+
+def test_every_hook_is_listed_documented_and_exemplified():
+    hooks = hook_functions()
+    assert set(hooks) == set(hookspecs.HOOK_NAMES)
+    for name, function in hooks.items():
+        doc = inspect.getdoc(function)
+        assert doc and "Example::" in doc and "@hookimpl" in doc, name
+        assert f"`{name}(" in DOCS, f"{name} missing from docs/plugins.md"
+
+
+def test_every_signal_is_in_the_docs():
+    for signal in signals.LIFECYCLE:
+        assert f"| `{signal.name}` |" in DOCS, signal.name
+
+
+@pytest.mark.parametrize("module", [motcua_sdk, types, services, versioning, errors,
+                                    signals, hookspecs, testing])
+def test_every_public_function_and_class_has_a_docstring(module):
+    for name, member in inspect.getmembers(module):
+        if name.startswith("_") or getattr(member, "__module__", None) != module.__name__:
+            continue
+        if inspect.isfunction(member) or inspect.isclass(member):
+            assert inspect.getdoc(member), f"{module.__name__}.{name} has no docstring"
+
+
+def test_api_ranges():
+    assert versioning.MOTCUA_API_VERSION == motcua_sdk.MOTCUA_API_VERSION == "0.1.0"
+    assert is_compatible(">=0.1,<0.2")
+    assert is_compatible("~=0.1.0")
+    assert not is_compatible(">=0.2")
+    assert "needs motcua API <0.1" in api_range_problem("<0.1")
+    assert "declares no MOTCUA_API" in api_range_problem(None)
+    assert "not a valid version range" in api_range_problem("0.1 or later")
+    assert api_range_problem(">=1.0,<2", version="1.4.0") is None
+
+
+def test_views_are_read_only_and_thaw_to_json():
+    moment = datetime(2026, 1, 5, 8, tzinfo=UTC)
+    view = DossierView(
+        code="H99-1", procedure_code="1", procedure_name="P", handler_plugin=None,
+        unit_code="H99", unit_name="U", channel="in_person", status="received",
+        applicant_name="A", applicant_citizen_id=None, applicant_phone=None,
+        applicant_email=None, applicant_address=None, applicant_organization=None,
+        received_at=moment, due_at=moment, finished_at=None, returned_at=None,
+        holder_unit_code="H99", holder_username=None, fee=0, version=1,
+        specialist_data={"owners": [{"name": "B"}]})
+    with pytest.raises(TypeError):
+        view.specialist_data["owners"][0]["name"] = "C"
+    with pytest.raises(AttributeError):
+        view.specialist_data["owners"].append({})
+    assert thaw(view.specialist_data) == {"owners": [{"name": "B"}]}
+
+
+def test_procedure_specs_check_themselves():
+    with pytest.raises(ValueError, match="level"):
+        ProcedureSpec(code="1", name="n", field="f", processing_days=1, result_type="r",
+                      level="village")
+    with pytest.raises(ValueError, match="processing_days"):
+        ProcedureSpec(code="1", name="n", field="f", processing_days=0, result_type="r")
+
+
+def test_services_outside_an_application_say_so(monkeypatch):
+    monkeypatch.setattr(services, "_backend", None)
+    with pytest.raises(RuntimeError, match="only inside a motcua application"):
+        services.current_account()
