@@ -1,0 +1,117 @@
+"""HTTP endpoints the SMS gateway calls (no login; a shared secret or an allowed address).
+
+- ``GET|POST /sms/inbound?from=<phone>&text=<message>``: an SMS from a citizen; the reply is
+  the response body (``text/plain``, what Kannel's sms-service ``get-url`` sends back), or
+  ``{"reply": ..., "parts": [...]}`` when the request is JSON;
+- ``GET|POST /sms/dlr``: a delivery report, Kannel style (``?id=<our id>&type=<dlr type>``)
+  or JSON (``{"id": <gateway message id>, "status": "delivered"|"failed"|...}``).
+
+Both are rate-limited per sender (inbound) or client address (reports).
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, Response, abort, jsonify, request
+from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
+
+from motcua.core.errors import MotcuaError
+from motcua.core.extensions import db_session
+from motcua.lookup.ratelimit import limiter
+from motcua.sms import settings
+from motcua.sms.gsm import split
+from motcua.sms.queue import JSON_DLR_STATUS, KANNEL_DLR_STATUS, record_delivery_report
+from motcua.sms.replies import reply_to
+
+bp = Blueprint("sms", __name__)
+LOCAL_ADDRESSES = {"127.0.0.1", "::1"}
+MAX_TEXT = 1600  # ten concatenated parts; anything longer is not a citizen typing
+
+
+def _params() -> dict:
+    if request.is_json:
+        data = request.get_json(silent=True)
+        return data if isinstance(data, dict) else {}
+    return {**request.args.to_dict(), **request.form.to_dict()}
+
+
+def _sender_or_address() -> str:
+    sender = _params().get("from")
+    return f"sms:{sender}" if sender else get_remote_address()
+
+
+def _rate_limit() -> str:
+    return settings.get("SMS_RATE_LIMIT")
+
+
+sms_limit = limiter.shared_limit(_rate_limit, scope="sms", key_func=_sender_or_address,
+                                 error_message=lambda: _("Too many messages. Please wait a "
+                                                         "minute and try again."))
+
+
+@bp.before_request
+def _authorise() -> None:
+    """A shared secret (``secret`` parameter or ``X-Motcua-Sms-Secret`` header) or an allowed
+    address; with neither configured, only this machine may call."""
+    secret = settings.get("SMS_SECRET")
+    given = request.headers.get("X-Motcua-Sms-Secret") or request.args.get("secret") or ""
+    if secret and hmac.compare_digest(given.encode(), secret.encode()):
+        return
+    allowed = {item.strip() for item in settings.get("SMS_ALLOWED_IPS").split(",")
+               if item.strip()}
+    if not secret and not allowed:
+        allowed = LOCAL_ADDRESSES
+    if request.remote_addr in allowed:
+        return
+    abort(403, description=_("This endpoint is for the SMS gateway only."))
+
+
+@bp.route("/sms/inbound", methods=["GET", "POST"])
+@sms_limit
+def inbound():
+    params = _params()
+    text = str(params.get("text") or "")[:MAX_TEXT]
+    reply = reply_to(db_session(), text)
+    db_session().rollback()  # a lookup writes nothing
+    if request.is_json:
+        return jsonify({"reply": reply, "parts": split(reply)})
+    return Response(reply, mimetype="text/plain")
+
+
+@bp.route("/sms/dlr", methods=["GET", "POST"])
+@sms_limit
+def delivery_report():
+    params = _params()
+    session = db_session()
+    try:
+        if "type" in params:  # Kannel: our id and the DLR type
+            kind = str(params.get("type"))
+            if not kind.isdigit():
+                return _text_error(_("Delivery report: type must be a number."), 400)
+            status = KANNEL_DLR_STATUS.get(int(kind), "report")
+            record_delivery_report(session, message_id=str(params.get("id") or ""),
+                                   status=status, raw={"type": int(kind)})
+        else:
+            status = JSON_DLR_STATUS.get(str(params.get("status") or "").lower(), "report")
+            record_delivery_report(session, gateway_message_id=str(params.get("id") or ""),
+                                   status=status,
+                                   raw={"status": str(params.get("status"))[:40]})
+        session.commit()
+    except MotcuaError as error:
+        session.rollback()
+        return _text_error(error.message, error.status_code)
+    return Response("OK", mimetype="text/plain")
+
+
+def _text_error(message: str, status: int) -> Response:
+    if request.is_json:
+        return jsonify({"error": message}), status
+    return Response(message, status=status, mimetype="text/plain")
+
+
+@bp.errorhandler(403)
+@bp.errorhandler(429)
+def _refused(error):  # noqa: ANN001
+    return _text_error(error.description, error.code)
