@@ -1,0 +1,196 @@
+"""``motcua demo``: a deterministic, idempotent demo province on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select
+
+from motcua.core import create_app
+from motcua.core.codes import is_valid_code
+from motcua.core.commands.demo import demo_command
+from motcua.core.demo import DEMO_PASSWORD, build_demo
+from motcua.core.models import Account, Dossier, DossierEvent, Procedure, Unit
+from motcua.core.models.dossiers import STATUSES
+
+UNTIL = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+EVENT_KINDS = {"received", "claimed", "transferred", "submitted_for_approval", "approved",
+               "supplement_requested", "supplemented", "apology", "refused", "withdrawn",
+               "result_issued", "returned"}
+ACCOUNT_LINE = re.compile(r"^  (\S+)\s+.+ — .+$", re.MULTILINE)
+
+
+def _build(app, **kwargs):
+    db = app.extensions["motcua.db"]
+    with app.app_context():
+        summary = build_demo(db.session, app.config["MOTCUA"], until=UNTIL, **kwargs)
+        db.session.commit()
+        db.remove()
+    return summary
+
+
+def _codes_and_statuses(app) -> list[tuple[str, str]]:
+    db = app.extensions["motcua.db"]
+    with app.app_context():
+        rows = db.session.execute(select(Dossier.code, Dossier.status).order_by(Dossier.code))
+        result = [tuple(row) for row in rows]
+        db.remove()
+    return result
+
+
+def test_demo_has_every_status_and_consistent_histories(app):
+    summary = _build(app, dossiers=150)
+    assert summary.created
+    assert set(summary.statuses) == set(STATUSES)
+    assert sum(summary.statuses.values()) == 150
+    db = app.extensions["motcua.db"]
+    with app.app_context():
+        session = db.session
+        units = session.scalars(select(Unit)).all()
+        assert {u.code for u in units if u.kind == "province"} == {"H80"}  # Tây Ninh, 2025
+        assert sum(1 for u in units if u.kind == "commune") == 6
+        assert {u.function for u in units} >= {"finance", "justice", "land", "tax",
+                                               "construction"}
+        assert session.scalar(select(func.count()).select_from(Procedure)) == 15
+        for dossier in session.scalars(select(Dossier)):
+            assert is_valid_code(dossier.code) and dossier.code.startswith(dossier.unit.code)
+            events = dossier.events
+            assert events[0].kind == "received"
+            assert events[-1].to_status == dossier.status, dossier.code
+            assert {e.kind for e in events} <= EVENT_KINDS
+            assert [e.at for e in events] == sorted(e.at for e in events)
+            assert all(e.at <= UNTIL for e in events)
+            assert dossier.due_at > dossier.received_at
+            if dossier.status in ("result_ready", "returned", "refused", "withdrawn"):
+                assert dossier.finished_at is not None
+            if dossier.status == "returned":
+                assert events[-1].data["collected_by"] == dossier.applicant_name
+            for event in events:
+                if event.kind == "supplemented":
+                    assert event.data["paused_working_minutes"] > 0
+                if event.kind == "apology":
+                    assert event.data["new_due_at"] > event.data["old_due_at"]
+        kinds = set(session.scalars(select(DossierEvent.kind)))
+        assert {"apology", "supplemented", "transferred", "returned"} <= kinds
+        late = [d for d in session.scalars(select(Dossier).where(Dossier.status == "returned"))
+                if d.finished_at > d.due_at or any(e.kind == "apology" for e in d.events)]
+        assert late, "some dossiers are late"
+        db.remove()
+    forms = list(app.config["MOTCUA"].forms_path.iterdir())
+    assert len(forms) == 5
+    response = app.test_client().get(f"/kiosk/bieu-mau/{forms[0].name}")
+    assert response.status_code == 200
+
+
+def test_same_seed_same_demo_other_seed_other_demo(templates, tmp_path):
+    apps = []
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+        apps.append(create_app(instance_path=tmp_path / name / "instance",
+                               database_url=templates("sqlite").fresh_url(tmp_path / name),
+                               secret_key="test-secret", TESTING=True))
+    try:
+        _build(apps[0], dossiers=60, seed=7)
+        _build(apps[1], dossiers=60, seed=7)
+        _build(apps[2], dossiers=60, seed=8)
+        first, second, third = (_codes_and_statuses(app) for app in apps)
+        assert first == second
+        assert first != third
+    finally:
+        for app in apps:
+            app.extensions["motcua.db"].dispose()
+
+
+def _counts(app) -> tuple[int, int, int, int]:
+    db = app.extensions["motcua.db"]
+    with app.app_context():
+        counts = tuple(db.session.scalar(select(func.count()).select_from(model))
+                       for model in (Unit, Account, Procedure, Dossier))
+        db.remove()
+    return counts
+
+
+def test_cli_prints_accounts_that_log_in_and_is_idempotent(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(demo_command, ["--dossiers", "40"])
+    assert result.exit_code == 0, result.output
+    assert "Demo province built: UBND tỉnh Tây Ninh." in result.output
+    assert "http://127.0.0.1:5000/login" in result.output
+    assert f"Password for every demo account: {DEMO_PASSWORD}" in result.output
+    usernames = ACCOUNT_LINE.findall(result.output)
+    assert usernames[0] == "letan" and usernames[1].startswith("letan.")
+    assert set(usernames) >= {"chuyenvien", "lanhdao", "quantri", "cntt"}
+    assert re.search(r"^  total\s+40$", result.output, re.MULTILINE)
+    before = _counts(app)
+
+    again = runner.invoke(demo_command, ["--dossiers", "40"])
+    assert again.exit_code == 0, again.output
+    assert "already exists" in again.output
+    assert ACCOUNT_LINE.findall(again.output) == usernames
+    assert _counts(app) == before
+
+    for username in usernames:
+        client = app.test_client()
+        response = client.post("/login", data={"username": username,
+                                               "password": DEMO_PASSWORD})
+        assert response.status_code == 302, (username, response.data[:300])
+        wrong = app.test_client().post("/login", data={"username": username,
+                                                       "password": "not-the-password"})
+        assert wrong.status_code != 302
+
+
+def test_bad_province_is_an_error_and_writes_nothing(app):
+    result = app.test_cli_runner().invoke(demo_command, ["--province", "Atlantis"])
+    assert result.exit_code == 1
+    assert "Error: Unknown province 'Atlantis'" in result.output
+    assert _counts(app) == (0, 0, 0, 0)
+
+
+def test_other_province_and_reset(app):
+    runner = app.test_cli_runner()
+    result = runner.invoke(demo_command, ["--province", "hue", "--dossiers", "20"])
+    assert result.exit_code == 0, result.output
+    assert "UBND thành phố Huế" in result.output
+    reset = runner.invoke(demo_command, ["--reset", "--dossiers", "25"])
+    assert reset.exit_code == 0, reset.output
+    assert "Database wiped." in reset.output and "UBND tỉnh Tây Ninh" in reset.output
+    db = app.extensions["motcua.db"]
+    with app.app_context():
+        assert set(db.session.scalars(select(Unit.code).where(Unit.kind == "province"))) \
+            == {"H80"}
+        assert db.session.scalar(select(func.count()).select_from(Dossier)) == 25
+        db.remove()
+
+
+def test_failure_leaves_nothing_half_built(app, monkeypatch):
+    from motcua.core.demo import dossiers
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr("motcua.core.demo.build_dossiers", broken)
+    assert dossiers.build_dossiers is not broken
+    result = app.test_cli_runner().invoke(demo_command, ["--dossiers", "10"])
+    assert result.exit_code != 0
+    assert _counts(app) == (0, 0, 0, 0)
+
+
+def test_procedures_already_in_the_catalogue_are_reused(app):
+    """A plugin registers its procedures at `motcua init`; the demo receives them too."""
+    db = app.extensions["motcua.db"]
+    with app.app_context():
+        db.session.add(Procedure(code="1.001612", name="Đăng ký hộ kinh doanh (plugin)",
+                                 search_text="1.001612", field="Hộ kinh doanh",
+                                 processing_days=3, result_type="Giấy chứng nhận",
+                                 handler_plugin="business_registration"))
+        db.session.commit()
+        db.remove()
+    _build(app, dossiers=30)
+    with app.app_context():
+        procedure = db.session.scalar(select(Procedure).where(Procedure.code == "1.001612"))
+        assert procedure.handler_plugin == "business_registration"
+        assert procedure.name == "Đăng ký hộ kinh doanh (plugin)"
+        assert len(procedure.receiving_units) == 6
+        assert db.session.scalar(select(func.count()).select_from(Procedure)) == 15
+        db.remove()
