@@ -8,12 +8,13 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerifyMismatchError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from motcua.core.db import begin_write
 from motcua.core.errors import Forbidden, NotFound, ValidationError
 from motcua.core.models import ROLE_NAMES, Account, ApiToken, RoleAssignment, Unit
 from motcua.core.timeutil import now
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended (RFC 9106) costs
 MIN_PASSWORD_LENGTH = 8

@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
+from sqlalchemy.orm.exc import StaleDataError
 
 from motcua.core.config import Settings, load_settings
 from motcua.core.db import Database
-from motcua.core.errors import MotcuaError
+from motcua.core.errors import Conflict, MotcuaError
 from motcua.core.extensions import babel, csrf, login_manager, select_locale
 
 HERE = Path(__file__).parent
@@ -45,6 +47,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     _register_blueprints(app)
     _register_error_handlers(app)
 
+    from motcua.core.plugin_manager import init_app as init_plugins
+
+    init_plugins(app, settings)
+
     @app.teardown_appcontext
     def _remove_session(_exc):  # noqa: ANN001
         database.remove()
@@ -65,8 +71,21 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth)
     app.register_blueprint(desk)
+
+    from motcua.core.web.department import bp as department
+
+    app.register_blueprint(department)
     app.register_blueprint(api_v1)
     csrf.exempt(api_v1)
+
+    from motcua.core.sync import background
+    from motcua.core.sync.api import bp as sync_v1
+    from motcua.core.sync.pages import bp as sync_pages
+
+    app.register_blueprint(sync_v1)
+    csrf.exempt(sync_v1)
+    app.register_blueprint(sync_pages)
+    background.init_app(app)
 
     from motcua.kiosk.views import bp as kiosk
     from motcua.lookup import ratelimit
@@ -76,10 +95,14 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(kiosk)
     ratelimit.init_app(app)
 
+    from motcua import sms
+
+    sms.init_app(app)
+
 
 def _register_error_handlers(app: Flask) -> None:
     def wants_json() -> bool:
-        return request.path.startswith("/api/") or request.accept_mimetypes.best == (
+        return request.path.startswith(("/api/", "/sync/v1/")) or request.accept_mimetypes.best == (
             "application/json"
         )
 
@@ -91,6 +114,13 @@ def _register_error_handlers(app: Flask) -> None:
                 body["field"] = error.field
             return jsonify(body), error.status_code
         return render_template("error.html", message=error.message), error.status_code
+
+    @app.errorhandler(StaleDataError)
+    def _stale_data(_error: StaleDataError):
+        # The ORM's version check failed: another officer saved the same record first.
+        app.extensions["motcua.db"].session.rollback()
+        return _motcua_error(Conflict(gettext(
+            "This dossier was just changed by someone else; reload it and try again.")))
 
     for code in (400, 401, 403, 404, 405, 409, 413, 429):
 

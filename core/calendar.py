@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 
 import holidays
+
 from motcua.core.timeutil import VIETNAM, local
 
 # Office hours of a reception desk. A dossier taken in outside them (online at night, or

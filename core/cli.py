@@ -39,11 +39,20 @@ def main() -> None:
 
 from motcua.core.commands import db as _db  # noqa: E402
 from motcua.core.commands import demo as _demo  # noqa: E402
+from motcua.core.commands import notices as _notices  # noqa: E402
+from motcua.core.commands import plugins as _plugins  # noqa: E402
 from motcua.core.commands import serve as _serve  # noqa: E402
+from motcua.core.commands import sync as _sync  # noqa: E402
 from motcua.core.commands import users as _users  # noqa: E402
+from motcua.core.commands import workflow as _workflow  # noqa: E402
+from motcua.sms import cli as _sms  # noqa: E402
 
-for _module in (_db, _demo, _serve, _users):
+for _module in (_db, _demo, _notices, _plugins, _serve, _sync, _users, _workflow, _sms):
     for _command in _module.COMMANDS:
         main.add_command(_command)
+
+# Each enabled plugin's own commands, as ``motcua <plugin name> ...``.
+for _group in _plugins.plugin_command_groups(set(main.commands)):
+    main.add_command(_group)
 
 __all__ = ["main"]

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from motcua.core.models import DossierCodeCounter, Unit
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+
+from motcua.core.models import DossierCodeCounter, Unit
 
 CODE_PATTERN = re.compile(r"^(?P<agency>[A-Z0-9.]{1,40})-(?P<day>\d{6})-(?P<seq>\d{4,6})$")
 AGENCY_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9.]{0,39}$")

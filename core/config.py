@@ -11,10 +11,13 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 from motcua.core.errors import ConfigurationError
 
 ROLES = ("standalone", "node", "hub")
 LANGUAGES = ("vi", "en")
+DATABASE_BACKENDS = ("sqlite", "postgresql")
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -46,6 +49,19 @@ class Settings:
     )
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    # Sync (docs/sync.md): a node's identity at the hub, the hub's URL and the node's
+    # Ed25519 private key; standalone deployments feed their read model in-process.
+    sync_node_id: str = ""
+    sync_hub_url: str = ""
+    sync_key: str = ""
+    sync_batch_size: int = 500
+    sync_in_process: bool = True
+    # Plugins (docs/plugins.md): the names to run (None: every installed plugin), and
+    # plugin objects registered directly as (name, object) pairs (tests, embedded use).
+    plugins: tuple[str, ...] | None = None
+    extra_plugins: tuple = ()
+    # Where a plugin is used: {plugin name: agency codes of the subtrees}; absent = everywhere.
+    plugin_units: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -66,6 +82,61 @@ class Settings:
             "MOTCUA": self,
             **self.extra,
         }
+
+
+def plugin_names(value: str | None) -> tuple[str, ...] | None:
+    """``MOTCUA_PLUGINS``: unset, empty or ``all`` runs every installed plugin (None),
+    ``none`` runs none, else the comma-separated names."""
+    value = (value or "").strip()
+    if value.lower() in ("", "all"):
+        return None
+    if value.lower() == "none":
+        return ()
+    return tuple(dict.fromkeys(name.strip() for name in value.split(",") if name.strip()))
+
+
+def plugin_units(value: str | None) -> dict[str, tuple[str, ...]]:
+    """``MOTCUA_PLUGIN_UNITS``: ``name=CODE,CODE;name2=CODE`` limits each named plugin
+    to the subtrees of those units; a plugin not named works in every unit."""
+    scopes: dict[str, tuple[str, ...]] = {}
+    for part in (value or "").split(";"):
+        if not part.strip():
+            continue
+        name, _sep, codes = part.partition("=")
+        units = tuple(code.strip().upper() for code in codes.split(",") if code.strip())
+        if not name.strip() or not units:
+            raise ConfigurationError(
+                "MOTCUA_PLUGIN_UNITS must look like name=H72.01,H72.02;other=H72.03, "
+                f"not {part.strip()!r}.")
+        scopes[name.strip()] = units
+    return scopes
+
+
+def _database_url(value: str) -> str:
+    """Check ``MOTCUA_DATABASE_URL``: an SQLAlchemy URL of SQLite or PostgreSQL."""
+    try:
+        url = make_url(value)
+    except Exception as exc:  # noqa: BLE001 - SQLAlchemy raises several kinds here
+        raise ConfigurationError(
+            f"MOTCUA_DATABASE_URL is not a database URL: {value!r} ({exc}). Use e.g. "
+            "postgresql+psycopg://user:password@host:5432/motcua or sqlite:////path/file.sqlite3."
+        ) from None
+    if url.get_backend_name() not in DATABASE_BACKENDS:
+        raise ConfigurationError(
+            f"MOTCUA_DATABASE_URL must use one of {', '.join(DATABASE_BACKENDS)}, "
+            f"not {url.get_backend_name()!r}."
+        )
+    return value
+
+
+def _positive_int(env: dict[str, str], name: str) -> int | None:
+    """``MOTCUA_<name>`` as a whole number above zero, or None when unset."""
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    if not value.isdigit() or int(value) <= 0:
+        raise ConfigurationError(f"{name} must be a whole number above 0, not {value!r}.")
+    return int(value)
 
 
 def _secret_key(instance_path: Path, production: bool, given: str | None) -> str:
@@ -96,6 +167,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
     database_url = overrides.pop("database_url", None) or env.get("MOTCUA_DATABASE_URL") or (
         f"sqlite:///{instance_path / 'motcua.sqlite3'}"
     )
+    database_url = _database_url(database_url)
     role = (overrides.pop("role", None) or env.get("MOTCUA_ROLE") or "standalone").lower()
     if role not in ROLES:
         raise ConfigurationError(f"MOTCUA_ROLE must be one of {', '.join(ROLES)}, not {role!r}.")
@@ -117,8 +189,18 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
         public_base_url=env.get("MOTCUA_PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         province_code=env.get("MOTCUA_PROVINCE_CODE", "72"),
     )
-    if env.get("MOTCUA_ATTACHMENT_MAX_BYTES"):
-        settings.attachment_max_bytes = int(env["MOTCUA_ATTACHMENT_MAX_BYTES"])
+    settings.sync_node_id = env.get("MOTCUA_SYNC_NODE_ID", "").strip()
+    settings.sync_hub_url = env.get("MOTCUA_SYNC_HUB_URL", "").strip().rstrip("/")
+    settings.sync_key = env.get("MOTCUA_SYNC_KEY", "").strip()
+    settings.sync_batch_size = (
+        _positive_int(env, "MOTCUA_SYNC_BATCH_SIZE") or settings.sync_batch_size
+    )
+    settings.sync_in_process = _flag(env.get("MOTCUA_SYNC_IN_PROCESS"), True)
+    settings.plugins = plugin_names(env.get("MOTCUA_PLUGINS"))
+    settings.plugin_units = plugin_units(env.get("MOTCUA_PLUGIN_UNITS"))
+    settings.attachment_max_bytes = (
+        _positive_int(env, "MOTCUA_ATTACHMENT_MAX_BYTES") or settings.attachment_max_bytes
+    )
     for key, value in overrides.items():
         if hasattr(settings, key):
             setattr(settings, key, value)

@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from motcua.core.db import begin_write
-from motcua.core.models import Account, Dossier, DossierEvent, OutboxEntry
-from motcua.core.timeutil import now
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+
+from motcua.core.db import begin_write
+from motcua.core.models import Account, Dossier, DossierEvent, OutboxEntry
+from motcua.core.plugin_manager.signals import send_event_signal
+from motcua.core.timeutil import now
 
 
 def dossier_snapshot(dossier: Dossier) -> dict[str, Any]:
@@ -101,4 +103,6 @@ def record_event(
             },
         )
     )
+    # Plugins hear about the change in the same transaction (motcua_sdk.signals).
+    send_event_signal(dossier, event, actor)
     return event

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session as http_session
+from flask import current_app, request
+from flask import session as http_session
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from marshmallow import ValidationError as SchemaError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
 from motcua.core.accounts import has_role
 from motcua.core.attachments import IncomingFile, check_file, store_file
 from motcua.core.calendar import WorkingCalendar
@@ -31,8 +34,6 @@ from motcua.core.models import (
 )
 from motcua.core.schemas import IntakeSchema, RefusalSchema, first_error, normalize_phone
 from motcua.core.timeutil import local_date, now
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
 
 BACK_ENTRY_MAX_AGE = timedelta(days=90)
 
@@ -132,6 +133,10 @@ def take_in(ctx: DeskContext, data: dict) -> Dossier:
             raise ValidationError(f"File {incoming.filename} is attached to an unknown "
                                   "document.", field="attachments")
 
+    from motcua.core.workflow.actions import plan_workflow, start_workflow
+
+    # Resolved before anything is written: a workflow naming a missing unit refuses here.
+    plan = plan_workflow(session, procedure, unit)
     begin_write(session)
     applicant = values["applicant"]
     dossier = Dossier(
@@ -178,6 +183,8 @@ def take_in(ctx: DeskContext, data: dict) -> Dossier:
             size=len(incoming.data), sha256=digest, uploaded_by_id=ctx.actor.id,
             dossier_document_id=line.id if line else None,
         ))
+    # Into the first workflow step's queue before the event, which records where it went.
+    start_workflow(session, dossier, plan, ctx.actor)
     if back_entered:
         record_event(session, dossier, "back_entered", actor=ctx.actor, at=received_at,
                      note=dossier.back_entry_reason,

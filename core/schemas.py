@@ -15,6 +15,7 @@ from marshmallow import (
 from marshmallow import (
     ValidationError as SchemaError,
 )
+
 from motcua.core.models import CHANNELS
 
 CITIZEN_ID = re.compile(r"^\d{12}$")

@@ -14,10 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from argon2 import PasswordHasher, profiles
-from motcua.core import accounts, migrate
-from motcua.core.db import make_engine
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
+
+from motcua.core import accounts, migrate
+from motcua.core.db import make_engine
 
 POSTGRES_ENV = "MOTCUA_TEST_POSTGRES_URL"
 

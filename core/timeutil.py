@@ -2,14 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
+_replayed_moment: ContextVar[datetime | None] = ContextVar("motcua_replayed_moment",
+                                                           default=None)
+
 
 def now() -> datetime:
-    return datetime.now(UTC)
+    """The current moment in UTC, or the moment being replayed (see :func:`replaying_at`)."""
+    return _replayed_moment.get() or datetime.now(UTC)
+
+
+@contextmanager
+def replaying_at(moment: datetime) -> Iterator[None]:
+    """Make :func:`now` return ``moment`` inside the block (this thread/task only).
+
+    The demo loader replays months of office work through the real intake and routing
+    functions, so every timestamp and deadline comes out as if it happened then.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("replaying_at needs an aware datetime")
+    token = _replayed_moment.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _replayed_moment.reset(token)
 
 
 def local(moment: datetime) -> datetime:

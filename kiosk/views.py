@@ -23,6 +23,9 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
 from motcua.core.config import LANGUAGES
 from motcua.core.errors import MotcuaError
 from motcua.core.extensions import db_session, settings
@@ -30,8 +33,6 @@ from motcua.core.models import Procedure, ProcedureDocument
 from motcua.core.text import fold
 from motcua.lookup.ratelimit import lookup_limit
 from motcua.lookup.service import lookup
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates",
                static_folder="static", static_url_path="/static")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+
 from motcua.core.web.helpers import STATUS_LABELS
 
 # One status vocabulary for the desk and every citizen channel, so they cannot drift.

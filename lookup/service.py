@@ -19,14 +19,17 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
 from motcua.core.codes import is_valid_code
 from motcua.core.errors import NotFound, ValidationError
 from motcua.core.intake import is_late
 from motcua.core.models import Dossier, DossierEvent, Unit
+from motcua.core.plugin_manager.dossiers import public_fields
+from motcua.core.sync.read_model import lookup_hub, uses_hub_read_model
 from motcua.core.text import normalize_code
 from motcua.lookup.labels import event_label, status_label
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
 
 MAX_INPUT_LENGTH = 100  # a code is at most ~60 characters; more is not a code
 MAX_CODE_LENGTH = 60  # the width of ``dossiers.code``
@@ -101,6 +104,8 @@ class LookupResult:
     result: dict | None = None
     refusal_reason: str | None = None
     extra: dict = field(default_factory=dict)
+    # What the handling plugin makes public ({label: value}), e.g. a business's name.
+    public_fields: dict = field(default_factory=dict)
 
     @property
     def on_time(self) -> bool:
@@ -222,6 +227,8 @@ def lookup(session: Session, raw_code: str | None, phone4: str | None = None) ->
     """
     code = parse_code(raw_code)
     phone4 = parse_phone4(phone4)
+    if uses_hub_read_model():  # a hub answers from the read model the nodes push to
+        return lookup_hub(session, code, phone4)
     dossier = session.scalar(
         select(Dossier).where(Dossier.code == code).options(
             selectinload(Dossier.procedure), selectinload(Dossier.unit),
@@ -251,6 +258,7 @@ def lookup(session: Session, raw_code: str | None, phone4: str | None = None) ->
         department=_unit(holder),
         officer=dossier.holder_account.full_name if dossier.holder_account else None,
         timeline=_timeline(session, dossier),
+        public_fields=public_fields(dossier),
     )
     if phone4 is not None:
         if _phone_matches(dossier.applicant_phone, phone4):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+
 from motcua.core.errors import MotcuaError
 from motcua.core.extensions import db_session
 from motcua.lookup.ratelimit import factor_limit, lookup_limit, mark_factor_failed

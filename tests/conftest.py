@@ -3,19 +3,25 @@ the app on it, the small test province, and logged-in clients."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
 from motcua.core import create_app
 from motcua.core.testing import (
     MigratedTemplate,
     postgres_unavailable_reason,
     use_fast_password_hashing,
 )
-
 from tests.factories import PASSWORD, World, build_world
 
 BACKENDS = ["sqlite", "postgresql"]
 
 use_fast_password_hashing()  # real argon2id, cheapest cost: worlds build in milliseconds
+
+# The functional tests read the English source strings of the UI; the Vietnamese default
+# and catalogue have their own tests (tests/test_config.py, tests/test_translations.py).
+os.environ.setdefault("MOTCUA_LANGUAGE", "en")
 
 
 @pytest.fixture(scope="session")

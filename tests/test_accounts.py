@@ -7,6 +7,8 @@ import hashlib
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
+
 from motcua.core.accounts import (
     AccountLocked,
     LoginRefused,
@@ -20,8 +22,6 @@ from motcua.core.accounts import (
 from motcua.core.errors import NotFound, ValidationError
 from motcua.core.models import Account, ApiToken, Unit
 from motcua.core.timeutil import now
-from sqlalchemy import select
-
 from tests.factories import PASSWORD
 
 LIMITS = {"max_failures": 3, "lockout_minutes": 15}

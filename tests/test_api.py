@@ -7,12 +7,12 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import func, select, text
+
 from motcua.core import create_app
 from motcua.core.accounts import issue_api_token, revoke_api_token
 from motcua.core.models import Account, ApiToken
 from motcua.core.timeutil import local_date, now
-from sqlalchemy import func, select, text
-
 from tests.factories import applicant, build_world, intake_data
 
 PDF = b"%PDF-1.4\n" + b"x" * 2000

@@ -7,6 +7,7 @@ import hashlib
 import threading
 
 import pytest
+
 from motcua.core.attachments import (
     DamagedFile,
     IncomingFile,

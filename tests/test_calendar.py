@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+
 from motcua.core.calendar import OFFICE_OPENS, WorkingCalendar
 from motcua.core.intake import load_calendar
 from motcua.core.models import CalendarOverride

@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+
 from motcua.core.codes import allocate_code, format_code, is_valid_code, last_sequence
 from motcua.core.intake import DeskContext, take_in
 from motcua.core.models import Account, Dossier, DossierCodeCounter, Unit
-from sqlalchemy import select
-
 from tests.factories import intake_data
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,79 +8,41 @@ form with Tab/Space/Enter, lands on the receipt, and the barcode printed there r
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import threading
 
 import pytest
-from motcua.core.models import Dossier
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
+from motcua.core.models import Dossier
+from tests.browser import chromium_page, serve, skip_unless_browser, wait_for_focus
 from tests.factories import PASSWORD, build_world
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-def _missing_tools() -> str | None:
-    if not os.path.exists(CHROMIUM):
-        return f"Chromium is not installed at {CHROMIUM}"
-    if not shutil.which("zbarimg"):
-        return "zbarimg is not installed (Debian package zbar-tools)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        return "the Python package playwright is not installed"
-    return None
-
-
 @pytest.fixture
 def live_desk(sqlite_app):
     """The app on a migrated SQLite copy with the test province, served on a free port."""
-    reason = _missing_tools()
-    if reason:
-        pytest.skip(reason)
+    skip_unless_browser("zbarimg")
     database = sqlite_app.extensions["motcua.db"]
     with sqlite_app.app_context():
         build_world(database.session)
         database.remove()
     # The browser posts real forms, so CSRF protection is on as in production.
     sqlite_app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, sqlite_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield sqlite_app, f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serve(sqlite_app) as url:
+        yield sqlite_app, url
 
 
 @pytest.fixture
 def page(live_desk):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 1000})
-        context.set_default_timeout(15_000)
-        yield context.new_page()
-        browser.close()
+    with chromium_page() as page:
+        yield page
 
 
 def active_name(page) -> str:  # noqa: ANN001
     """``name=value`` of the focused element, to check the keyboard went where we think."""
     return page.evaluate("() => { const e = document.activeElement;"
                          " return (e.name || e.tagName) + '=' + (e.value || ''); }")
-
-
-def wait_for_focus(page, selector: str) -> None:  # noqa: ANN001
-    """Wait until autofocus has put the focus on ``selector`` (typing earlier is lost)."""
-    page.wait_for_function("s => document.activeElement === document.querySelector(s)",
-                           arg=selector)
 
 
 def tab_to(page, expected: str, limit: int = 20) -> None:  # noqa: ANN001

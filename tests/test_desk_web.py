@@ -6,6 +6,8 @@ import io
 from datetime import datetime, time, timedelta
 
 import pytest
+from sqlalchemy import func, select
+
 from motcua.core.attachments import path_for
 from motcua.core.intake import load_calendar
 from motcua.core.models import (
@@ -16,9 +18,8 @@ from motcua.core.models import (
     OutboxEntry,
 )
 from motcua.core.timeutil import from_local, local, now
-from sqlalchemy import func, select
-
 from tests.conftest import login
+from tests.factories import PASSWORD
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 COUNTED = (Dossier, DossierEvent, OutboxEntry, Attachment, DeskGuidance)
@@ -81,6 +82,26 @@ def test_desk_home_requires_login(app, world):
     response = app.test_client().get("/")
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("who", "landing"), [("reception", "/"), ("specialist", "/department/"),
+                                              ("leader", "/department/"),
+                                              ("ict_admin", "/ict/sync/")])
+def test_each_officer_lands_on_their_own_work_after_login(app, world, who, landing):
+    response = app.test_client().post(
+        "/login", data={"username": world.accounts[who].username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert response.headers["Location"] == landing
+
+
+def test_login_keeps_a_local_next_page_but_not_a_foreign_one(app, world):
+    username = world.accounts["specialist"].username
+    local = app.test_client().post("/login?next=/department/notices",
+                                   data={"username": username, "password": PASSWORD})
+    assert local.headers["Location"] == "/department/notices"
+    foreign = app.test_client().post("/login?next=https://evil.example/",
+                                     data={"username": username, "password": PASSWORD})
+    assert foreign.headers["Location"] == "/department/"
 
 
 def test_desk_home_refuses_an_account_without_the_reception_role(app, world):

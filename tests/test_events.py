@@ -4,12 +4,12 @@ committed (or rolled back) together with their outbox row."""
 from __future__ import annotations
 
 import pytest
-from motcua.core.events import record_event
-from motcua.core.intake import DeskContext, take_in
-from motcua.core.models import Account, Dossier, DossierEvent, OutboxEntry
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
+from motcua.core.events import record_event
+from motcua.core.intake import DeskContext, take_in
+from motcua.core.models import Account, Dossier, DossierEvent, OutboxEntry
 from tests.factories import intake_data
 
 

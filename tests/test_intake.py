@@ -11,6 +11,8 @@ import hashlib
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import func, select
+
 from motcua.core.attachments import IncomingFile, path_for
 from motcua.core.errors import Forbidden, NotFound, ValidationError
 from motcua.core.intake import (
@@ -33,8 +35,6 @@ from motcua.core.models import (
     OutboxEntry,
 )
 from motcua.core.timeutil import VIETNAM, local, now
-from sqlalchemy import func, select
-
 from tests.factories import applicant, intake_data
 
 PDF = b"%PDF-1.4\n% don de nghi\n%%EOF\n"
@@ -76,8 +76,9 @@ def test_take_in_writes_dossier_checklist_event_and_outbox(app, db, world):
         assert dossier.status == "received"
         assert dossier.channel == "in_person"
         assert dossier.applicant_citizen_id == "072090001234"
-        assert dossier.received_by_id == dossier.holder_account_id == world.accounts[
-            "reception"].id
+        assert dossier.received_by_id == world.accounts["reception"].id
+        # Unclaimed, in its first workflow step's queue (the default step: this unit).
+        assert dossier.holder_account_id is None
         assert dossier.holder_unit_id == world.district_desk.id
         assert dossier.fee == 100000
         assert dossier.due_at == load_calendar(db.session).due_at(dossier.received_at, 3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+
 from motcua.core.events import record_event
 from motcua.core.intake import DeskContext, take_in
 from motcua.core.models import Account, Dossier, Unit
@@ -16,7 +17,6 @@ from motcua.lookup.service import (
     lookup,
     mask_name,
 )
-
 from tests.factories import applicant, intake_data
 
 
@@ -63,7 +63,7 @@ def test_received_dossier_shows_status_desk_officer_and_district_agency(app, db,
     assert result.receiving_unit.code == world.district_desk.code
     assert result.department.name == world.district_desk.name
     assert result.agency.name == world.district.name  # the desk answers to its committee
-    assert result.officer == "Nguyễn Thị Lễ Tân"
+    assert result.officer is None  # unclaimed, in its first workflow step's queue
     assert result.due_at > result.received_at
     assert result.late is False and result.on_time is True
     assert [entry.kind for entry in result.timeline] == ["received"]

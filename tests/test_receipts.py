@@ -11,6 +11,7 @@ import subprocess
 import xml.etree.ElementTree as ElementTree
 
 import pytest
+
 from motcua.core.receipts import code128_svg, qr_svg
 
 CHROMIUM = "/usr/bin/chromium"

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import g, request
 from flask_login import current_user
+
 from motcua.core.accounts import account_for_token
 from motcua.core.errors import MotcuaError
 from motcua.core.extensions import db_session

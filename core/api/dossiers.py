@@ -13,6 +13,9 @@ from datetime import datetime, time, timedelta
 
 from flask import Response, g, jsonify, request, url_for
 from marshmallow import ValidationError as SchemaError
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased, selectinload
+
 from motcua.core.api.auth import auth_required
 from motcua.core.api.params import BadRequest, bool_param, date_param, paging
 from motcua.core.api.schemas import (
@@ -29,8 +32,6 @@ from motcua.core.models import FINAL_STATUSES, STATUSES, Account, Dossier, Proce
 from motcua.core.schemas import first_error
 from motcua.core.text import normalize_code
 from motcua.core.timeutil import VIETNAM, now
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased, selectinload
 
 
 def _json_body() -> dict:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Response, jsonify
-from motcua.core.api import schemas
+
+from motcua.core.api import schemas, workflow
 
 ERRORS = {
     "400": "The request cannot be read (bad JSON, wrong content type, bad query parameter).",
     "401": "No valid bearer token or browser login.",
     "403": "The account may not act at that unit.",
     "404": "Not found, or outside the account's scope.",
+    "409": "The dossier was changed by someone else since the client read it; reload.",
     "422": "Well-formed JSON whose data breaks a rule; nothing was written.",
 }
 PAGING = [
@@ -109,6 +111,10 @@ COMPONENTS = {
     "ApplicantOut": schemas.ApplicantOutSchema, "Dossier": schemas.DossierSchema,
     "DossierPage": schemas.DossierPageSchema, "EventList": schemas.EventListSchema,
 }
+
+
+PATHS.update(workflow.OPENAPI_PATHS)
+COMPONENTS.update(workflow.OPENAPI_COMPONENTS)
 
 
 def build_spec() -> dict:

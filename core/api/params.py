@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from flask import request
+
 from motcua.core.errors import MotcuaError
 
 MAX_PER_PAGE = 100

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask import Response, jsonify, request
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
 from motcua.core.api.params import paging
 from motcua.core.api.schemas import ProcedurePageSchema, ProcedureSchema
 from motcua.core.errors import NotFound
 from motcua.core.extensions import db_session
 from motcua.core.models import Procedure, Unit, procedure_units
 from motcua.core.text import fold
-from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 
 def list_procedures() -> Response:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from marshmallow import RAISE, Schema, fields, validate
+
 from motcua.core.intake import is_late
 from motcua.core.schemas import IntakeSchema
 from motcua.core.timeutil import local

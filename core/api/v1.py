@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
-from motcua.core.api import dossiers, openapi, procedures
+
+from motcua.core.api import dossiers, openapi, procedures, workflow
 from motcua.core.errors import MotcuaError, ValidationError
 from motcua.core.extensions import db_session
 
@@ -16,6 +17,7 @@ bp.add_url_rule("/dossiers", view_func=dossiers.create_dossier, methods=["POST"]
 bp.add_url_rule("/dossiers/<code>", view_func=dossiers.get_dossier)
 bp.add_url_rule("/dossiers/<code>/events", view_func=dossiers.dossier_events)
 bp.add_url_rule("/openapi.json", view_func=openapi.openapi_json)
+workflow.register(bp)
 
 
 @bp.errorhandler(MotcuaError)

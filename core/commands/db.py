@@ -21,6 +21,28 @@ def upgrade_command(target: str) -> None:
     """Apply migrations up to TARGET (default: all heads)."""
     migrate.upgrade(database().engine, target)
     click.echo(f"Database is at {', '.join(sorted(migrate.current_heads(database().engine)))}.")
+    if target == "heads":
+        _sync_plugin_catalogue()
+
+
+def _sync_plugin_catalogue() -> None:
+    """Put the enabled plugins' procedures in the catalogue (a freshly installed plugin's
+    procedures appear with the schema it brings)."""
+    from motcua.core.extensions import db_session
+    from motcua.core.plugin_manager import current_manager
+    from motcua.core.plugin_manager.catalogue import sync_catalogue
+
+    manager = current_manager()
+    if manager is None:
+        return
+    session = db_session()
+    changes = sync_catalogue(session, manager)
+    session.commit()
+    if changes.added or changes.updated:
+        click.echo(f"Plugin procedures: {len(changes.added)} added, "
+                   f"{len(changes.updated)} updated.")
+    for conflict in changes.conflicts:
+        click.echo(f"  not changed: {conflict}", err=True)
 
 
 @db_group.command("downgrade")
@@ -48,6 +70,7 @@ def init_command() -> None:
     for folder in (config.instance_path, config.attachments_path, config.forms_path):
         folder.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(database().engine)
+    _sync_plugin_catalogue()
     click.echo(f"Instance ready in {config.instance_path}; database schema up to date.")
 
 

@@ -14,13 +14,36 @@ from motcua.core.models.dossiers import (
     DossierDocument,
     DossierEvent,
 )
+from motcua.core.models.notices import NOTICE_REASONS, Notice
 from motcua.core.models.outbox import OutboxEntry
 from motcua.core.models.procedures import Procedure, ProcedureDocument, procedure_units
+from motcua.core.models.sms import SMS_STATUSES, SmsMessage
+from motcua.core.models.sync import (
+    HubDossier,
+    HubDossierEvent,
+    SyncAppliedBatch,
+    SyncBatch,
+    SyncHandoff,
+    SyncNode,
+    SyncNodeState,
+    SyncNodeUnit,
+    SyncOwnership,
+)
 from motcua.core.models.units import UNIT_KINDS, Unit
+from motcua.core.models.workflow import (
+    DossierWorkflow,
+    StepHolding,
+    SupplementPause,
+    Workflow,
+)
 
 __all__ = [
     "Account", "ApiToken", "Attachment", "Base", "CHANNELS", "CalendarOverride",
     "DeskGuidance", "Dossier", "DossierCodeCounter", "DossierDocument", "DossierEvent",
     "FINAL_STATUSES", "OutboxEntry", "Procedure", "ProcedureDocument", "ROLE_NAMES",
     "RoleAssignment", "STATUSES", "UNIT_KINDS", "Unit", "procedure_units", "utcnow",
+    "HubDossier", "HubDossierEvent", "SyncAppliedBatch", "SyncBatch", "SyncHandoff",
+    "SyncNode", "SyncNodeState", "SyncNodeUnit", "SyncOwnership",
+    "DossierWorkflow", "StepHolding", "SupplementPause", "Workflow",
+    "NOTICE_REASONS", "Notice", "SMS_STATUSES", "SmsMessage",
 ]

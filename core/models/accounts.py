@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from motcua.core.models.base import Base, UTCDateTime, utcnow
-from motcua.core.models.units import Unit
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from motcua.core.models.base import Base, UTCDateTime, utcnow
+from motcua.core.models.units import Unit
 
 ROLE_NAMES = ("reception", "specialist", "leader", "unit_admin", "ict_admin")
 

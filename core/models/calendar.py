@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from motcua.core.models.base import Base
 from sqlalchemy import Date, String
 from sqlalchemy.orm import Mapped, mapped_column
+
+from motcua.core.models.base import Base
 
 OVERRIDE_KINDS = ("day_off", "working_day")
 

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from motcua.core.models.accounts import Account
-from motcua.core.models.base import Base, JSONType, UTCDateTime, utcnow
-from motcua.core.models.procedures import Procedure
-from motcua.core.models.units import Unit
 from sqlalchemy import (
     Boolean,
     Date,
@@ -18,6 +14,11 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from motcua.core.models.accounts import Account
+from motcua.core.models.base import Base, JSONType, UTCDateTime, utcnow
+from motcua.core.models.procedures import Procedure
+from motcua.core.models.units import Unit
 
 # Decree 61 states; "late" is derived from the deadline, never stored as a status.
 STATUSES = (

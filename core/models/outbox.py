@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from motcua.core.models.base import Base, JSONType, UTCDateTime, utcnow
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
+
+from motcua.core.models.base import Base, JSONType, UTCDateTime, utcnow
 
 
 class OutboxEntry(Base):

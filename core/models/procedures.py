@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from motcua.core.models.base import Base
-from motcua.core.models.units import Unit
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from motcua.core.models.base import Base
+from motcua.core.models.units import Unit
 
 procedure_units = Table(
     "procedure_units",

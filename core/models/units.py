@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from motcua.core.models.base import Base
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from motcua.core.models.base import Base
 
 UNIT_KINDS = ("province", "department", "district", "commune", "office", "agency")
 
@@ -29,6 +30,9 @@ class Unit(Base):
     address: Mapped[str | None] = mapped_column(String(255))
     phone: Mapped[str | None] = mapped_column(String(40))
     receives_dossiers: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the unit does ("finance", "tax", "justice", "land"...): workflow steps name a
+    # unit by function relative to the receiving unit (see motcua.core.workflow).
+    function: Mapped[str | None] = mapped_column(String(40))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
     parent: Mapped[Unit | None] = relationship(remote_side=[id], back_populates="children")

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_babel import gettext as _
 from flask_login import login_required, login_user, logout_user
 
-from motcua.core.accounts import AccountLocked, LoginRefused, authenticate
+from motcua.core.accounts import AccountLocked, LoginRefused, authenticate, roles_of
 from motcua.core.config import LANGUAGES
 from motcua.core.extensions import db_session, login_manager, settings
 from motcua.core.models import Account
@@ -22,9 +22,21 @@ def _load_account(account_id: str) -> Account | None:
     return account if account and account.active else None
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, default: str | None = None) -> str:
     if target and not urlparse(target).netloc and target.startswith("/"):
         return target
+    return default or url_for("desk.home")
+
+
+def landing_page(account: Account) -> str:
+    """Where an officer starts: the desk, their work queues, or the ICT pages."""
+    roles = roles_of(account)
+    if "reception" in roles:
+        return url_for("desk.home")
+    if roles & {"specialist", "leader", "unit_admin"}:
+        return url_for("department.queues")
+    if "ict_admin" in roles:
+        return url_for("sync_pages.overview")
     return url_for("desk.home")
 
 
@@ -47,7 +59,7 @@ def login():
         except LoginRefused:
             return render_template("login.html", error=_("Wrong username or password.")), 401
         login_user(account)
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(_safe_next(request.args.get("next"), landing_page(account)))
     return render_template("login.html", error=None)
 
 

@@ -13,6 +13,9 @@ from datetime import datetime, time, timedelta
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
 from motcua.core.extensions import db_session
 from motcua.core.models import Account, Dossier, Unit
 from motcua.core.timeutil import VIETNAM, local_date, now
@@ -21,8 +24,6 @@ from motcua.core.web.helpers import role_required
 from motcua.core.web.intake_form import bp as intake_form
 from motcua.core.web.scope import dossier_code, reception_units, search_procedures
 from motcua.core.web.slips import bp as slips
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
 
 bp = Blueprint("desk", __name__)
 bp.register_blueprint(intake_form)

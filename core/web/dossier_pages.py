@@ -8,6 +8,7 @@ from flask import Blueprint, abort, render_template, send_file
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+
 from motcua.core.attachments import read_file
 from motcua.core.extensions import db_session, settings
 from motcua.core.intake import is_late

@@ -6,7 +6,8 @@ from datetime import datetime
 from functools import wraps
 
 from flask import abort
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from motcua.core.accounts import has_role

@@ -16,6 +16,10 @@ from datetime import datetime
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
+
 from motcua.core.attachments import IncomingFile
 from motcua.core.errors import MotcuaError, NotFound, ValidationError
 from motcua.core.extensions import db_session, settings
@@ -24,9 +28,6 @@ from motcua.core.models import Procedure, Unit
 from motcua.core.timeutil import from_local, now
 from motcua.core.web.helpers import role_required
 from motcua.core.web.scope import intake_units
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-from werkzeug.datastructures import MultiDict
 
 bp = Blueprint("intake", __name__)
 

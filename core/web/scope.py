@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session, selectinload
+
 from motcua.core.accounts import has_role, scope_units
 from motcua.core.codes import is_valid_code
 from motcua.core.errors import Forbidden, NotFound
 from motcua.core.models import ROLE_NAMES, Account, Dossier, Procedure, Unit, procedure_units
 from motcua.core.text import fold, normalize_code
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
 
 SEARCH_LIMIT = 30
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+
 from motcua.core.extensions import db_session, settings
 from motcua.core.models import DeskGuidance
 from motcua.core.receipts import code128_svg, qr_svg
