@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import hmac
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, aliased
 
 from motcua.core.codes import is_valid_code
 from motcua.core.errors import NotFound, ValidationError
 from motcua.core.intake import is_late
-from motcua.core.models import Dossier, DossierEvent, Unit
+from motcua.core.models import Account, Dossier, DossierEvent, Procedure, Unit
 from motcua.core.plugin_manager.dossiers import public_fields
 from motcua.core.sync.read_model import lookup_hub, uses_hub_read_model
 from motcua.core.text import normalize_code
@@ -113,18 +113,21 @@ class LookupResult:
 
     def to_dict(self) -> dict:
         """JSON-ready form: datetimes as ISO 8601 with offset."""
-        data = asdict(self)
+        data = _plain(self)
         data["on_time"] = self.on_time
-        return _iso(data)
+        return data
 
 
-def _iso(value):  # noqa: ANN001, ANN202
+def _plain(value):  # noqa: ANN001, ANN202
+    # dataclasses.asdict deep-copies every leaf; a lookup answer only needs plain types.
     if isinstance(value, datetime):
         return value.isoformat()
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _plain(getattr(value, name)) for name in value.__dataclass_fields__}
     if isinstance(value, dict):
-        return {key: _iso(item) for key, item in value.items()}
+        return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_iso(item) for item in value]
+        return [_plain(item) for item in value]
     return value
 
 
@@ -199,18 +202,69 @@ def _phone_matches(phone: str | None, phone4: str) -> bool:
     return len(digits) >= 4 and hmac.compare_digest(digits[-4:], phone4)
 
 
-def _timeline(session: Session, dossier: Dossier) -> list[TimelineEntry]:
-    events = session.scalars(
-        select(DossierEvent).where(DossierEvent.dossier_id == dossier.id)
-        .order_by(DossierEvent.sequence)
-    ).all()
-    unit_ids = {event.to_unit_id for event in events if event.to_unit_id}
-    units = {unit.id: unit for unit in session.scalars(select(Unit).where(Unit.id.in_(unit_ids)))}
+# Every channel's every lookup runs this one statement (the dossier, its units and officer,
+# and its timeline as one row per event), built once and read as plain rows: ORM objects
+# and a second round trip cost several times the query itself (bench/lookup_http.py).
+_Receiving, _Holder, _Agency, _EventUnit = (aliased(Unit) for _ in range(4))
+_LOOKUP = (
+    select(Dossier.id, Dossier.code, Dossier.status, Dossier.applicant_name,
+           Dossier.received_at, Dossier.due_at, Dossier.finished_at, Dossier.returned_at,
+           Procedure.code.label("procedure_code"), Procedure.name.label("procedure_name"),
+           Procedure.handler_plugin,
+           _Receiving.code.label("unit_code"), _Receiving.name.label("unit_name"),
+           _Holder.code.label("holder_code"), _Holder.name.label("holder_name"),
+           _Holder.kind.label("holder_kind"), _Holder.parent_id.label("holder_parent_id"),
+           _Agency.code.label("parent_code"), _Agency.name.label("parent_name"),
+           _Agency.kind.label("parent_kind"), _Agency.parent_id.label("parent_parent_id"),
+           Account.full_name.label("officer"),
+           DossierEvent.at.label("event_at"), DossierEvent.kind.label("event_kind"),
+           DossierEvent.to_status.label("event_status"),
+           _EventUnit.code.label("event_unit_code"), _EventUnit.name.label("event_unit_name"))
+    .join(Procedure, Procedure.id == Dossier.procedure_id)
+    .join(_Receiving, _Receiving.id == Dossier.unit_id)
+    .outerjoin(_Holder, _Holder.id == Dossier.holder_unit_id)
+    .outerjoin(_Agency, _Agency.id == _Holder.parent_id)
+    .outerjoin(Account, Account.id == Dossier.holder_account_id)
+    .outerjoin(DossierEvent, DossierEvent.dossier_id == Dossier.id)
+    .outerjoin(_EventUnit, _EventUnit.id == DossierEvent.to_unit_id)
+    .where(Dossier.code == bindparam("code"))
+    .order_by(DossierEvent.sequence)
+)
+
+
+def _holder_agency(session: Session, row) -> UnitInfo | None:  # noqa: ANN001
+    """:func:`responsible_agency` of the row's holder, from the joined holder and parent
+    (deeper nesting, which no real unit tree has today, falls back to walking the tree)."""
+    if row.holder_code is None:
+        return None
+    if row.holder_kind not in SUB_AGENCY_KINDS or row.holder_parent_id is None:
+        return UnitInfo(code=row.holder_code, name=row.holder_name)
+    if row.parent_kind not in SUB_AGENCY_KINDS or row.parent_parent_id is None:
+        return UnitInfo(code=row.parent_code, name=row.parent_name)
+    return _unit(responsible_agency(session.get(Unit, row.parent_parent_id)))
+
+
+def _read(session: Session, code: str) -> list:
+    """The rows of :data:`_LOOKUP` for ``code``.
+
+    On a connection of its own, ended by COMMIT: psycopg drops its prepared statements at
+    every ROLLBACK, which is how a session ends a request that wrote nothing, and this
+    statement is worth keeping prepared (planning its joins takes longer than running it).
+    The session's ORM layer would add nothing to plain rows either."""
+    with session.get_bind().connect() as connection:
+        rows = connection.execute(_LOOKUP, {"code": code}).all()
+        connection.commit()
+    return rows
+
+
+def _timeline(rows) -> list[TimelineEntry]:  # noqa: ANN001
     return [
-        TimelineEntry(at=event.at, kind=event.kind,
-                      label=event_label(event.kind, event.to_status),
-                      status=event.to_status, unit=_unit(units.get(event.to_unit_id)))
-        for event in events
+        TimelineEntry(at=row.event_at, kind=row.event_kind,
+                      label=event_label(row.event_kind, row.event_status),
+                      status=row.event_status,
+                      unit=UnitInfo(code=row.event_unit_code, name=row.event_unit_name)
+                      if row.event_unit_code else None)
+        for row in rows if row.event_kind is not None
     ]
 
 
@@ -229,38 +283,39 @@ def lookup(session: Session, raw_code: str | None, phone4: str | None = None) ->
     phone4 = parse_phone4(phone4)
     if uses_hub_read_model():  # a hub answers from the read model the nodes push to
         return lookup_hub(session, code, phone4)
-    dossier = session.scalar(
-        select(Dossier).where(Dossier.code == code).options(
-            selectinload(Dossier.procedure), selectinload(Dossier.unit),
-            selectinload(Dossier.holder_unit), selectinload(Dossier.holder_account),
-            selectinload(Dossier.documents),
-        )
-    )
-    if dossier is None:
+    rows = _read(session, code)
+    if not rows:
         raise UnknownCode(
             _("No dossier has the code %(code)s. Check it against your receipt; a dossier "
               "received today may take a few minutes to appear.", code=code), field="code")
-    holder = dossier.holder_unit
+    row = rows[0]
     result = LookupResult(
-        code=dossier.code,
-        procedure_code=dossier.procedure.code,
-        procedure_name=dossier.procedure.name,
-        receiving_unit=_unit(dossier.unit),
-        applicant=mask_name(dossier.applicant_name),
-        received_at=dossier.received_at,
-        due_at=dossier.due_at,
-        finished_at=dossier.finished_at,
-        returned_at=dossier.returned_at,
-        status=dossier.status,
-        status_label=status_label(dossier.status),
-        late=is_late(dossier),
-        agency=_unit(responsible_agency(holder)),
-        department=_unit(holder),
-        officer=dossier.holder_account.full_name if dossier.holder_account else None,
-        timeline=_timeline(session, dossier),
-        public_fields=public_fields(dossier),
+        code=row.code,
+        procedure_code=row.procedure_code,
+        procedure_name=row.procedure_name,
+        receiving_unit=UnitInfo(code=row.unit_code, name=row.unit_name),
+        applicant=mask_name(row.applicant_name),
+        received_at=row.received_at,
+        due_at=row.due_at,
+        finished_at=row.finished_at,
+        returned_at=row.returned_at,
+        status=row.status,
+        status_label=status_label(row.status),
+        late=is_late(row),
+        agency=_holder_agency(session, row),
+        department=UnitInfo(code=row.holder_code, name=row.holder_name)
+        if row.holder_code else None,
+        officer=row.officer,
+        timeline=_timeline(rows),
     )
+    # A plugin's public fields and the applicant's own detail need the whole dossier;
+    # plain lookups of core procedures never load it.
+    dossier = None
+    if row.handler_plugin:
+        dossier = session.get(Dossier, row.id)
+        result.public_fields = public_fields(dossier)
     if phone4 is not None:
+        dossier = dossier or session.get(Dossier, row.id)
         if _phone_matches(dossier.applicant_phone, phone4):
             _unlock(result, dossier)
         else:

@@ -1,0 +1,216 @@
+"""Citizen lookups over HTTP with a million dossiers, against a bare indexed-SELECT endpoint.
+
+    python bench/lookup_http.py [--dossiers 1000000] [--seconds 15] [--connections 4]
+                                [--workers 2] [--rounds 2]
+
+On a throw-away PostgreSQL database (``MOTCUA_TEST_POSTGRES_URL`` or a local server):
+
+1. migrates it, takes in one real dossier through the desk, then copies it in SQL to
+   ``--dossiers`` dossiers (each with its ``received`` event; codes vary by day and number);
+2. serves the application with gunicorn (``--workers`` sync workers, the production way,
+   see README) from ``bench/lookup_wsgi.py``, which adds the baseline route
+   ``/bench/bare/<code>``: one indexed SELECT by code, returned as JSON;
+3. drives each endpoint in turn with ``wrk`` (``--connections`` keep-alive connections,
+   random existing codes), ``--rounds`` times alternating, and keeps each endpoint's best
+   round: the baseline, the JSON API ``/api/lookup/<code>``, the public page
+   ``/tra-cuu/<code>``, and the SMS handler ``/sms/inbound?text=TRACUU <code>``.
+
+Prints a Markdown table: requests/s, p50/p99 latency and the ratio to the baseline measured
+in the same run. Needs ``wrk`` (Debian package ``wrk``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import select, text  # noqa: E402
+
+from motcua.core import create_app, migrate  # noqa: E402
+from motcua.core.db import make_engine  # noqa: E402
+from motcua.core.intake import DeskContext, take_in  # noqa: E402
+from motcua.core.models import Dossier, DossierEvent  # noqa: E402
+from motcua.core.testing import postgres_database, use_fast_password_hashing  # noqa: E402
+from tests.factories import build_world, intake_data  # noqa: E402
+
+ENDPOINTS = [
+    ("baseline: bare Flask route, one indexed SELECT", "/bench/bare/"),
+    ("JSON API GET /api/lookup/<code>", "/api/lookup/"),
+    ("public page GET /tra-cuu/<code>", "/tra-cuu/"),
+    ("SMS handler GET /sms/inbound?text=TRACUU <code>",
+     "/sms/inbound?from=0912345678&text=TRACUU+"),
+]
+WRK_SCRIPT = """
+local codes = {}
+for line in io.lines(os.getenv("BENCH_CODES")) do codes[#codes + 1] = line end
+local prefix = os.getenv("BENCH_PREFIX")
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", prefix .. codes[(counter * 7919) % #codes + 1])
+end
+"""
+# Columns that the copy computes rather than repeats.
+COMPUTED = {"id", "code", "received_at", "due_at", "entered_at"}
+
+
+def populate(url: str, instance: Path, count: int) -> None:
+    """One real intake, then ``count - 1`` copies of it made by PostgreSQL itself."""
+    app = create_app(instance_path=instance, database_url=url, secret_key="bench")
+    database = app.extensions["motcua.db"]
+    with app.test_request_context("/"):
+        session = database.session
+        world = build_world(session)
+        actor = session.merge(world.accounts["reception"])
+        dossier = take_in(DeskContext(session, actor, app.config["MOTCUA"]), intake_data(world))
+        session.commit()
+        first_id, agency = dossier.id, dossier.code.rsplit("-", 2)[0]
+        event_id = session.scalar(select(DossierEvent.id).where(
+            DossierEvent.dossier_id == first_id))
+        database.remove()
+    database.dispose()
+    kept = [c.name for c in Dossier.__table__.columns if c.name not in COMPUTED]
+    event_kept = [c.name for c in DossierEvent.__table__.columns
+                  if c.name not in ("id", "dossier_id", "at", "recorded_at")]
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        # 9,000 numbers a day, counting back from the day before the real intake.
+        connection.execute(text(f"""
+            INSERT INTO dossiers (code, received_at, due_at, entered_at, {", ".join(kept)})
+            SELECT :agency || '-' || to_char(d.received_at - make_interval(days => day), 'YYMMDD')
+                   || '-' || lpad(number::text, 4, '0'),
+                   d.received_at - make_interval(days => day),
+                   d.due_at - make_interval(days => day),
+                   d.entered_at - make_interval(days => day),
+                   {", ".join("d." + name for name in kept)}
+            FROM dossiers d,
+                 LATERAL (SELECT 1 + (g - 1) / 9000 AS day, (g - 1) % 9000 + 1 AS number
+                          FROM generate_series(1, :copies) g) s
+            WHERE d.id = :first_id
+        """), {"agency": agency, "copies": count - 1, "first_id": first_id})
+        event_columns = [c for c in event_kept if c != "sequence"] + ["sequence"]
+        connection.execute(text(f"""
+            INSERT INTO dossier_events (dossier_id, at, recorded_at, {", ".join(event_columns)})
+            SELECT n.id, n.received_at, n.received_at, {", ".join("e." + c for c in event_columns)}
+            FROM dossiers n, dossier_events e
+            WHERE n.id <> :first_id AND e.id = :event_id
+        """), {"first_id": first_id, "event_id": event_id})
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE dossiers"))
+        connection.execute(text("VACUUM ANALYZE dossier_events"))
+    engine.dispose()
+
+
+def sample_codes(url: str, path: Path, size: int = 20000) -> None:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        codes = connection.scalars(text(
+            "SELECT code FROM dossiers TABLESAMPLE SYSTEM (5) LIMIT :size"), {"size": size}).all()
+    engine.dispose()
+    path.write_text("\n".join(codes) + "\n")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_gunicorn(url: str, instance: Path, port: int, workers: int) -> subprocess.Popen:
+    env = {**os.environ, "MOTCUA_DATABASE_URL": url, "MOTCUA_INSTANCE_PATH": str(instance),
+           "MOTCUA_SECRET_KEY": "bench", "MOTCUA_LANGUAGE": "vi", "MOTCUA_PLUGINS": "all",
+           "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "bench.lookup_wsgi:create()"], cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/tra-cuu", timeout=2):
+                return server
+        except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("gunicorn did not start") from None
+            time.sleep(0.3)
+
+
+def wrk(port: int, prefix: str, codes: Path, script: Path, seconds: int,
+        connections: int) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, p99 ms) of ``wrk`` on one endpoint."""
+    env = {**os.environ, "BENCH_CODES": str(codes), "BENCH_PREFIX": prefix}
+    output = subprocess.run(
+        ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
+         f"http://127.0.0.1:{port}"], env=env, capture_output=True, text=True, check=True,
+    ).stdout
+    if "Non-2xx" in output:
+        raise SystemExit(f"{prefix}: some answers were not 2xx\n{output}")
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    return rate, _percentile(output, "50%"), _percentile(output, "99%")
+
+
+def _percentile(output: str, label: str) -> float:
+    value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dossiers", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=2)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian package wrk)")
+    use_fast_password_hashing()
+    with tempfile.TemporaryDirectory() as folder, postgres_database("motcua_bench") as url:
+        workdir = Path(folder)
+        instance = workdir / "instance"
+        migrate.upgrade(make_engine(url))
+        started = time.perf_counter()
+        populate(url, instance, args.dossiers)
+        print(f"{args.dossiers:,} dossiers in {time.perf_counter() - started:.0f} s",
+              file=sys.stderr)
+        codes, script = workdir / "codes.txt", workdir / "codes.lua"
+        sample_codes(url, codes)
+        script.write_text(WRK_SCRIPT)
+        port = free_port()
+        server = start_gunicorn(url, instance, port, args.workers)
+        best: dict[str, tuple[float, float, float]] = {}
+        try:
+            for _round in range(args.rounds):
+                for name, prefix in ENDPOINTS:
+                    measured = wrk(port, prefix, codes, script, args.seconds, args.connections)
+                    print(f"  {name}: {measured[0]:,.0f}/s p99 {measured[2]:.1f} ms",
+                          file=sys.stderr)
+                    if name not in best or measured[0] > best[name][0]:
+                        best[name] = measured
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    baseline = best[ENDPOINTS[0][0]][0]
+    print(f"\nPostgreSQL, {args.dossiers:,} dossiers, gunicorn {args.workers} sync workers, "
+          f"wrk 1 thread {args.connections} connections, {args.seconds} s per round, "
+          f"best of {args.rounds} alternating rounds\n")
+    print("| endpoint | requests/s | p50 ms | p99 ms | / baseline |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, _prefix in ENDPOINTS:
+        rate, p50, p99 = best[name]
+        print(f"| {name} | {rate:,.0f} | {p50:.1f} | {p99:.1f} | {rate / baseline:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
