@@ -15,6 +15,7 @@ from motcua.core.models import (
     DossierEvent,
     HubDossier,
     HubDossierEvent,
+    Procedure,
     SyncBatch,
     SyncHandoff,
     SyncOwnership,
@@ -25,6 +26,8 @@ from motcua.core.sync.node import drain, seal
 from motcua.core.sync.reconcile import compare_with_hub
 from motcua.core.sync.transfers import import_handoff, take_over
 from motcua.core.sync.transport import HubRefused
+from motcua.core.workflow import actions
+from motcua.core.workflow.definitions import save_workflow
 from tests.test_sync_helpers import province, receive
 
 
@@ -143,3 +146,48 @@ def test_a_handoff_from_the_wrong_node_is_refused(templates, backend, tmp_path):
             south.transport.push(batch)
         assert refused.value.status == 403
         assert count(p.hub, HubDossier, HubDossier.owner_node == "north") == 1
+
+
+def test_the_routing_engines_transfer_crosses_nodes_and_the_other_side_works_on(
+        templates, backend, tmp_path):
+    """The real actions (claim, transfer) rather than recorded events: what an officer does
+    on the desk's node reaches the other node's queue through the hub, once."""
+    with province(templates, backend, tmp_path) as p:
+        north_app, south_app = p.nodes["north"], p.nodes["south"]
+        with north_app.app_context():
+            session = north_app.extensions["motcua.db"].session
+            admin = session.scalar(select(Account).where(Account.username == "cntt"))
+            household = session.scalar(select(Procedure).where(Procedure.code == "1.001612"))
+            save_workflow(session, household, [
+                {"name": "Thẩm định", "role": "specialist", "days": 2, "unit": "H72.01.02"}],
+                admin, note="test")
+            session.commit()
+            north_app.extensions["motcua.db"].remove()
+        code = receive(north_app, p.worlds["north"])
+        with north_app.app_context():
+            session = north_app.extensions["motcua.db"].session
+            dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+            officer = session.scalar(select(Account).where(Account.username == "chuyenvien"))
+            actions.claim(session, dossier, officer)
+            actions.transfer(session, dossier, officer, to_unit="H72.02",
+                             note="Liên thông sang huyện Hòa Thành")
+            session.commit()
+            north_app.extensions["motcua.db"].remove()
+        sent = drain(p.node("north"))
+        assert sent.error is None
+        assert [(h["dossier"], h["to_node"]) for h in sent.handoffs] == [(code, "south")]
+        assert take_over(p.node("south")) == [code]
+        assert drain(p.node("south")).error is None
+        with south_app.app_context():
+            session = south_app.extensions["motcua.db"].session
+            dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+            assert dossier.holder_unit.code == "H72.02"
+            assert [e.kind for e in dossier.events] == ["received", "claimed", "transferred"]
+            south_app.extensions["motcua.db"].remove()
+        with p.hub.extensions["motcua.db"].session_factory() as session:
+            assert session.scalar(select(HubDossier.owner_node)
+                                  .where(HubDossier.code == code)) == "south"
+        assert count(p.hub, HubDossierEvent) == 3  # the only dossier: each event once
+        assert count(p.hub, SyncHandoff) == 1
+        assert compare_with_hub(p.node("north")).differences == []
+        assert compare_with_hub(p.node("south")).differences == []
