@@ -1,5 +1,5 @@
-"""The processing control slip (phiếu kiểm soát quá trình giải quyết hồ sơ, Circular 01/2018/TT-VPCP
-form 05): one row per hand-over, with times in and out and on time or late."""
+"""The processing control slip (phiếu kiểm soát quá trình giải quyết hồ sơ, form 05 of
+Circular 01/2018/TT-VPCP): one row per hand-over, with times in and out and on time or late."""
 
 from __future__ import annotations
 
