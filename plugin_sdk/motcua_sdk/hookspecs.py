@@ -50,7 +50,7 @@ def motcua_procedures():
         @hookimpl
         def motcua_procedures():
             return [ProcedureSpec(
-                code="2.000575", name="Đăng ký thành lập hộ kinh doanh",
+                code="1.001612", name="Đăng ký thành lập hộ kinh doanh",
                 field="Thành lập và hoạt động của hộ kinh doanh", level="district",
                 processing_days=3, fee=100_000, result_type="Giấy chứng nhận đăng ký hộ kinh doanh",
                 documents=[DocumentSpec("Giấy đề nghị đăng ký hộ kinh doanh")],
@@ -217,7 +217,7 @@ def motcua_sample_dossiers():
 
         @hookimpl
         def motcua_sample_dossiers():
-            return [SampleDossier(procedure_code="2.000575", applicant_name="Nguyễn Văn An",
+            return [SampleDossier(procedure_code="1.001612", applicant_name="Nguyễn Văn An",
                                   specialist_data={"business_name": "Tạp hóa An"})]
     """
 

@@ -14,7 +14,7 @@ Connect a receiver (keep a reference: blinker holds receivers weakly by default)
 
     @signals.result_issued.connect
     def remember(dossier, event):
-        if dossier.procedure_code == "2.000575":
+        if dossier.procedure_code == "1.001612":
             queue_tax_notice(dossier.code, event.data["number"])
 
 A receiver that raises is logged and skipped; it cannot undo the core's change and does

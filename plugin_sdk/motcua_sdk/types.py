@@ -51,7 +51,7 @@ class DocumentSpec:
 class ProcedureSpec:
     """One administrative procedure a plugin handles, as it goes into the catalogue.
 
-    ``code`` is the national procedure code (mã TTHC, e.g. ``"2.000575"``); ``schema`` a
+    ``code`` is the national procedure code (mã TTHC, e.g. ``"1.001612"``); ``schema`` a
     marshmallow ``Schema`` class describing the dossier's specialist data; ``workflow``
     the default processing path in the workflow contract's step format
     (``{"name", "role": "specialist"|"leader", "days", "unit": selector}``), whose days
