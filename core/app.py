@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from motcua.core.config import Settings, load_settings
 from motcua.core.db import Database
@@ -30,6 +31,9 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         static_folder=str(HERE / "static"),
     )
     app.config.update(settings.as_flask_config())
+    if settings.trusted_proxies:
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     settings.instance_path.mkdir(parents=True, exist_ok=True)
 
     database = Database(settings.database_url)

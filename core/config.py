@@ -47,6 +47,9 @@ class Settings:
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         "application/msword",
     )
+    # Reverse proxies in front of the app (nginx...) whose X-Forwarded-For/-Proto/-Host to
+    # believe: without it every citizen behind the proxy shares one rate limit.
+    trusted_proxies: int = 0
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     # Sync (docs/sync.md): a node's identity at the hub, the hub's URL and the node's
@@ -196,6 +199,11 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
         _positive_int(env, "MOTCUA_SYNC_BATCH_SIZE") or settings.sync_batch_size
     )
     settings.sync_in_process = _flag(env.get("MOTCUA_SYNC_IN_PROCESS"), True)
+    proxies = env.get("MOTCUA_TRUSTED_PROXIES", "").strip()
+    if proxies and not proxies.isdigit():
+        raise ConfigurationError(
+            f"MOTCUA_TRUSTED_PROXIES must be a whole number (0 or more), not {proxies!r}.")
+    settings.trusted_proxies = int(proxies or 0)
     settings.plugins = plugin_names(env.get("MOTCUA_PLUGINS"))
     settings.plugin_units = plugin_units(env.get("MOTCUA_PLUGIN_UNITS"))
     settings.attachment_max_bytes = (

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from motcua.core import create_app
+from motcua.core.config import load_settings
+from motcua.core.errors import ConfigurationError
 from motcua.core.intake import DeskContext, take_in
 from motcua.core.models import Account
 from tests.factories import build_world, intake_data
@@ -181,6 +183,35 @@ def test_too_many_lookups_get_429_with_a_message(limited_app):
     other_response = other.get(f"/api/lookup/{code}",
                                environ_overrides={"REMOTE_ADDR": "10.0.0.2"})
     assert other_response.status_code == 200
+
+
+def test_behind_a_trusted_proxy_each_citizen_has_their_own_limit(templates, tmp_path):
+    """With MOTCUA_TRUSTED_PROXIES=1 the limit counts the forwarded address, not the
+    proxy's; without it, every citizen behind the proxy would share one limit."""
+    app = create_app(
+        instance_path=tmp_path / "proxied", secret_key="test", TESTING=True,
+        database_url=templates("sqlite").fresh_url(tmp_path), LOOKUP_RATE_LIMIT="2 per minute",
+        trusted_proxies=1,
+    )
+    try:
+        with app.app_context():
+            world = build_world(app.extensions["motcua.db"].session)
+        code = receive(app, world)
+        client = app.test_client()
+
+        def from_citizen(address: str) -> int:
+            return client.get(f"/api/lookup/{code}", headers={"X-Forwarded-For": address},
+                              environ_overrides={"REMOTE_ADDR": "10.9.9.9"}).status_code
+
+        assert [from_citizen("203.0.113.5") for _ in range(3)] == [200, 200, 429]
+        assert from_citizen("198.51.100.7") == 200  # another citizen, same proxy
+    finally:
+        app.extensions["motcua.db"].dispose()
+
+
+def test_trusted_proxies_must_be_a_whole_number(tmp_path):
+    with pytest.raises(ConfigurationError, match="MOTCUA_TRUSTED_PROXIES"):
+        load_settings({"MOTCUA_TRUSTED_PROXIES": "yes"}, instance_path=tmp_path)
 
 
 def test_failed_second_factor_has_a_stricter_limit(templates, tmp_path):
