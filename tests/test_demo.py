@@ -13,11 +13,12 @@ from motcua.core.commands.demo import demo_command
 from motcua.core.demo import DEMO_PASSWORD, build_demo
 from motcua.core.models import Account, Dossier, DossierEvent, Procedure, Unit
 from motcua.core.models.dossiers import STATUSES
+from motcua.core.models.workflow import DossierWorkflow, StepHolding
 
 UNTIL = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 EVENT_KINDS = {"received", "claimed", "transferred", "submitted_for_approval", "approved",
                "supplement_requested", "supplemented", "apology", "refused", "withdrawn",
-               "result_issued", "returned"}
+               "result_issued", "returned", "overdue"}
 ACCOUNT_LINE = re.compile(r"^  (\S+)\s+.+ — .+$", re.MULTILINE)
 
 
@@ -72,7 +73,16 @@ def test_demo_has_every_status_and_consistent_histories(app):
                 if event.kind == "apology":
                     assert event.data["new_due_at"] > event.data["old_due_at"]
         kinds = set(session.scalars(select(DossierEvent.kind)))
-        assert {"apology", "supplemented", "transferred", "returned"} <= kinds
+        assert {"apology", "supplemented", "transferred", "returned", "overdue"} <= kinds
+        # Worked by the routing engine: every dossier has its workflow and hand-overs,
+        # so queues and control slips show the demo like real work.
+        assert session.scalar(select(func.count()).select_from(DossierWorkflow)) == 150
+        returned = session.scalars(select(Dossier).where(Dossier.status == "returned")).all()
+        for dossier in returned:
+            holdings = session.scalars(select(StepHolding).where(
+                StepHolding.dossier_id == dossier.id)).all()
+            assert len(holdings) >= 3, dossier.code  # department, leader, desk
+            assert all(h.time_out is not None for h in holdings), dossier.code
         late = [d for d in session.scalars(select(Dossier).where(Dossier.status == "returned"))
                 if d.finished_at > d.due_at or any(e.kind == "apology" for e in d.events)]
         assert late, "some dossiers are late"

@@ -74,7 +74,7 @@ def build_demo(session: Session, settings: Settings, *, province: str | None = N
     build_accounts(session, geography, hash_password(DEMO_PASSWORD))
     ict = session.scalar(select(Account).where(Account.username == "cntt"))
     procedures = build_catalogue(session, geography, ict)
-    build_dossiers(session, load_calendar(session), geography, procedures, rng, dossiers,
+    build_dossiers(session, settings, load_calendar(session), geography, procedures, rng, dossiers,
                    until)
     session.flush()
     summary = describe(session, geography.province.name, created=True)

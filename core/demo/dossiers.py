@@ -1,10 +1,12 @@
 """Months of demo dossiers: received, worked, paused, transferred, late, returned...
 
-Every change goes through :func:`motcua.core.events.record_event` with the routing
-contract's event kinds, at the moment it happened (the application clock is replayed
-with :func:`motcua.core.timeutil.replaying_at`), so the event log, the outbox and every
-report read the demo like real office work. Due dates come from the working calendar
-exactly as at the desk; codes from :func:`motcua.core.codes.allocate_code`.
+Every dossier is taken in by :func:`motcua.core.intake.take_in` and worked by the
+routing actions (claim, supplement, transfer to the tax office and back, apology,
+approval, result, return, refusal, withdrawal) by officers who may do them, each at the
+moment it happened (the application clock is replayed with
+:func:`motcua.core.timeutil.replaying_at`), and ``overdue`` is recorded when the deadline
+passed as the periodic scan would. So the event log, the outbox, the step holdings of the
+control slips, the queues and every report read the demo like real office work.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua.core.calendar import WorkingCalendar
-from motcua.core.codes import allocate_code
+from motcua.core.config import Settings
 from motcua.core.demo.geography import Commune, Geography, province_label
-from motcua.core.events import record_event
-from motcua.core.models import Account, Dossier, DossierDocument, Procedure, Unit
+from motcua.core.intake import DeskContext, take_in
+from motcua.core.models import Account, Dossier, Procedure, Unit
 from motcua.core.models.dossiers import STATUSES
-from motcua.core.timeutil import VIETNAM, local, local_date, replaying_at
+from motcua.core.timeutil import VIETNAM, local, local_date, now, replaying_at
+from motcua.core.workflow import actions
+from motcua.core.workflow.overdue import mark_overdue
 
 HISTORY_DAYS = 120
 RECENT_DAYS = 12
@@ -114,19 +118,20 @@ def plan_dossiers(rng: random.Random, calendar: WorkingCalendar, geography: Geog
 
 
 def _applicant(rng: random.Random, geography: Geography, plan: Plan) -> dict:
+    """The intake form's applicant, and whether they agreed to SMS notices."""
     name = f"{rng.choice(SURNAMES)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
     province_number = int(geography.province.admin_code)
     place = plan.commune.unit.name.removeprefix("UBND ") if plan.commune else rng.choice(
         [c.unit.name.removeprefix("UBND ") for c in geography.communes])
+    century = rng.choice("0123")  # men and women born in the 1900s or the 2000s
+    born = rng.randint(55, 99) if century in "01" else rng.randint(0, 7)
     return {
-        "applicant_name": name,
-        "applicant_citizen_id": f"0{province_number:02d}{rng.choice('0123')}"
-                                f"{rng.randint(55, 99):02d}{rng.randint(0, 999999):06d}",
-        "applicant_phone": f"09{rng.randint(0, 99999999):08d}",
-        "applicant_email": None,
-        "applicant_address": f"{rng.randint(1, 250)} {rng.choice(STREETS)}, {place}, "
-                             f"{province_label_of(geography)}",
-        "sms_consent": rng.random() < 0.4,
+        "name": name,
+        "citizen_id": f"0{province_number:02d}{century}{born:02d}{rng.randint(0, 999999):06d}",
+        "phone": f"09{rng.randint(0, 99999999):08d}",
+        "email": None,
+        "address": f"{rng.randint(1, 250)} {rng.choice(STREETS)}, {place}, "
+                   f"{province_label_of(geography)}",
     }
 
 
@@ -135,188 +140,155 @@ def province_label_of(geography: Geography) -> str:
     return name[0].upper() + name[1:]
 
 
+def story(rng: random.Random, plan: Plan) -> tuple[list[str], bool]:
+    """The actions that take a dossier to its target status, and whether it runs late."""
+    target = plan.target
+    late = target in ("result_ready", "returned") and rng.random() < 0.18
+    if target == "received":
+        return [], False
+    if target == "withdrawn":
+        return rng.choice([["withdraw"], ["claim", "withdraw"]]), False
+    steps = ["claim"]
+    if target == "refused":
+        return steps + ["refuse"], False
+    if target == "waiting_supplement" or rng.random() < 0.12:
+        steps.append("request_supplement")
+        if target == "waiting_supplement":
+            return steps, False
+        steps.append("record_supplement")
+    tax = target == "waiting_other_agency" or (
+        plan.procedure.field in TAX_FIELDS and rng.random() < 0.5)
+    if tax:
+        steps.append("transfer_to_tax")
+        if target == "waiting_other_agency":
+            return steps, False
+        steps += ["tax_claims", "transfer_back", "claim"]
+    if late and rng.random() < 0.6:
+        steps.append("apologize")
+    if target in ("waiting_approval", "result_ready", "returned"):
+        steps.append("submit_for_approval")
+    if target in ("result_ready", "returned"):
+        steps += ["approve", "issue_result"]
+    if target == "returned":
+        steps.append("return_result")
+    return steps, late
+
+
 class Replay:
-    """Creates one dossier and plays its story up to its target status."""
+    """Takes one dossier in at the desk and plays its story up to its target status
+    through the real intake and routing actions, each at the moment it happened."""
 
-    def __init__(self, session: Session, calendar: WorkingCalendar, geography: Geography,
-                 cast: Cast, rng: random.Random, until: datetime) -> None:
-        self.session, self.calendar, self.geography = session, calendar, geography
-        self.cast, self.rng, self.until = cast, rng, until
+    def __init__(self, session: Session, settings: Settings, calendar: WorkingCalendar,
+                 geography: Geography, cast: Cast, rng: random.Random,
+                 until: datetime) -> None:
+        self.session, self.settings, self.calendar = session, settings, calendar
+        self.geography, self.cast, self.rng, self.until = geography, cast, rng, until
 
-    # ------------------------------------------------------------------ helpers
-    def _handler(self, plan: Plan) -> Unit:
-        """The unit doing the specialist work (the workflow's first step)."""
-        function = _function_of(plan.procedure)
-        if plan.commune is not None:
-            return plan.commune.economy if function == "construction" else plan.commune.office
-        return self.geography.departments[function]
+    def _leader_over(self, unit: Unit) -> Account:
+        return self.cast.leader.get(unit.id) or self.cast.leader[self.geography.province.id]
 
-    def _signer_unit(self, plan: Plan, handler: Unit) -> Unit:
-        return plan.commune.unit if plan.commune is not None else handler
-
-    def _shift_working_days(self, moment: datetime, days: int) -> datetime:
-        day = self.calendar.add_working_days(local_date(moment), days)
-        return datetime.combine(day, local(moment).timetz())
-
-    def _event(self, dossier: Dossier, kind: str, at: datetime, actor: Account,
-               from_status: str, from_unit_id: int | None, **kwargs) -> None:  # noqa: ANN003
-        with replaying_at(at):
-            record_event(self.session, dossier, kind, actor=actor, from_status=from_status,
-                         from_unit_id=from_unit_id, at=at, **kwargs)
-
-    # ------------------------------------------------------------------ story
-    def run(self, plan: Plan) -> Dossier:  # noqa: C901, PLR0912, PLR0915
-        rng, session = self.rng, self.session
-        procedure = plan.procedure
-        received_at = plan.received_at
-        due_at = self.calendar.due_at(received_at, procedure.processing_days)
-        desk_officer = self.cast.reception[plan.desk.id]
-        with replaying_at(received_at):
-            dossier = Dossier(
-                code=allocate_code(session, plan.desk, local_date(received_at)),
-                procedure=procedure, unit=plan.desk,
-                channel=rng.choices(("in_person", "online", "post"), weights=(80, 15, 5))[0],
-                status="received", received_at=received_at, due_at=due_at,
-                entered_at=received_at, holder_unit=plan.desk, holder_account=desk_officer,
-                received_by=desk_officer, fee=procedure.fee, specialist_data={},
-                **_applicant(rng, self.geography, plan),
-            )
-            for position, document in enumerate(procedure.documents):
-                dossier.documents.append(DossierDocument(
-                    procedure_document_id=document.id, position=position, name=document.name,
-                    copy_kind=document.copy_kind, quantity=document.quantity,
-                    submitted=document.required or rng.random() < 0.5))
-            session.add(dossier)
-        self._event(dossier, "received", received_at, desk_officer, None, None)
-        target = plan.target
-        if target == "received":
-            return dossier
-
-        # The story's steps, then moments spread between receipt and its end.
-        late = target in ("result_ready", "returned") and rng.random() < 0.18
-        supplement = target == "waiting_supplement" or (
-            target not in ("withdrawn",) and rng.random() < 0.12)
-        tax = target == "waiting_other_agency" or (
-            procedure.field in TAX_FIELDS and target not in ("withdrawn", "refused")
-            and rng.random() < 0.5)
-        steps = ["claimed"]
-        if target == "withdrawn":
-            steps = rng.choice([["withdrawn"], ["claimed", "withdrawn"]])
-        elif target == "refused":
-            steps += ["refused"]
-        else:
-            if supplement:
-                steps += ["supplement_requested"]
-                if target != "waiting_supplement":
-                    steps += ["supplemented"]
-            if tax and target != "waiting_supplement":
-                steps += ["transferred"]
-                if target != "waiting_other_agency":
-                    steps += ["transferred_back"]
-            if target in ("waiting_approval", "result_ready", "returned"):
-                steps += ["submitted_for_approval"]
-            if late and rng.random() < 0.6:
-                steps += ["apology"]
-            if target in ("result_ready", "returned"):
-                steps += ["approved", "result_issued"]
-            if target == "returned":
-                steps += ["returned"]
-        span = due_at - received_at
+    def _moments(self, plan: Plan, steps: list[str], due_at: datetime,
+                 late: bool) -> list[datetime]:
+        """Moments spread between receipt and the story's end, in order."""
+        rng, received_at = self.rng, plan.received_at
         factor = rng.uniform(1.05, 1.6) if late else rng.uniform(0.25, 0.95)
-        end = received_at + span * factor
-        if "supplemented" in steps:
+        end = received_at + (due_at - received_at) * factor
+        if "record_supplement" in steps:
             end += timedelta(days=rng.randint(2, 6))
-        if target == "returned":
+        if "return_result" in steps:
             end += timedelta(days=rng.randint(0, 4))
         end = min(end, self.until - timedelta(minutes=20))
         gap = (end - received_at) / (len(steps) + 1)
-        moments = [received_at + gap * (i + 1) + timedelta(minutes=rng.randint(0, 9))
-                   for i in range(len(steps))]
+        moments, last = [], received_at
+        for index in range(len(steps)):
+            moment = received_at + gap * (index + 1) + timedelta(minutes=rng.randint(0, 9))
+            # Officers act in office hours: a moment at night waits for the next opening.
+            opening = self.calendar.clock_start(moment)
+            if opening != moment:
+                moment = opening + timedelta(minutes=rng.randint(5, 90))
+            moment = min(moment, self.until - timedelta(minutes=len(steps) - index))
+            last = max(moment, last + timedelta(minutes=1))
+            moments.append(last)
+        return moments
 
-        handler = self._handler(plan)
-        signer_unit = self._signer_unit(plan, handler)
+    def _overdue_until(self, dossier: Dossier, moment: datetime) -> None:
+        """Record ``overdue`` as the hourly scan would have, if the deadline passed
+        before ``moment`` while the dossier was still being worked."""
+        passed = dossier.due_at + timedelta(minutes=5)
+        if dossier.finished_at is None and passed < moment and \
+                dossier.status not in ("waiting_supplement", "returned", "refused", "withdrawn"):
+            self.session.flush()
+            mark_overdue(self.session, dossier.id, passed)
+
+    def run(self, plan: Plan) -> Dossier:
+        rng, session = self.rng, self.session
+        desk_officer = self.cast.reception[plan.desk.id]
+        applicant = _applicant(rng, self.geography, plan)
+        documents = [d.id for d in plan.procedure.documents
+                     if d.required or rng.random() < 0.5]
+        with replaying_at(plan.received_at):
+            dossier = take_in(DeskContext(session, desk_officer, self.settings), {
+                "procedure_code": plan.procedure.code, "unit_code": plan.desk.code,
+                "applicant": applicant, "submitted_documents": documents,
+                "channel": rng.choices(("in_person", "online", "post"), weights=(80, 15, 5))[0],
+                "sms_consent": rng.random() < 0.4,
+            })
+        steps, late = story(rng, plan)
+        handler = dossier.holder_unit  # the first step's unit, as the workflow resolved it
         specialist = self.cast.specialist[handler.id]
-        leader = self.cast.leader[signer_unit.id]
         tax_unit = self.geography.departments["tax"]
-        original_due = due_at
-        paused_at, last_at = None, received_at
-        for kind, at in zip(steps, moments, strict=True):
-            from_status, from_unit = dossier.status, dossier.holder_unit_id
-            data, note, actor, event_kind = {}, None, specialist, kind
-            if kind == "claimed":
-                dossier.status, dossier.holder_unit, dossier.holder_account = (
-                    "in_processing", handler, specialist)
-            elif kind == "supplement_requested":
-                missing = [d.name for d in procedure.documents][-1:]
-                dossier.status, paused_at = "waiting_supplement", at
-                data = {"missing": missing}
-                note = "Đề nghị bổ sung, hoàn thiện hồ sơ"
-            elif kind == "supplemented":
-                paused_days = max(self.calendar.working_days_between(
-                    local_date(paused_at), local_date(at)), 1)
-                old_due = dossier.due_at
-                dossier.due_at = self._shift_working_days(old_due, paused_days)
-                dossier.status = "in_processing"
-                data = {"paused_working_minutes": paused_days * WORKING_MINUTES_PER_DAY,
-                        "old_due_at": old_due.isoformat(),
-                        "new_due_at": dossier.due_at.isoformat()}
-                original_due = dossier.due_at  # a pause is not lateness
-            elif kind == "transferred":
-                dossier.status, dossier.holder_unit, dossier.holder_account = (
-                    "waiting_other_agency", tax_unit, None)
-                data = {"to_unit": tax_unit.code}
-                note = "Chuyển cơ quan thuế xác định nghĩa vụ tài chính"
-            elif kind == "transferred_back":
-                event_kind, actor = "transferred", self.cast.specialist[tax_unit.id]
-                dossier.status, dossier.holder_unit, dossier.holder_account = (
-                    "in_processing", handler, specialist)
-                data = {"to_unit": handler.code}
-                note = "Đã có thông báo nghĩa vụ tài chính"
-            elif kind == "submitted_for_approval":
-                dossier.status, dossier.holder_unit, dossier.holder_account = (
-                    "waiting_approval", signer_unit, leader)
-            elif kind == "apology":
-                # Before the appointment if there is still time: that is the rule.
-                at = min(at, dossier.due_at - timedelta(hours=2))
-                old_due = dossier.due_at
-                dossier.due_at = self._shift_working_days(old_due, rng.randint(2, 5))
-                data = {"old_due_at": old_due.isoformat(),
-                        "new_due_at": dossier.due_at.isoformat(),
-                        "original_due_at": original_due.isoformat()}
-                note = "Xin lỗi vì chậm trả kết quả; hẹn lại ngày trả kết quả"
-                actor = leader
-            elif kind == "approved":
-                dossier.status, actor = "result_ready", leader
-            elif kind == "result_issued":
-                dossier.status, dossier.holder_unit = "result_ready", plan.desk
-                dossier.holder_account = desk_officer
-                dossier.finished_at = at
-                dossier.result = {"number": f"{rng.randint(1, 9999)}/{local(at).year}/GCN",
-                                  "type": procedure.result_type}
-                data, actor = dict(dossier.result), leader
-            elif kind == "returned":
-                method = rng.choices(("in_person", "post", "online"), weights=(85, 10, 5))[0]
-                dossier.status, dossier.returned_at = "returned", at
-                data = {"collected_by": dossier.applicant_name, "method": method}
-                actor = desk_officer
-            elif kind == "refused":
-                dossier.status, dossier.finished_at = "refused", at
-                dossier.holder_unit, dossier.holder_account = plan.desk, desk_officer
-                dossier.refusal_reason = note = ("Hồ sơ không đủ điều kiện giải quyết theo "
-                                                 "quy định")
-            elif kind == "withdrawn":
-                dossier.status, dossier.finished_at = "withdrawn", at
-                dossier.holder_unit, dossier.holder_account = plan.desk, desk_officer
-                note, actor = "Người nộp xin rút hồ sơ", desk_officer
-            at = max(at, last_at + timedelta(minutes=1))
-            if kind in ("result_issued", "refused", "withdrawn"):
-                dossier.finished_at = at
-            if kind == "returned":
-                dossier.returned_at = at
-            last_at = at
-            self._event(dossier, event_kind, at, actor, from_status, from_unit, note=note,
-                        data=data)
+        for action, at in zip(steps, self._moments(plan, steps, dossier.due_at, late),
+                              strict=True):
+            self._overdue_until(dossier, at)
+            with replaying_at(at):
+                self._act(action, dossier, plan, desk_officer, specialist, handler, tax_unit)
+        self._overdue_until(dossier, self.until)
         return dossier
+
+    def _act(self, action: str, dossier: Dossier, plan: Plan, desk_officer: Account,  # noqa: C901
+             specialist: Account, handler: Unit, tax_unit: Unit) -> None:
+        session, rng = self.session, self.rng
+        if action == "claim":
+            actions.claim(session, dossier, specialist)
+        elif action == "request_supplement":
+            actions.request_supplement(
+                session, dossier, specialist, missing=[plan.procedure.documents[-1].name],
+                note="Đề nghị bổ sung, hoàn thiện hồ sơ")
+        elif action == "record_supplement":
+            actions.record_supplement(session, dossier, desk_officer,
+                                      note="Công dân đã nộp bổ sung")
+        elif action == "transfer_to_tax":
+            actions.transfer(session, dossier, specialist, to_unit=tax_unit,
+                             note="Chuyển cơ quan thuế xác định nghĩa vụ tài chính")
+        elif action == "tax_claims":
+            actions.claim(session, dossier, self.cast.specialist[tax_unit.id])
+        elif action == "transfer_back":
+            actions.transfer(session, dossier, self.cast.specialist[tax_unit.id],
+                             to_unit=handler, note="Đã có thông báo nghĩa vụ tài chính")
+        elif action == "apologize":
+            new_due = self.calendar.due_at(max(dossier.due_at, now()), rng.randint(2, 5))
+            actions.apologize(session, dossier, self._leader_over(dossier.holder_unit),
+                              new_due_at=new_due,
+                              reason="Hồ sơ cần xác minh thêm; xin lỗi vì chậm trả kết quả")
+        elif action == "submit_for_approval":
+            actions.submit_for_approval(session, dossier, specialist)
+        elif action == "approve":
+            actions.approve(session, dossier, self._leader_over(dossier.holder_unit))
+        elif action == "issue_result":
+            number = f"{rng.randint(1, 9999)}/{local(now()).year}/GCN"
+            actions.issue_result(session, dossier, desk_officer, result={
+                "number": number, "type": plan.procedure.result_type})
+        elif action == "return_result":
+            method = rng.choices(("in_person", "post", "online"), weights=(85, 10, 5))[0]
+            actions.return_result(session, dossier, desk_officer,
+                                  collected_by=dossier.applicant_name, method=method)
+        elif action == "refuse":
+            actions.refuse(session, dossier, specialist,
+                           reason="Hồ sơ không đủ điều kiện giải quyết theo quy định")
+        elif action == "withdraw":
+            actions.withdraw(session, dossier, desk_officer, reason="Người nộp xin rút hồ sơ")
+        else:  # pragma: no cover - the story only names the actions above
+            raise ValueError(action)
 
 
 def _function_of(procedure: Procedure) -> str:
@@ -330,12 +302,12 @@ def _function_of(procedure: Procedure) -> str:
 _FUNCTIONS: dict[str, dict[str, str]] = {}
 
 
-def build_dossiers(session: Session, calendar: WorkingCalendar, geography: Geography,
-                   procedures: list[Procedure], rng: random.Random, count: int,
-                   until: datetime) -> list[Dossier]:
+def build_dossiers(session: Session, settings: Settings, calendar: WorkingCalendar,
+                   geography: Geography, procedures: list[Procedure], rng: random.Random,
+                   count: int, until: datetime) -> list[Dossier]:
     """Create ``count`` dossiers over the last four months, every status represented."""
     cast = Cast.load(session, geography)
-    replay = Replay(session, calendar, geography, cast, rng, until)
+    replay = Replay(session, settings, calendar, geography, cast, rng, until)
     return [replay.run(plan)
             for plan in plan_dossiers(rng, calendar, geography, procedures, count, until)]
 

@@ -198,9 +198,12 @@ def home_agency(session: Session, unit: Unit) -> Unit:
 
 
 def processing_status(session: Session, dossier: Dossier, holder: Unit) -> str:
-    """``waiting_other_agency`` while an agency outside the receiving agency's tree holds
-    the dossier (the tax office, the province), else ``in_processing``."""
-    if holder.is_within(home_agency(session, dossier.unit)):
+    """``waiting_other_agency`` while another agency holds the dossier (the tax office,
+    the province's People's Committee for a commune's dossier, a commune for the
+    district's), else ``in_processing``: the receiving agency's own offices and
+    departments are not another agency. An agency placed under the province in the unit
+    tree (a tax office) is still another agency than the province's service centre."""
+    if home_agency(session, holder).id == home_agency(session, dossier.unit).id:
         return "in_processing"
     return "waiting_other_agency"
 
