@@ -5,7 +5,7 @@ Run:  python bench/sync_throughput.py [--events 100000] [--admin-url URL]
 throw-away databases (a node and a hub), and measures:
 
 1. Hub ingest: events per second through ``hub.ingest`` (signature check, JSON parsing,
-   validation, ownership check, apply, commit; one transaction per 500-event batch),
+   validation, ownership check, apply, commit; one transaction per 1,000-event batch),
    against a baseline measured in the same run: a raw batched INSERT (executemany, one
    transaction per batch) of exactly the rows the hub writes, into the same tables.
    Both run on the first ``--ingest-events`` events, alternating, best of ``--rounds``.
@@ -57,7 +57,7 @@ from motcua.core.testing import postgres_database
 
 NODE = "bac"
 UNIT = "H72.01.01"
-BATCH = 500
+BATCH = 1000
 
 
 def _migrated(stack: ExitStack, admin_url: str, name: str) -> Database:

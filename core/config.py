@@ -57,7 +57,7 @@ class Settings:
     sync_node_id: str = ""
     sync_hub_url: str = ""
     sync_key: str = ""
-    sync_batch_size: int = 500
+    sync_batch_size: int = 1000
     sync_in_process: bool = True
     # Plugins (docs/plugins.md): the names to run (None: every installed plugin), and
     # plugin objects registered directly as (name, object) pairs (tests, embedded use).

@@ -31,7 +31,7 @@ def test_defaults_are_the_documented_ones(tmp_path, monkeypatch):
     assert settings.forms_path == instance / "forms"
     assert settings.plugins is None
     assert settings.plugin_units == {}
-    assert settings.sync_batch_size == 500
+    assert settings.sync_batch_size == 1000
     assert settings.sync_in_process is True
     assert settings.as_flask_config()["BABEL_DEFAULT_LOCALE"] == "vi"
 

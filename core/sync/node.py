@@ -49,7 +49,7 @@ class Node:
     node_id: str
     transport: HttpHub | LocalHub
     key: object | None  # Ed25519PrivateKey; None for the standalone local hub
-    batch_size: int = 500
+    batch_size: int = 1000
 
 
 @dataclass
