@@ -1,7 +1,7 @@
 """Citizen lookups over HTTP with a million dossiers, against a bare indexed-SELECT endpoint.
 
-    python bench/lookup_http.py [--dossiers 1000000] [--seconds 15] [--connections 4]
-                                [--workers 2] [--rounds 2]
+    python bench/lookup_http.py [--dossiers 1000000] [--seconds 10] [--connections 4]
+                                [--workers 2] [--rounds 5]
 
 On a throw-away PostgreSQL database (``MOTCUA_TEST_POSTGRES_URL`` or a local server):
 
@@ -11,12 +11,14 @@ On a throw-away PostgreSQL database (``MOTCUA_TEST_POSTGRES_URL`` or a local ser
    see README) from ``bench/lookup_wsgi.py``, which adds the baseline route
    ``/bench/bare/<code>``: one indexed SELECT by code, returned as JSON;
 3. drives each endpoint in turn with ``wrk`` (``--connections`` keep-alive connections,
-   random existing codes), ``--rounds`` times alternating, and keeps each endpoint's best
-   round: the baseline, the JSON API ``/api/lookup/<code>``, the public page
-   ``/tra-cuu/<code>``, and the SMS handler ``/sms/inbound?text=TRACUU <code>``.
+   existing codes), ``--rounds`` rounds, the endpoints alternating within each round: the
+   baseline, the JSON API ``/api/lookup/<code>``, the public page ``/tra-cuu/<code>``, and
+   the SMS handler ``/sms/inbound?text=TRACUU <code>``.
 
-Prints a Markdown table: requests/s, p50/p99 latency and the ratio to the baseline measured
-in the same run. Needs ``wrk`` (Debian package ``wrk``).
+Prints a Markdown table: median requests/s and p50, worst p99, and each endpoint's ratio
+to the baseline of the same round (the machine's load drifts between rounds; within a
+round the endpoints see the same conditions), with the median ratio. Needs ``wrk``
+(Debian package ``wrk``).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -168,10 +171,10 @@ def _percentile(output: str, label: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dossiers", type=int, default=1_000_000)
-    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian package wrk)")
@@ -189,28 +192,33 @@ def main() -> None:
         script.write_text(WRK_SCRIPT)
         port = free_port()
         server = start_gunicorn(url, instance, port, args.workers)
-        best: dict[str, tuple[float, float, float]] = {}
+        rounds: list[dict[str, tuple[float, float, float]]] = []
         try:
             for _round in range(args.rounds):
+                measured: dict[str, tuple[float, float, float]] = {}
                 for name, prefix in ENDPOINTS:
-                    measured = wrk(port, prefix, codes, script, args.seconds, args.connections)
-                    print(f"  {name}: {measured[0]:,.0f}/s p99 {measured[2]:.1f} ms",
+                    measured[name] = wrk(port, prefix, codes, script, args.seconds,
+                                         args.connections)
+                    rate, _p50, p99 = measured[name]
+                    print(f"  round {_round + 1}: {name}: {rate:,.0f}/s p99 {p99:.1f} ms",
                           file=sys.stderr)
-                    if name not in best or measured[0] > best[name][0]:
-                        best[name] = measured
+                rounds.append(measured)
         finally:
             server.terminate()
             server.wait(timeout=30)
-    baseline = best[ENDPOINTS[0][0]][0]
+    baseline_name = ENDPOINTS[0][0]
     print(f"\nPostgreSQL, {args.dossiers:,} dossiers, gunicorn {args.workers} sync workers, "
-          f"wrk 1 thread {args.connections} connections, {args.seconds} s per round, "
-          f"best of {args.rounds} alternating rounds\n")
-    print("| endpoint | requests/s | p50 ms | p99 ms | / baseline |")
-    print("| --- | --- | --- | --- | --- |")
+          f"wrk 1 thread {args.connections} connections, {args.rounds} rounds of "
+          f"{args.seconds} s per endpoint, endpoints alternating within each round\n")
+    print("| endpoint | requests/s (median) | p50 ms (median) | p99 ms (worst) "
+          "| / baseline, per round | median |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for name, _prefix in ENDPOINTS:
-        rate, p50, p99 = best[name]
-        print(f"| {name} | {rate:,.0f} | {p50:.1f} | {p99:.1f} | {rate / baseline:.2f}x |")
-
+        ratios = [r[name][0] / r[baseline_name][0] for r in rounds]
+        print(f"| {name} | {statistics.median(r[name][0] for r in rounds):,.0f} "
+              f"| {statistics.median(r[name][1] for r in rounds):.1f} "
+              f"| {max(r[name][2] for r in rounds):.1f} "
+              f"| {' '.join(f'{x:.2f}' for x in ratios)} | {statistics.median(ratios):.2f}x |")
 
 if __name__ == "__main__":
     main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from motcua.core.web.helpers import STATUS_LABELS
@@ -26,15 +27,30 @@ EVENT_LABELS = {
 }
 
 
+# Translated labels per (language, table, key): every lookup on every channel needs a few,
+# and a gettext call costs more than the rest of building the answer (bench/lookup_http.py).
+_translated: dict[tuple[str, str, str], str] = {}
+
+
+def _label(table: dict, name: str, key: str) -> str | None:
+    label = table.get(key)
+    if label is None:
+        return None
+    cache_key = (str(get_locale()), name, key)
+    text = _translated.get(cache_key)
+    if text is None:
+        text = _translated[cache_key] = str(label)
+    return text
+
+
 def status_label(status: str) -> str:
     """The localized label of ``status`` (the code itself if unknown)."""
-    label = STATUS_LABELS.get(status)
-    return str(label) if label is not None else status
+    return _label(STATUS_LABELS, "status", status) or status
 
 
 def event_label(kind: str, to_status: str | None) -> str:
     """The localized label of an event kind, else of the status it led to."""
-    label = EVENT_LABELS.get(kind)
+    label = _label(EVENT_LABELS, "event", kind)
     if label is not None:
-        return str(label)
+        return label
     return status_label(to_status) if to_status else kind.replace("_", " ")
