@@ -111,3 +111,23 @@ def login(client, username: str, password: str = PASSWORD):
 @pytest.fixture
 def desk_client(app, world):
     return login(app.test_client(), world.accounts["reception"].username)
+
+
+@pytest.fixture
+def routing(app, db, world):
+    """The test world plus a tax office, a provincial department, officers of each and a
+    two-step workflow for the household-business procedure (tests/test_workflow_support.py)."""
+    from tests.test_workflow_support import add_routing
+
+    with app.app_context():
+        routing = add_routing(db.session, world)
+        db.remove()
+    return routing
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The application clock, set to a Monday morning in Vietnam and moved by the test."""
+    from tests.test_workflow_support import Clock, vn
+
+    return Clock(monkeypatch, vn(2026, 12, 7, 9, 0))

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from sqlalchemy import func, select
 
 from motcua.core.models import Dossier, DossierEvent, StepHolding, SupplementPause
 from motcua.core.workflow import actions
 from tests.conftest import login
-from tests.test_workflow_support import Clock, add_routing, receive, vn
+from tests.test_workflow_support import add_routing, receive, vn
 
 THREE_STEPS = [
     {"name": "Thẩm định hồ sơ", "role": "specialist", "days": 1, "unit": "function:finance"},
@@ -20,19 +19,6 @@ THREE_STEPS = [
     {"name": "Phê duyệt", "role": "leader", "days": 1, "unit": "parent"},
 ]
 CONFLICT = "The dossier was just updated by someone else; please reload."
-
-
-@pytest.fixture
-def routing(app, db, world):
-    with app.app_context():
-        routing = add_routing(db.session, world)
-        db.remove()
-    return routing
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch, vn(2026, 12, 7, 9, 0))  # a Monday
 
 
 def client(app, routing, name: str):

@@ -16,20 +16,7 @@ from motcua.core.notices import scan_due_soon, unread_count
 from motcua.core.workflow import actions
 from motcua.core.workflow.overdue import check_overdue
 from tests.conftest import login
-from tests.test_workflow_support import Clock, add_routing, receive, vn
-
-
-@pytest.fixture
-def routing(app, db, world):
-    with app.app_context():
-        routing = add_routing(db.session, world)
-        db.remove()
-    return routing
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch, vn(2026, 12, 7, 9, 0))  # a Monday
+from tests.test_workflow_support import receive, vn
 
 
 def notices(session, dossier: Dossier, reason: str | None = None) -> dict[str, set[str]]:

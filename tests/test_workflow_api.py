@@ -10,15 +10,7 @@ from sqlalchemy import func, select
 from motcua.core.accounts import issue_api_token
 from motcua.core.cli import main
 from motcua.core.models import Dossier, DossierEvent, Procedure, Workflow
-from tests.test_workflow_support import TWO_STEPS, add_routing, receive
-
-
-@pytest.fixture
-def routing(app, db, world):
-    with app.app_context():
-        routing = add_routing(db.session, world)
-        db.remove()
-    return routing
+from tests.test_workflow_support import TWO_STEPS, receive
 
 
 @pytest.fixture

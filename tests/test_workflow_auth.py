@@ -10,7 +10,7 @@ from motcua.core.accounts import issue_api_token
 from motcua.core.errors import Forbidden
 from motcua.core.models import Account, Dossier, DossierEvent
 from motcua.core.workflow import actions
-from tests.test_workflow_support import add_routing, receive, vn
+from tests.test_workflow_support import receive, vn
 
 ARGS = {
     "claim": {}, "assign": {"to_account": "chuyenvien2"}, "forward": {"note": "x"},
@@ -50,14 +50,6 @@ def _bring_to(session, routing, dossier: Dossier, state: str) -> None:  # noqa: 
 def _events(session, dossier: Dossier) -> int:  # noqa: ANN001
     return session.scalar(select(func.count()).select_from(DossierEvent).where(
         DossierEvent.dossier_id == dossier.id))
-
-
-@pytest.fixture
-def routing(app, db, world):
-    with app.app_context():
-        routing = add_routing(db.session, world)
-        db.remove()
-    return routing
 
 
 @pytest.mark.parametrize("state", STATES)

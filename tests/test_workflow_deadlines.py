@@ -18,7 +18,7 @@ from motcua.core.workflow.deadlines import (
     add_working_minutes,
     working_minutes_between,
 )
-from tests.test_workflow_support import Clock, add_routing, assert_history_consistent, receive, vn
+from tests.test_workflow_support import Clock, assert_history_consistent, receive, vn
 
 CALENDAR = WorkingCalendar()
 
@@ -57,14 +57,6 @@ def test_working_time_round_trips_for_any_start_and_length():
         assert working_minutes_between(CALENDAR, start, end) == length
 
     check()
-
-
-@pytest.fixture
-def routing(app, db, world):
-    with app.app_context():
-        routing = add_routing(db.session, world)
-        db.remove()
-    return routing
 
 
 def test_supplement_pause_moves_every_deadline_by_the_paused_working_time(

@@ -24,14 +24,6 @@ from tests.test_workflow_support import (
 )
 
 
-@pytest.fixture
-def routing(app, db, world):
-    with app.app_context():
-        routing = add_routing(db.session, world)
-        db.remove()
-    return routing
-
-
 def test_whole_path_desk_department_leader_result_returned(app, db, routing, monkeypatch):
     clock = Clock(monkeypatch, vn(2026, 12, 7, 9, 0))  # Monday
     with app.app_context():
