@@ -199,6 +199,14 @@ def test_receipt_shows_code_barcode_qr_and_appointment(desk_client, world, app):
     assert "Nguyễn Thị Lễ Tân" in page  # the receiving officer
 
 
+def test_dossier_page_leads_to_its_processing_page(desk_client, world):
+    code = receive(desk_client, world)
+    page = desk_client.get(f"/dossiers/{code}").get_data(as_text=True)
+    assert f'href="/department/dossiers/{code}"' in page
+    work = desk_client.get(f"/department/dossiers/{code}")
+    assert work.status_code == 200 and code in work.get_data(as_text=True)
+
+
 def test_attachment_is_stored_and_downloaded(desk_client, world, app):
     document = world.household_business.documents[0]
     code = receive(desk_client, world, **{
