@@ -89,6 +89,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sync_v1)
     csrf.exempt(sync_v1)
     app.register_blueprint(sync_pages)
+
+    from motcua.core.audit.views import bp as audit_pages
+
+    app.register_blueprint(audit_pages)
     background.init_app(app)
 
     from motcua.kiosk.views import bp as kiosk

@@ -37,6 +37,7 @@ def main() -> None:
     """motcua: electronic one-stop shop (Một cửa điện tử liên thông)."""
 
 
+from motcua.core.commands import audit as _audit  # noqa: E402
 from motcua.core.commands import db as _db  # noqa: E402
 from motcua.core.commands import demo as _demo  # noqa: E402
 from motcua.core.commands import notices as _notices  # noqa: E402
@@ -47,7 +48,7 @@ from motcua.core.commands import users as _users  # noqa: E402
 from motcua.core.commands import workflow as _workflow  # noqa: E402
 from motcua.sms import cli as _sms  # noqa: E402
 
-for _module in (_db, _demo, _notices, _plugins, _serve, _sync, _users, _workflow, _sms):
+for _module in (_audit, _db, _demo, _notices, _plugins, _serve, _sync, _users, _workflow, _sms):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

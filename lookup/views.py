@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from motcua.core.audit.record import record
 from motcua.core.errors import MotcuaError
 from motcua.core.extensions import db_session
 from motcua.lookup.ratelimit import factor_limit, lookup_limit, mark_factor_failed
@@ -42,6 +43,9 @@ def run_lookup(raw_code: str) -> tuple[LookupResult | None, str | None, int, str
     if result.extra.get("phone4") == "wrong":
         mark_factor_failed()
         return result, None, 403, wrong_factor_message()
+    if result.verified:  # the full name, checklist and result: personal data
+        record("personal_data.viewed", target=result.code,
+               detail={"where": "public lookup with the phone's last digits"})
     return result, None, 200, None
 
 

@@ -25,6 +25,7 @@ from motcua.core.api.schemas import (
     EventListSchema,
 )
 from motcua.core.attachments import IncomingFile
+from motcua.core.audit.record import record
 from motcua.core.errors import NotFound, ValidationError
 from motcua.core.extensions import db_session, settings
 from motcua.core.intake import DeskContext, take_in
@@ -113,7 +114,10 @@ def _visible(code: str) -> Dossier:
 @auth_required
 def get_dossier(code: str) -> Response:
     """GET /dossiers/<code>: the full dossier, for officers whose scope covers it."""
-    return jsonify(DossierSchema().dump(_visible(code)))
+    dossier = _visible(code)
+    record("personal_data.viewed", target=dossier.code, actor=g.api_account,
+           detail={"where": "API dossier detail"})
+    return jsonify(DossierSchema().dump(dossier))
 
 
 @auth_required

@@ -1,6 +1,7 @@
 """Every core model, imported here so Alembic and the app see one complete metadata."""
 
 from motcua.core.models.accounts import ROLE_NAMES, Account, ApiToken, RoleAssignment
+from motcua.core.models.audit import AuditEntry, AuditHead
 from motcua.core.models.base import Base, utcnow
 from motcua.core.models.calendar import CalendarOverride
 from motcua.core.models.dossiers import (
@@ -38,7 +39,7 @@ from motcua.core.models.workflow import (
 )
 
 __all__ = [
-    "Account", "ApiToken", "Attachment", "Base", "CHANNELS", "CalendarOverride",
+    "Account", "ApiToken", "AuditEntry", "AuditHead", "Attachment", "Base", "CHANNELS", "CalendarOverride",
     "DeskGuidance", "Dossier", "DossierCodeCounter", "DossierDocument", "DossierEvent",
     "FINAL_STATUSES", "OutboxEntry", "Procedure", "ProcedureDocument", "ROLE_NAMES",
     "RoleAssignment", "STATUSES", "UNIT_KINDS", "Unit", "procedure_units", "utcnow",

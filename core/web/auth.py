@@ -6,9 +6,10 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 
 from motcua.core.accounts import AccountLocked, LoginRefused, authenticate, roles_of
+from motcua.core.audit.record import record
 from motcua.core.config import LANGUAGES
 from motcua.core.extensions import db_session, login_manager, settings
 from motcua.core.models import Account
@@ -40,6 +41,11 @@ def landing_page(account: Account) -> str:
     return url_for("desk.home")
 
 
+def _attempted() -> str:
+    """The username typed, as the audit trail keeps it (trimmed, bounded)."""
+    return request.form.get("username", "").strip().lower()[:80]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if request.method == "POST":
@@ -53,12 +59,15 @@ def login():
                 lockout_minutes=config.login_lockout_minutes,
             )
         except AccountLocked:
+            record("login.refused", target=_attempted(), detail={"reason": "locked"})
             error = _("This account is locked after repeated failed logins; try again later "
                       "or ask the unit administrator.")
             return render_template("login.html", error=error), 401
         except LoginRefused:
+            record("login.failed", target=_attempted(), detail={"reason": "wrong password"})
             return render_template("login.html", error=_("Wrong username or password.")), 401
         login_user(account)
+        record("login", target=account.username, actor=account)
         return redirect(_safe_next(request.args.get("next"), landing_page(account)))
     return render_template("login.html", error=None)
 
@@ -66,6 +75,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    record("logout", target=current_user.username)
     logout_user()
     flash(_("You have logged out."))
     return redirect(url_for("auth.login"))

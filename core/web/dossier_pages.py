@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from motcua.core.attachments import read_file
+from motcua.core.audit.record import personal_data_viewed
 from motcua.core.extensions import db_session, settings
 from motcua.core.intake import is_late
 from motcua.core.web.scope import visible_dossier
@@ -39,6 +40,7 @@ COPY_KINDS = {
 @login_required
 def show(code: str):
     dossier = visible_dossier(db_session(), current_user, code)
+    personal_data_viewed(dossier.code, "desk dossier page")
     return render_template(
         "desk/dossier.html", dossier=dossier, late=is_late(dossier),
         event_labels=EVENT_LABELS, copy_kinds=COPY_KINDS,
