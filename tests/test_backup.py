@@ -1,0 +1,147 @@
+"""Backup and restore drill: back up, destroy the database and the files, restore, and
+find the same data (digest) and intact attachments, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import tarfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from motcua.core import create_app, migrate
+from motcua.core.backup import data_digest
+from motcua.core.cli import main
+from motcua.core.db import make_engine
+from motcua.core.testing import postgres_database
+from tests.conftest import login
+from tests.factories import build_world
+from tests.test_desk_web import PDF, receive
+
+
+@contextmanager
+def deployment(templates, backend: str, tmp_path: Path):  # noqa: ANN201
+    """An app on a database of its own (the drill destroys it)."""
+    if backend == "sqlite":
+        url, context = templates("sqlite").fresh_url(tmp_path), None
+    else:
+        context = postgres_database("motcua_restore")
+        url = context.__enter__()
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+    app = create_app(instance_path=tmp_path / "instance", database_url=url,
+                     secret_key="test-secret", TESTING=True, WTF_CSRF_ENABLED=False)
+    try:
+        yield app
+    finally:
+        app.extensions["motcua.db"].dispose()
+        if context is not None:
+            context.__exit__(None, None, None)
+
+
+def digest(app) -> dict:
+    with app.extensions["motcua.db"].session_factory() as session:
+        return data_digest(session)
+
+
+def destroy(app) -> None:
+    """Lose everything: the database's tables and the instance's stored files."""
+    database = app.extensions["motcua.db"]
+    database.dispose()
+    settings = app.config["MOTCUA"]
+    if settings.database_url.startswith("sqlite"):
+        Path(database.engine.url.database).unlink()
+    else:
+        with database.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        database.dispose()
+    shutil.rmtree(settings.attachments_path)
+
+
+def test_restore_drill_gives_back_identical_data_and_files(templates, backend, tmp_path):
+    with deployment(templates, backend, tmp_path) as app:
+        with app.app_context():
+            world = build_world(app.extensions["motcua.db"].session)
+            app.extensions["motcua.db"].remove()
+        desk = login(app.test_client(), "letan")
+        document = world.household_business.documents[0]
+        codes = [receive(desk, world, **{
+            f"file_{document.id}": (io.BytesIO(PDF + bytes([n])), f"don-{n}.pdf",
+                                    "application/pdf")}) for n in range(3)]
+        desk.get(f"/dossiers/{codes[0]}")  # an audited view: the audit head changes too
+        before = digest(app)
+        assert before["dossiers"] == 3 and before["attachments"] == 3
+
+        runner = app.test_cli_runner()
+        folder = tmp_path / "backups"
+        made = runner.invoke(main, ["backup", "--dir", str(folder)])
+        assert made.exit_code == 0, made.output
+        (archive,) = folder.glob("motcua-backup-*.tar.gz")
+
+        destroy(app)
+        restored = runner.invoke(main, ["restore", str(archive), "--yes"])
+        assert restored.exit_code == 0, restored.output
+        assert "Verified: data digest" in restored.output
+        assert digest(app) == before
+        for code in codes:  # the application works on the restored data
+            assert desk.get(f"/dossiers/{code}").status_code == 200
+
+
+def test_a_damaged_archive_is_refused_and_changes_nothing(templates, tmp_path):
+    with deployment(templates, "sqlite", tmp_path) as app:
+        with app.app_context():
+            world = build_world(app.extensions["motcua.db"].session)
+            app.extensions["motcua.db"].remove()
+        desk = login(app.test_client(), "letan")
+        receive(desk, world)
+        runner = app.test_cli_runner()
+        assert runner.invoke(main, ["backup", "--dir", str(tmp_path / "b")]).exit_code == 0
+        (archive,) = (tmp_path / "b").glob("*.tar.gz")
+        receive(desk, world)  # a newer dossier, which a bad restore would lose
+        before = digest(app)
+
+        damaged = tmp_path / "damaged.tar.gz"  # one member's content changed, re-packed
+        work = tmp_path / "unpacked"
+        with tarfile.open(archive) as tar:
+            tar.extractall(work, filter="data")
+        dump = next((work / "database").iterdir())
+        dump.write_bytes(dump.read_bytes()[:-1] + b"\x00")
+        with tarfile.open(damaged, "w:gz") as tar:
+            for member in sorted(work.rglob("*")):
+                tar.add(member, member.relative_to(work).as_posix(), recursive=False)
+        refused = runner.invoke(main, ["restore", str(damaged), "--yes"])
+        assert refused.exit_code == 1 and "does not match its checksum" in refused.output
+
+        truncated = tmp_path / "truncated.tar.gz"
+        truncated.write_bytes(archive.read_bytes()[:200])
+        refused = runner.invoke(main, ["restore", str(truncated), "--yes"])
+        assert refused.exit_code == 1 and "cannot be read" in refused.output
+        assert digest(app) == before
+
+
+def test_retention_keeps_the_newest(templates, tmp_path):
+    with deployment(templates, "sqlite", tmp_path) as app:
+        runner = app.test_cli_runner()
+        folder = tmp_path / "b"
+        for _ in range(3):
+            assert runner.invoke(main, ["backup", "--dir", str(folder), "--keep", "2"]
+                                 ).exit_code == 0
+        kept = sorted(folder.glob("*.tar.gz"))
+        assert len(kept) == 2
+        result = runner.invoke(main, ["backup", "--dir", str(folder), "--keep", "0"])
+        assert result.exit_code == 1 and "Keep at least one backup" in result.output
+
+
+@pytest.mark.parametrize("answer", ["n\n"])
+def test_restore_asks_before_replacing(templates, tmp_path, answer):
+    with deployment(templates, "sqlite", tmp_path) as app:
+        runner = app.test_cli_runner()
+        assert runner.invoke(main, ["backup", "--dir", str(tmp_path / "b")]).exit_code == 0
+        (archive,) = (tmp_path / "b").glob("*.tar.gz")
+        result = runner.invoke(main, ["restore", str(archive)], input=answer)
+        assert result.exit_code == 1 and "Aborted" in result.output
