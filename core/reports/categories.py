@@ -1,0 +1,104 @@
+"""What each figure of the reports counts, as SQL conditions over a dossier row.
+
+For a period [start, end) and "now" (the end, or the present moment for a period not yet
+over), a dossier is:
+
+- ``carried_over``: received before the period and not finished when it began;
+- ``received_online`` / ``received_in_person``: received in the period online, or at the
+  desk (in person, by post, or entered after an outage);
+- ``to_handle``: carried over or received: the period's workload;
+- ``resolved``: its result issued in the period, and of those ``early`` (on a day before
+  the deadline's day), ``on_time`` (by the deadline) and ``late`` (after it);
+- ``refused`` / ``withdrawn``: ended so in the period;
+- ``in_processing``: not finished at the end of the period, ``in_processing_on_time`` or
+  ``in_processing_overdue`` (its deadline passed before "now", unless its clock is
+  stopped waiting for a supplement);
+- ``supplement_requested``: a supplement was asked for in the period.
+
+The deadline is the original appointment: an apology's new date does not make a late
+dossier on time (Decree 61), while a supplement pause moves the deadline (the clock was
+stopped; the routing engine already pushed ``due_at`` back by the working time waited).
+``to_handle`` = ``resolved`` + ``refused`` + ``withdrawn`` + ``in_processing``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Date, and_, exists, func, not_, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+from motcua.core.models import Dossier, DossierEvent, DossierWorkflow
+
+CATEGORIES = ("to_handle", "carried_over", "received_online", "received_in_person",
+              "resolved", "early", "on_time", "late", "in_processing",
+              "in_processing_on_time", "in_processing_overdue", "supplement_requested",
+              "refused", "withdrawn")
+RESOLVED_STATUSES = ("result_ready", "returned")
+
+
+class vietnam_day(FunctionElement):  # noqa: N801 - reads as a SQL function
+    """The Vietnam calendar day of a stored UTC time (UTC+7 all year, no summer time)."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(vietnam_day, "sqlite")
+def _vietnam_day_sqlite(element, compiler, **kw):  # noqa: ANN001, ANN202
+    return f"date({compiler.process(element.clauses, **kw)}, '+7 hours')"
+
+
+@compiles(vietnam_day, "postgresql")
+def _vietnam_day_postgresql(element, compiler, **kw):  # noqa: ANN001, ANN202
+    return f"CAST(({compiler.process(element.clauses, **kw)} + INTERVAL '7 hours') AS DATE)"
+
+
+def deadline() -> ColumnElement:
+    """The original appointment (kept by the routing engine at an apology) or the due
+    time. Needs ``dossier_workflows`` outer-joined."""
+    return func.coalesce(DossierWorkflow.original_due_at, Dossier.due_at)
+
+
+def conditions(start: datetime, end: datetime, now: datetime) -> dict[str, ColumnElement]:
+    """Each category's condition for the period [``start``, ``end``)."""
+    moment = min(end, now)
+    finished_in = and_(Dossier.finished_at >= start, Dossier.finished_at < end)
+    received_in = and_(Dossier.received_at >= start, Dossier.received_at < end)
+    carried = and_(Dossier.received_at < start,
+                   or_(Dossier.finished_at.is_(None), Dossier.finished_at >= start))
+    resolved = and_(finished_in, Dossier.status.in_(RESOLVED_STATUSES))
+    early = and_(resolved, vietnam_day(Dossier.finished_at) < vietnam_day(deadline()))
+    on_time_or_early = and_(resolved, Dossier.finished_at <= deadline())
+    processing = and_(Dossier.received_at < end,
+                      or_(Dossier.finished_at.is_(None), Dossier.finished_at >= end))
+    overdue = and_(processing, deadline() < moment, Dossier.status != "waiting_supplement")
+    supplement = exists(select(DossierEvent.id).where(
+        DossierEvent.dossier_id == Dossier.id, DossierEvent.kind == "supplement_requested",
+        DossierEvent.at >= start, DossierEvent.at < end))
+    return {
+        "to_handle": or_(carried, received_in),
+        "carried_over": carried,
+        "received_online": and_(received_in, Dossier.channel == "online"),
+        "received_in_person": and_(received_in, Dossier.channel != "online"),
+        "resolved": resolved,
+        "early": early,
+        "on_time": and_(on_time_or_early, not_(early)),
+        "late": and_(resolved, Dossier.finished_at > deadline()),
+        "in_processing": processing,
+        "in_processing_on_time": and_(processing, not_(overdue)),
+        "in_processing_overdue": overdue,
+        "supplement_requested": and_(or_(carried, received_in), supplement),
+        "refused": and_(finished_in, Dossier.status == "refused"),
+        "withdrawn": and_(finished_in, Dossier.status == "withdrawn"),
+    }
+
+
+def on_time_rate(figures: dict) -> float | None:
+    """Share of resolved dossiers resolved early or on time (None when none resolved)."""
+    resolved = figures.get("resolved") or 0
+    if not resolved:
+        return None
+    return (figures.get("early", 0) + figures.get("on_time", 0)) / resolved
