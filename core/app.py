@@ -91,8 +91,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sync_pages)
 
     from motcua.core.audit.views import bp as audit_pages
+    from motcua.core.reports.views import bp as reports
 
     app.register_blueprint(audit_pages)
+    app.register_blueprint(reports)
     background.init_app(app)
 
     from motcua.kiosk.views import bp as kiosk

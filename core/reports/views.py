@@ -1,0 +1,170 @@
+"""Dashboards, drill-down lists, the periodic report (page and Excel) and the officer
+evaluation, for leaders (their units' subtree) and the ICT department (the province)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from motcua.core.extensions import db_session
+from motcua.core.models import Account, Unit
+from motcua.core.reports.categories import CATEGORIES, on_time_rate
+from motcua.core.reports.excel import periodic_workbook
+from motcua.core.reports.figures import GROUPS, Scope, dossiers_in, figures
+from motcua.core.reports.labels import CATEGORY_LABELS
+from motcua.core.reports.officers import officer_rows
+from motcua.core.reports.periods import Period, current_month, parse_period
+from motcua.core.timeutil import local_date, now
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+REPORT_ROLES = ("leader", "unit_admin", "ict_admin")
+PAGE_SIZE = 100
+
+
+def report_roots(account: Account) -> list[Unit]:
+    """The subtrees whose reports ``account`` may see (outermost only)."""
+    roots = [a.unit for a in account.roles if a.role in REPORT_ROLES]
+    return [u for u in roots if not any(o is not u and u.is_within(o) for o in roots)]
+
+
+def _scope() -> tuple[Scope, Period, list[Unit]]:
+    """The scope and period the query string asks for, within what the user may see."""
+    roots = report_roots(current_user)
+    if not roots:
+        abort(403, description=_("Reports are for leaders and the ICT department."))
+    session = db_session()
+    code = (request.args.get("unit") or "").strip().upper()
+    unit = session.scalar(select(Unit).where(Unit.code == code)) if code else roots[0]
+    if unit is None:
+        abort(404, description=_("No unit has the code %(code)s.", code=code[:40]))
+    if not any(unit.is_within(root) for root in roots):
+        abort(403, description=_("That unit is outside the units you lead."))
+    department = None
+    if request.args.get("department"):
+        department = session.scalar(select(Unit).where(
+            Unit.code == request.args["department"].strip().upper()))
+        if department is None or not department.is_within(unit):
+            abort(404, description=_("No such department in this unit."))
+    officer_id = request.args.get("officer", type=int)
+    period_code = request.args.get("period")
+    period = parse_period(period_code) if period_code else current_month(local_date(now()))
+    return Scope(unit, department, officer_id), period, roots
+
+
+def _query(scope: Scope, period: Period, **extra) -> dict:  # noqa: ANN003
+    args = {"unit": scope.root.code, "period": period.code}
+    if scope.department is not None:
+        args["department"] = scope.department.code
+    if scope.officer_id is not None:
+        args["officer"] = scope.officer_id
+    return {**args, **extra}
+
+
+@bp.get("/")
+@login_required
+def dashboard() -> str:
+    """The figures of the period, by unit, procedure and field, the months of the year
+    as a chart, and the dossiers overdue now; every number links to its dossiers."""
+    scope, period, roots = _scope()
+    session, moment = db_session(), now()
+    total = figures(session, scope, period, moment)[0]
+    tables = {group: figures(session, scope, period, moment, group=group)
+              for group in ("unit", "procedure", "field")}
+    year = parse_period(str(period.first.year))
+    months = [(month, figures(session, scope, month, moment)[0]) for month in year.months()
+              if month.first <= local_date(moment)]
+    overdue_now = figures(session, scope, current_month(local_date(moment)), moment)[0][
+        "in_processing_overdue"]
+    children = session.scalars(select(Unit).where(Unit.parent_id == scope.root.id)
+                               .order_by(Unit.code)).all()
+    return render_template(
+        "reports/dashboard.html", scope=scope, period=period, total=total, tables=tables,
+        months=months, overdue_now=overdue_now, roots=roots, children=children,
+        labels=CATEGORY_LABELS, rate=on_time_rate, query=_query(scope, period),
+        now_month=current_month(local_date(moment)))
+
+
+@bp.get("/dossiers")
+@login_required
+def drill_down() -> str:
+    """The dossiers behind one figure."""
+    scope, period, _roots = _scope()
+    category = request.args.get("category", "")
+    if category not in CATEGORIES:
+        abort(404, description=_("Unknown figure %(name)s.", name=category[:40]))
+    key = None
+    if request.args.get("group") in GROUPS and request.args.get("key"):
+        key = (request.args["group"], request.args["key"])
+    number = max(request.args.get("page", 1, type=int) or 1, 1)
+    items, total = dossiers_in(db_session(), scope, period, now(), category, key=key,
+                               limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    return render_template("reports/dossiers.html", scope=scope, period=period,
+                           category=category, label=CATEGORY_LABELS[category], key=key,
+                           items=items, total=total, number=number, page_size=PAGE_SIZE,
+                           query=_query(scope, period))
+
+
+def _periodic(group: str) -> tuple[Scope, Period, list[dict], dict]:
+    scope, period, _roots = _scope()
+    session, moment = db_session(), now()
+    rows = figures(session, scope, period, moment, group=group)
+    total = figures(session, scope, period, moment)[0]
+    return scope, period, rows, total
+
+
+@bp.get("/periodic")
+@login_required
+def periodic() -> str:
+    """The official periodic report, printable; by receiving unit or by field."""
+    group = request.args.get("by", "unit")
+    if group not in ("unit", "field"):
+        group = "unit"
+    scope, period, rows, total = _periodic(group)
+    return render_template("reports/periodic.html", scope=scope, period=period, rows=rows,
+                           total=total, by=group, rate=on_time_rate,
+                           query=_query(scope, period, by=group))
+
+
+@bp.get("/periodic.xlsx")
+@login_required
+def periodic_xlsx() -> Response:
+    """The same report as an Excel workbook."""
+    group = request.args.get("by", "unit")
+    if group not in ("unit", "field"):
+        group = "unit"
+    scope, period, rows, total = _periodic(group)
+    data = periodic_workbook(
+        "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
+        f"{scope.root.name} — Kỳ báo cáo {period.code} "
+        f"(từ {period.first:%d/%m/%Y} đến {period.last:%d/%m/%Y})",
+        "Đơn vị tiếp nhận" if group == "unit" else "Lĩnh vực",
+        rows, {**total, "label": "Tổng cộng"})
+    name = f"bao-cao-{scope.root.code}-{period.code}.xlsx"
+    return Response(data, mimetype="application/vnd.openxmlformats-officedocument."
+                    "spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
+
+
+@bp.get("/officers")
+@login_required
+def officers() -> str:
+    """Officer evaluation: steps closed, on-time share, late steps, apologies."""
+    scope, period, _roots = _scope()
+    rows = officer_rows(db_session(), scope.root, period)
+    return render_template("reports/officers.html", scope=scope, period=period, rows=rows,
+                           query=_query(scope, period))
+
+
+def drill_url(query: dict, category: str, **extra) -> str:  # noqa: ANN003
+    """The link of a figure to its dossiers."""
+    return url_for("reports.drill_down", category=category, **query, **extra)
+
+
+@bp.app_context_processor
+def _helpers() -> dict:
+    def sees_reports() -> bool:
+        return current_user.is_authenticated and bool(report_roots(current_user))
+
+    return {"sees_reports": sees_reports, "drill_url": drill_url}

@@ -1,0 +1,89 @@
+"""Dashboards, drill-down, the periodic report and its Excel file, the officer report:
+over HTTP, with the September fixture of tests/test_reports_figures.py."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import login
+from tests.test_reports_figures import REPORT_TIME, september  # noqa: F401
+from tests.test_workflow_support import Clock
+
+SEPTEMBER = "unit=H72.01&period=2026-09"
+
+
+@pytest.fixture
+def leader(app, september, monkeypatch):  # noqa: F811
+    Clock(monkeypatch, REPORT_TIME)
+    return login(app.test_client(), "lanhdao")
+
+
+def test_dashboard_shows_the_figures_and_every_figure_links_to_its_dossiers(leader,
+                                                                           september):  # noqa: F811
+    page = leader.get(f"/reports/?{SEPTEMBER}").get_data(as_text=True)
+    assert 'data-figure="late"' in page and "60.0%" in page  # 3 of 5 on time
+    listed = leader.get(f"/reports/dossiers?category=late&{SEPTEMBER}").get_data(as_text=True)
+    assert september["D4"] in listed and september["D5"] in listed
+    assert 'data-total>2<' in listed
+    assert september["D1"] not in listed
+    by_unit = leader.get(f"/reports/dossiers?category=resolved&group=unit&key=H72.01.01"
+                         f"&{SEPTEMBER}").get_data(as_text=True)
+    assert 'data-total>5<' in by_unit
+
+
+def test_reports_are_refused_outside_ones_units_and_roles(app, routing, september):  # noqa: F811
+    other = login(app.test_client(), "lanhdao.hoathanh")
+    assert other.get(f"/reports/?{SEPTEMBER}").status_code == 403
+    assert other.get(f"/reports/dossiers?category=late&{SEPTEMBER}").status_code == 403
+    assert other.get(f"/reports/periodic.xlsx?{SEPTEMBER}").status_code == 403
+    assert other.get("/reports/?period=2026-09").status_code == 200  # its own district
+    specialist = login(app.test_client(), "chuyenvien")
+    assert specialist.get(f"/reports/?{SEPTEMBER}").status_code == 403
+    ict = login(app.test_client(), "cntt")
+    assert ict.get(f"/reports/?{SEPTEMBER}").status_code == 200
+    assert ict.get("/reports/?period=2026-13").status_code == 400
+    assert ict.get("/reports/dossiers?category=nonsense&period=2026-09").status_code == 404
+
+
+def test_periodic_report_page_and_excel_layout(leader):
+    page = leader.get(f"/reports/periodic?{SEPTEMBER}").get_data(as_text=True)
+    assert "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH" in page
+    response = leader.get(f"/reports/periodic.xlsx?{SEPTEMBER}")
+    assert response.status_code == 200
+    assert "bao-cao-H72.01-2026-09.xlsx" in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert sheet["A1"].value == "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH"
+    assert "2026-09" in sheet["A2"].value and "01/09/2026" in sheet["A2"].value
+    merged = {str(r) for r in sheet.merged_cells.ranges}
+    assert {"A4:A5", "B4:B5", "C4:F4", "G4:J4", "K4:M4", "N4:P4", "Q4:Q5"} <= merged
+    assert [sheet.cell(row=5, column=c).value for c in range(3, 7)] == [
+        "Tổng số", "Kỳ trước chuyển qua", "Mới tiếp nhận trực tuyến",
+        "Mới tiếp nhận trực tiếp, bưu chính"]
+    assert sheet["A6"].value == "(1)" and sheet["Q6"].value == "(17)"
+    # One receiving unit (the district desk), then the total row.
+    desk = [sheet.cell(row=7, column=c).value for c in range(1, 18)]
+    assert desk[:2] == [1, "Bộ phận một cửa thành phố Tây Ninh"]
+    assert desk[2:16] == [11, 2, 1, 8, 5, 1, 2, 2, 4, 2, 2, 2, 1, 1]
+    assert desk[16] == 60.0
+    total = [sheet.cell(row=8, column=c).value for c in range(1, 18)]
+    assert total[1] == "Tổng cộng" and total[2:16] == desk[2:16]
+    assert sheet.cell(row=9, column=2).value is None
+
+
+def test_officer_evaluation(leader):
+    page = leader.get(f"/reports/officers?{SEPTEMBER}").get_data(as_text=True)
+    rows = {re.sub(r"<[^>]+>", "", cells[0]): [re.sub(r"<[^>]+>", "", c) for c in cells]
+            for cells in (re.findall(r"<td>(.*?)</td>", row)
+                          for row in re.findall(r"<tr><td>.*?</tr>", page))}
+    specialist, leader_row = rows["Phạm Chuyên Viên"], rows["Võ Lãnh Đạo"]
+    assert specialist[6] == "1"  # the apology of D4
+    # The leader approved D1-D5 in September, each approval step due one working day
+    # after its submission: D1 (submitted 28 Aug, due 3 Sep, approved 4 Sep), D2 (4 Sep,
+    # due 7 Sep, approved 8 Sep), D4 (10 Sep 9:30, due 11 Sep 9:30, approved 10:00) and
+    # D5 (14 Sep, due 15 Sep, approved 18 Sep) were late; D3 (due 15 Sep 9:00, approved
+    # 7:45) was not.
+    assert leader_row[3] == "5" and leader_row[5] == "4" and leader_row[6] == "0"
