@@ -9,6 +9,7 @@ import threading
 
 from sqlalchemy import delete, func, select, text, update
 
+from motcua.core.accounts import issue_api_token
 from motcua.core.audit.chain import append, verify
 from motcua.core.commands.audit import audit_group
 from motcua.core.intake import DeskContext, take_in
@@ -64,10 +65,19 @@ def test_views_of_personal_data_are_recorded(app, world, desk_client):
     public = app.test_client()
     assert public.get(f"/api/lookup/{code}").status_code == 200  # masked: not recorded
     assert public.get(f"/api/lookup/{code}?phone4=5678").status_code == 200
+    with app.app_context():
+        session = app.extensions["motcua.db"].session
+        token = issue_api_token(session, session.get(Account, world.accounts["reception"].id),
+                                "audit test")
+        session.commit()
+        app.extensions["motcua.db"].remove()
+    assert public.get(f"/api/v1/dossiers/{code}", headers={
+        "Authorization": f"Bearer {token}"}).status_code == 200
     viewed = entries(app, AuditEntry.action == "personal_data.viewed")
     assert [(e.target, e.detail["where"], e.actor_name is not None) for e in viewed] == [
         (code, "desk dossier page", True),
-        (code, "public lookup with the phone's last digits", False)]
+        (code, "public lookup with the phone's last digits", False),
+        (code, "API dossier detail", True)]
 
 
 def test_an_edited_entry_is_found_by_verify(app, world):
@@ -80,6 +90,20 @@ def test_an_edited_entry_is_found_by_verify(app, world):
     result = run_verify(app)
     assert result.exit_code == 1
     assert f"broken at entry {middle}" in result.output and "altered" in result.output
+
+
+def test_a_detail_edited_in_plain_sql_is_found_by_verify(app, world):
+    app.test_client().post("/login", data={"username": "letan", "password": "wrong"})
+    login(app.test_client(), "letan")  # an entry after it: not the chain's last
+    (failed,) = entries(app, AuditEntry.action == "login.failed")
+    assert run_verify(app).exit_code == 0
+    with app.extensions["motcua.db"].engine.begin() as connection:
+        # What someone with database access would do to hide a failed attempt.
+        connection.execute(text("UPDATE audit_log SET detail = '{\"reason\": \"typo\"}' "
+                                "WHERE seq = :seq"), {"seq": failed.seq})
+    result = run_verify(app)
+    assert result.exit_code == 1
+    assert f"broken at entry {failed.seq}:" in result.output and "altered" in result.output
 
 
 def test_a_removed_entry_in_the_middle_or_at_the_end_is_found(app, world):
@@ -166,3 +190,36 @@ def test_the_password_is_named_never_shown(app, world):
     with app.extensions["motcua.db"].engine.connect() as connection:
         dumped = connection.execute(text("SELECT detail FROM audit_log")).scalars().all()
     assert not any("argon2" in str(detail) for detail in dumped)
+
+
+def test_viewer_pages_and_filters_by_officer_and_date(app, world):
+    from datetime import timedelta
+
+    from motcua.core.timeutil import local_date, now
+
+    database = app.extensions["motcua.db"]
+    with database.session_factory() as session:
+        for index in range(60):
+            append(session, "test.paging", target=f"row-{index}")
+        session.commit()
+    ict = login(app.test_client(), "cntt")
+
+    def rows(query: str) -> list[str]:
+        page = ict.get(f"/ict/audit/?{query}")
+        assert page.status_code == 200
+        body = page.get_data(as_text=True).split("data-audit-entries", 1)[1]
+        return [line for line in body.splitlines() if line.strip().startswith("<tr><td>")]
+
+    first, second = rows("action=test.paging"), rows("action=test.paging&page=2")
+    assert len(first) == 50 and len(second) == 10
+    assert "row-59" in first[0] and "row-0" in second[-1]  # newest first
+    assert "Page 2 of 2" in ict.get("/ict/audit/?action=test.paging&page=2").get_data(
+        as_text=True)
+    assert rows("actor=nobody") == []
+    # Đỗ Quản Trị's entries, by name with or without diacritics, or by username.
+    by_officer = rows("actor=%C4%90%E1%BB%97+Qu%E1%BA%A3n")
+    assert by_officer and all("Đỗ Quản Trị" in row for row in by_officer)
+    assert rows("actor=do+quan") == by_officer == rows("actor=CNTT")
+    today = local_date(now())
+    assert len(rows(f"action=test.paging&since={today}&until={today}")) == 50
+    assert rows(f"action=test.paging&since={today + timedelta(days=1)}") == []

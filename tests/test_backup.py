@@ -4,8 +4,11 @@ find the same data (digest) and intact attachments, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import tarfile
+import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,6 +16,7 @@ import pytest
 from sqlalchemy import text
 
 from motcua.core import create_app, migrate
+from motcua.core.audit.chain import append
 from motcua.core.backup import data_digest
 from motcua.core.cli import main
 from motcua.core.db import make_engine
@@ -92,6 +96,39 @@ def test_restore_drill_gives_back_identical_data_and_files(templates, backend, t
             assert desk.get(f"/dossiers/{code}").status_code == 200
 
 
+def test_a_backup_taken_while_officers_work_restores_to_its_digest(templates, backend,
+                                                                   tmp_path):
+    with deployment(templates, backend, tmp_path) as app:
+        database = app.extensions["motcua.db"]
+        with app.app_context():
+            build_world(database.session)
+            database.remove()
+        done, written = threading.Event(), []
+
+        def officers() -> None:  # every commit moves the audit head, part of the digest
+            while not done.is_set():
+                with database.session_factory() as session:
+                    append(session, "test.busy", target=str(len(written)))
+                    session.commit()
+                written.append(1)
+
+        worker = threading.Thread(target=officers)
+        worker.start()
+        try:
+            while len(written) < 5:  # the writes are under way before the backup starts
+                time.sleep(0.01)
+            made = app.test_cli_runner().invoke(main, ["backup", "--dir", str(tmp_path / "b")])
+            during = len(written)
+        finally:
+            done.set()
+            worker.join(timeout=60)
+        assert made.exit_code == 0, made.output
+        assert during > 5, "no write happened while the backup ran"
+        (archive,) = (tmp_path / "b").glob("*.tar.gz")
+        restored = app.test_cli_runner().invoke(main, ["restore", str(archive), "--yes"])
+        assert restored.exit_code == 0, restored.output
+
+
 def test_a_damaged_archive_is_refused_and_changes_nothing(templates, tmp_path):
     with deployment(templates, "sqlite", tmp_path) as app:
         with app.app_context():
@@ -121,6 +158,36 @@ def test_a_damaged_archive_is_refused_and_changes_nothing(templates, tmp_path):
         truncated.write_bytes(archive.read_bytes()[:200])
         refused = runner.invoke(main, ["restore", str(truncated), "--yes"])
         assert refused.exit_code == 1 and "cannot be read" in refused.output
+        assert digest(app) == before
+
+
+def test_an_archive_whose_data_differ_from_its_manifest_is_refused(templates, tmp_path):
+    with deployment(templates, "sqlite", tmp_path) as app:
+        with app.app_context():
+            world = build_world(app.extensions["motcua.db"].session)
+            app.extensions["motcua.db"].remove()
+        desk = login(app.test_client(), "letan")
+        receive(desk, world)
+        runner = app.test_cli_runner()
+        assert runner.invoke(main, ["backup", "--dir", str(tmp_path / "b")]).exit_code == 0
+        (archive,) = (tmp_path / "b").glob("*.tar.gz")
+        receive(desk, world)
+        before = digest(app)
+
+        work = tmp_path / "unpacked"  # checksums intact, the recorded digest another's
+        with tarfile.open(archive) as tar:
+            tar.extractall(work, filter="data")
+        manifest = json.loads((work / "manifest.json").read_text())
+        manifest["digest"]["sha256"] = "f" * 64
+        (work / "manifest.json").write_text(json.dumps(manifest))
+        forged = tmp_path / "forged.tar.gz"
+        with tarfile.open(forged, "w:gz") as tar:
+            for member in sorted(work.rglob("*")):
+                tar.add(member, member.relative_to(work).as_posix(), recursive=False)
+        refused = runner.invoke(main, ["restore", str(forged), "--yes"])
+        assert refused.exit_code == 1
+        assert "does not hold the data its manifest records" in refused.output
+        assert "nothing was restored" in refused.output
         assert digest(app) == before
 
 

@@ -12,12 +12,15 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
-from motcua.core.backup.digest import data_digest
+from motcua.core.backup.digest import data_digest, sqlite_file_digest
 from motcua.core.config import Settings
 from motcua.core.db import Database
 from motcua.core.errors import MotcuaError
@@ -54,36 +57,47 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _dump_database(url: str, folder: Path) -> str:
-    """Write the database into ``folder``; returns the file's name."""
-    if make_url(url).get_backend_name() == "sqlite":
-        target = folder / "database.sqlite3"
-        # SQLite's online backup: a consistent copy while the application keeps working.
-        with sqlite3.connect(sqlite_path(url)) as source, sqlite3.connect(target) as copy:
-            source.backup(copy)
-        return target.name
+def _dump_sqlite(url: str, folder: Path) -> tuple[str, dict]:
+    target = folder / "database.sqlite3"
+    # SQLite's online backup: a consistent copy while the application keeps working.
+    with closing(sqlite3.connect(sqlite_path(url))) as source, \
+            closing(sqlite3.connect(target)) as copy:
+        source.backup(copy)
+    return target.name, sqlite_file_digest(target)  # the digest of exactly what was copied
+
+
+def _dump_postgres(url: str, database: Database, folder: Path) -> tuple[str, dict]:
     if shutil.which("pg_dump") is None:
         raise BackupError("pg_dump is not installed (Debian package postgresql-client).")
     target = folder / "database.dump"
-    done = subprocess.run(["pg_dump", "--format=custom", "--no-owner", "--file", str(target),
-                           libpq_url(url)], capture_output=True, text=True)
+    with database.engine.connect() as connection:
+        connection.execution_options(isolation_level="REPEATABLE READ")
+        with connection.begin():
+            # The digest and pg_dump read the same snapshot: a dossier received meanwhile
+            # is in neither, so the restore finds exactly the digest recorded.
+            snapshot = connection.scalar(text("SELECT pg_export_snapshot()"))
+            with Session(bind=connection) as session:
+                digest = data_digest(session)
+            done = subprocess.run(["pg_dump", "--format=custom", "--no-owner",
+                                   f"--snapshot={snapshot}", "--file", str(target),
+                                   libpq_url(url)], capture_output=True, text=True)
     if done.returncode != 0:
         raise BackupError(f"pg_dump failed: {done.stderr.strip()[:500]}")
-    return target.name
+    return target.name, digest
 
 
 def create_backup(settings: Settings, database: Database, folder: Path) -> Path:
-    """Write one archive into ``folder`` and return its path. The digest is taken in the
-    same moment as the dump only on a quiet system: run backups when the office is closed
-    (the scheduled time in docs/audit-and-backup.md), or accept that a dossier received
-    during the dump may be in the digest and not the dump (the restore then says so)."""
+    """Write one archive into ``folder`` and return its path. The manifest's digest is of
+    the dumped data itself (SQLite: the copy; PostgreSQL: pg_dump's snapshot), so a backup
+    taken while officers work restores to exactly its digest."""
     folder.mkdir(parents=True, exist_ok=True)
     moment = datetime.now(UTC)
-    with database.session_factory() as session:
-        digest = data_digest(session)
     with tempfile.TemporaryDirectory(dir=folder, prefix=".backup-") as work:
         work_path = Path(work)
-        dump = _dump_database(settings.database_url, work_path)
+        if make_url(settings.database_url).get_backend_name() == "sqlite":
+            dump, digest = _dump_sqlite(settings.database_url, work_path)
+        else:
+            dump, digest = _dump_postgres(settings.database_url, database, work_path)
         files = {f"database/{dump}": _sha256(work_path / dump)}
         members = [(work_path / dump, f"database/{dump}")]
         for name in FILE_FOLDERS:

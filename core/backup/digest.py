@@ -10,8 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from motcua.core.models import Attachment, AuditHead, Dossier, DossierEvent
@@ -56,3 +57,13 @@ def data_digest(session: Session) -> dict:
     head = session.get(AuditHead, 1)
     hasher.update(f"audit:{head.seq if head else 0}:{head.hash if head else ''}".encode())
     return {"sha256": hasher.hexdigest(), **counts}
+
+
+def sqlite_file_digest(path: Path) -> dict:
+    """:func:`data_digest` of a SQLite database file, opened read-only."""
+    engine = create_engine(f"sqlite:///file:{path.as_posix()}?mode=ro&uri=true")
+    try:
+        with Session(engine) as session:
+            return data_digest(session)
+    finally:
+        engine.dispose()

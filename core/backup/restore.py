@@ -24,7 +24,7 @@ from motcua.core.backup.archive import (
     libpq_url,
     sqlite_path,
 )
-from motcua.core.backup.digest import data_digest
+from motcua.core.backup.digest import data_digest, sqlite_file_digest
 from motcua.core.config import Settings
 from motcua.core.db import Database
 from motcua.core.models import Attachment
@@ -62,6 +62,21 @@ def _unpack(archive: Path, work: Path) -> dict:
         if not path.is_file() or _sha256(path) != expected:
             raise BackupError(f"{archive.name} is damaged: {name} does not match its checksum.")
     return manifest
+
+
+def _check_sqlite_copy(archive: Path, manifest: dict, work: Path) -> None:
+    """A SQLite backup can be proven before it replaces anything: its digest must be the
+    manifest's (a PostgreSQL dump is only checked once restored, see :func:`restore_backup`)."""
+    if manifest["database"] != "sqlite":
+        return
+    try:
+        found = sqlite_file_digest(work / manifest["database_file"])
+    except Exception as error:  # noqa: BLE001 - any failure to read means "not trustworthy"
+        raise BackupError(f"{archive.name}: its database cannot be read: {error}") from None
+    if found != manifest["digest"]:
+        raise BackupError(f"{archive.name}: its database does not hold the data its manifest "
+                          f"records (digest {found['sha256'][:16]}... against "
+                          f"{manifest['digest']['sha256'][:16]}...); nothing was restored.")
 
 
 def _restore_database(url: str, manifest: dict, work: Path) -> None:
@@ -108,6 +123,7 @@ def restore_backup(settings: Settings, database: Database, archive: Path) -> Res
     with tempfile.TemporaryDirectory(prefix="motcua-restore-") as work:
         work_path = Path(work)
         manifest = _unpack(archive, work_path)
+        _check_sqlite_copy(archive, manifest, work_path)
         database.dispose()  # no pooled connection may outlive the database it knew
         _restore_database(settings.database_url, manifest, work_path)
         _restore_files(settings, work_path)

@@ -33,7 +33,7 @@ def verify_command() -> None:
 @audit_group.command("export")
 @click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="csv",
               show_default=True)
-@click.option("--actor", help="Part of the officer's name.")
+@click.option("--actor", help="Part of the officer's name or username.")
 @click.option("--action", help="Action, or its beginning (login, dossier., personal_data.).")
 @click.option("--target", help="A dossier code or a username.")
 @click.option("--since", help="First day, YYYY-MM-DD (Vietnam time).")
