@@ -106,22 +106,23 @@ def drill_down() -> str:
                            query=_query(scope, period))
 
 
-def _periodic(group: str) -> tuple[Scope, Period, list[dict], dict]:
+def _periodic() -> tuple[str, Scope, Period, list[dict], dict]:
+    """The periodic report's rows, by receiving unit (default) or by field."""
+    group = request.args.get("by", "unit")
+    if group not in ("unit", "field"):
+        group = "unit"
     scope, period, _roots = _scope()
     session, moment = db_session(), now()
     rows = figures(session, scope, period, moment, group=group)
     total = figures(session, scope, period, moment)[0]
-    return scope, period, rows, total
+    return group, scope, period, rows, total
 
 
 @bp.get("/periodic")
 @login_required
 def periodic() -> str:
     """The official periodic report, printable; by receiving unit or by field."""
-    group = request.args.get("by", "unit")
-    if group not in ("unit", "field"):
-        group = "unit"
-    scope, period, rows, total = _periodic(group)
+    group, scope, period, rows, total = _periodic()
     return render_template("reports/periodic.html", scope=scope, period=period, rows=rows,
                            total=total, by=group, rate=on_time_rate,
                            query=_query(scope, period, by=group))
@@ -131,10 +132,7 @@ def periodic() -> str:
 @login_required
 def periodic_xlsx() -> Response:
     """The same report as an Excel workbook."""
-    group = request.args.get("by", "unit")
-    if group not in ("unit", "field"):
-        group = "unit"
-    scope, period, rows, total = _periodic(group)
+    group, scope, period, rows, total = _periodic()
     data = periodic_workbook(
         "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
         f"{scope.root.name} — Kỳ báo cáo {period.code} "
