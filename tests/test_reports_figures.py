@@ -202,3 +202,16 @@ def test_officers_scope_counts_what_passed_through_their_hands(app, db, septembe
         (row,) = figures(db.session, scope, parse_period("2026-09"), REPORT_TIME)
         # Every dossier of the fixture but D7 (withdrawn at the desk) went through them.
         assert row["to_handle"] == 10 and row["withdrawn"] == 0
+
+
+def test_the_months_chart_counts_what_each_month_counts(app, db, september):
+    from motcua.core.reports.figures import resolved_by_month
+
+    scope = _scope(app, db, "H72")
+    with app.app_context():
+        months = resolved_by_month(db.session, scope, parse_period("2026"), REPORT_TIME)
+        assert [m.code for m, _row in months] == [f"2026-{n:02d}" for n in range(1, 11)]
+        for month, row in months:
+            (single,) = figures(db.session, scope, month, REPORT_TIME)
+            assert row == {k: single[k] for k in ("resolved", "early", "on_time", "late")}
+        assert dict(months)[parse_period("2026-09")]["late"] == 2

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Date, and_, exists, func, not_, or_, select
+from sqlalchemy import Date, String, and_, exists, func, not_, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -54,6 +54,24 @@ def _vietnam_day_sqlite(element, compiler, **kw):  # noqa: ANN001, ANN202
 @compiles(vietnam_day, "postgresql")
 def _vietnam_day_postgresql(element, compiler, **kw):  # noqa: ANN001, ANN202
     return f"CAST(({compiler.process(element.clauses, **kw)} + INTERVAL '7 hours') AS DATE)"
+
+
+class vietnam_month(FunctionElement):  # noqa: N801 - reads as a SQL function
+    """The Vietnam calendar month (``YYYY-MM``) of a stored UTC time."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(vietnam_month, "sqlite")
+def _vietnam_month_sqlite(element, compiler, **kw):  # noqa: ANN001, ANN202
+    return f"strftime('%Y-%m', {compiler.process(element.clauses, **kw)}, '+7 hours')"
+
+
+@compiles(vietnam_month, "postgresql")
+def _vietnam_month_postgresql(element, compiler, **kw):  # noqa: ANN001, ANN202
+    return (f"to_char({compiler.process(element.clauses, **kw)} + INTERVAL '7 hours', "
+            "'YYYY-MM')")
 
 
 def deadline() -> ColumnElement:

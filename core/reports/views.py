@@ -12,7 +12,7 @@ from motcua.core.extensions import db_session
 from motcua.core.models import Account, Unit
 from motcua.core.reports.categories import CATEGORIES, on_time_rate
 from motcua.core.reports.excel import periodic_workbook
-from motcua.core.reports.figures import GROUPS, Scope, dossiers_in, figures
+from motcua.core.reports.figures import GROUPS, Scope, dossiers_in, figures, resolved_by_month
 from motcua.core.reports.labels import CATEGORY_LABELS
 from motcua.core.reports.officers import officer_rows
 from motcua.core.reports.periods import Period, current_month, parse_period
@@ -73,8 +73,7 @@ def dashboard() -> str:
     tables = {group: figures(session, scope, period, moment, group=group)
               for group in ("unit", "procedure", "field")}
     year = parse_period(str(period.first.year))
-    months = [(month, figures(session, scope, month, moment)[0]) for month in year.months()
-              if month.first <= local_date(moment)]
+    months = resolved_by_month(session, scope, year, moment)
     overdue_now = figures(session, scope, current_month(local_date(moment)), moment)[0][
         "in_processing_overdue"]
     children = session.scalars(select(Unit).where(Unit.parent_id == scope.root.id)
