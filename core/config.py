@@ -65,6 +65,11 @@ class Settings:
     extra_plugins: tuple = ()
     # Where a plugin is used: {plugin name: agency codes of the subtrees}; absent = everywhere.
     plugin_units: dict = field(default_factory=dict)
+    # Conformance certificates (docs/conformance.md): refuse plugins without a valid one
+    # (default: on in production), and where the certificates and the ICT key live.
+    require_certified: bool = False
+    certificates_dir: Path | None = None
+    conformance_public_key: str = ""
     extra: dict = field(default_factory=dict)
 
     @property
@@ -74,6 +79,10 @@ class Settings:
     @property
     def forms_path(self) -> Path:
         return self.instance_path / "forms"
+
+    @property
+    def certificates_path(self) -> Path:
+        return self.certificates_dir or self.instance_path / "certificates"
 
     def as_flask_config(self) -> dict:
         return {
@@ -206,6 +215,10 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
     settings.trusted_proxies = int(proxies or 0)
     settings.plugins = plugin_names(env.get("MOTCUA_PLUGINS"))
     settings.plugin_units = plugin_units(env.get("MOTCUA_PLUGIN_UNITS"))
+    settings.require_certified = _flag(env.get("MOTCUA_REQUIRE_CERTIFIED"), production)
+    if env.get("MOTCUA_CERTIFICATES_DIR"):
+        settings.certificates_dir = Path(env["MOTCUA_CERTIFICATES_DIR"]).resolve()
+    settings.conformance_public_key = env.get("MOTCUA_CONFORMANCE_PUBLIC_KEY", "").strip()
     settings.attachment_max_bytes = (
         _positive_int(env, "MOTCUA_ATTACHMENT_MAX_BYTES") or settings.attachment_max_bytes
     )

@@ -101,6 +101,13 @@ def take_in(ctx: DeskContext, data: dict) -> Dossier:
     procedure, unit = _procedure_and_unit(session, values["procedure_code"], values["unit_code"])
     _require_reception(ctx.actor, unit)
 
+    if values["specialist_data"]:
+        # What the desk or a client sends must load through the handling plugin's schema:
+        # the plugin's screens, certificate and sync payload rely on its shape.
+        from motcua.core.plugin_manager.dossiers import validate_specialist_data
+
+        values["specialist_data"] = validate_specialist_data(procedure.code,
+                                                             values["specialist_data"])
     submitted = set(values["submitted_documents"])
     known = {d.id for d in procedure.documents}
     if submitted - known:

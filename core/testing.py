@@ -11,14 +11,18 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from argon2 import PasswordHasher, profiles
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from motcua.core import accounts, migrate
+from motcua.core.accounts import create_account
 from motcua.core.db import make_engine
+from motcua.core.units import create_unit
 
 POSTGRES_ENV = "MOTCUA_TEST_POSTGRES_URL"
 
@@ -50,9 +54,11 @@ def postgres_unavailable_reason() -> str | None:
 
 
 @contextmanager
-def postgres_database(prefix: str = "motcua_test") -> Iterator[str]:
-    """Create an empty PostgreSQL database, yield its URL, drop it afterwards."""
-    admin_url = make_url(postgres_admin_url())
+def postgres_database(prefix: str = "motcua_test", admin_url: str | None = None
+                      ) -> Iterator[str]:
+    """Create an empty PostgreSQL database on the server of ``admin_url`` (default: the
+    tests' server), yield its URL, drop it afterwards."""
+    admin_url = make_url(admin_url or postgres_admin_url())
     name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -133,3 +139,61 @@ class MigratedTemplate:
     def close(self) -> None:
         if self._pg_context is not None:
             self._pg_context.__exit__(None, None, None)
+
+
+# ---------------------------------------------------------------------------- test province
+# The province of the SDK test kit and of the conformance suite's throw-away instances.
+
+PASSWORD = "Motcua-test-2024!"
+ROLES = ("reception", "specialist", "leader", "unit_admin", "ict_admin")
+
+
+@dataclass
+class World:
+    """The test province: a province, a city with its one-stop desk, its finance
+    department (``function="finance"``), justice department (``"justice"``) and a ward;
+    ``accounts`` holds one account per role (usernames as in :data:`USERNAMES`)."""
+
+    units: dict[str, Any]
+    accounts: dict[str, Any]
+    password: str = PASSWORD
+
+    @property
+    def desk(self):  # noqa: ANN201
+        return self.units["desk"]
+
+
+USERNAMES = {"reception": "kit.letan", "specialist": "kit.chuyenvien",
+             "leader": "kit.lanhdao", "unit_admin": "kit.quantri", "ict_admin": "kit.cntt"}
+
+
+def build_world(session) -> World:  # noqa: ANN001
+    """Create the test province in ``session`` and commit it."""
+    province = create_unit(session, code="H99", name="UBND tỉnh Thử Nghiệm", kind="province")
+    city = create_unit(session, code="H99.01", name="UBND thành phố Thử Nghiệm",
+                       kind="district", parent=province)
+    desk = create_unit(session, code="H99.01.01", name="Bộ phận một cửa thành phố",
+                       kind="office", parent=city, receives_dossiers=True)
+    finance = create_unit(session, code="H99.01.02", name="Phòng Tài chính - Kế hoạch",
+                          kind="department", parent=city, function="finance")
+    justice = create_unit(session, code="H99.01.03", name="Phòng Tư pháp",
+                          kind="department", parent=city, function="justice")
+    ward = create_unit(session, code="X99.00001", name="UBND phường Một", kind="commune",
+                       parent=city, receives_dossiers=True)
+    units = {"province": province, "city": city, "desk": desk, "finance": finance,
+             "justice": justice, "ward": ward}
+    people = {
+        "reception": ("Nguyễn Thị Tiếp Nhận", desk, [("reception", desk), ("reception", ward)]),
+        "specialist": ("Trần Văn Chuyên Viên", finance,
+                       [("specialist", finance), ("specialist", justice)]),
+        "leader": ("Lê Thị Lãnh Đạo", city, [("leader", city)]),
+        "unit_admin": ("Phạm Văn Quản Trị", city, [("unit_admin", city)]),
+        "ict_admin": ("Đỗ Thị Công Nghệ", province, [("ict_admin", province)]),
+    }
+    accounts = {
+        role: create_account(session, username=USERNAMES[role], password=PASSWORD,
+                             full_name=name, unit=unit, roles=roles)
+        for role, (name, unit, roles) in people.items()
+    }
+    session.commit()
+    return World(units=units, accounts=accounts)

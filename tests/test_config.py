@@ -129,3 +129,15 @@ def test_production_without_secret_key_refuses_to_start(tmp_path):
     result = CliRunner().invoke(main, ["db", "current"], env=env)
     assert result.exit_code == 1
     assert "Error: MOTCUA_SECRET_KEY must be set in production" in result.output
+
+
+def test_production_requires_certified_plugins_unless_told_otherwise(tmp_path):
+    base = {"MOTCUA_INSTANCE_PATH": str(tmp_path), "MOTCUA_SECRET_KEY": "k" * 64}
+    assert load_settings(base).require_certified is False
+    production = {**base, "MOTCUA_PRODUCTION": "true"}
+    assert load_settings(production).require_certified is True
+    assert load_settings({**production, "MOTCUA_REQUIRE_CERTIFIED": "false"}
+                         ).require_certified is False
+    settings = load_settings({**base, "MOTCUA_CERTIFICATES_DIR": str(tmp_path / "certs")})
+    assert settings.certificates_path == tmp_path / "certs"
+    assert load_settings(base).certificates_path == tmp_path / "certificates"

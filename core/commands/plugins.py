@@ -4,7 +4,6 @@ own command groups (``motcua <plugin name> ...``)."""
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 
 import click
@@ -24,7 +23,7 @@ def plugins_group() -> None:
 @plugins_group.command("list")
 @with_appcontext
 def list_command() -> None:
-    """Show installed plugins: name, version, API range, state and why."""
+    """Show installed plugins: name, version, API range, state, certificate and why."""
     from motcua.core.plugin_manager import current_manager
 
     manager = current_manager()
@@ -32,15 +31,19 @@ def list_command() -> None:
     if not manager.records:
         click.echo("No plugin is installed (entry-point group motcua.plugins).")
         return
-    rows = [("NAME", "DISTRIBUTION", "VERSION", "API RANGE", "STATE", "REASON")]
+    rows = [("NAME", "DISTRIBUTION", "VERSION", "API RANGE", "STATE", "CERTIFICATE", "REASON")]
     for record in manager.records.values():
         state = record.state + (f" at {','.join(record.units)}" if record.units else "")
+        certificate = record.certificate.state if record.certificate else "-"
         rows.append((record.name, record.distribution or "-", record.version or "-",
-                     record.api_range or "-", state, record.reason or ""))
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+                     record.api_range or "-", state, certificate, record.reason or ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(6)]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
-                   + "  " + row[5])
+                   + "  " + row[6])
+    for record in manager.records.values():
+        if record.certificate and record.certificate.reason:
+            click.echo(f"certificate of {record.name}: {record.certificate.summary()}")
 
 
 @plugins_group.command("sync-catalogue")
@@ -115,12 +118,12 @@ def plugin_command_groups(reserved: set[str]) -> list[click.Group]:
     group's); names clashing with ``reserved`` core commands are skipped. Never raises:
     the core's commands must keep working whatever a plugin does."""
     try:
-        from motcua.core.config import plugin_names
-        from motcua.core.plugin_manager import PluginManager
+        from motcua.core.config import load_settings
+        from motcua.core.plugin_manager import load_manager
 
-        manager = PluginManager(plugin_names(os.environ.get("MOTCUA_PLUGINS")))
-        # (unit limits do not matter here: a plugin's commands work for the deployment)
-        manager.load_installed()
+        # The deployment's settings, so an uncertified plugin runs no command either
+        # (unit limits do not matter here: a plugin's commands work for the deployment).
+        manager = load_manager(load_settings())
         groups: dict[str, click.Group] = {}
         for name, command in manager.collect("motcua_cli_commands"):
             if name in reserved:

@@ -15,6 +15,7 @@ import logging
 from flask import Flask, request, url_for
 from flask_login import current_user
 
+from motcua.core.plugin_manager.certification import Certification
 from motcua.core.plugin_manager.discovery import ENTRY_POINT_GROUP, PluginRecord
 from motcua.core.plugin_manager.dossiers import (
     current_manager,
@@ -49,7 +50,11 @@ __all__ = [
 def load_manager(settings) -> PluginManager:  # noqa: ANN001 - motcua.core.config.Settings
     """A manager with the installed plugins ``settings`` enable, plus the plugin objects
     of ``settings.extra_plugins`` (``(name, object)`` pairs, for tests)."""
-    manager = PluginManager(settings.plugins, settings.plugin_units)
+    certification = Certification(settings.certificates_path,
+                                  settings.conformance_public_key)
+    manager = PluginManager(settings.plugins, settings.plugin_units,
+                            certification=certification,
+                            require_certified=settings.require_certified)
     manager.load_installed()
     for name, plugin in settings.extra_plugins:
         manager.register(plugin, name)

@@ -40,6 +40,7 @@ class PluginRecord:
     module_name: str | None = None
     plugin: Any = field(default=None, repr=False)
     units: tuple[str, ...] = ()  # agency codes of the subtrees it works in; () everywhere
+    certificate: Any = None  # a certification.CertificateState once checked
 
     @property
     def enabled(self) -> bool:

@@ -116,14 +116,20 @@ def validate_specialist_data(procedure_code: str, data: dict) -> dict:
     """``data`` loaded through the handling plugin's schema and dumped back to JSON-ready
     values; unchanged when no plugin handles the procedure. ``ValidationError`` names
     the first offending field (``specialist_data.<field>``)."""
-    schema = specialist_schema(procedure_code)
-    if schema is None:
-        return data
     try:
+        schema = specialist_schema(procedure_code)
+        if schema is None:
+            return data
         return schema.dump(schema.load(data or {}))
     except SchemaError as error:
         field, message = _first_message(error.normalized_messages())
         raise ValidationError(f"{field}: {message}", field=f"specialist_data.{field}") from None
+    except Exception as error:  # noqa: BLE001 - a broken schema: reported, then refused
+        manager = current_manager()
+        name = manager.procedures()[procedure_code][0]
+        manager.report_failure(name, "specialist data schema", error)
+        raise MotcuaError(_("The module %(name)s could not check the specialist data; "
+                            "nothing was saved. Tell the ICT department.", name=name)) from error
 
 
 def _first_message(messages: Any, prefix: str = "") -> tuple[str, str]:

@@ -19,6 +19,7 @@ import pluggy
 from sqlalchemy import MetaData
 
 from motcua.core.plugin_manager import discovery
+from motcua.core.plugin_manager.certification import NOT_APPLICABLE, CertificateState, Certification
 from motcua.core.plugin_manager.discovery import DISABLED, ENABLED, REFUSED, PluginRecord
 from motcua_sdk import hookspecs
 from motcua_sdk.types import ProcedureSpec, Report, SampleDossier
@@ -46,9 +47,13 @@ class PluginManager:
     """
 
     def __init__(self, enabled: Iterable[str] | None = None,
-                 units: dict[str, tuple[str, ...]] | None = None) -> None:
+                 units: dict[str, tuple[str, ...]] | None = None, *,
+                 certification: Certification | None = None,
+                 require_certified: bool = False) -> None:
         self.enabled_names = None if enabled is None else tuple(enabled)
         self.unit_scopes = dict(units or {})
+        self.certification = certification
+        self.require_certified = require_certified
         self.records: dict[str, PluginRecord] = {}
         self.failures: deque[HookFailure] = deque(maxlen=MAX_FAILURES)
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
@@ -59,22 +64,28 @@ class PluginManager:
 
     def load_installed(self) -> None:
         """Discover plugins in the ``motcua.plugins`` group, import and register the
-        enabled ones; every problem ends up as a refused record with its reason."""
+        enabled ones; every problem ends up as a refused record with its reason. With
+        ``require_certified`` a plugin without a valid certificate is refused before any
+        of its code is imported."""
         wanted: list[str] = []
         for ep in discovery.installed_entry_points():
             if ep.name in self.records:
                 self.records[f"{ep.name} ({ep.value})"] = discovery.describe(
                     ep, REFUSED, f"another plugin is already installed as {ep.name!r}")
                 continue
+            record = discovery.describe(ep, DISABLED)
+            record.certificate = self._certificate(record)
             if self.enabled_names is not None and ep.name not in self.enabled_names:
-                self.records[ep.name] = discovery.describe(
-                    ep, DISABLED, "not listed in MOTCUA_PLUGINS")
+                record.reason = "not listed in MOTCUA_PLUGINS"
+                self.records[ep.name] = record
                 continue
             problem = discovery.name_problem(ep.name) or discovery.purity_problem(ep.module)
+            if not problem and self.require_certified and not record.certificate.valid:
+                problem = f"not certified: {record.certificate.summary()}"
             if problem:
-                self._refuse(discovery.describe(ep, REFUSED), problem)
+                self._refuse(record, problem)
                 continue
-            self.records[ep.name] = discovery.describe(ep, DISABLED)
+            self.records[ep.name] = record
             wanted.append(ep.name)
         loaded, failures = discovery.load(wanted)
         for name in wanted:
@@ -94,14 +105,26 @@ class PluginManager:
         as an installed one except the source check; returns its record."""
         record = PluginRecord(name=name, state=DISABLED, distribution=distribution,
                               version=version, module_name=getattr(plugin, "__name__", None)
-                              or type(plugin).__module__)
+                              or type(plugin).__module__,
+                              certificate=CertificateState(
+                                  NOT_APPLICABLE, "registered in-process, not installed"))
         if name in self.records and self.records[name].enabled:
             return self._refuse(PluginRecord(name=name, state=REFUSED),
                                 f"another plugin is already registered as {name!r}")
         problem = discovery.name_problem(name)
+        if not problem and self.require_certified:
+            problem = ("not certified: a plugin registered in-process cannot be; install "
+                       "it as a distribution and run the conformance suite")
         if problem:
             return self._refuse(record, problem)
         return self._admit(record, plugin)
+
+    def _certificate(self, record: PluginRecord) -> CertificateState:
+        if self.certification is None:
+            return CertificateState(NOT_APPLICABLE, "no certificates folder configured")
+        return self.certification.check(name=record.name, module_name=record.module_name,
+                                        distribution=record.distribution,
+                                        version=record.version)
 
     def _admit(self, record: PluginRecord, plugin: Any) -> PluginRecord:
         record.plugin = plugin

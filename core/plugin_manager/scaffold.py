@@ -8,6 +8,7 @@ the SDK test kit; they pass as written.
 
 from __future__ import annotations
 
+import zlib
 from pathlib import Path
 
 from motcua.core.errors import ValidationError
@@ -25,7 +26,9 @@ def placeholders(name: str) -> dict[str, str]:
         "__DIST__": f"motcua-plugin-{name.replace('_', '-')}",
         "__TITLE__": name.replace("_", " ").capitalize(),
         "__UPPER__": name.replace("_", "-").upper(),
-        "__CODE__": f"{name}.001",
+        # A placeholder in the national code format (1.dddddd) in a range no national
+        # procedure uses; the author replaces it with the procedure's real code.
+        "__CODE__": f"1.99{zlib.crc32(name.encode()) % 10_000:04d}",
         "__NAME__": name,  # last: the other placeholders contain "__NAME__"-free text
     }
 

@@ -29,11 +29,13 @@ def canonical_json(value: Any) -> bytes:
                       default=str).encode("utf-8")
 
 
-def _b64(raw: bytes) -> str:
+def b64(raw: bytes) -> str:
+    """Unpadded URL-safe base64 (how keys and signatures are written)."""
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
-def _unb64(text: str) -> bytes:
+def unb64(text: str) -> bytes:
+    """The bytes of :func:`b64` text."""
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
@@ -47,13 +49,13 @@ def generate_keypair() -> tuple[str, str]:
     public_raw = private.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
-    return _b64(private_raw), _b64(public_raw)
+    return b64(private_raw), b64(public_raw)
 
 
 def load_private_key(text: str) -> Ed25519PrivateKey:
     """The node's signing key from its configured text form."""
     try:
-        raw = _unb64(text.strip())
+        raw = unb64(text.strip())
         if len(raw) != 32:
             raise ValueError
         return Ed25519PrivateKey.from_private_bytes(raw)
@@ -67,19 +69,19 @@ def load_private_key(text: str) -> Ed25519PrivateKey:
 def public_key_of(private_text: str) -> str:
     """The public key matching a private key text."""
     public = load_private_key(private_text).public_key()
-    return _b64(public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+    return b64(public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
 
 
 def sign(private: Ed25519PrivateKey, body: bytes) -> str:
     """The signature of ``body``, as unpadded URL-safe base64."""
-    return _b64(private.sign(body))
+    return b64(private.sign(body))
 
 
 def verify(public_text: str, body: bytes, signature: str) -> bool:
     """True if ``signature`` is ``public_text``'s signature of exactly ``body``."""
     try:
-        public = Ed25519PublicKey.from_public_bytes(_unb64(public_text))
-        public.verify(_unb64(signature), body)
+        public = Ed25519PublicKey.from_public_bytes(unb64(public_text))
+        public.verify(unb64(signature), body)
     except (InvalidSignature, ValueError, binascii.Error):
         return False
     return True

@@ -83,7 +83,9 @@ def staff_required(role: str | None = None) -> Callable[[Callable], Callable]:
         @staff_required("specialist")
         def queue(): ...
 
-    Usable at import time: the core's check is looked up when the view runs.
+    Usable at import time: the core's check is looked up when the view runs. The guarded
+    view carries ``motcua_role`` (the role, or ``"staff"``), which the conformance suite
+    reads to try every page with the roles that must and must not get in.
     """
 
     def decorator(view: Callable) -> Callable:
@@ -91,6 +93,7 @@ def staff_required(role: str | None = None) -> Callable[[Callable], Callable]:
         def guarded(*args: Any, **kwargs: Any) -> Any:
             return _core().staff_required(role)(view)(*args, **kwargs)
 
+        guarded.motcua_role = role or "staff"
         return guarded
 
     return decorator

@@ -37,11 +37,12 @@ from typing import Any
 
 import pytest
 
+from motcua.core.testing import PASSWORD, ROLES, USERNAMES, World, build_world
 from motcua_sdk.types import DossierView, SampleDossier
 
-PASSWORD = "Motcua-test-2024!"
+__all__ = ["PASSWORD", "ROLES", "USERNAMES", "DossierFlow", "World", "build_world", "login"]
+
 POSTGRES_ENV = "MOTCUA_TEST_POSTGRES_URL"
-ROLES = ("reception", "specialist", "leader", "unit_admin", "ict_admin")
 # Actions that move a dossier towards its result, in the order the kit prefers them.
 PROGRESS = ("approve", "submit_for_approval", "forward", "claim")
 
@@ -50,63 +51,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """Declare the ``motcua_plugins`` ini option."""
     parser.addini("motcua_plugins", type="args", default=[],
                   help="names of installed motcua plugins the motcua_app fixture enables")
-
-
-# ---------------------------------------------------------------------------- world
-
-
-@dataclass
-class World:
-    """The test province: a province, a city with its one-stop desk, its finance
-    department (``function="finance"``), justice department (``"justice"``) and a ward;
-    ``accounts`` holds one account per role (usernames as in :data:`USERNAMES`)."""
-
-    units: dict[str, Any]
-    accounts: dict[str, Any]
-    password: str = PASSWORD
-
-    @property
-    def desk(self):  # noqa: ANN201
-        return self.units["desk"]
-
-
-USERNAMES = {"reception": "kit.letan", "specialist": "kit.chuyenvien",
-             "leader": "kit.lanhdao", "unit_admin": "kit.quantri", "ict_admin": "kit.cntt"}
-
-
-def build_world(session) -> World:  # noqa: ANN001
-    """Create the test province in ``session`` and commit it."""
-    from motcua.core.accounts import create_account
-    from motcua.core.units import create_unit
-
-    province = create_unit(session, code="H99", name="UBND tỉnh Thử Nghiệm", kind="province")
-    city = create_unit(session, code="H99.01", name="UBND thành phố Thử Nghiệm",
-                       kind="district", parent=province)
-    desk = create_unit(session, code="H99.01.01", name="Bộ phận một cửa thành phố",
-                       kind="office", parent=city, receives_dossiers=True)
-    finance = create_unit(session, code="H99.01.02", name="Phòng Tài chính - Kế hoạch",
-                          kind="department", parent=city, function="finance")
-    justice = create_unit(session, code="H99.01.03", name="Phòng Tư pháp",
-                          kind="department", parent=city, function="justice")
-    ward = create_unit(session, code="X99.00001", name="UBND phường Một", kind="commune",
-                       parent=city, receives_dossiers=True)
-    units = {"province": province, "city": city, "desk": desk, "finance": finance,
-             "justice": justice, "ward": ward}
-    people = {
-        "reception": ("Nguyễn Thị Tiếp Nhận", desk, [("reception", desk), ("reception", ward)]),
-        "specialist": ("Trần Văn Chuyên Viên", finance,
-                       [("specialist", finance), ("specialist", justice)]),
-        "leader": ("Lê Thị Lãnh Đạo", city, [("leader", city)]),
-        "unit_admin": ("Phạm Văn Quản Trị", city, [("unit_admin", city)]),
-        "ict_admin": ("Đỗ Thị Công Nghệ", province, [("ict_admin", province)]),
-    }
-    accounts = {
-        role: create_account(session, username=USERNAMES[role], password=PASSWORD,
-                             full_name=name, unit=unit, roles=roles)
-        for role, (name, unit, roles) in people.items()
-    }
-    session.commit()
-    return World(units=units, accounts=accounts)
 
 
 # ---------------------------------------------------------------------------- databases

@@ -1,0 +1,163 @@
+"""Lifecycle: every sample dossier goes from the desk through the department screens and
+the plugin's own pages to its issued result and back to the applicant, over HTTP, each
+step by the officer whose role it is; the lifecycle signals fire."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from flask import url_for
+from sqlalchemy import select
+
+from motcua.conformance import driver
+from motcua.conformance.channels import ask_every_channel
+from motcua.conformance.context import RunContext, Snapshot
+from motcua.conformance.results import CheckResult
+from motcua.core.models import Dossier
+from motcua.core.plugin_manager.dossiers import public_fields
+from motcua.core.plugin_manager.views import dossier_view
+from motcua_sdk import signals
+
+TITLE = "Lifecycle: desk, screens, result issued, returned (HTTP, proper roles)"
+EXPECTED_EVENTS = ("received", "result_issued", "returned")
+HEARD_SIGNALS = ("received", "result_issued", "returned")
+
+
+def run(ctx: RunContext, result: CheckResult) -> None:
+    if ctx.node is None:
+        result.abort(f"no instance could be built: {ctx.instance_error}")
+    if not ctx.samples:
+        result.abort("the plugin provides no sample dossier")
+    with _listening() as heard:
+        for index, sample in enumerate(ctx.samples):
+            try:
+                code = _one(ctx, sample, result)
+            except driver.DriveError as error:
+                result.fail(f"sample {index + 1} ({sample.procedure_code}): {error}")
+                continue
+            ctx.finished[index] = code
+    for name in HEARD_SIGNALS:
+        missing = [code for code in ctx.finished.values() if code not in heard[name]]
+        if missing:
+            result.fail(f"signal {name} was not sent for {', '.join(missing)}")
+    # One more dossier per procedure left in processing, for the other checks' pages.
+    for sample in {s.procedure_code: s for s in ctx.samples}.values():
+        try:
+            code = driver.take_in(ctx.node, sample)
+            driver.act(ctx.node, code, *driver.offered(ctx.node, code, ("claim",)))
+            ctx.in_processing.append(code)
+        except (driver.DriveError, TypeError) as error:
+            result.fail(f"{sample.procedure_code}: a second dossier could not be claimed: "
+                        f"{error}")
+    if not result.failures:
+        result.ok(f"{len(ctx.finished)} sample dossier(s) received, processed, issued and "
+                  "returned; the received, result_issued and returned signals fired")
+
+
+@contextmanager
+def _listening():
+    heard: dict[str, set[str]] = {name: set() for name in HEARD_SIGNALS}
+    receivers = {}
+    for name in HEARD_SIGNALS:
+        def receiver(sender, _name=name, **_kwargs):  # noqa: ANN001, ANN003, ANN202
+            heard[_name].add(sender.code)
+        receivers[name] = receiver
+        getattr(signals, name).connect(receiver)
+    try:
+        yield heard
+    finally:
+        for name, receiver in receivers.items():
+            getattr(signals, name).disconnect(receiver)
+
+
+def _snapshot(ctx: RunContext, code: str, state: str, sample) -> None:  # noqa: ANN001
+    app = ctx.node.app
+    with app.app_context():
+        database = app.extensions["motcua.db"]
+        try:
+            dossier = database.session.scalar(select(Dossier).where(Dossier.code == code))
+            fields = public_fields(dossier)
+        finally:
+            database.remove()
+    channels = ask_every_channel(ctx.node.client("anonymous"), code)
+    ctx.snapshots.append(Snapshot(code=code, state=state, channels=channels,
+                                  hook_fields=fields, sample=sample))
+
+
+def _plugin_pages(ctx: RunContext, code: str, role: str, result: CheckResult) -> int:
+    """GET the plugin's pages about dossier ``code`` as ``role``; how many rendered."""
+    app, names = ctx.node.app, ctx.blueprint_names()
+    rendered = 0
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.split(".")[0] not in names or "GET" not in rule.methods:
+            continue
+        if set(rule.arguments) != {"code"}:
+            continue
+        with app.test_request_context():
+            path = url_for(rule.endpoint, code=code)
+        answer = driver.call(ctx.node, role, "GET", path)
+        if answer.status >= 500:
+            result.fail(f"{answer} (the plugin's page broke on a dossier in processing)")
+        elif answer.status == 200:
+            rendered += 1
+    return rendered
+
+
+def _one(ctx: RunContext, sample, result: CheckResult) -> str:  # noqa: ANN001
+    instance = ctx.node
+    code = driver.take_in(instance, sample)
+    _snapshot(ctx, code, "received", sample)
+    pages = 0
+
+    def moved(_action: str, role: str) -> None:
+        nonlocal pages
+        if not any(s.code == code and s.state == "in processing" for s in ctx.snapshots):
+            _snapshot(ctx, code, "in processing", sample)
+        pages += _plugin_pages(ctx, code, role, result)
+
+    issuer = driver.route_to_result(instance, code, moved)
+    pages += _plugin_pages(ctx, code, issuer, result)
+    _, version = driver.work_page(instance, code, issuer)
+    driver.act(instance, code, "issue_result", issuer, version)
+    view = _view(ctx, code)
+    if view.status != "result_ready":
+        raise driver.DriveError(f"after issue_result the dossier is {view.status}")
+    number = (view.result or {}).get("number")
+    if not number:
+        result.fail(f"{code}: the issued result carries no number")
+    else:
+        ctx.result_numbers.append(str(number))
+    endpoint = (view.result or {}).get("document_endpoint")
+    if endpoint:
+        with instance.app.test_request_context():
+            path = url_for(endpoint, code=code)
+        answer = driver.call(instance, issuer, "GET", path)
+        if answer.status != 200 or (number and str(number) not in answer.text):
+            result.fail(f"{code}: the printable result {answer} does not show number {number}")
+        else:
+            result.ok(f"{code}: result {number}, printable at {path}")
+    _snapshot(ctx, code, "result ready", sample)
+    _, version = driver.work_page(instance, code, "reception")
+    driver.act(instance, code, "return_result", "reception", version,
+               collected_by=sample.applicant_name, method="in_person")
+    if _view(ctx, code).status != "returned":
+        raise driver.DriveError("return_result did not return the dossier")
+    _snapshot(ctx, code, "returned", sample)
+    kinds = driver.event_kinds(instance, code)
+    missing = [kind for kind in EXPECTED_EVENTS if kind not in kinds]
+    if missing:
+        result.fail(f"{code}: events {', '.join(missing)} were not recorded ({kinds})")
+    result.ok(f"{code} ({sample.procedure_code}): {' → '.join(kinds)}; "
+              f"{pages} plugin page(s) rendered on the way")
+    return code
+
+
+def _view(ctx: RunContext, code: str):  # noqa: ANN202
+    app = ctx.node.app
+    with app.app_context():
+        database = app.extensions["motcua.db"]
+        try:
+            dossier = database.session.scalar(select(Dossier).where(Dossier.code == code))
+            return dossier_view(dossier)
+        finally:
+            database.remove()

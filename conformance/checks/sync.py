@@ -1,0 +1,102 @@
+"""Sync: the node's dossiers reach a hub over HTTP, the hub's read model equals the node
+(digests), re-delivery changes nothing, and the plugin's data arrive with them."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import func, select
+
+from motcua.conformance.context import RunContext
+from motcua.conformance.results import CheckResult
+from motcua.core.models import Dossier, HubDossier, HubDossierEvent, SyncBatch
+from motcua.core.plugin_manager.dossiers import sync_payload
+from motcua.core.sync.node import drain, node_from_settings
+from motcua.core.sync.reconcile import compare_with_hub
+
+TITLE = "Sync: hub read model equals the node, idempotent re-delivery, plugin data arrive"
+
+
+def _count(instance, model) -> int:  # noqa: ANN001
+    with instance.database.session_factory() as session:
+        return session.scalar(select(func.count()).select_from(model))
+
+
+def _plain(value):  # noqa: ANN001, ANN202
+    return json.loads(json.dumps(value, default=str, sort_keys=True))
+
+
+def run(ctx: RunContext, result: CheckResult) -> None:
+    if ctx.node is None or ctx.hub is None:
+        result.abort(f"no instances could be built: {ctx.instance_error}")
+    node = node_from_settings(ctx.node.app.config["MOTCUA"], ctx.node.database)
+    # As the sync worker does: sealing asks the plugins, through the application.
+    context = ctx.node.app.app_context()
+    context.push()
+    try:
+        outcome = drain(node)
+        if outcome.error:
+            result.abort(f"the node could not deliver to the hub: {outcome.error}")
+        result.ok(f"node delivered {outcome.batches} batch(es) to the hub over HTTP")
+        report = compare_with_hub(node)
+        if report.differences:
+            result.fail(f"hub and node digests differ: {report.differences[:5]}; dossiers "
+                        f"{dict(report.dossiers)}")
+        else:
+            result.ok(f"hub read model equals the node: {report.compared} unit-day digests "
+                      "compared, 0 differences")
+        _redeliver(ctx, node, result)
+        _plugin_data(ctx, result)
+    finally:
+        node.transport.close()
+        context.pop()
+
+
+def _redeliver(ctx: RunContext, node, result: CheckResult) -> None:  # noqa: ANN001
+    before = (_count(ctx.hub, HubDossier), _count(ctx.hub, HubDossierEvent))
+    with ctx.node.database.session_factory() as session:
+        batches = list(session.scalars(select(SyncBatch).order_by(SyncBatch.sequence)))
+        session.expunge_all()
+    answers = [node.transport.push(batch)["status"] for batch in batches]
+    after = (_count(ctx.hub, HubDossier), _count(ctx.hub, HubDossierEvent))
+    if any(answer != "duplicate" for answer in answers) or after != before:
+        result.fail(f"re-delivering {len(batches)} batch(es) answered {answers} and changed "
+                    f"the hub from {before} to {after} (dossiers, events)")
+    else:
+        result.ok(f"re-delivering all {len(batches)} batch(es): each a duplicate; hub still "
+                  f"{before[0]} dossiers, {before[1]} events")
+
+
+def _plugin_data(ctx: RunContext, result: CheckResult) -> None:
+    name = ctx.target.name
+    codes = list(ctx.finished.values()) + ctx.in_processing
+    implements = ctx.node.manager.implements(name, "motcua_sync_payload")
+    keeps_data = any(sample.specialist_data for sample in ctx.samples) or bool(
+        ctx.node.manager.models())
+    if not implements:
+        if keeps_data:
+            result.fail("the plugin keeps specialist data or tables of its own but "
+                        "implements no motcua_sync_payload: none of it reaches the "
+                        "province's hub")
+        else:
+            result.ok("no plugin data to carry (no specialist data, no tables)")
+        return
+    app = ctx.node.app
+    with app.app_context(), ctx.hub.database.session_factory() as hub_session:
+        database = app.extensions["motcua.db"]
+        try:
+            for code in codes:
+                dossier = database.session.scalar(select(Dossier).where(Dossier.code == code))
+                expected = sync_payload(name, dossier)
+                row = hub_session.scalar(select(HubDossier).where(HubDossier.code == code))
+                arrived = (row.plugin_data or {}).get(name) if row is not None else None
+                if not expected:
+                    result.fail(f"{code}: motcua_sync_payload gave nothing for a dossier "
+                                "of its own procedure")
+                elif _plain(arrived) != _plain(expected):
+                    result.fail(f"{code}: the hub holds {arrived!r} for the plugin, the node "
+                                f"sends {expected!r}")
+        finally:
+            database.remove()
+    if not result.failures:
+        result.ok(f"the plugin's sync payload arrived at the hub for all {len(codes)} dossiers")

@@ -1,0 +1,55 @@
+"""What the checks of one run share: the plugin, the instances, and what was observed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from motcua.conformance.instance import Instance
+from motcua.conformance.target import Target
+from motcua_sdk.types import SampleDossier
+
+
+@dataclass
+class Snapshot:
+    """What the public channels said of a dossier in one state."""
+
+    code: str
+    state: str
+    channels: dict[str, dict[str, Any]]
+    hook_fields: dict[str, str]
+    sample: SampleDossier
+
+
+@dataclass
+class RunContext:
+    """Shared by the checks of one run; filled as they go."""
+
+    target: Target
+    workdir: Path
+    stack: ExitStack
+    postgres_admin_url: str | None = None
+    manager: Any = None  # a PluginManager with only the plugin, once the contract holds
+    node: Instance | None = None
+    hub: Instance | None = None
+    hub_url: str | None = None
+    samples: list[SampleDossier] = field(default_factory=list)
+    # sample index -> dossier code, for dossiers that went through the whole lifecycle
+    finished: dict[int, str] = field(default_factory=dict)
+    in_processing: list[str] = field(default_factory=list)  # codes left mid-way
+    result_numbers: list[str] = field(default_factory=list)
+    snapshots: list[Snapshot] = field(default_factory=list)
+    timings: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    core_writes: list[str] = field(default_factory=list)  # writes to core tables by the plugin
+    instance_error: str | None = None
+
+    def blueprint_names(self) -> set[str]:
+        """Names of the plugin's blueprints registered on the node."""
+        if self.node is None:
+            return set()
+        manager = self.node.manager
+        return {blueprint.name for name, blueprint in manager.collect("motcua_blueprints")
+                if name == self.target.name}

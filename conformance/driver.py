@@ -1,0 +1,147 @@
+"""Driving dossiers through an instance's HTTP application, as its officers would: the
+REST API at the desk, the department work pages' action forms, the plugin's pages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from motcua.conformance.instance import Instance
+from motcua_sdk.types import SampleDossier, thaw
+
+ACTION_FORM = re.compile(r'data-action="([a-z_]+)"')
+EXPECTED_VERSION = re.compile(r'name="expected_version" value="(\d+)"')
+# Actions that move a dossier towards its result, in the order an officer would take them.
+PROGRESS = ("approve", "submit_for_approval", "forward", "claim")
+OFFICERS = ("specialist", "leader", "reception")
+MAX_MOVES = 40
+
+
+class DriveError(Exception):
+    """The dossier could not be moved the way the platform expects."""
+
+
+@dataclass
+class Answer:
+    """What one HTTP request answered."""
+
+    method: str
+    path: str
+    role: str
+    status: int
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} as {self.role}: HTTP {self.status}"
+
+
+def call(instance: Instance, role: str, method: str, path: str, **kwargs: Any) -> Answer:
+    """One request through ``role``'s client (``kwargs`` as for the Flask test client)."""
+    response = instance.client(role).open(path, method=method, **kwargs)
+    return Answer(method, path, role, response.status_code, response.get_data(as_text=True))
+
+
+def procedure(instance: Instance, code: str) -> dict:
+    """The catalogue entry of procedure ``code`` as the API gives it."""
+    response = instance.client("reception").get(f"/api/v1/procedures/{code}")
+    if response.status_code != 200:
+        raise DriveError(f"GET /api/v1/procedures/{code}: HTTP {response.status_code}")
+    return response.get_json()
+
+
+def intake_body(instance: Instance, sample: SampleDossier, **changes: Any) -> dict:
+    """The API body receiving ``sample`` complete at its procedure's first receiving
+    unit (``changes`` replace top-level keys)."""
+    entry = procedure(instance, sample.procedure_code)
+    if not entry.get("receiving_units"):
+        raise DriveError(f"procedure {sample.procedure_code} has no receiving unit")
+    applicant = {"name": sample.applicant_name, "phone": "0912345678",
+                 "citizen_id": sample.applicant_citizen_id or "001090001234",
+                 "address": sample.applicant_address or "12 đường Số 1, phường Một"}
+    body = {"procedure_code": sample.procedure_code, "unit_code": entry["receiving_units"][0],
+            "applicant": applicant, "sms_consent": True,
+            "submitted_documents": [d["id"] for d in entry["documents"] if d["required"]],
+            "specialist_data": thaw(sample.specialist_data)}
+    body.update(changes)
+    return body
+
+
+def take_in(instance: Instance, sample: SampleDossier) -> str:
+    """Receive ``sample`` through the API as the reception officer; its dossier code."""
+    response = instance.client("reception").post("/api/v1/dossiers",
+                                                 json=intake_body(instance, sample))
+    if response.status_code != 201:
+        raise DriveError(f"POST /api/v1/dossiers answered HTTP {response.status_code}: "
+                         f"{response.get_data(as_text=True)[:300]}")
+    return response.get_json()["code"]
+
+
+def dossier(instance: Instance, code: str, role: str = "leader") -> dict:
+    """The dossier as the API gives it to ``role``."""
+    response = instance.client(role).get(f"/api/v1/dossiers/{code}")
+    if response.status_code != 200:
+        raise DriveError(f"GET /api/v1/dossiers/{code} as {role}: HTTP {response.status_code}")
+    return response.get_json()
+
+
+def event_kinds(instance: Instance, code: str) -> list[str]:
+    """The kinds of the dossier's recorded events, in order."""
+    response = instance.client("leader").get(f"/api/v1/dossiers/{code}/events")
+    if response.status_code != 200:
+        raise DriveError(f"GET /api/v1/dossiers/{code}/events: HTTP {response.status_code}")
+    return [event["kind"] for event in response.get_json()["items"]]
+
+
+def work_page(instance: Instance, code: str, role: str) -> tuple[list[str], str | None]:
+    """The actions ``role`` is offered on the dossier's work page, and the version the
+    page was rendered with (``[]`` if the page is not theirs)."""
+    response = instance.client(role).get(f"/department/dossiers/{code}")
+    if response.status_code != 200:
+        return [], None
+    text = response.get_data(as_text=True)
+    version = EXPECTED_VERSION.search(text)
+    return ACTION_FORM.findall(text), version.group(1) if version else None
+
+
+def offered(instance: Instance, code: str, wanted: tuple[str, ...]
+            ) -> tuple[str, str, str] | None:
+    """The first of ``wanted`` some officer is offered: ``(action, role, version)``."""
+    pages = {role: work_page(instance, code, role) for role in OFFICERS}
+    for action in wanted:
+        for role in OFFICERS:
+            actions, version = pages[role]
+            if action in actions:
+                return action, role, version
+    return None
+
+
+def act(instance: Instance, code: str, action: str, role: str, version: str | None,
+        **fields: str) -> Answer:
+    """Post one action form; a DriveError unless the platform accepted it (redirect)."""
+    path = f"/department/dossiers/{code}/actions/{action}"
+    answer = call(instance, role, "POST", path,
+                  data={"expected_version": version or "", "action": action, **fields})
+    if answer.status != 302:
+        error = re.search(r'data-form-error>([^<]*)<', answer.text)
+        raise DriveError(f"{answer}" + (f": {error.group(1)}" if error else ""))
+    return answer
+
+
+def route_to_result(instance: Instance, code: str, moved=None) -> str:  # noqa: ANN001
+    """Move the dossier (claim, forward, submit, approve) until someone is offered
+    ``issue_result``; returns that officer's role. ``moved(action, role)`` is told of
+    every move."""
+    for _move in range(MAX_MOVES):
+        ready = offered(instance, code, ("issue_result",))
+        if ready:
+            return ready[1]
+        step = offered(instance, code, PROGRESS)
+        if step is None:
+            status = dossier(instance, code)["status"]
+            raise DriveError(f"dossier {code} is stuck in status {status}: no officer is "
+                             "offered an action that moves it on")
+        act(instance, code, *step)
+        if moved is not None:
+            moved(step[0], step[1])
+    raise DriveError(f"dossier {code} did not reach its result in {MAX_MOVES} moves")

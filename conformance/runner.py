@@ -1,0 +1,151 @@
+"""Running the conformance suite on one installed plugin.
+
+Order: the contract first (nothing else runs if the platform would refuse the plugin),
+the catalogue and the migrations on their own databases, then a hub and a node instance
+are built and the node is watched (writes to core tables, hook timings) while the
+lifecycle, sync, lookup, screens, robustness and isolation checks drive it; the budget
+check reads the timings last. The report lists the checks in the issue's order.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+import traceback
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from motcua.conformance.checks import (
+    budget,
+    catalogue,
+    contract,
+    isolation,
+    lifecycle,
+    lookup,
+    migrations,
+    robustness,
+    screens,
+    sync,
+)
+from motcua.conformance.context import RunContext
+from motcua.conformance.instance import open_instance, serve
+from motcua.conformance.results import (
+    FAIL,
+    NOT_APPLICABLE,
+    NOT_RUN,
+    PASS,
+    CheckAborted,
+    CheckResult,
+)
+from motcua.conformance.target import Target, find_target
+from motcua.conformance.watch import time_hooks, watch_core_writes
+from motcua.core.sync.hub import register_node
+from motcua_sdk.versioning import MOTCUA_API_VERSION
+
+CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations,
+          "lifecycle": lifecycle, "sync": sync, "lookup": lookup, "isolation": isolation,
+          "robustness": robustness, "screens": screens, "budget": budget}
+RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "lookup", "screens",
+             "robustness", "isolation", "budget")
+NODE_ID = "conformance-node"
+
+
+@dataclass
+class Report:
+    """The outcome of one run."""
+
+    target: Target
+    api_range: str | None
+    databases: list[str]
+    started_at: datetime
+    seconds: float = 0.0
+    checks: list[CheckResult] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """True if no check failed or was left unrun."""
+        return all(check.status in (PASS, NOT_APPLICABLE) for check in self.checks)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "format": "motcua-conformance-report/1",
+            "plugin": self.target.name, "distribution": self.target.distribution,
+            "version": self.target.version, "entry_point": self.target.entry_point,
+            "api_version": MOTCUA_API_VERSION, "api_range": self.api_range,
+            "databases": self.databases, "started_at": self.started_at.isoformat(),
+            "seconds": round(self.seconds, 2), "passed": self.passed,
+            "checks": [check.as_json() for check in self.checks],
+        }
+
+
+def run_conformance(plugin: str, *, postgres_admin_url: str | None = None,
+                    workdir: Path | None = None) -> Report:
+    """Run every check on the installed plugin ``plugin`` and return the report."""
+    target = find_target(plugin)
+    started, clock = datetime.now(UTC), time.perf_counter()
+    databases = ["SQLite"] + (["PostgreSQL"] if postgres_admin_url else [])
+    with ExitStack() as stack:
+        if workdir is None:
+            workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(
+                prefix="motcua-conformance-")))
+        ctx = RunContext(target=target, workdir=workdir, stack=stack,
+                         postgres_admin_url=postgres_admin_url)
+        results: dict[str, CheckResult] = {}
+        for name in RUN_ORDER:
+            if name == "lifecycle" and ctx.manager is not None:
+                _build_instances(ctx)
+            results[name] = _run_check(name, ctx, results)
+        api_range = None
+        if ctx.manager is not None and plugin in ctx.manager.records:
+            api_range = ctx.manager.records[plugin].api_range
+    report = Report(target=target, api_range=api_range, databases=databases,
+                    started_at=started, seconds=time.perf_counter() - clock,
+                    checks=[results[name] for name in CHECKS])
+    return report
+
+
+def _run_check(name: str, ctx: RunContext, done: dict[str, CheckResult]) -> CheckResult:
+    module = CHECKS[name]
+    result = CheckResult(name=name, title=module.TITLE)
+    if name != "contract" and done["contract"].status == FAIL:
+        result.status = NOT_RUN
+        result.failures.append("not run: the contract check failed, so the platform would "
+                               "not load the plugin")
+        return result
+    started = time.perf_counter()
+    try:
+        module.run(ctx, result)
+    except CheckAborted:
+        pass
+    except Exception as error:  # noqa: BLE001 - an unexpected crash is a failed check
+        result.fail(f"the check crashed: {type(error).__name__}: {error}")
+        result.data["traceback"] = traceback.format_exc(limit=12)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _build_instances(ctx: RunContext) -> None:
+    """A hub served over HTTP on loopback and a node pushing to it, both with the plugin."""
+    name, stack, admin = ctx.target.name, ctx.stack, ctx.postgres_admin_url
+    try:
+        hub = open_instance(stack, name, ctx.workdir / "hub", postgres_admin_url=admin,
+                            role="hub")
+        ctx.hub, ctx.hub_url = hub, serve(stack, hub.app)
+        with hub.app.app_context():
+            session = hub.database.session
+            key = register_node(session, NODE_ID,
+                                [unit.code for unit in hub.world.units.values()])
+            session.commit()
+            hub.database.remove()
+        ctx.node = open_instance(stack, name, ctx.workdir / "node", postgres_admin_url=admin,
+                                 role="node", sync_node_id=NODE_ID, sync_hub_url=ctx.hub_url,
+                                 sync_key=key, sync_batch_size=50)
+    except Exception as error:  # noqa: BLE001 - every check that needs them says why
+        ctx.node = None
+        ctx.instance_error = f"{type(error).__name__}: {error}"
+        return
+    watch_core_writes(ctx)
+    time_hooks(ctx)
