@@ -33,6 +33,10 @@ class RunContext:
     stack: ExitStack
     postgres_admin_url: str | None = None
     manager: Any = None  # a PluginManager with only the plugin, once the contract holds
+    # Plugins it works with (MOTCUA_WORKS_WITH), enabled beside it in the instances, and
+    # the settings it asks the suite's province to be run with.
+    works_with: tuple[str, ...] = ()
+    settings: dict[str, Any] = field(default_factory=dict)
     node: Instance | None = None
     hub: Instance | None = None
     hub_url: str | None = None

@@ -68,21 +68,24 @@ def database_url(stack: ExitStack, folder: Path, postgres_admin_url: str | None)
 
 
 def open_instance(stack: ExitStack, plugin: str, folder: Path, *,
-                  postgres_admin_url: str | None = None, **settings: Any) -> Instance:
-    """Build an instance with ``plugin`` enabled (see the module doc)."""
+                  postgres_admin_url: str | None = None, also_enabled: tuple[str, ...] = (),
+                  **settings: Any) -> Instance:
+    """Build an instance with ``plugin`` (and the plugins it works with, ``also_enabled``)
+    enabled (see the module doc)."""
     url = database_url(stack, folder, postgres_admin_url)
     app = create_app(instance_path=folder / "instance", database_url=url,
                      secret_key=secrets.token_hex(16), WTF_CSRF_ENABLED=False,
-                     RATELIMIT_ENABLED=False, plugins=(plugin,), require_certified=False,
-                     **settings)
+                     RATELIMIT_ENABLED=False, plugins=(plugin, *also_enabled),
+                     require_certified=False, **settings)
     # Plugin errors must show as HTTP answers (a 500 is a finding), not as exceptions.
     app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=False)
     stack.callback(app.extensions["motcua.db"].dispose)
     manager = app.extensions["motcua.plugins"]
-    record = manager.records.get(plugin)
-    if record is None or not record.enabled:
-        raise InstanceError(f"the platform refused the plugin: "
-                            f"{record.reason if record else 'not found'}")
+    for name in (plugin, *also_enabled):
+        record = manager.records.get(name)
+        if record is None or not record.enabled:
+            raise InstanceError(f"the platform refused plugin {name}: "
+                                f"{record.reason if record else 'not found'}")
     database = app.extensions["motcua.db"]
     migrate.upgrade(database.engine, extra_version_locations=manager.version_locations())
     with app.app_context():

@@ -131,8 +131,9 @@ def _build_instances(ctx: RunContext) -> None:
     """A hub served over HTTP on loopback and a node pushing to it, both with the plugin."""
     name, stack, admin = ctx.target.name, ctx.stack, ctx.postgres_admin_url
     try:
+        extra = {"also_enabled": ctx.works_with, **ctx.settings}
         hub = open_instance(stack, name, ctx.workdir / "hub", postgres_admin_url=admin,
-                            role="hub")
+                            role="hub", **extra)
         ctx.hub, ctx.hub_url = hub, serve(stack, hub.app)
         with hub.app.app_context():
             session = hub.database.session
@@ -142,7 +143,7 @@ def _build_instances(ctx: RunContext) -> None:
             hub.database.remove()
         ctx.node = open_instance(stack, name, ctx.workdir / "node", postgres_admin_url=admin,
                                  role="node", sync_node_id=NODE_ID, sync_hub_url=ctx.hub_url,
-                                 sync_key=key, sync_batch_size=50)
+                                 sync_key=key, sync_batch_size=50, **extra)
     except Exception as error:  # noqa: BLE001 - every check that needs them says why
         ctx.node = None
         ctx.instance_error = f"{type(error).__name__}: {error}"

@@ -151,7 +151,8 @@ ROLES = ("reception", "specialist", "leader", "unit_admin", "ict_admin")
 @dataclass
 class World:
     """The test province: a province, a city with its one-stop desk, its finance
-    department (``function="finance"``), justice department (``"justice"``) and a ward;
+    department (``function="finance"``), justice department (``"justice"``) and a ward,
+    and the district tax office (``"tax"``, an agency under the province);
     ``accounts`` holds one account per role (usernames as in :data:`USERNAMES`)."""
 
     units: dict[str, Any]
@@ -164,7 +165,10 @@ class World:
 
 
 USERNAMES = {"reception": "kit.letan", "specialist": "kit.chuyenvien",
-             "leader": "kit.lanhdao", "unit_admin": "kit.quantri", "ict_admin": "kit.cntt"}
+             "leader": "kit.lanhdao", "unit_admin": "kit.quantri", "ict_admin": "kit.cntt",
+             # A specialist of the district tax office, an agency outside the People's
+             # Committee that dossiers are exchanged with (liên thông).
+             "tax_officer": "kit.thue"}
 
 
 def build_world(session) -> World:  # noqa: ANN001
@@ -180,8 +184,10 @@ def build_world(session) -> World:  # noqa: ANN001
                           kind="department", parent=city, function="justice")
     ward = create_unit(session, code="X99.00001", name="UBND phường Một", kind="commune",
                        parent=city, receives_dossiers=True)
+    tax = create_unit(session, code="T99.01", name="Chi cục Thuế khu vực Thử Nghiệm",
+                      kind="agency", parent=province, function="tax")
     units = {"province": province, "city": city, "desk": desk, "finance": finance,
-             "justice": justice, "ward": ward}
+             "justice": justice, "ward": ward, "tax": tax}
     people = {
         "reception": ("Nguyễn Thị Tiếp Nhận", desk, [("reception", desk), ("reception", ward)]),
         "specialist": ("Trần Văn Chuyên Viên", finance,
@@ -189,6 +195,7 @@ def build_world(session) -> World:  # noqa: ANN001
         "leader": ("Lê Thị Lãnh Đạo", city, [("leader", city)]),
         "unit_admin": ("Phạm Văn Quản Trị", city, [("unit_admin", city)]),
         "ict_admin": ("Đỗ Thị Công Nghệ", province, [("ict_admin", province)]),
+        "tax_officer": ("Vũ Thị Thuế", tax, [("specialist", tax)]),
     }
     accounts = {
         role: create_account(session, username=USERNAMES[role], password=PASSWORD,

@@ -24,6 +24,7 @@ EVENT_LABELS = {
     "returned": _l("Result returned to applicant"),
     "refused": _l("Refused"),
     "withdrawn": _l("Withdrawn"),
+    "annotated": _l("Information from another agency"),
 }
 
 

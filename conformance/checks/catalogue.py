@@ -12,6 +12,7 @@ from marshmallow import ValidationError as SchemaError
 from motcua.conformance.context import RunContext
 from motcua.conformance.results import CheckResult
 from motcua.core.errors import ValidationError
+from motcua.core.plugin_manager import PluginManager
 from motcua.core.workflow.definitions import validate_steps
 from motcua_sdk.types import ProcedureSpec, SampleDossier
 
@@ -24,6 +25,9 @@ def run(ctx: RunContext, result: CheckResult) -> None:
     name = ctx.target.name
     specs = [spec for plugin, spec in ctx.manager.collect("motcua_procedures")
              if plugin == name and isinstance(spec, ProcedureSpec)]
+    if not specs and ctx.works_with:
+        _cooperating(ctx, result)
+        return
     if not specs:
         result.abort("declares no procedure")
     for code, count in Counter(spec.code for spec in specs).items():
@@ -96,3 +100,27 @@ def _check_sample(spec: ProcedureSpec, sample: SampleDossier, result: CheckResul
     except Exception as error:  # noqa: BLE001 - a crash in a schema is the finding
         result.fail(f"{spec.code}: the schema crashed on the sample: "
                     f"{type(error).__name__}: {error}")
+
+
+def _cooperating(ctx: RunContext, result: CheckResult) -> None:
+    """A plugin working on other plugins' dossiers: its samples must be of their
+    procedures and load through their schemas."""
+    name = ctx.target.name
+    others = PluginManager(ctx.works_with)
+    others.load_installed()
+    procedures = others.procedures()
+    ctx.samples = [sample for plugin, sample in ctx.manager.sample_dossiers() if plugin == name]
+    if not ctx.samples:
+        result.fail("declares no procedure and no sample dossier of the plugins it works with")
+    for sample in ctx.samples:
+        entry = procedures.get(sample.procedure_code)
+        if entry is None:
+            result.fail(f"sample of {sample.applicant_name} names procedure "
+                        f"{sample.procedure_code}, which none of {', '.join(ctx.works_with)} "
+                        "declares")
+            continue
+        _check_sample(entry[1], sample, result)
+    if not result.failures:
+        result.not_applicable(f"declares no procedure of its own; its {len(ctx.samples)} "
+                              f"sample(s) are dossiers of {', '.join(ctx.works_with)} and load "
+                              "through their schemas")

@@ -52,16 +52,42 @@ def run(ctx: RunContext, result: CheckResult) -> None:
         result.abort(f"the platform refuses it: {record.reason if record else 'not found'}")
     result.ok(f"declares MOTCUA_API {record.api_range!r}, which admits the platform's "
               f"API {MOTCUA_API_VERSION}")
-    _check_answers(manager, target.name, result, ctx.timings)
+    _check_declarations(ctx, record.plugin, result)
+    _check_answers(manager, target.name, result, ctx.timings, ctx.works_with)
     if result.status != "fail":
         ctx.manager = manager
 
 
+def _check_declarations(ctx: RunContext, plugin, result: CheckResult) -> None:  # noqa: ANN001
+    """MOTCUA_WORKS_WITH (installed plugins it cooperates with through SDK signals) and
+    MOTCUA_CONFORMANCE_SETTINGS (how to configure it in the suite's test province)."""
+    works_with = getattr(plugin, "MOTCUA_WORKS_WITH", ())
+    settings = getattr(plugin, "MOTCUA_CONFORMANCE_SETTINGS", {})
+    if not isinstance(works_with, tuple | list) or not all(
+            isinstance(name, str) for name in works_with):
+        result.fail(f"MOTCUA_WORKS_WITH must be a tuple of plugin names, not {works_with!r}")
+        works_with = ()
+    if not isinstance(settings, dict):
+        result.fail(f"MOTCUA_CONFORMANCE_SETTINGS must be a dict, not {settings!r}")
+        settings = {}
+    installed = {ep.name for ep in discovery.installed_entry_points()}
+    for other in works_with:
+        if other not in installed:
+            result.fail(f"works with plugin {other!r}, which is not installed")
+    ctx.works_with, ctx.settings = tuple(works_with), dict(settings)
+    if works_with:
+        result.ok(f"works with {', '.join(works_with)} (enabled beside it in the instances)")
+
+
 def _check_answers(manager: PluginManager, name: str, result: CheckResult,
-                   timings: dict[str, list[float]]) -> None:
+                   timings: dict[str, list[float]], works_with: tuple[str, ...]) -> None:
     implemented = [hook for hook in HOOK_NAMES if manager.implements(name, hook)]
     result.ok(f"implements {len(implemented)} SDK hooks: {', '.join(implemented)}")
-    for hook in ("motcua_procedures", "motcua_sample_dossiers"):
+    # A plugin that handles no procedure of its own must say which plugins' dossiers
+    # it works on, and bring samples of those.
+    required = ("motcua_sample_dossiers",) if works_with else (
+        "motcua_procedures", "motcua_sample_dossiers")
+    for hook in required:
         if hook not in implemented:
             result.fail(f"does not implement {hook}: the suite has nothing to exercise")
     before = len(manager.failures)

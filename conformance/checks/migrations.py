@@ -17,6 +17,7 @@ from motcua.core import migrate
 from motcua.core.db import make_engine
 
 TITLE = "Migrations: upgrade, downgrade, upgrade again"
+ALEMBIC_VERSION_LENGTH = 32  # alembic_version.version_num is VARCHAR(32)
 
 
 def run(ctx: RunContext, result: CheckResult) -> None:
@@ -49,6 +50,11 @@ def _check_branch(name: str, locations: list[str], result: CheckResult) -> int:
     core_heads = migrate.script_heads([])
     ours = [rev for rev in scripts.walk_revisions()
             if any(str(rev.path).startswith(location) for location in locations)]
+    for rev in ours:
+        if len(rev.revision) > ALEMBIC_VERSION_LENGTH:
+            result.fail(f"revision id {rev.revision!r} is longer than "
+                        f"{ALEMBIC_VERSION_LENGTH} characters: alembic_version cannot hold "
+                        "it (PostgreSQL refuses it)")
     labelled = [rev for rev in ours if name in (rev.branch_labels or ())]
     if not labelled:
         result.fail(f"no revision of its branch carries the branch label {name!r}")

@@ -70,33 +70,73 @@ def _redeliver(ctx: RunContext, node, result: CheckResult) -> None:  # noqa: ANN
 def _plugin_data(ctx: RunContext, result: CheckResult) -> None:
     name = ctx.target.name
     codes = list(ctx.finished.values()) + ctx.in_processing
-    implements = ctx.node.manager.implements(name, "motcua_sync_payload")
-    keeps_data = any(sample.specialist_data for sample in ctx.samples) or bool(
-        ctx.node.manager.models())
-    if not implements:
-        if keeps_data:
+    app = ctx.node.app
+    with app.app_context(), ctx.hub.database.session_factory() as hub_session:
+        database = app.extensions["motcua.db"]
+        try:
+            dossiers = list(database.session.scalars(select(Dossier).where(
+                Dossier.code.in_(codes))))
+            own = [d for d in dossiers if d.procedure.handler_plugin == name]
+            if own:
+                _payloads(ctx, own, hub_session, result)
+            else:
+                _annotations(ctx, dossiers, hub_session, result)
+        finally:
+            database.remove()
+
+
+def _keeps_data(ctx: RunContext) -> bool:
+    return any(sample.specialist_data for sample in ctx.samples) or any(
+        plugin == ctx.target.name for plugin, _metadata in ctx.node.manager.models())
+
+
+def _payloads(ctx: RunContext, dossiers: list, hub_session, result: CheckResult) -> None:  # noqa: ANN001
+    """The dossiers the plugin handles: its sync payload arrives in the hub's read model."""
+    name = ctx.target.name
+    if not ctx.node.manager.implements(name, "motcua_sync_payload"):
+        if _keeps_data(ctx):
             result.fail("the plugin keeps specialist data or tables of its own but "
                         "implements no motcua_sync_payload: none of it reaches the "
                         "province's hub")
         else:
             result.ok("no plugin data to carry (no specialist data, no tables)")
         return
-    app = ctx.node.app
-    with app.app_context(), ctx.hub.database.session_factory() as hub_session:
-        database = app.extensions["motcua.db"]
-        try:
-            for code in codes:
-                dossier = database.session.scalar(select(Dossier).where(Dossier.code == code))
-                expected = sync_payload(name, dossier)
-                row = hub_session.scalar(select(HubDossier).where(HubDossier.code == code))
-                arrived = (row.plugin_data or {}).get(name) if row is not None else None
-                if not expected:
-                    result.fail(f"{code}: motcua_sync_payload gave nothing for a dossier "
-                                "of its own procedure")
-                elif _plain(arrived) != _plain(expected):
-                    result.fail(f"{code}: the hub holds {arrived!r} for the plugin, the node "
-                                f"sends {expected!r}")
-        finally:
-            database.remove()
+    for dossier in dossiers:
+        expected = sync_payload(name, dossier)
+        row = hub_session.scalar(select(HubDossier).where(HubDossier.code == dossier.code))
+        arrived = (row.plugin_data or {}).get(name) if row is not None else None
+        if not expected:
+            result.fail(f"{dossier.code}: motcua_sync_payload gave nothing for a dossier of "
+                        "its own procedure")
+        elif _plain(arrived) != _plain(expected):
+            result.fail(f"{dossier.code}: the hub holds {arrived!r} for the plugin, the node "
+                        f"sends {expected!r}")
     if not result.failures:
-        result.ok(f"the plugin's sync payload arrived at the hub for all {len(codes)} dossiers")
+        result.ok(f"the plugin's sync payload arrived at the hub for all {len(dossiers)} "
+                  "dossiers")
+
+
+def _annotations(ctx: RunContext, dossiers: list, hub_session, result: CheckResult) -> None:  # noqa: ANN001
+    """A plugin working on other plugins' dossiers: what it attached to them
+    (``annotated`` events) is at the hub, identical."""
+    name = ctx.target.name
+    mine = {(d.code, e.sequence): _plain(e.data) for d in dossiers for e in d.events
+            if e.kind == "annotated" and (e.data or {}).get("source") == name}
+    if not mine:
+        if _keeps_data(ctx):
+            result.fail("the plugin keeps tables of its own but attached nothing to the "
+                        "dossiers it worked on (no annotation) and handles none itself: "
+                        "none of its work reaches the province's hub")
+        else:
+            result.not_applicable("the plugin attached nothing to the dossiers")
+        return
+    arrived = {(event.dossier.code, event.sequence): _plain(event.data) for event in
+               hub_session.scalars(select(HubDossierEvent).where(
+                   HubDossierEvent.kind == "annotated"))}
+    missing = {key: value for key, value in mine.items() if arrived.get(key) != value}
+    if missing:
+        result.fail(f"{len(missing)} of the plugin's annotations are not at the hub as sent: "
+                    f"{list(missing)[:5]}")
+    else:
+        result.ok(f"all {len(mine)} annotation(s) the plugin attached arrived at the hub "
+                  "unchanged")

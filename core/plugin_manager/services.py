@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from flask_babel import gettext as _
@@ -190,6 +191,27 @@ class CoreServices:
                          from_status=dossier.status, data={"changed": changed})
             return dossier_view(dossier)
 
+
+    def annotate(self, code: str, source: str, key: str, value: Any, label: str,
+                 note: str | None) -> DossierView:
+        with _as_sdk_errors():
+            if not key or not isinstance(key, str) or not label:
+                raise errors.ValidationError("An annotation needs a key and a label.")
+            from motcua.core.intake import find_dossier
+
+            # Any dossier, whoever may see it: the answer comes from another agency.
+            session = db_session()
+            dossier = find_dossier(session, code)
+            actor = current_user if getattr(current_user, "is_authenticated", False) else None
+            record_event(session, dossier, "annotated", actor=actor,
+                         from_status=dossier.status, note=note,
+                         data={"source": source, "key": key, "value": value, "label": label})
+            return dossier_view(dossier)
+
+    def working_deadline(self, start: datetime, days: float) -> datetime:
+        from motcua.core.intake import load_calendar
+
+        return load_calendar(db_session()).due_at(start, days)
 
 def _any_path(roots: list[Unit]):  # noqa: ANN202
     from sqlalchemy import or_

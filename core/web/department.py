@@ -97,6 +97,7 @@ EVENT_LABELS = {
     "refused": _l("Refused"), "withdrawn": _l("Withdrawn"),
     "result_issued": _l("Result issued"), "returned": _l("Returned to applicant"),
     "overdue": _l("Overdue"),
+    "annotated": _l("Information from another agency"),
 }
 
 

@@ -27,6 +27,7 @@ EVENT_LABELS = {
     "result_issued": _l("Result issued"),
     "returned": _l("Returned to applicant"),
     "withdrawn": _l("Withdrawn"),
+    "annotated": _l("Information from another agency"),
 }
 
 COPY_KINDS = {

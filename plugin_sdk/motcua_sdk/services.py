@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, Protocol
 
 from motcua_sdk.types import AccountView, DossierView
@@ -31,6 +32,9 @@ class Backend(Protocol):
             arguments: dict[str, Any]) -> DossierView: ...
     def update_specialist_data(self, code: str, data: dict[str, Any],
                                expected_version: int | None) -> DossierView: ...
+    def annotate(self, code: str, source: str, key: str, value: Any, label: str,
+                 note: str | None) -> DossierView: ...
+    def working_deadline(self, start: datetime, days: float) -> datetime: ...
     def staff_required(self, role: str | None) -> Callable[[Callable], Callable]: ...
 
 
@@ -153,3 +157,26 @@ def update_specialist_data(code: str, data: dict[str, Any], *,
     Only the current holder's units may change it; records a ``specialist_data_updated``
     event."""
     return _core().update_specialist_data(code, data, expected_version)
+
+
+def annotate(code: str, *, source: str, key: str, value: Any, label: str,
+             note: str | None = None) -> DossierView:
+    """Attach information another agency or system returned to the dossier (any status,
+    finished ones too): records an ``annotated`` event with ``{"source", "key",
+    "value", "label"}`` (``value`` JSON-ready, ``label`` what people read) and sends the
+    :data:`motcua_sdk.signals.annotated` signal, which other plugins may act on.
+    No role is needed: the caller decides who may annotate (e.g. the tax officer
+    answering on the plugin's screen, or a worker applying an external answer).
+
+    Example::
+
+        services.annotate(code, source="tax_interconnection", key="tax_code",
+                          value="001085012345", label="Mã số thuế")
+    """
+    return _core().annotate(code, source, key, value, label, note)
+
+
+def working_deadline(start: datetime, days: float) -> datetime:
+    """The moment ``days`` working days after ``start`` in the province's working-day
+    calendar (weekends, holidays and make-up days), as the core computes appointments."""
+    return _core().working_deadline(start, days)

@@ -75,6 +75,13 @@ The dossier passed its deadline (recorded once, by the periodic check);
 ``event.actor`` is ``None``.
 """)
 
+annotated = _signals.signal("annotated", doc="""
+A plugin attached information to the dossier (:func:`motcua_sdk.services.annotate`),
+for example the tax code the tax office gave a household business. ``event.data``:
+``{"source": plugin name, "key": str, "value": JSON value, "label": str}``; the status
+does not change. This is how plugins cooperate without importing each other.
+""")
+
 # Event kind -> signal the core sends after recording it.
 BY_EVENT_KIND = {
     "received": received,
@@ -87,10 +94,11 @@ BY_EVENT_KIND = {
     "refused": refused,
     "withdrawn": withdrawn,
     "overdue": overdue,
+    "annotated": annotated,
 }
 
 LIFECYCLE = (received, transferred, supplement_requested, supplemented, result_issued,
-             returned, refused, withdrawn, overdue)
+             returned, refused, withdrawn, overdue, annotated)
 
 
 def signal_for(kind: str):

@@ -8,6 +8,7 @@ session these fixtures (all prefixed ``motcua_``, so they never shadow a project
   ``[tool.pytest.ini_options]``; override the fixture to choose per test module);
 - ``motcua_extra_plugins``: ``(name, object)`` plugin objects registered directly
   (default: none), handy for a plugin defined inside a test;
+- ``motcua_settings``: extra ``create_app`` settings (default: none);
 - ``motcua_app``: the application with those plugins enabled, on a fresh database
   migrated with the core's and the plugins' branches (SQLite in a temporary folder;
   PostgreSQL when ``MOTCUA_TEST_POSTGRES_URL`` is set), holding a small test province
@@ -160,7 +161,16 @@ def motcua_extra_plugins() -> list[tuple[str, Any]]:
 
 
 @pytest.fixture
-def motcua_app(_motcua_templates, motcua_plugins, motcua_extra_plugins, tmp_path):
+def motcua_settings() -> dict[str, Any]:
+    """Extra settings for ``motcua_app`` (default none): keyword overrides of
+    ``create_app``, e.g. ``{"MOTCUA_TAX_OFFICES": "H99.01=T99.01"}`` for a plugin that
+    reads its configuration from the application's config."""
+    return {}
+
+
+@pytest.fixture
+def motcua_app(_motcua_templates, motcua_plugins, motcua_extra_plugins, motcua_settings,
+               tmp_path):
     """The application with the plugins enabled, on a fresh migrated database holding
     the test province and the plugins' procedures (see the module doc)."""
     from motcua.core import create_app
@@ -171,7 +181,7 @@ def motcua_app(_motcua_templates, motcua_plugins, motcua_extra_plugins, tmp_path
     with template.fresh(tmp_path) as url:
         app = create_app(instance_path=tmp_path / "instance", database_url=url,
                          secret_key="motcua-test-kit", TESTING=True, WTF_CSRF_ENABLED=False,
-                         plugins=plugins, extra_plugins=extra)
+                         plugins=plugins, extra_plugins=extra, **motcua_settings)
         manager = app.extensions["motcua.plugins"]
         refused = [f"{r.name}: {r.reason}" for r in manager.records.values()
                    if r.name in plugins + tuple(n for n, _p in extra) and not r.enabled]

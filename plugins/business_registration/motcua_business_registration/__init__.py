@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from motcua_business_registration import procedures
-from motcua_sdk import IssuedResult, MenuItem, Report, hookimpl, services
+from motcua_sdk import IssuedResult, MenuItem, Report, hookimpl, services, signals
 
 # The SDK versions this plugin works with (checked by the core before loading it).
 MOTCUA_API = ">=0.1,<0.2"
@@ -134,3 +134,14 @@ def motcua_sample_dossiers():
     from motcua_business_registration.samples import SAMPLES
 
     return list(SAMPLES)
+
+
+@signals.annotated.connect
+def _tax_code_returned(dossier, event):
+    """The tax office's answer (tax interconnection plugin, or any plugin annotating
+    ``tax_code``) goes into the register entry of the household the dossier concerns."""
+    if event.data.get("key") != "tax_code" or dossier.procedure_code not in procedures.CODES:
+        return
+    from motcua_business_registration.register import record_tax_code
+
+    record_tax_code(services.session(), dossier, str(event.data.get("value") or ""))

@@ -59,6 +59,8 @@ class Household(Base):
     workers: Mapped[int] = mapped_column(Integer)
     owner_name: Mapped[str] = mapped_column(String(160))
     owner_citizen_id: Mapped[str] = mapped_column(String(12), index=True)
+    # Given by the tax office through the tax interconnection (an ``annotated`` signal).
+    tax_code: Mapped[str | None] = mapped_column(String(14))
     owner: Mapped[dict] = mapped_column(JSON)
     members: Mapped[list] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(20), index=True)

@@ -310,3 +310,17 @@ def _terminate(session: Session, area: str, data: dict, _counter: NumberCounter)
     household.status, household.suspended_until = "terminated", None
     household.name_key = None  # the name becomes free again in the district
     return household, "terminated", {"status": [old, "terminated"]}, data["termination_date"]
+
+
+def record_tax_code(session: Session, dossier, tax_code: str) -> Household | None:  # noqa: ANN001
+    """Write the tax code the tax office returned for the household ``dossier`` (a
+    DossierView with an issued result) concerns; None if it concerns none."""
+    number = (dossier.result or {}).get("registration_number") or \
+        dossier.specialist_data.get("registration_number")
+    if not number or not tax_code:
+        return None
+    household = session.scalar(select(Household).where(Household.registration_number == number))
+    if household is not None:
+        household.tax_code = tax_code
+        household.updated_at = now()
+    return household

@@ -1,0 +1,88 @@
+"""Tax interconnection (liên thông thuế, 004 Art. 4.3 đ and l): the hooks and signal
+receivers the motcua core calls.
+
+When a household business certificate is issued (the business registration plugin's
+procedures), the registration information goes to the district tax office; the land
+office sends the cadastral information slip of a land transaction. The tax office (a unit
+of this system with its own screens, or the tax authority's system through the external
+adapter) answers with a tax code, a query, or a tax notice. The plugin imports
+``motcua_sdk`` only and cooperates with other plugins through SDK signals.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from motcua_sdk import MenuItem, Report, hookimpl, services, signals
+
+MOTCUA_API = ">=0.1,<0.2"
+# It handles no procedure of its own: it works on the business registration plugin's
+# dossiers (and, by its slip screen, on land dossiers).
+MOTCUA_WORKS_WITH = ("business_registration",)
+# The conformance suite's test province has its district tax office at T99.01.
+MOTCUA_CONFORMANCE_SETTINGS = {"MOTCUA_TAX_OFFICES": "H99.01=T99.01"}
+log = logging.getLogger(__name__)
+
+
+@hookimpl
+def motcua_models():
+    from motcua_tax_interconnection.models import Base
+
+    return Base.metadata
+
+
+@hookimpl
+def motcua_migrations():
+    return Path(__file__).parent / "migrations"
+
+
+@hookimpl
+def motcua_blueprints():
+    from motcua_tax_interconnection.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def motcua_menu_items(account):
+    if account.has_role_anywhere("specialist"):
+        return [MenuItem(label="Liên thông thuế", endpoint="tax_interconnection.incoming",
+                         order=60)]
+    return None
+
+
+@hookimpl
+def motcua_reports():
+    from motcua_tax_interconnection.reports import pending_report, turnaround_report
+
+    return [Report(name="pending", title="Hồ sơ đang chờ cơ quan thuế",
+                   columns=("tax_office", "kind", "waiting", "overdue"), build=pending_report),
+            Report(name="turnaround", title="Thời gian trả lời của cơ quan thuế",
+                   columns=("tax_office", "kind", "answered", "average_hours"),
+                   build=turnaround_report)]
+
+
+@hookimpl
+def motcua_sample_dossiers():
+    from motcua_tax_interconnection.samples import SAMPLES
+
+    return list(SAMPLES)
+
+
+@hookimpl
+def motcua_cli_commands():
+    from motcua_tax_interconnection.cli import deliver_command
+
+    return [deliver_command]
+
+
+@signals.result_issued.connect
+def _business_registered(dossier, event):
+    """A household business certificate was issued: tell the tax office."""
+    from motcua_tax_interconnection import exchanges, settings
+
+    if dossier.procedure_code not in settings.BUSINESS_PROCEDURES:
+        return
+    exchanges.open_exchange(services.session(), "business", dossier,
+                            exchanges.business_payload(dossier))

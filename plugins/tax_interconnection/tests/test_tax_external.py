@@ -1,0 +1,105 @@
+"""The external tax system end to end, inside a real motcua application: a household
+business certificate puts a message in the plugin's outbox; the deliver command's pass
+finds the tax system (the simulator, a separate process) down, keeps the message, sends
+it once the system is back, and the answer's tax code reaches the dossier and the
+business register, once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from motcua_business_registration.models import Household
+from motcua_tax_interconnection import exchanges, protocol
+from motcua_tax_interconnection.adapter import deliver
+from motcua_tax_interconnection.cli import _apply, _client
+from motcua_tax_interconnection.models import Exchange
+from sqlalchemy import select
+from tax_land_plugin import LAND_TRANSFER
+from test_tax_adapter import Simulator
+
+from motcua_sdk import services
+
+
+@pytest.fixture
+def our_keys() -> tuple[str, str]:
+    return protocol.generate_keypair()
+
+
+@pytest.fixture
+def simulator(tmp_path, our_keys):  # noqa: ANN201
+    folder = tmp_path / "simulator"
+    folder.mkdir()
+    sim = Simulator(folder, partner_key=our_keys[1])
+    try:
+        yield sim
+    finally:
+        sim.stop()
+
+
+@pytest.fixture
+def motcua_settings(simulator, our_keys) -> dict:
+    return {"MOTCUA_TAX_SYSTEM_URL": simulator.url, "MOTCUA_TAX_SENDER_ID": "motcua-h99",
+            "MOTCUA_TAX_KEY": our_keys[0], "MOTCUA_TAX_PUBLIC_KEY": simulator.public_key,
+            "MOTCUA_TAX_LAND_PROCEDURES": LAND_TRANSFER}
+
+
+def _pass(app, moment):  # noqa: ANN001, ANN202
+    """One pass of ``motcua tax_interconnection deliver`` at ``moment``."""
+    database = app.extensions["motcua.db"]
+    with app.app_context():
+        try:
+            return deliver(services.session(), _client(), now=moment, on_answer=_apply)
+        finally:
+            database.remove()
+
+
+def _exchange(app) -> Exchange:  # noqa: ANN001
+    database = app.extensions["motcua.db"]
+    with app.app_context():
+        try:
+            row = database.session.scalar(select(Exchange))
+            database.session.expunge_all()
+            return row
+        finally:
+            database.remove()
+
+
+def test_down_then_up_nothing_lost_nothing_twice(motcua_app, motcua_flow, simulator,
+                                                 registration_data):
+    dossier = motcua_flow.take_in("1.001612", specialist_data=registration_data)
+    motcua_flow.finish(dossier.code)
+    exchange = _exchange(motcua_app)
+    assert (exchange.channel, exchange.status, exchange.delivered_at) == (
+        "external", "waiting", None)
+
+    # The tax system is down: the message stays in the outbox, with its next attempt.
+    down = _pass(motcua_app, exchanges.now())
+    assert (down.sent, down.failed) == (0, 1)
+    exchange = _exchange(motcua_app)
+    assert exchange.delivered_at is None and exchange.attempts == 1
+    assert exchange.next_attempt_at > exchange.created_at and exchange.last_error
+
+    # Back up, after the back-off: sent once, answered, applied.
+    simulator.start()
+    later = exchanges.now() + timedelta(minutes=5)
+    up = _pass(motcua_app, later)
+    assert (up.sent, up.answered) == (1, 1), up
+    exchange = _exchange(motcua_app)
+    assert exchange.status == "answered" and exchange.answer["tax_code"] == "001085012345"
+    database = motcua_app.extensions["motcua.db"]
+    with motcua_app.app_context():
+        household = database.session.scalar(select(Household))
+        assert household.tax_code == "001085012345"
+        database.remove()
+    leader = motcua_app.test_client()
+    leader.post("/login", data={"username": "kit.lanhdao", "password": "Motcua-test-2024!"})
+    events = leader.get(f"/api/v1/dossiers/{dossier.code}/events").get_json()["items"]
+    kinds = [event["kind"] for event in events]
+    assert kinds.count("annotated") == 2 and kinds[-1] == "annotated"  # sent, answered
+    assert "001085012345" in events[-1]["note"]
+
+    # Nothing more to send or apply; the tax system received it exactly once.
+    again = _pass(motcua_app, later + timedelta(hours=1))
+    assert (again.sent, again.answered, again.failed) == (0, 0, 0)
+    assert simulator.stats() == {"received": 1, "duplicates": 0, "unique": 1}

@@ -1,0 +1,183 @@
+"""The tax interconnection inside a real motcua application (SDK test kit): a household
+business certificate sends its information to the tax office, the tax officer answers
+on their screen, the tax code reaches the dossier and the business register; a land
+transfer sends its cadastral slip, gets its tax notice, and its clock stands still while
+the citizen pays."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from motcua_business_registration.models import Household
+from motcua_tax_interconnection.models import Exchange
+from motcua_tax_interconnection.reports import pending_report, turnaround_report
+from sqlalchemy import select
+from tax_land_plugin import LAND_TRANSFER
+
+REGISTRATION = "1.001612"
+
+
+def _rows(app, model, *where):  # noqa: ANN001, ANN202
+    database = app.extensions["motcua.db"]
+    with app.app_context():
+        try:
+            rows = list(database.session.scalars(select(model).where(*where)))
+            database.session.expunge_all()
+            return rows
+        finally:
+            database.remove()
+
+
+def _registered(motcua_flow, data) -> str:  # noqa: ANN001
+    dossier = motcua_flow.take_in(REGISTRATION, specialist_data=data)
+    motcua_flow.finish(dossier.code)
+    return dossier.code
+
+
+def test_a_registration_reaches_the_tax_office_and_its_tax_code_the_register(
+        motcua_app, motcua_flow, motcua_clients, registration_data):
+    code = _registered(motcua_flow, registration_data)
+    [exchange] = _rows(motcua_app, Exchange, Exchange.dossier_code == code)
+    assert (exchange.kind, exchange.channel, exchange.tax_office_code, exchange.status) == (
+        "business", "internal", "T99.01", "waiting")
+    assert exchange.payload["registration_number"] == "99A8000001"
+    assert exchange.payload["owner"]["citizen_id"] == "001085012345"
+    assert exchange.due_at > exchange.created_at
+
+    officer = motcua_clients.tax_officer
+    incoming = officer.get("/tax/").get_data(as_text=True)
+    assert f'data-dossier="{code}"' in incoming
+    # The business registration office's staff are not the tax office: not theirs.
+    assert f'data-dossier="{code}"' not in motcua_clients.specialist.get("/tax/").get_data(
+        as_text=True)
+    assert motcua_clients.specialist.get(f"/tax/exchanges/{exchange.id}").status_code == 404
+
+    # A malformed tax code is refused with a message; nothing changes.
+    bad = officer.post(f"/tax/exchanges/{exchange.id}",
+                       data={"outcome": "tax_code", "tax_code": "12AB"})
+    assert bad.status_code == 422 and "tax code has 10 or 13 digits" in bad.get_data(
+        as_text=True)
+    assert _rows(motcua_app, Exchange, Exchange.id == exchange.id)[0].status == "waiting"
+
+    answered = officer.post(f"/tax/exchanges/{exchange.id}",
+                            data={"outcome": "tax_code", "tax_code": "001085012345"})
+    assert answered.status_code == 302, answered.get_data(as_text=True)[:500]
+    [exchange] = _rows(motcua_app, Exchange, Exchange.id == exchange.id)
+    assert exchange.status == "answered" and exchange.answer["tax_code"] == "001085012345"
+    assert "Vũ Thị Thuế" in exchange.answered_by
+
+    # On the dossier (an event anyone following it sees) and in the register.
+    events = motcua_clients.leader.get(f"/api/v1/dossiers/{code}/events").get_json()["items"]
+    assert events[-1]["kind"] == "annotated" and "001085012345" in events[-1]["note"]
+    [household] = _rows(motcua_app, Household)
+    assert household.tax_code == "001085012345"
+    register = motcua_clients.leader.get("/business-registration/register").get_data(
+        as_text=True)
+    assert 'data-tax-code="001085012345"' in register
+    # Answered twice? The second answer is refused.
+    again = officer.post(f"/tax/exchanges/{exchange.id}",
+                         data={"outcome": "tax_code", "tax_code": "0312345678"})
+    assert again.status_code == 409
+    assert _rows(motcua_app, Household)[0].tax_code == "001085012345"
+
+
+def test_a_query_back_is_attached_to_the_dossier(motcua_app, motcua_flow, motcua_clients,
+                                                 registration_data):
+    code = _registered(motcua_flow, registration_data)
+    [exchange] = _rows(motcua_app, Exchange, Exchange.dossier_code == code)
+    empty = motcua_clients.tax_officer.post(f"/tax/exchanges/{exchange.id}",
+                                            data={"outcome": "query"})
+    assert empty.status_code == 422
+    asked = motcua_clients.tax_officer.post(f"/tax/exchanges/{exchange.id}", data={
+        "outcome": "query", "question": "Đề nghị bổ sung số điện thoại của chủ hộ."})
+    assert asked.status_code == 302
+    assert _rows(motcua_app, Exchange, Exchange.id == exchange.id)[0].status == "query"
+    events = motcua_clients.leader.get(f"/api/v1/dossiers/{code}/events").get_json()["items"]
+    assert "Đề nghị bổ sung số điện thoại" in events[-1]["note"]
+    assert _rows(motcua_app, Household)[0].tax_code is None
+
+
+def test_overdue_requests_and_the_figures(motcua_app, motcua_flow, motcua_clients,
+                                          registration_data):
+    code = _registered(motcua_flow, registration_data)
+    database = motcua_app.extensions["motcua.db"]
+    with motcua_app.app_context():
+        exchange = database.session.scalar(select(Exchange))
+        exchange.due_at = datetime.now(UTC) - timedelta(days=1)
+        exchange.created_at = datetime.now(UTC) - timedelta(days=5)
+        database.session.commit()
+        assert pending_report(database.session, None, None, None) == [
+            {"tax_office": "T99.01", "kind": "business", "waiting": 1, "overdue": 1}]
+        database.remove()
+    overdue = motcua_clients.tax_officer.get("/tax/overdue").get_data(as_text=True)
+    assert f'data-exchange="{exchange.id}"' in overdue and code in overdue
+    motcua_clients.tax_officer.post(f"/tax/exchanges/{exchange.id}",
+                                    data={"outcome": "tax_code", "tax_code": "0312345678"})
+    with motcua_app.app_context():
+        [row] = turnaround_report(database.session, None, None, None)
+        database.remove()
+    assert row["answered"] == 1 and 119 < row["average_hours"] < 121
+    figures = motcua_clients.leader.get("/tax/figures").get_data(as_text=True)
+    assert "T99.01" in figures
+    overdue = motcua_clients.tax_officer.get("/tax/overdue").get_data(as_text=True)
+    assert f'data-exchange="{exchange.id}"' not in overdue
+
+
+def _land_page(client, code: str) -> str:  # noqa: ANN001
+    page = client.get(f"/tax/land/{code}")
+    assert page.status_code == 200, page.get_data(as_text=True)[:400]
+    return page.get_data(as_text=True)
+
+
+SLIP = {"parcel_number": "125", "map_sheet": "18", "address": "Số 5 đường Trần Phú, phường Một",
+        "area_m2": "82.5", "land_use": "Đất ở tại đô thị", "price": "2400000000",
+        "transferor_name": "Trần Văn Bán", "transferor_id": "001070000111",
+        "transferee_name": "Lê Thị Mua", "transferee_id": "001088000222"}
+
+
+def test_a_land_transfer_pauses_while_the_citizen_pays(motcua_app, motcua_flow,
+                                                       motcua_clients):
+    dossier = motcua_flow.take_in(LAND_TRANSFER)
+    code = dossier.code
+    motcua_flow.act(code, "claim", "specialist")
+    specialist = motcua_clients.specialist
+    assert 'id="slip-form"' in _land_page(specialist, code)
+    # A slip with a bad citizen ID is refused, nothing sent.
+    bad = specialist.post(f"/tax/land/{code}", data={**SLIP, "step": "send_slip",
+                                                     "transferee_id": "123"})
+    assert bad.status_code == 422 and "12 digits" in bad.get_data(as_text=True)
+    assert _rows(motcua_app, Exchange) == []
+    sent = specialist.post(f"/tax/land/{code}", data={**SLIP, "step": "send_slip"})
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:400]
+    [exchange] = _rows(motcua_app, Exchange)
+    assert exchange.kind == "land" and exchange.payload["price"] == 2_400_000_000
+
+    answered = motcua_clients.tax_officer.post(f"/tax/exchanges/{exchange.id}", data={
+        "notice_number": "1234/TB-CCT", "amount_0": "12000000", "amount_1": "48000000",
+        "pay_by": "2026-12-31"})
+    assert answered.status_code == 302, answered.get_data(as_text=True)[:400]
+    page = _land_page(specialist, code)
+    assert "1234/TB-CCT" in page and "48.000.000" in page and 'id="await-payment"' in page
+
+    before = motcua_flow.view(code)
+    paused = specialist.post(f"/tax/land/{code}", data={"step": "await_payment"})
+    assert paused.status_code == 302, paused.get_data(as_text=True)[:400]
+    assert motcua_flow.view(code).status == "waiting_supplement"
+    assert 'id="payment-confirmed"' in _land_page(specialist, code)
+    resumed = specialist.post(f"/tax/land/{code}", data={"step": "payment_confirmed"})
+    assert resumed.status_code == 302, resumed.get_data(as_text=True)[:400]
+    after = motcua_flow.view(code)
+    assert after.status != "waiting_supplement"
+    assert after.due_at >= before.due_at  # the time spent paying is not counted
+    assert _rows(motcua_app, Exchange)[0].status == "settled"
+    events = motcua_clients.leader.get(f"/api/v1/dossiers/{code}/events").get_json()["items"]
+    kinds = [event["kind"] for event in events]
+    assert kinds[-3:] == ["annotated", "supplement_requested", "supplemented"]
+    assert re.search(r"Thông báo thuế số 1234/TB-CCT: 60\.000\.000 đồng", events[-3]["note"])
+
+
+def test_a_land_dossier_sends_only_by_its_slip(motcua_app, motcua_flow):
+    dossier = motcua_flow.take_in(LAND_TRANSFER)
+    motcua_flow.finish(dossier.code, result={"number": "CS 123456"})
+    assert _rows(motcua_app, Exchange) == []  # a land dossier sends only by its slip
