@@ -104,11 +104,14 @@ def test_every_plugin_of_the_repository_passes(plugin, tmp_path):
     extra = ("--database", POSTGRES) if POSTGRES else ()
     code, report, output = conformance(plugin, tmp_path, None, *extra)
     assert code == 0, output
-    assert set(statuses(report).values()) == {"pass"}, statuses(report)
+    found = statuses(report)
+    assert set(found.values()) <= PASSING, found
+    # Only a plugin working on other plugins' dossiers has no catalogue of its own.
+    assert {name for name, status in found.items() if status != "pass"} <= {"catalogue"}
     lifecycle = next(c for c in report["checks"] if c["name"] == "lifecycle")
     procedures = next(c for c in report["checks"] if c["name"] == "catalogue")
     returned = sum(" → returned" in line for line in lifecycle["evidence"])
-    assert returned >= len(procedures["data"]["procedures"])  # a sample per procedure
+    assert returned >= max(1, len(procedures["data"].get("procedures", [])))
 
 
 @pytest.mark.parametrize("broken", BROKEN, ids=[b.name for b in BROKEN])
