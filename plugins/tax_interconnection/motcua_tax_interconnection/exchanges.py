@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua_sdk import services, thaw
@@ -47,13 +46,6 @@ def business_payload(dossier) -> dict[str, Any]:  # noqa: ANN001 - a motcua_sdk 
                   "birth_date": owner.get("birth_date"), "address": owner.get("address")},
         "certificate_title": result.get("title"),
     }
-
-
-def pending(session: Session, kind: str, dossier_code: str) -> Exchange | None:
-    """The exchange of ``kind`` about the dossier still waiting for an answer."""
-    return session.scalar(select(Exchange).where(
-        Exchange.kind == kind, Exchange.dossier_code == dossier_code,
-        Exchange.status.in_(("waiting", "query"))).order_by(Exchange.id.desc()))
 
 
 def open_exchange(session: Session, kind: str, dossier, payload: dict) -> Exchange | None:  # noqa: ANN001

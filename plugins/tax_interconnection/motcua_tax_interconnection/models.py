@@ -15,9 +15,10 @@ from sqlalchemy import JSON, DateTime, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 KINDS = ("business", "land")
-# waiting: at the tax office; query: the tax office asked back; answered: tax code or tax
-# notice received; settled: (land) the citizen's payment was confirmed.
-STATUSES = ("waiting", "query", "answered", "settled")
+# waiting: at the tax office; query: the tax office asked back (replied: the sending office
+# answered, in a new exchange); answered: tax code or tax notice received; settled: (land)
+# the citizen's payment was confirmed.
+STATUSES = ("waiting", "query", "replied", "answered", "settled")
 CHANNELS = ("internal", "external")
 
 

@@ -24,6 +24,7 @@ bp = Blueprint("tax_interconnection", __name__, url_prefix="/tax",
                template_folder="templates")
 KIND_LABELS = {"business": "Hộ kinh doanh", "land": "Chuyển nhượng quyền sử dụng đất"}
 STATUS_LABELS = {"waiting": "Chờ cơ quan thuế", "query": "Cơ quan thuế đề nghị làm rõ",
+                 "replied": "Đã trả lời đề nghị làm rõ",
                  "answered": "Đã trả lời", "settled": "Đã nộp nghĩa vụ tài chính"}
 
 
@@ -210,6 +211,39 @@ def _payment(dossier, history: list[Exchange], step: str):  # noqa: ANN001, ANN2
         exchanges.settle(services.session(), answered)
         flash("Đã xác nhận nộp nghĩa vụ tài chính; tiếp tục tính thời gian.")
     return redirect(url_for("tax_interconnection.land", code=dossier.code))
+
+
+@bp.route("/dossiers/<code>", methods=["GET", "POST"])
+@services.staff_required()
+def dossier_exchanges(code: str):
+    """The sending office's view of a dossier's exchanges; when the tax office asked back,
+    the reply, which goes to the tax office as a new message carrying the question."""
+    try:
+        dossier = services.get_dossier(code)
+    except PluginError:
+        abort(404)
+    session = services.session()
+    history = list(session.scalars(select(Exchange).where(
+        Exchange.dossier_code == code).order_by(Exchange.id)))
+    if not history:
+        abort(404)
+    last = history[-1]
+    if request.method == "GET":
+        return _render("dossier.html", dossier=dossier, history=history, errors={}, form={})
+    reply = (request.form.get("reply") or "").strip()
+    if last.status != "query":
+        return _render("dossier.html", 409, dossier=dossier, history=history,
+                       errors={"form": "Cơ quan thuế không đề nghị làm rõ hồ sơ này."},
+                       form=request.form)
+    if not 5 <= len(reply) <= 2000:
+        return _render("dossier.html", 422, dossier=dossier, history=history,
+                       errors={"reply": "Trả lời từ 5 đến 2000 ký tự."}, form=request.form)
+    payload = {**last.payload, "reply_to": last.message_id,
+               "question": (last.answer or {}).get("question"), "reply": reply}
+    exchanges.open_exchange(session, last.kind, dossier, payload)
+    last.status = "replied"
+    flash("Đã gửi trả lời đến cơ quan thuế.")
+    return redirect(url_for("tax_interconnection.dossier_exchanges", code=code))
 
 
 @bp.route("/figures")

@@ -97,6 +97,25 @@ def test_a_query_back_is_attached_to_the_dossier(motcua_app, motcua_flow, motcua
     assert "Đề nghị bổ sung số điện thoại" in events[-1]["note"]
     assert _rows(motcua_app, Household)[0].tax_code is None
 
+    # The registration office replies (someone who may see the finished dossier: the
+    # leader here); the tax office gets it as a new request.
+    office = motcua_clients.leader
+    page = office.get(f"/tax/dossiers/{code}").get_data(as_text=True)
+    assert 'id="reply-form"' in page and "số điện thoại của chủ hộ" in page
+    short = office.post(f"/tax/dossiers/{code}", data={"reply": "ok"})
+    assert short.status_code == 422
+    replied = office.post(f"/tax/dossiers/{code}", data={
+        "reply": "Số điện thoại của chủ hộ: 0912 345 678."})
+    assert replied.status_code == 302
+    first, second = _rows(motcua_app, Exchange, Exchange.dossier_code == code)
+    assert (first.status, second.status) == ("replied", "waiting")
+    assert second.payload["reply_to"] == first.message_id
+    request_page = motcua_clients.tax_officer.get(f"/tax/exchanges/{second.id}")
+    assert "0912 345 678" in request_page.get_data(as_text=True)
+    again = office.post(f"/tax/dossiers/{code}", data={
+        "reply": "Một lần nữa."})
+    assert again.status_code == 409
+
 
 def test_overdue_requests_and_the_figures(motcua_app, motcua_flow, motcua_clients,
                                           registration_data):
