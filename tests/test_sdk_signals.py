@@ -134,6 +134,8 @@ def test_every_contract_kind_has_a_documented_signal():
     assert {signal.name for signal in sdk_signals.LIFECYCLE} == contract
     for signal in sdk_signals.LIFECYCLE:
         assert signal.__doc__ and len(signal.__doc__.strip()) > 40, signal.name
+    assert [signal.name for signal in sdk_signals.COOPERATION] == ["annotated"]
+    assert "source" in sdk_signals.signal_for("annotated").__doc__
     for kind, documented in [("transferred", "to_unit"), ("supplement_requested", "missing"),
                              ("supplemented", "paused_working_minutes"),
                              ("result_issued", "number"), ("returned", "collected_by")]:

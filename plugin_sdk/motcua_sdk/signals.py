@@ -98,7 +98,9 @@ BY_EVENT_KIND = {
 }
 
 LIFECYCLE = (received, transferred, supplement_requested, supplemented, result_issued,
-             returned, refused, withdrawn, overdue, annotated)
+             returned, refused, withdrawn, overdue)
+# Signals about a dossier that are not steps of its life: cooperation between plugins.
+COOPERATION = (annotated,)
 
 
 def signal_for(kind: str):
