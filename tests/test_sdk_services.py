@@ -58,6 +58,16 @@ def queue():
     return jsonify([view.code for view in services.queue([CODE])])
 
 
+@bp.post("/<code>/annotate")
+@services.staff_required()
+def annotate(code):
+    body = request.get_json()
+    view = services.annotate(code, source="shops", key=body["key"], value=body["value"],
+                             label=body["label"], note=body.get("note"))
+    due = services.working_deadline(view.received_at, 2)
+    return jsonify(status=view.status, due=due.isoformat())
+
+
 @bp.get("/refuse")
 @services.staff_required()
 def refuse():
@@ -192,3 +202,43 @@ def test_sdk_errors_are_shown_like_core_errors(motcua_clients):
                                          ).status_code == 404
     assert motcua_clients.anonymous.get("/shops/queue").status_code == 302
     assert motcua_clients.reception.post("/shops/x/data", json={}).status_code == 403
+
+
+def test_annotations_attach_to_any_dossier_and_are_heard(motcua_flow, motcua_clients,
+                                                         motcua_app):
+    from motcua_sdk import signals
+
+    dossier = motcua_flow.take_in(CODE, specialist_data={"name": "An", "capital": 5})
+    motcua_flow.finish(dossier.code)  # returned: finished dossiers take annotations too
+    heard = []
+
+    def listen(sender, event):
+        heard.append((sender.code, dict(event.data)))
+
+    signals.annotated.connect(listen)
+    try:
+        answer = motcua_clients.reception.post(f"/shops/{dossier.code}/annotate", json={
+            "key": "tax_code", "value": "0312345678", "label": "Mã số thuế",
+            "note": "Mã số thuế: 0312345678"})
+    finally:
+        signals.annotated.disconnect(listen)
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    assert answer.get_json()["status"] == "returned"  # the status does not change
+    data = {"source": "shops", "key": "tax_code", "value": "0312345678",
+            "label": "Mã số thuế"}
+    assert heard == [(dossier.code, data)]
+    database = motcua_app.extensions["motcua.db"]
+    with motcua_app.app_context():
+        event = database.session.scalars(select(DossierEvent).order_by(
+            DossierEvent.id.desc())).first()
+        assert (event.kind, event.data, event.note) == ("annotated", data,
+                                                        "Mã số thuế: 0312345678")
+        database.remove()
+    # The calendar deadline the service computes lies after the reception.
+    assert answer.get_json()["due"] > dossier.received_at.isoformat()
+    missing = motcua_clients.reception.post("/shops/H99.01.01-000000-9999/annotate", json={
+        "key": "k", "value": 1, "label": "L"})
+    assert missing.status_code == 404
+    unlabelled = motcua_clients.reception.post(f"/shops/{dossier.code}/annotate", json={
+        "key": "k", "value": 1, "label": ""})
+    assert unlabelled.status_code == 422
