@@ -1,10 +1,5 @@
-"""The wire format shared with an external tax system: canonical JSON signed with Ed25519.
-
-The same scheme as the core's sync signatures (keys and signatures are unpadded URL-safe
-base64; a key is 32 raw bytes), reimplemented here in a few lines because a plugin imports
-only ``motcua_sdk``, never ``motcua.core``. Ed25519 rather than a shared secret: each side
-keeps only the other's *public* key, so a leaked database or configuration cannot be used
-to forge messages, and a signed answer proves to an auditor which tax office sent it.
+"""The wire format shared with an external tax system: canonical JSON signed with Ed25519
+(:mod:`motcua_sdk.signing`, the same scheme as the core's sync).
 
 Every request body sent by motcua and every answer body returned by the tax system is
 signed over its exact bytes; the signature travels in :data:`SIGNATURE_HEADER`, the
@@ -13,80 +8,20 @@ sender's identifier in :data:`SENDER_HEADER`.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from typing import Any
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
+from motcua_sdk.signing import (
+    canonical_json as canonical,
+)
+from motcua_sdk.signing import (
+    generate_keypair,
+    load_private_key,
+    public_key_of,
+    sign,
+    unb64,
+    verify,
 )
 
 SENDER_HEADER = "X-Motcua-Sender"
 SIGNATURE_HEADER = "X-Motcua-Signature"
 
-
-def canonical(value: Any) -> bytes:
-    """One byte string per value: sorted keys, no spaces, UTF-8 (what gets signed)."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str).encode("utf-8")
-
-
-def b64(raw: bytes) -> str:
-    """Unpadded URL-safe base64 (how keys and signatures are written)."""
-    return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
-
-
-def unb64(text: str) -> bytes:
-    """The bytes of :func:`b64` text (padding restored)."""
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def generate_keypair() -> tuple[str, str]:
-    """A new ``(private, public)`` key pair, each as unpadded URL-safe base64 of 32 bytes."""
-    private = Ed25519PrivateKey.generate()
-    private_raw = private.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-        serialization.NoEncryption(),
-    )
-    return b64(private_raw), public_key_of(b64(private_raw))
-
-
-def load_private_key(text: str) -> Ed25519PrivateKey:
-    """The signing key of its text form; ``ValueError`` if the text is not a key."""
-    try:
-        raw = unb64(text.strip())
-    except (ValueError, binascii.Error):
-        raise ValueError("not an Ed25519 private key (URL-safe base64 of 32 bytes)") from None
-    if len(raw) != 32:
-        raise ValueError("not an Ed25519 private key (URL-safe base64 of 32 bytes)")
-    return Ed25519PrivateKey.from_private_bytes(raw)
-
-
-def public_key_of(private_text: str) -> str:
-    """The public key text matching a private key text."""
-    public = load_private_key(private_text).public_key()
-    return b64(public.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw))
-
-
-def sign(private_text: str, body: bytes) -> str:
-    """The signature of exactly ``body`` by ``private_text``, as unpadded URL-safe base64."""
-    return b64(load_private_key(private_text).sign(body))
-
-
-def verify(public_text: str, body: bytes, signature: str | None) -> bool:
-    """True if ``signature`` is ``public_text``'s signature of exactly ``body``.
-
-    Never raises: a missing or malformed signature or key is simply not valid.
-    """
-    if not signature or not public_text:
-        return False
-    try:
-        public = Ed25519PublicKey.from_public_bytes(unb64(public_text.strip()))
-        public.verify(unb64(signature.strip()), body)
-    except (InvalidSignature, ValueError, binascii.Error):
-        return False
-    return True
+__all__ = ["SENDER_HEADER", "SIGNATURE_HEADER", "canonical", "generate_keypair",
+           "load_private_key", "public_key_of", "sign", "unb64", "verify"]
