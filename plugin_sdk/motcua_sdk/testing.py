@@ -19,7 +19,11 @@ session these fixtures (all prefixed ``motcua_``, so they never shadow a project
   (``motcua_clients.reception``, ``.specialist``, ``.leader``, ``.unit_admin``,
   ``.ict_admin``; ``motcua_clients.anonymous`` is not logged in);
 - ``motcua_flow``: helpers to take in, route and finish dossiers
-  (:class:`DossierFlow`).
+  (:class:`DossierFlow`);
+- ``motcua_live_url``: ``motcua_app`` served over HTTP on a loopback port, its forms
+  checking CSRF tokens as in production, and ``motcua_browser``: a headless Chromium
+  (Debian's ``/usr/bin/chromium`` driven by playwright; the test is skipped with the
+  reason when either is missing); :func:`browser_login` opens a logged-in page.
 
 The test kit itself imports the core (it is test infrastructure shipped by the core);
 plugins import only ``motcua_sdk``.
@@ -41,7 +45,8 @@ import pytest
 from motcua.core.testing import PASSWORD, ROLES, USERNAMES, World, build_world
 from motcua_sdk.types import DossierView, SampleDossier
 
-__all__ = ["PASSWORD", "ROLES", "USERNAMES", "DossierFlow", "World", "build_world", "login"]
+__all__ = ["PASSWORD", "ROLES", "USERNAMES", "DossierFlow", "World", "browser_login",
+           "build_world", "login"]
 
 POSTGRES_ENV = "MOTCUA_TEST_POSTGRES_URL"
 # Actions that move a dossier towards its result, in the order the kit prefers them.
@@ -412,3 +417,56 @@ class DossierFlow:
             view = self.act(code, "return_result", "reception", collected_by=collected_by,
                             method="in_person")
         return view
+
+
+# ---------------------------------------------------------------------------- browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run")
+
+
+@pytest.fixture
+def motcua_live_url(motcua_app) -> Iterator[str]:
+    """The application served by a real HTTP server on a loopback port (threaded)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    motcua_app.config["WTF_CSRF_ENABLED"] = True  # real forms post their CSRF token
+    server = make_server("127.0.0.1", 0, motcua_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def motcua_browser() -> Iterator[Any]:
+    """A headless Chromium (a playwright ``Browser``), closed after the test."""
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def browser_login(browser, base_url: str, username: str, password: str = PASSWORD):  # noqa: ANN001, ANN201
+    """A new page of ``browser`` logged in through the login form as ``username``; it
+    waits until the officer has left the login page (each lands on their start page)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto(f"{base_url}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url(lambda url: "/login" not in url)
+    return page

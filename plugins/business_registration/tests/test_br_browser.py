@@ -5,70 +5,21 @@ which prints, and the register shows the household."""
 
 from __future__ import annotations
 
-import os
 import re
-import threading
-from contextlib import contextmanager
 
 import pytest
 from motcua_business_registration.samples import REGISTRATION_DATA
-from werkzeug.serving import make_server
 
-CHROMIUM = "/usr/bin/chromium"
-PASSWORD = "Motcua-test-2024!"  # the test kit's accounts
+from motcua_sdk.testing import browser_login
+
 pytestmark = pytest.mark.browser
 
 
-@contextmanager
-def serve(app):  # noqa: ANN001, ANN201
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture
-def browser():  # noqa: ANN201
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium is not installed at {CHROMIUM}")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM,
-                                              args=["--no-sandbox", "--disable-gpu"])
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def live(motcua_app):  # noqa: ANN201
-    motcua_app.config["WTF_CSRF_ENABLED"] = True  # real forms post their CSRF token
-    with serve(motcua_app) as url:
-        yield url
-
-
-def logged_in(browser, base: str, username: str):  # noqa: ANN001, ANN201
-    context = browser.new_context(viewport={"width": 1280, "height": 1000})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.press("input[name=password]", "Enter")
-    # Each officer lands on their own start page (desk, queues ...): wait to leave the login.
-    page.wait_for_url(lambda url: "/login" not in url)
-    return page
-
-
-def test_desk_to_certificate_through_the_plugin_screen(browser, live, tmp_path):
-    base = live
+def test_desk_to_certificate_through_the_plugin_screen(motcua_browser, motcua_live_url,
+                                                        tmp_path):
+    browser, base = motcua_browser, motcua_live_url
     # 1. The desk receives the dossier (the one required document handed in).
-    desk = logged_in(browser, base, "kit.letan")
+    desk = browser_login(browser, base, "kit.letan")
     desk.goto(f"{base}/intake/1.001612")
     desk.fill("input[name='applicant.name']", "Nguyễn Văn Bình")
     desk.fill("input[name='applicant.citizen_id']", "001085012345")
@@ -79,7 +30,7 @@ def test_desk_to_certificate_through_the_plugin_screen(browser, live, tmp_path):
     code = desk.locator(".slip-number [data-dossier-code]").inner_text().strip()
 
     # 2. The specialist finds it through the plugin's menu entry and opens it.
-    specialist = logged_in(browser, base, "kit.chuyenvien")
+    specialist = browser_login(browser, base, "kit.chuyenvien")
     specialist.click("a.plugin-menu")
     specialist.wait_for_url("**/business-registration/")
     specialist.click(f"tr[data-code='{code}'] a")
@@ -108,7 +59,7 @@ def test_desk_to_certificate_through_the_plugin_screen(browser, live, tmp_path):
     specialist.wait_for_selector(".flash")
 
     # 3. The leader issues the certificate from the same screen; it prints on one A4 page.
-    leader = logged_in(browser, base, "kit.lanhdao")
+    leader = browser_login(browser, base, "kit.lanhdao")
     leader.goto(f"{base}/business-registration/dossiers/{code}")
     assert leader.inner_text("#status") == "waiting_approval"
     leader.click("button[data-action=issue_result]")
