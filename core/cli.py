@@ -48,10 +48,11 @@ from motcua.core.commands import serve as _serve  # noqa: E402
 from motcua.core.commands import sync as _sync  # noqa: E402
 from motcua.core.commands import users as _users  # noqa: E402
 from motcua.core.commands import workflow as _workflow  # noqa: E402
+from motcua.core.reports import commands as _reports  # noqa: E402
 from motcua.sms import cli as _sms  # noqa: E402
 
-for _module in (_audit, _backup, _conformance, _db, _demo, _notices, _plugins, _serve, _sync,
-                _users, _workflow, _sms):
+for _module in (_audit, _backup, _conformance, _db, _demo, _notices, _plugins, _reports,
+                _serve, _sync, _users, _workflow, _sms):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

@@ -2,6 +2,7 @@
 
 Both rows are added to the caller's session, so they commit (or roll back) in the same
 transaction as the change itself; nothing can be recorded without being queued for sync.
+The report figures the event changes are updated there too (motcua.core.reports.tally).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from motcua.core.db import begin_write
 from motcua.core.models import Account, Dossier, DossierEvent, OutboxEntry
 from motcua.core.plugin_manager.signals import send_event_signal
+from motcua.core.reports.tally import count_event
 from motcua.core.timeutil import now
 
 
@@ -83,6 +85,8 @@ def record_event(
     )
     session.add(event)
     session.flush()
+    # The report figures move with the event, in the same transaction.
+    count_event(session, dossier, event)
     session.add(
         OutboxEntry(
             topic="dossier.event",

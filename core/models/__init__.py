@@ -18,6 +18,7 @@ from motcua.core.models.dossiers import (
 from motcua.core.models.notices import NOTICE_REASONS, Notice
 from motcua.core.models.outbox import OutboxEntry
 from motcua.core.models.procedures import Procedure, ProcedureDocument, procedure_units
+from motcua.core.models.reports import ReportFigures, ReportSupplements
 from motcua.core.models.sms import SMS_STATUSES, SmsMessage
 from motcua.core.models.sync import (
     HubDossier,
@@ -39,7 +40,8 @@ from motcua.core.models.workflow import (
 )
 
 __all__ = [
-    "Account", "ApiToken", "AuditEntry", "AuditHead", "Attachment", "Base", "CHANNELS", "CalendarOverride",
+    "Account", "ApiToken", "AuditEntry", "AuditHead", "Attachment", "Base", "CHANNELS",
+    "CalendarOverride",
     "DeskGuidance", "Dossier", "DossierCodeCounter", "DossierDocument", "DossierEvent",
     "FINAL_STATUSES", "OutboxEntry", "Procedure", "ProcedureDocument", "ROLE_NAMES",
     "RoleAssignment", "STATUSES", "UNIT_KINDS", "Unit", "procedure_units", "utcnow",
@@ -47,4 +49,5 @@ __all__ = [
     "SyncNode", "SyncNodeState", "SyncNodeUnit", "SyncOwnership",
     "DossierWorkflow", "StepHolding", "SupplementPause", "Workflow",
     "NOTICE_REASONS", "Notice", "SMS_STATUSES", "SmsMessage",
+    "ReportFigures", "ReportSupplements",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.core.models.accounts import Account
@@ -51,6 +51,12 @@ class DossierWorkflow(Base):
     """
 
     __tablename__ = "dossier_workflows"
+    __table_args__ = (
+        # The few apologised dossiers, joined by the reports' live overdue count.
+        Index("ix_dossier_workflows_apologised", "dossier_id", "original_due_at",
+              postgresql_where=text("original_due_at IS NOT NULL"),
+              sqlite_where=text("original_due_at IS NOT NULL")),
+    )
 
     dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id"), primary_key=True)
     workflow_id: Mapped[int | None] = mapped_column(ForeignKey("workflows.id"))

@@ -74,10 +74,39 @@ def _vietnam_month_postgresql(element, compiler, **kw):  # noqa: ANN001, ANN202
             "'YYYY-MM')")
 
 
+class month_start(FunctionElement):  # noqa: N801 - reads as a SQL function
+    """The first day of the month of a date column."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element, compiler, **kw):  # noqa: ANN001, ANN202
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+@compiles(month_start, "postgresql")
+def _month_start_postgresql(element, compiler, **kw):  # noqa: ANN001, ANN202
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
 def deadline() -> ColumnElement:
     """The original appointment (kept by the routing engine at an apology) or the due
     time. Needs ``dossier_workflows`` outer-joined."""
     return func.coalesce(DossierWorkflow.original_due_at, Dossier.due_at)
+
+
+def resolution_classes() -> dict[str, ColumnElement]:
+    """How a resolved dossier ended against its :func:`deadline`: ``early`` (on a day
+    before the deadline's day), ``on_time`` (by the deadline, not early) or ``late``.
+    The same conditions serve the figures counted from dossiers and the figures kept as
+    dossiers finish (motcua.core.reports.tally)."""
+    due = deadline()
+    early = vietnam_day(Dossier.finished_at) < vietnam_day(due)
+    return {"early": early,
+            "on_time": and_(Dossier.finished_at <= due, not_(early)),
+            "late": Dossier.finished_at > due}
 
 
 def conditions(start: datetime, end: datetime, now: datetime) -> dict[str, ColumnElement]:
@@ -88,8 +117,7 @@ def conditions(start: datetime, end: datetime, now: datetime) -> dict[str, Colum
     carried = and_(Dossier.received_at < start,
                    or_(Dossier.finished_at.is_(None), Dossier.finished_at >= start))
     resolved = and_(finished_in, Dossier.status.in_(RESOLVED_STATUSES))
-    early = and_(resolved, vietnam_day(Dossier.finished_at) < vietnam_day(deadline()))
-    on_time_or_early = and_(resolved, Dossier.finished_at <= deadline())
+    classes = resolution_classes()
     processing = and_(Dossier.received_at < end,
                       or_(Dossier.finished_at.is_(None), Dossier.finished_at >= end))
     overdue = and_(processing, deadline() < moment, Dossier.status != "waiting_supplement")
@@ -102,9 +130,9 @@ def conditions(start: datetime, end: datetime, now: datetime) -> dict[str, Colum
         "received_online": and_(received_in, Dossier.channel == "online"),
         "received_in_person": and_(received_in, Dossier.channel != "online"),
         "resolved": resolved,
-        "early": early,
-        "on_time": and_(on_time_or_early, not_(early)),
-        "late": and_(resolved, Dossier.finished_at > deadline()),
+        "early": and_(resolved, classes["early"]),
+        "on_time": and_(resolved, classes["on_time"]),
+        "late": and_(resolved, classes["late"]),
         "in_processing": processing,
         "in_processing_on_time": and_(processing, not_(overdue)),
         "in_processing_overdue": overdue,

@@ -12,7 +12,14 @@ from motcua.core.extensions import db_session
 from motcua.core.models import Account, Unit
 from motcua.core.reports.categories import CATEGORIES, on_time_rate
 from motcua.core.reports.excel import periodic_workbook
-from motcua.core.reports.figures import GROUPS, Scope, dossiers_in, figures, resolved_by_month
+from motcua.core.reports.figures import (
+    GROUPS,
+    Scope,
+    dossiers_in,
+    figure_tables,
+    overdue_count,
+    resolved_by_month,
+)
 from motcua.core.reports.labels import CATEGORY_LABELS
 from motcua.core.reports.officers import officer_rows
 from motcua.core.reports.periods import Period, current_month, parse_period
@@ -69,20 +76,20 @@ def dashboard() -> str:
     as a chart, and the dossiers overdue now; every number links to its dossiers."""
     scope, period, roots = _scope()
     session, moment = db_session(), now()
-    total = figures(session, scope, period, moment)[0]
-    tables = {group: figures(session, scope, period, moment, group=group)
-              for group in ("unit", "procedure", "field")}
+    tables = figure_tables(session, scope, period, moment, (None, "unit", "procedure", "field"))
+    total = tables.pop(None)[0]
     year = parse_period(str(period.first.year))
     months = resolved_by_month(session, scope, year, moment)
-    overdue_now = figures(session, scope, current_month(local_date(moment)), moment)[0][
-        "in_processing_overdue"]
+    this_month = current_month(local_date(moment))
+    overdue_now = (total["in_processing_overdue"] if period == this_month
+                   else overdue_count(session, scope, this_month, moment))
     children = session.scalars(select(Unit).where(Unit.parent_id == scope.root.id)
                                .order_by(Unit.code)).all()
     return render_template(
         "reports/dashboard.html", scope=scope, period=period, total=total, tables=tables,
         months=months, overdue_now=overdue_now, roots=roots, children=children,
         labels=CATEGORY_LABELS, rate=on_time_rate, query=_query(scope, period),
-        now_month=current_month(local_date(moment)))
+        now_month=this_month)
 
 
 @bp.get("/dossiers")
@@ -112,9 +119,8 @@ def _periodic() -> tuple[str, Scope, Period, list[dict], dict]:
         group = "unit"
     scope, period, _roots = _scope()
     session, moment = db_session(), now()
-    rows = figures(session, scope, period, moment, group=group)
-    total = figures(session, scope, period, moment)[0]
-    return group, scope, period, rows, total
+    tables = figure_tables(session, scope, period, moment, (group, None))
+    return group, scope, period, tables[group], tables[None][0]
 
 
 @bp.get("/periodic")

@@ -25,6 +25,7 @@ from motcua.core.models import (
     SyncOwnership,
     Unit,
 )
+from motcua.core.reports.tally import recount_dossier
 from motcua.core.sync.entries import resync_payload
 from motcua.core.sync.protocol import TOPIC_RESYNC
 from motcua.core.timeutil import now
@@ -78,6 +79,9 @@ def import_handoff(session: Session, handoff: dict) -> Dossier:
         "result": package.get("result"), "fee": package.get("fee") or 0,
         "version": snapshot["version"],
     }
+    if existing is not None:
+        # Written below without events: its report figures come out now, back after.
+        recount_dossier(session, existing.id, -1)
     # Core statements, not the ORM: the dossier keeps the sender's version number.
     if existing is None:
         session.execute(insert(Dossier).values(code=code, **columns))
@@ -108,6 +112,7 @@ def import_handoff(session: Session, handoff: dict) -> Dossier:
     mark.owned, mark.peer_node = True, handoff.get("from_node")
     mark.handoff_id, mark.changed_at = handoff["id"], now()
     session.flush()
+    recount_dossier(session, dossier_id, 1)
     session.expire_all()
     dossier = session.get(Dossier, dossier_id)
     session.add(OutboxEntry(topic=TOPIC_RESYNC, unit_id=dossier.unit_id, dossier_id=dossier_id,
