@@ -48,6 +48,9 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     )
     csrf.init_app(app)
 
+    from motcua.core.web import input_guard
+
+    input_guard.init_app(app)
     _register_blueprints(app)
     _register_error_handlers(app)
 

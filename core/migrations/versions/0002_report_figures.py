@@ -4,9 +4,8 @@ the dossiers; indexes for the reports' live count of open dossiers
 Revision ID: 0002_report_figures
 Revises: 0001_core, 0001_workflow
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0002_report_figures'
 # The core branch's head, and the workflow branch: the back-fill reads its rows (an
@@ -14,6 +13,7 @@ revision = '0002_report_figures'
 down_revision = ('0001_core', '0001_workflow')
 branch_labels = None
 depends_on = None
+
 
 def _key() -> list[sa.Column]:
     return [sa.Column('grain', sa.String(length=1), nullable=False),
@@ -32,9 +32,12 @@ def upgrade() -> None:
     *(_count(name) for name in ('received_online', 'received_in_person', 'closed', 'early',
                                 'on_time', 'late', 'refused', 'withdrawn', 'overdue_from',
                                 'overdue_until')),
-    sa.ForeignKeyConstraint(['procedure_id'], ['procedures.id'], name=op.f('fk_report_figures_procedure_id_procedures')),
-    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_report_figures_unit_id_units')),
-    sa.PrimaryKeyConstraint('grain', 'day', 'unit_id', 'procedure_id', name=op.f('pk_report_figures'))
+    sa.ForeignKeyConstraint(['procedure_id'], ['procedures.id'],
+                            name=op.f('fk_report_figures_procedure_id_procedures')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'],
+                            name=op.f('fk_report_figures_unit_id_units')),
+    sa.PrimaryKeyConstraint('grain', 'day', 'unit_id', 'procedure_id',
+                            name=op.f('pk_report_figures'))
     )
     op.create_table('report_supplements',
     *_key(),
@@ -42,15 +45,26 @@ def upgrade() -> None:
     sa.Column('unit_id', sa.Integer(), nullable=False),
     sa.Column('procedure_id', sa.Integer(), nullable=False),
     _count('requests'),
-    sa.ForeignKeyConstraint(['procedure_id'], ['procedures.id'], name=op.f('fk_report_supplements_procedure_id_procedures')),
-    sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_report_supplements_unit_id_units')),
-    sa.PrimaryKeyConstraint('grain', 'day', 'previous_day', 'unit_id', 'procedure_id', name=op.f('pk_report_supplements'))
+    sa.ForeignKeyConstraint(['procedure_id'], ['procedures.id'],
+                            name=op.f('fk_report_supplements_procedure_id_procedures')),
+    sa.ForeignKeyConstraint(['unit_id'], ['units.id'],
+                            name=op.f('fk_report_supplements_unit_id_units')),
+    sa.PrimaryKeyConstraint('grain', 'day', 'previous_day', 'unit_id', 'procedure_id',
+                            name=op.f('pk_report_supplements'))
     )
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_dossiers_finished_at'), ['finished_at'], unique=False)
-        batch_op.create_index('ix_dossiers_open', ['unit_id', 'procedure_id', 'due_at', 'received_at', 'status', 'id'], unique=False, postgresql_where=sa.text('finished_at IS NULL'), sqlite_where=sa.text('finished_at IS NULL'))
+        batch_op.create_index(batch_op.f('ix_dossiers_finished_at'), ['finished_at'],
+                              unique=False)
+        batch_op.create_index(
+            'ix_dossiers_open',
+            ['unit_id', 'procedure_id', 'due_at', 'received_at', 'status', 'id'],
+            unique=False, postgresql_where=sa.text('finished_at IS NULL'),
+            sqlite_where=sa.text('finished_at IS NULL'))
     with op.batch_alter_table('dossier_workflows', schema=None) as batch_op:
-        batch_op.create_index('ix_dossier_workflows_apologised', ['dossier_id', 'original_due_at'], unique=False, postgresql_where=sa.text('original_due_at IS NOT NULL'), sqlite_where=sa.text('original_due_at IS NOT NULL'))
+        batch_op.create_index(
+            'ix_dossier_workflows_apologised', ['dossier_id', 'original_due_at'],
+            unique=False, postgresql_where=sa.text('original_due_at IS NOT NULL'),
+            sqlite_where=sa.text('original_due_at IS NOT NULL'))
 
     # Back-fill with the very statements that keep the figures as events happen.
     from motcua.core.reports.tally import rebuild
