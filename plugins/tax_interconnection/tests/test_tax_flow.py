@@ -22,7 +22,9 @@ def _rows(app, model, *where):  # noqa: ANN001, ANN202
     database = app.extensions["motcua.db"]
     with app.app_context():
         try:
-            rows = list(database.session.scalars(select(model).where(*where)))
+            # Oldest first: PostgreSQL returns rows in no set order, an updated one often last.
+            statement = select(model).where(*where).order_by(*model.__table__.primary_key)
+            rows = list(database.session.scalars(statement))
             database.session.expunge_all()
             return rows
         finally:
