@@ -87,3 +87,67 @@ def test_officer_evaluation(leader):
     # D5 (14 Sep, due 15 Sep, approved 18 Sep) were late; D3 (due 15 Sep 9:00, approved
     # 7:45) was not.
     assert leader_row[3] == "5" and leader_row[5] == "4" and leader_row[6] == "0"
+
+
+def _figure(page: str, name: str) -> int:
+    return int(re.search(rf'data-figure="{name}">(\d+)<', page).group(1))
+
+
+def test_department_leaders_dashboard_counts_what_passed_through_the_department(
+        app, september, monkeypatch):  # noqa: F811
+    Clock(monkeypatch, REPORT_TIME)
+    district = login(app.test_client(), "lanhdao")
+    via_district = district.get("/reports/?unit=H72.01&department=H72.01.02&period=2026-09")
+    head = login(app.test_client(), "truongphong")
+    response = head.get("/reports/?period=2026-09")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    # Every dossier of the fixture went to the finance office (D7 at receipt, withdrawn
+    # before anyone claimed it), so the department counts what the district counts.
+    assert _figure(page, "to_handle") == 11 == _figure(
+        via_district.get_data(as_text=True), "to_handle")
+    assert _figure(page, "late") == 2
+    listed = head.get("/reports/dossiers?category=late&unit=H72.01.02&department=H72.01.02"
+                      "&period=2026-09").get_data(as_text=True)
+    assert september["D4"] in listed and september["D5"] in listed
+    # The department leader cannot widen to the district, nor pick another department.
+    assert head.get("/reports/?unit=H72.01&period=2026-09").status_code == 403
+    assert head.get("/reports/?department=H72.01.03&period=2026-09").status_code == 404
+
+
+def test_district_dashboard_offers_its_departments_as_a_filter(leader):
+    page = leader.get(f"/reports/?{SEPTEMBER}").get_data(as_text=True)
+    options = re.findall(r'<option value="([^"]*)"',
+                         page[page.index('data-filter="department"'):].split("</select>")[0])
+    assert options == ["", "H72.01.02", "H72.01.03"]  # all, finance, justice
+    justice = leader.get(f"/reports/?{SEPTEMBER}&department=H72.01.03").get_data(as_text=True)
+    assert _figure(justice, "to_handle") == 0  # no dossier went to the justice office
+
+
+def test_officer_sees_only_their_own_figures(app, september, monkeypatch):  # noqa: F811
+    Clock(monkeypatch, REPORT_TIME)
+    officer = login(app.test_client(), "chuyenvien")
+    page = officer.get("/reports/?period=2026-09").get_data(as_text=True)
+    # Every dossier but D7 (withdrawn at the desk before any claim) passed through them.
+    assert _figure(page, "to_handle") == 10 and _figure(page, "withdrawn") == 0
+    assert "data-scope-officer" in page and "Phạm Chuyên Viên" in page
+    assert "reports/periodic" not in page  # the unit's official reports are not theirs
+    listed = officer.get("/reports/dossiers?category=late&period=2026-09")
+    assert listed.status_code == 200 and september["D4"] in listed.get_data(as_text=True)
+
+
+def test_officer_cannot_see_other_officers_or_units(app, routing, september):  # noqa: F811
+    officer = login(app.test_client(), "chuyenvien")
+    leader_id = routing.accounts["leader"].id
+    assert officer.get(f"/reports/?officer={leader_id}&period=2026-09").status_code == 403
+    assert officer.get("/reports/?unit=H72.01&period=2026-09").status_code == 403
+    assert officer.get("/reports/?department=H72.01.02&period=2026-09").status_code == 403
+    assert officer.get("/reports/periodic?period=2026-09").status_code == 403
+    assert officer.get("/reports/officers?period=2026-09").status_code == 403
+
+
+def test_leader_cannot_pick_an_officer_outside_their_units(app, routing, september):  # noqa: F811
+    leader = login(app.test_client(), "lanhdao")
+    outsider = routing.accounts["other_specialist"].id
+    assert leader.get(f"/reports/?{SEPTEMBER}&officer={outsider}").status_code == 404
+    assert leader.get(f"/reports/?{SEPTEMBER}&officer=999999").status_code == 404

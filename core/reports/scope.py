@@ -19,9 +19,11 @@ GROUPS = {
 
 @dataclass(frozen=True)
 class Scope:
-    """Whose dossiers: those received in the subtree of ``root`` and, for a department's
-    or an officer's view, only those that passed through ``department`` (its subtree) or
-    through the hands of ``officer_id``."""
+    """Whose dossiers: those received in the subtree of ``root``; for a department's or
+    an officer's view, those that passed through ``department`` (its subtree) or through
+    the hands of ``officer_id``, wherever they were received (a department receives
+    nothing itself, and a dossier may come to it from a commune or another district).
+    The caller checks that ``department`` and the officer belong to ``root``."""
 
     root: Unit
     department: Unit | None = None
@@ -34,7 +36,8 @@ class Scope:
         return self.department is None and self.officer_id is None
 
     def where(self, query: Select) -> Select:
-        query = query.where(Unit.path.startswith(self.root.path))
+        if self.by_receiving_unit:
+            query = query.where(Unit.path.startswith(self.root.path))
         if self.department is not None:
             held_at = aliased(Unit)  # not the receiving unit of the outer query
             query = query.where(exists(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from motcua.core.extensions import db_session
 from motcua.core.models import Account, Unit
@@ -36,10 +36,35 @@ def report_roots(account: Account) -> list[Unit]:
     return [u for u in roots if not any(o is not u and u.is_within(o) for o in roots)]
 
 
-def _scope() -> tuple[Scope, Period, list[Unit]]:
-    """The scope and period the query string asks for, within what the user may see."""
+def _receives_within(unit: Unit) -> bool:
+    """True when ``unit`` or a unit under it receives dossiers (a district, a desk)."""
+    return db_session().scalar(select(
+        exists().where(Unit.path.startswith(unit.path), Unit.receives_dossiers.is_(True))))
+
+
+def _own_scope() -> Scope:
+    """An officer without a report role sees only their own figures: the dossiers that
+    passed through their hands (the basis of their yearly evaluation, Decree 61 Art. 31)."""
+    own = current_user.unit
+    if not current_user.roles or own is None:
+        abort(403, description=_("Reports are for leaders and the ICT department."))
+    code = (request.args.get("unit") or "").strip().upper()
+    officer = request.args.get("officer", type=int)
+    if (code and code != own.code) or (officer is not None and officer != current_user.id) \
+            or request.args.get("department"):
+        abort(403, description=_("You may see only your own figures."))
+    return Scope(own, None, current_user.id)
+
+
+def _scope(*, own: bool = False) -> tuple[Scope, Period, list[Unit]]:
+    """The scope and period the query string asks for, within what the user may see;
+    with ``own``, an officer without a report role gets their own figures."""
+    period_code = request.args.get("period")
+    period = parse_period(period_code) if period_code else current_month(local_date(now()))
     roots = report_roots(current_user)
     if not roots:
+        if own:
+            return _own_scope(), period, []
         abort(403, description=_("Reports are for leaders and the ICT department."))
     session = db_session()
     code = (request.args.get("unit") or "").strip().upper()
@@ -54,10 +79,31 @@ def _scope() -> tuple[Scope, Period, list[Unit]]:
             Unit.code == request.args["department"].strip().upper()))
         if department is None or not department.is_within(unit):
             abort(404, description=_("No such department in this unit."))
+    elif not _receives_within(unit):
+        # A department (or an agency) receives nothing itself: its figures are the
+        # dossiers that passed through it, wherever they were received.
+        department = unit
     officer_id = request.args.get("officer", type=int)
-    period_code = request.args.get("period")
-    period = parse_period(period_code) if period_code else current_month(local_date(now()))
+    if officer_id is not None:
+        officer = session.get(Account, officer_id)
+        if officer is None or not officer.unit.is_within(unit):
+            abort(404, description=_("No such officer in this unit."))
     return Scope(unit, department, officer_id), period, roots
+
+
+def _departments(unit: Unit) -> list[Unit]:
+    """The departments and agencies under ``unit`` (the choices of the department
+    filter): the units that handle dossiers without receiving them."""
+    return list(db_session().scalars(
+        select(Unit).where(Unit.path.startswith(unit.path), Unit.id != unit.id,
+                           Unit.kind.in_(("department", "agency")),
+                           Unit.receives_dossiers.is_(False), Unit.active.is_(True))
+        .order_by(Unit.code)))
+
+
+def _officer_name(scope: Scope) -> str | None:
+    account = db_session().get(Account, scope.officer_id) if scope.officer_id else None
+    return account.full_name if account else None
 
 
 def _query(scope: Scope, period: Period, **extra) -> dict:  # noqa: ANN003
@@ -74,7 +120,7 @@ def _query(scope: Scope, period: Period, **extra) -> dict:  # noqa: ANN003
 def dashboard() -> str:
     """The figures of the period, by unit, procedure and field, the months of the year
     as a chart, and the dossiers overdue now; every number links to its dossiers."""
-    scope, period, roots = _scope()
+    scope, period, roots = _scope(own=True)
     session, moment = db_session(), now()
     tables = figure_tables(session, scope, period, moment, (None, "unit", "procedure", "field"))
     total = tables.pop(None)[0]
@@ -88,7 +134,8 @@ def dashboard() -> str:
     return render_template(
         "reports/dashboard.html", scope=scope, period=period, total=total, tables=tables,
         months=months, overdue_now=overdue_now, roots=roots, children=children,
-        labels=CATEGORY_LABELS, rate=on_time_rate, query=_query(scope, period),
+        departments=_departments(scope.root) if roots else [], labels=CATEGORY_LABELS,
+        officer_name=_officer_name(scope), rate=on_time_rate, query=_query(scope, period),
         now_month=this_month)
 
 
@@ -96,7 +143,7 @@ def dashboard() -> str:
 @login_required
 def drill_down() -> str:
     """The dossiers behind one figure."""
-    scope, period, _roots = _scope()
+    scope, period, _roots = _scope(own=True)
     category = request.args.get("category", "")
     if category not in CATEGORIES:
         abort(404, description=_("Unknown figure %(name)s.", name=category[:40]))
@@ -168,6 +215,7 @@ def drill_url(query: dict, category: str, **extra) -> str:  # noqa: ANN003
 @bp.app_context_processor
 def _helpers() -> dict:
     def sees_reports() -> bool:
-        return current_user.is_authenticated and bool(report_roots(current_user))
+        # Officers see their own figures; leaders and the ICT department their units'.
+        return current_user.is_authenticated and bool(current_user.roles)
 
     return {"sees_reports": sees_reports, "drill_url": drill_url}
