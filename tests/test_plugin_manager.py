@@ -19,6 +19,7 @@ from motcua.core.intake import DeskContext, take_in
 from motcua.core.models import Dossier, DossierEvent, Procedure
 from motcua.core.plugin_manager import PluginManager
 from motcua.core.plugin_manager.catalogue import sync_catalogue
+from motcua.core.plugin_manager.purity import core_imports
 from motcua.core.workflow.definitions import default_steps
 from motcua_sdk import MenuItem, ProcedureSpec, Report, SampleDossier, hookimpl
 from tests.conftest import login
@@ -385,18 +386,63 @@ def test_plugins_check_command(tmp_path):
 
     (tmp_path / "clean").mkdir()
     (tmp_path / "clean" / "__init__.py").write_text("from motcua_sdk import hookimpl\n")
-    (tmp_path / "dirty").mkdir()
-    (tmp_path / "dirty" / "__init__.py").write_text(
+    # A project folder: its package is checked, its own tests folder is not.
+    (tmp_path / "dirty" / "dirty_pkg").mkdir(parents=True)
+    (tmp_path / "dirty" / "dirty_pkg" / "__init__.py").write_text(
         "import importlib\nmod = importlib.import_module('motcua.core.db')\n")
     (tmp_path / "dirty" / "tests").mkdir()
     (tmp_path / "dirty" / "tests" / "test_x.py").write_text("import motcua.core\n")
+    (tmp_path / "dirty" / "conftest.py").write_text("import motcua.core\n")
     ok = CliRunner().invoke(main, ["plugins", "check", str(tmp_path / "clean")])
     assert ok.exit_code == 0 and "imports motcua_sdk only" in ok.output
     bad = CliRunner().invoke(main, ["plugins", "check", str(tmp_path / "dirty")])
     assert bad.exit_code == 1
-    assert "dirty/__init__.py:2 imports motcua.core.db" in bad.output
-    assert "test_x" not in bad.output  # tests may use the test kit
+    assert "dirty/dirty_pkg/__init__.py:2 imports motcua.core.db" in bad.output
+    assert "test_x" not in bad.output  # the project's tests may use the test kit
+    assert "conftest" not in bad.output
     assert "Error: 1 import(s) of motcua.core" in bad.output
+
+
+@pytest.mark.parametrize(("source", "found"), [
+    ("import motcua\nmodels = motcua.core.models\n", "1 imports motcua|2 imports motcua.core"),
+    ("import motcua as m\n", "1 imports motcua"),
+    ("from motcua import core\n", "1 imports motcua.core"),
+    ("from motcua import lookup, core\n", "1 imports motcua"),
+    ("import sys\nmodels = sys.modules['motcua.core.models']\n",
+     "2 imports motcua.core.models"),
+    ("import sys\nplatform = sys.modules.get('motcua')\n", "2 imports motcua"),
+    ("import importlib\ncore = importlib.import_module('motcua.' + 'core')\n",
+     "2 imports motcua.core"),
+    ("import importlib\ncore = importlib.import_module('motcua')\n", "2 imports motcua"),
+    ("part = 'core'\ncore = __import__(f'motcua.{part}')\n", "2 imports motcua.…"),
+    ("NAME = 'motcua.core.models'\n", "1 imports motcua.core.models"),
+    ("def f(m):\n    return motcua.core\n", "2 imports motcua.core"),
+])
+def test_every_way_into_the_core_is_detected(tmp_path, source, found):
+    package = tmp_path / "sneaky"
+    package.mkdir()
+    (package / "__init__.py").write_text('"""Uses motcua.core? No: only this docstring."""\n')
+    (package / "tricks.py").write_text(source)
+    assert core_imports(package) == [f"sneaky/tricks.py:{one}" for one in found.split("|")]
+
+
+@pytest.mark.parametrize("where", ["tests/helpers.py", "test/helpers.py", "build/lib.py",
+                                   "dist/lib.py", "conftest.py", "sub/tests/deep.py"])
+def test_folders_inside_the_package_are_checked(tmp_path, where):
+    package = tmp_path / "sneaky"
+    (package / where).parent.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text("from . import helpers  # noqa\n")
+    (package / where).write_text("from motcua.core.models import Dossier\n")
+    assert core_imports(package) == [f"sneaky/{where}:1 imports motcua.core.models"]
+
+
+def test_the_sdk_and_a_docstring_naming_the_core_pass(tmp_path):
+    package = tmp_path / "honest"
+    package.mkdir()
+    (package / "__init__.py").write_text(
+        '"""Never imports motcua.core."""\nimport motcua_sdk\nfrom motcua_sdk import hookimpl\n'
+        'import importlib\nmod = importlib.import_module("motcua_sdk.types")\n')
+    assert core_imports(package) == []
 
 
 def test_default_workflow_of_a_failing_plugin_leaves_intake_working(make_app):

@@ -110,7 +110,8 @@ def purity_problem(module_name: str) -> str | None:
         return f"its module {module_name} cannot be found ({error})"
     if root is None:
         return f"its module {module_name} cannot be found"
-    problems = purity.core_imports(root)
+    # The entry point's top-level package is what gets installed: all of it is checked.
+    problems = purity.core_imports(root, package=root.is_dir())
     if problems:
         shown = "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")
         return f"it imports motcua.core instead of motcua_sdk ({shown})"
