@@ -35,7 +35,10 @@ MAX_INPUT_LENGTH = 100  # a code is at most ~60 characters; more is not a code
 MAX_CODE_LENGTH = 60  # the width of ``dossiers.code``
 # Units that are part of an agency rather than an agency themselves.
 SUB_AGENCY_KINDS = ("office", "department")
-_PHONE4 = re.compile(r"^\d{4}$")
+# ASCII digits only: \d also matches Arabic-Indic and other Unicode digits, which
+# hmac.compare_digest refuses as non-ASCII str (a 500, not an answer).
+_PHONE4 = re.compile(r"[0-9]{4}")
+_ASCII_DIGITS = frozenset("0123456789")
 
 
 class MalformedCode(ValidationError):
@@ -150,6 +153,10 @@ def parse_code(raw: str | None) -> str:
             _("That is too long for a dossier code (at most %(n)s characters).",
               n=MAX_CODE_LENGTH), field="code")
     code = normalize_code(_from_lookup_url(raw))
+    if not code:  # e.g. a QR link cut after /tra-cuu/, or only control characters
+        raise MalformedCode(
+            _("No dossier code was found in what was entered. Type the code printed on your "
+              "receipt, e.g. H72.01.01-261122-0001."), field="code")
     if len(code) > MAX_CODE_LENGTH:
         raise MalformedCode(
             _("That is too long for a dossier code (at most %(n)s characters).",
@@ -177,7 +184,7 @@ def parse_phone4(raw: str | None) -> str | None:
     if raw is None or raw.strip() == "":
         return None
     digits = raw.strip()
-    if not _PHONE4.match(digits):
+    if not _PHONE4.fullmatch(digits):
         raise MalformedPhone4(_("Enter exactly the last 4 digits of the phone number."),
                               field="phone4")
     return digits
@@ -196,10 +203,17 @@ def _unit(unit: Unit | None) -> UnitInfo | None:
     return UnitInfo(code=unit.code, name=unit.name) if unit is not None else None
 
 
+def last4_matches(last4: str | None, phone4: str) -> bool:
+    """Whether ``last4`` (from the dossier) equals ``phone4`` (from the citizen), in
+    constant time so the answer does not leak through timing. Compared as bytes:
+    ``hmac.compare_digest`` raises on a non-ASCII str instead of answering."""
+    last4 = last4 or ""
+    return len(last4) == 4 and hmac.compare_digest(last4.encode(), phone4.encode())
+
+
 def _phone_matches(phone: str | None, phone4: str) -> bool:
-    digits = "".join(ch for ch in phone or "" if ch.isdigit())
-    # Constant-time compare: the answer must not leak through timing.
-    return len(digits) >= 4 and hmac.compare_digest(digits[-4:], phone4)
+    digits = "".join(ch for ch in phone or "" if ch in _ASCII_DIGITS)
+    return last4_matches(digits[-4:], phone4)
 
 
 # Every channel's every lookup runs this one statement (the dossier, its units and officer,

@@ -183,7 +183,7 @@ def test_dossier_without_phone_cannot_be_unlocked(app, db, world):
     assert lookup(db.session, code, "0000").verified is False
 
 
-@pytest.mark.parametrize("phone4", ["123", "12345", "abcd", "12 4"])
+@pytest.mark.parametrize("phone4", ["123", "12345", "abcd", "12 4", "١٢٣٤", "１２３４"])
 def test_phone_digits_must_be_exactly_four(app, db, world, phone4):
     code = receive(app, db, world)
     with pytest.raises(MalformedPhone4) as caught:
@@ -234,3 +234,11 @@ def test_overlong_input_is_refused_as_too_long(app, db, raw):
     with pytest.raises(MalformedCode) as caught:
         lookup(db.session, raw)
     assert "too long" in caught.value.message
+
+
+@pytest.mark.parametrize("raw", ["https://motcua.example.vn/tra-cuu/", "/tra-cuu/?x=1", "\x01\x02"])
+def test_input_without_any_code_says_no_code_was_found(app, db, raw):
+    with pytest.raises(MalformedCode) as caught:
+        lookup(db.session, raw)
+    assert "No dossier code was found" in caught.value.message
+    assert not caught.value.message.startswith(" ")

@@ -114,6 +114,17 @@ def test_malformed_second_factor_is_400(client, code):
     assert "4 digits" in response.get_json()["error"]
 
 
+@pytest.mark.parametrize("phone4", ["١٢٣٤", "１２３４", "۱۲۳۴"])
+def test_non_ascii_digits_as_second_factor_are_400_on_api_and_page(client, code, phone4):
+    # Arabic-Indic, full-width and Persian digits: a clear 400, never a 500.
+    api = client.get(f"/api/lookup/{code}", query_string={"phone4": phone4})
+    assert api.status_code == 400
+    assert "4 digits" in api.get_json()["error"]
+    page = client.get(f"/tra-cuu/{code}", query_string={"phone4": phone4})
+    assert page.status_code == 400
+    assert "4 digits" in page.text and "N*** V*** An" in page.text
+
+
 def test_unknown_code_is_404_with_a_message(client, world):
     page = client.get("/tra-cuu/H72.01.01-991231-9999")
     assert page.status_code == 404

@@ -7,8 +7,6 @@ province's, which every node shares), falling back to the codes.
 
 from __future__ import annotations
 
-import hmac
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -67,9 +65,8 @@ def lookup_hub(session: Session, code: str, phone4: str | None):  # noqa: ANN201
                   for e in events],
     )
     if phone4 is not None:
-        last4 = details.get("phone_last4") or ""
-        # Constant-time compare, as the core lookup does.
-        if len(last4) == 4 and hmac.compare_digest(last4, phone4):
+        # The core lookup's constant-time compare, safe for any text in either value.
+        if service.last4_matches(str(details.get("phone_last4") or ""), phone4):
             result.verified = True
             result.applicant = dossier.applicant_name
             result.documents = [service.DocumentLine(
