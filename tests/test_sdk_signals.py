@@ -130,15 +130,21 @@ def test_receivers_of_a_refused_plugin_are_skipped(templates, tmp_path):
 
 def test_every_contract_kind_has_a_documented_signal():
     contract = {"received", "transferred", "supplement_requested", "supplemented",
-                "result_issued", "returned", "refused", "withdrawn", "overdue"}
+                "result_issued", "returned", "refused", "withdrawn", "overdue",
+                "claimed", "assigned", "forwarded", "sent_back", "submitted_for_approval",
+                "approved", "apologized"}
     assert {signal.name for signal in sdk_signals.LIFECYCLE} == contract
+    assert set(sdk_signals.ROUTING) <= set(sdk_signals.LIFECYCLE)
     for signal in sdk_signals.LIFECYCLE:
         assert signal.__doc__ and len(signal.__doc__.strip()) > 40, signal.name
     assert [signal.name for signal in sdk_signals.COOPERATION] == ["annotated"]
     assert "source" in sdk_signals.signal_for("annotated").__doc__
     for kind, documented in [("transferred", "to_unit"), ("supplement_requested", "missing"),
                              ("supplemented", "paused_working_minutes"),
-                             ("result_issued", "number"), ("returned", "collected_by")]:
+                             ("result_issued", "number"), ("returned", "collected_by"),
+                             ("assigned", "to_account"), ("forwarded", "to_step"),
+                             ("sent_back", "reason"), ("submitted_for_approval", "from_step"),
+                             ("approved", "to_step"), ("apology", "original_due_at")]:
         assert documented in sdk_signals.signal_for(kind).__doc__
 
 
@@ -194,15 +200,16 @@ def test_lifecycle_signals_with_the_test_kit(motcua_flow, motcua_app):
             session.commit()
 
     assert finished.status == "returned" and finished.result["number"] == "001/GP"
-    assert recorder.names(first.code) == ["received", "result_issued", "returned"]
+    assert recorder.names(first.code) == ["received", "submitted_for_approval",
+                                          "result_issued", "returned"]
     view, event = recorder.event(first.code, "result_issued")
     assert view.status == "result_ready" and view.result["number"] == "001/GP"
     assert event.data["number"] == "001/GP" and event.data["issued_by"] == "kit.lanhdao"
     _view, event = recorder.event(first.code, "returned")
     assert dict(event.data) == {"collected_by": "Nguyễn Văn An", "method": "in_person"}
 
-    assert recorder.names(second.code) == ["received", "supplement_requested", "supplemented",
-                                           "transferred", "withdrawn"]
+    assert recorder.names(second.code) == ["received", "claimed", "supplement_requested",
+                                           "supplemented", "transferred", "withdrawn"]
     view, event = recorder.event(second.code, "supplement_requested")
     assert view.status == "waiting_supplement" and list(event.data["missing"]) == [
         "Bản sao sổ hộ khẩu"]
@@ -213,7 +220,7 @@ def test_lifecycle_signals_with_the_test_kit(motcua_flow, motcua_app):
     view, event = recorder.event(second.code, "withdrawn")
     assert view.status == "withdrawn" and event.note == "Người nộp rút hồ sơ"
 
-    assert recorder.names(third.code) == ["received", "refused"]
+    assert recorder.names(third.code) == ["received", "claimed", "refused"]
     assert recorder.event(third.code, "refused")[1].note == "Không đủ điều kiện"
     assert recorder.names(fourth.code) == ["received", "overdue"]
     assert recorder.event(fourth.code, "overdue")[1].actor is None

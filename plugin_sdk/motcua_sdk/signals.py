@@ -82,6 +82,49 @@ for example the tax code the tax office gave a household business. ``event.data`
 does not change. This is how plugins cooperate without importing each other.
 """)
 
+claimed = _signals.signal("claimed", doc="""
+An officer of the current step took the dossier into their own queue (event kind
+``claimed``, ``data`` empty). ``sender.holder_username`` is that officer; ``sender.status``
+is ``"in_processing"`` or ``"waiting_other_agency"``.
+""")
+
+assigned = _signals.signal("assigned", doc="""
+A leader of the holding unit gave the dossier to one of its officers.
+``event.data``: ``{"to_account": username}``; ``event.actor`` is the leader,
+``sender.holder_username`` the officer.
+""")
+
+forwarded = _signals.signal("forwarded", doc="""
+The dossier went on to the next (specialist) step of its workflow.
+``event.data``: ``{"from_step": int, "to_step": int}`` (step indexes from 0);
+``event.note`` the officer's optional note. ``sender.holder_unit_code`` is the unit of
+the new step.
+""")
+
+sent_back = _signals.signal("sent_back", doc="""
+The dossier was returned to an earlier specialist step; ``event.note`` holds the
+reason. ``event.data``: ``{"from_step": int, "to_step": int}``.
+""")
+
+submitted_for_approval = _signals.signal("submitted_for_approval", doc="""
+The dossier was handed to the next step, a leader's approval. ``event.data``:
+``{"from_step": int, "to_step": int}``; ``sender.status`` is ``"waiting_approval"``.
+""")
+
+approved = _signals.signal("approved", doc="""
+A leader approved the dossier's step. ``event.data``: ``{"from_step": int,
+"to_step": int | None}``: ``to_step`` is ``None`` after the last step, when the dossier
+goes back to the desk (``sender.status`` ``"result_ready"``; :data:`result_issued`
+follows when the result is recorded), otherwise the next step's index.
+""")
+
+apologized = _signals.signal("apologized", doc="""
+An officer apologised for a delay and set a new appointment (event kind ``apology``;
+the reason in ``event.note``). ``event.data``: ``{"new_due_at": iso, "old_due_at": iso}``
+plus ``"original_due_at": iso`` on the first apology. ``sender.due_at`` is the new
+appointment; the dossier still counts as late against the original deadline.
+""")
+
 # Event kind -> signal the core sends after recording it.
 BY_EVENT_KIND = {
     "received": received,
@@ -95,10 +138,20 @@ BY_EVENT_KIND = {
     "withdrawn": withdrawn,
     "overdue": overdue,
     "annotated": annotated,
+    "claimed": claimed,
+    "assigned": assigned,
+    "forwarded": forwarded,
+    "sent_back": sent_back,
+    "submitted_for_approval": submitted_for_approval,
+    "approved": approved,
+    "apology": apologized,
 }
 
+# The steps between the desk and the result: who holds the dossier, at which step.
+ROUTING = (claimed, assigned, forwarded, sent_back, submitted_for_approval, approved,
+           apologized)
 LIFECYCLE = (received, transferred, supplement_requested, supplemented, result_issued,
-             returned, refused, withdrawn, overdue)
+             returned, refused, withdrawn, overdue, *ROUTING)
 # Signals about a dossier that are not steps of its life: cooperation between plugins.
 COOPERATION = (annotated,)
 
