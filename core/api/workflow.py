@@ -2,8 +2,9 @@
 
 Actions are ``POST /dossiers/<code>/actions/<action>`` with a JSON body carrying the
 action's fields and ``expected_version`` (the dossier's version the client last saw):
-409 if someone changed the dossier since, 403 outside the caller's unit and role, 422
-for input or a state that does not allow the action. Nothing is written on an error.
+403 outside the caller's unit and role (checked before the body is even read), 409 if
+someone changed the dossier since, 422 for input or a state that does not allow the
+action. Nothing is written on an error.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from motcua.core.plugin_manager.dossiers import issue_result as plugin_issue_res
 from motcua.core.schemas import first_error
 from motcua.core.text import normalize_code
 from motcua.core.workflow import actions
+from motcua.core.workflow.authorization import require_involved
 from motcua.core.workflow.control import control_slip_rows, original_due_at
 from motcua.core.workflow.definitions import (
     current_workflow,
@@ -216,16 +218,23 @@ def act(code: str, action: str) -> Response:
     if action not in ACTIONS:
         raise NotFound(f"No action {action!r}; actions are {', '.join(ACTIONS)}.")
     function, required, optional = ACTIONS[action]
+    dossier = _dossier(code)
+    # The caller first: an outsider gets 403 whatever the body, never a 409 or 422
+    # telling the dossier's version or what its state allows.
+    require_involved(g.api_account, dossier)
     values = _load(ActionSchema(), _json_body())
     expected = values.pop("expected_version", None)
     allowed = set(required) | set(optional)
     extra = sorted(set(values) - allowed)
     if extra:
         raise ValidationError(f"{extra[0]}: not used by {action}.", field=extra[0])
-    dossier = _dossier(code)
     if action == "issue_result":
-        # A procedure handled by a plugin gets its certificate number from the plugin.
-        values["result"] = plugin_issue_result(dossier, g.api_account) or values.get("result")
+        # A procedure handled by a plugin gets its certificate number from the plugin,
+        # asked only once issue_result has checked the caller and the dossier's state
+        # (a body's result is then not needed; without a plugin it is, see _check_result).
+        account = g.api_account
+        values["plugin_result"] = lambda: plugin_issue_result(dossier, account)
+        required = ()
     for name in required:
         if values.get(name) is None:
             raise ValidationError(f"{name}: required for {action}.", field=name)

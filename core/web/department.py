@@ -30,7 +30,7 @@ from motcua.core import timeutil
 from motcua.core.accounts import has_role
 from motcua.core.errors import Conflict, MotcuaError, ValidationError
 from motcua.core.extensions import db_session
-from motcua.core.intake import is_late, load_calendar
+from motcua.core.intake import load_calendar
 from motcua.core.models import Account, Dossier, DossierWorkflow, RoleAssignment, Unit
 from motcua.core.plugin_manager.dossiers import issue_result as plugin_issue_result
 from motcua.core.timeutil import from_local, local
@@ -38,7 +38,8 @@ from motcua.core.web.department_notices import bp as notices_bp
 from motcua.core.web.department_slips import bp as slips_bp
 from motcua.core.web.scope import may_view, visible_dossier
 from motcua.core.workflow import actions
-from motcua.core.workflow.control import control_slip_rows, original_due_at
+from motcua.core.workflow import authorization as auth
+from motcua.core.workflow.control import control_slip_rows, counted_late, original_due_at
 from motcua.core.workflow.deadlines import add_working_days
 from motcua.core.workflow.queues import is_overdue, my_queue, unit_queue
 
@@ -198,7 +199,9 @@ def _render_work(dossier: Dossier, *, failed: str | None = None,
     context = {
         "dossier": dossier, "instance": instance, "available": available,
         "labels": ACTION_LABELS, "event_labels": EVENT_LABELS,
-        "return_methods": RETURN_METHOD_LABELS, "late": is_late(dossier),
+        "return_methods": RETURN_METHOD_LABELS,
+        # Against the original deadline: after an apology it is still counted late.
+        "late": counted_late(session, dossier),
         "original_due_at": original_due_at(session, dossier),
         "rows": control_slip_rows(session, dossier),
         "failed": failed, "error": error, "form": form or MultiDict(),
@@ -286,7 +289,9 @@ def _result(form: MultiDict) -> dict:
 def perform(session: Session, name: str, dossier: Dossier, actor: Account,
             form: MultiDict):
     """Run action ``name`` with the values of ``form``; returns the event.
-    Raises MotcuaError (nothing written) on any refusal."""
+    Raises MotcuaError (nothing written) on any refusal: Forbidden for an officer not
+    involved with the dossier before any of the form is read."""
+    auth.require_involved(actor, dossier)
     version = _expected_version(form)
     common = {"expected_version": version}
     if name == "claim":
@@ -320,9 +325,11 @@ def perform(session: Session, name: str, dossier: Dossier, actor: Account,
         return actions.ACTIONS[name](session, dossier, actor, reason=_value(form, "reason"),
                                      **common)
     if name == "issue_result":
-        # A procedure handled by a plugin gets its certificate number from the plugin.
-        result = plugin_issue_result(dossier, actor) or _result(form)
-        return actions.issue_result(session, dossier, actor, result=result, **common)
+        # A procedure handled by a plugin gets its certificate number from the plugin;
+        # both are read only after issue_result checked the officer and the state.
+        return actions.issue_result(
+            session, dossier, actor, **common,
+            plugin_result=lambda: plugin_issue_result(dossier, actor) or _result(form))
     if name == "return_result":
         return actions.return_result(session, dossier, actor,
                                      collected_by=_value(form, "collected_by"),

@@ -1,11 +1,13 @@
 """The routing functions: what officers do to a dossier after the desk.
 
-Each function checks, in this order, that the dossier is as the caller saw it
-(``expected_version``, else the version the caller's object was loaded with: a
-:class:`Conflict` otherwise), that the actor may act (:class:`Forbidden`) and that the
-input and the dossier's state allow the action (:class:`ValidationError`); only then
-does it change the dossier and record exactly one event (with its outbox row) in the
-caller's session. The caller commits. Nothing is written when a check fails.
+Each function checks, in this order, that the actor works where the dossier is held
+(:class:`Forbidden`: an outsider learns neither the dossier's version nor what its state
+allows), that the dossier is as the caller saw it (``expected_version``, else the
+version the caller's object was loaded with: a :class:`Conflict` otherwise), that the
+actor's role fits the step (:class:`Forbidden`) and that the input and the dossier's
+state allow the action (:class:`ValidationError`); only then does it change the dossier
+and record exactly one event (with its outbox row, and its signal) in the caller's
+session. The caller commits. Nothing is written when a check fails.
 
 The dossier row is locked first (``SELECT ... FOR UPDATE`` on PostgreSQL, the write lock
 on SQLite), so of two officers acting at once the second sees the first one's change and
@@ -125,20 +127,24 @@ class _Move:
     from_unit_id: int | None
 
 
-def _lock(session: Session, dossier: Dossier, expected_version: int | None) -> _Move:
-    """Lock the dossier row, re-read it and compare versions; raise Conflict if it moved."""
+def _lock(session: Session, dossier: Dossier, expected_version: int | None,
+          actor: Account) -> _Move:
+    """Lock the dossier row and re-read it; refuse an actor not involved with it
+    (Forbidden, before anything else is compared), then compare versions: Conflict if
+    the dossier moved since the caller saw it."""
     if dossier.id is None:
         raise NotFound(_("The dossier is not saved yet."))
-    if expected_version is not None and (
-            isinstance(expected_version, bool) or not isinstance(expected_version, int)):
-        raise ValidationError(_("expected_version must be a whole number."),
-                              field="expected_version")
     expected = dossier.version if expected_version is None else expected_version
     begin_write(session)
     try:
         session.refresh(dossier, with_for_update=True)
     except StaleDataError:
         raise _conflict() from None
+    auth.require_involved(actor, dossier)
+    if expected_version is not None and (
+            isinstance(expected_version, bool) or not isinstance(expected_version, int)):
+        raise ValidationError(_("expected_version must be a whole number."),
+                              field="expected_version")
     if dossier.version != expected:
         raise _conflict()
     instance = workflow_of(session, dossier)
@@ -432,8 +438,7 @@ def _action(function: Callable[..., DossierEvent]) -> Callable[..., DossierEvent
 def claim(session: Session, dossier: Dossier, actor: Account, *,
           expected_version: int | None = None) -> DossierEvent:
     """An officer of the current step takes the dossier into their own queue."""
-    move = _lock(session, dossier, expected_version)
-    auth.require_involved(actor, dossier)
+    move = _lock(session, dossier, expected_version, actor)
     _require_status(dossier, WORKABLE, "claimed")
     if not auth.acts_at_step(actor, dossier, move.instance):
         raise Forbidden(_("Your role does not allow this at the dossier's current step."))
@@ -454,8 +459,7 @@ def claim(session: Session, dossier: Dossier, actor: Account, *,
 def assign(session: Session, dossier: Dossier, actor: Account, to_account, *,  # noqa: ANN001
            expected_version: int | None = None) -> DossierEvent:
     """A leader of the holding unit gives the dossier to one of its officers."""
-    move = _lock(session, dossier, expected_version)
-    auth.require_involved(actor, dossier)
+    move = _lock(session, dossier, expected_version, actor)
     auth.require_leader(actor, dossier.holder_unit)
     _require_status(dossier, WORKABLE, "assigned")
     target = _account(session, to_account)
@@ -482,7 +486,6 @@ def assign(session: Session, dossier: Dossier, actor: Account, to_account, *,  #
 
 
 def _check_step_work(session: Session, move: _Move, actor: Account, action: str) -> None:
-    auth.require_involved(actor, move.dossier)
     _require_status(move.dossier, WORKABLE, action)
     auth.require_step(actor, move.dossier, move.instance)
 
@@ -491,7 +494,7 @@ def _check_step_work(session: Session, move: _Move, actor: Account, action: str)
 def forward(session: Session, dossier: Dossier, actor: Account, *, note: str | None = None,
             expected_version: int | None = None) -> DossierEvent:
     """Hand the dossier to the next (specialist) step of its workflow."""
-    move = _lock(session, dossier, expected_version)
+    move = _lock(session, dossier, expected_version, actor)
     _check_step_work(session, move, actor, "forwarded")
     note = _text(note, "note", required=False)
     index = move.instance.step_index
@@ -512,7 +515,7 @@ def submit_for_approval(session: Session, dossier: Dossier, actor: Account, *,
                         note: str | None = None, expected_version: int | None = None
                         ) -> DossierEvent:
     """Hand the dossier to the next step when that step is a leader's approval."""
-    move = _lock(session, dossier, expected_version)
+    move = _lock(session, dossier, expected_version, actor)
     _check_step_work(session, move, actor, "submitted for approval")
     note = _text(note, "note", required=False)
     index = move.instance.step_index
@@ -531,8 +534,7 @@ def submit_for_approval(session: Session, dossier: Dossier, actor: Account, *,
 def approve(session: Session, dossier: Dossier, actor: Account, *, note: str | None = None,
             expected_version: int | None = None) -> DossierEvent:
     """A leader approves: on to the next step, or, after the last, the result is ready."""
-    move = _lock(session, dossier, expected_version)
-    auth.require_involved(actor, dossier)
+    move = _lock(session, dossier, expected_version, actor)
     auth.require_leader(actor, dossier.holder_unit)
     _require_status(dossier, ("waiting_approval",), "approved")
     note = _text(note, "note", required=False)
@@ -555,8 +557,7 @@ def approve(session: Session, dossier: Dossier, actor: Account, *, note: str | N
 def send_back(session: Session, dossier: Dossier, actor: Account, *, to_step: int,
               reason: str, expected_version: int | None = None) -> DossierEvent:
     """Return the dossier to an earlier specialist step, saying why."""
-    move = _lock(session, dossier, expected_version)
-    auth.require_involved(actor, dossier)
+    move = _lock(session, dossier, expected_version, actor)
     _require_status(dossier, ("in_processing", "waiting_other_agency", "waiting_approval"),
                     "sent back")
     auth.require_step(actor, dossier, move.instance)
@@ -605,7 +606,7 @@ def transfer(session: Session, dossier: Dossier, actor: Account, *, to_unit,  # 
     ``waiting_other_agency``; that agency's officers forward it on, send it back, or
     transfer it back.
     """
-    move = _lock(session, dossier, expected_version)
+    move = _lock(session, dossier, expected_version, actor)
     _check_step_work(session, move, actor, "transferred")
     note = _text(note, "note", required=False)
     unit = _unit(session, dossier, to_unit)
@@ -634,8 +635,7 @@ def request_supplement(session: Session, dossier: Dossier, actor: Account, *, mi
                        note: str | None = None, expected_version: int | None = None
                        ) -> DossierEvent:
     """Ask the applicant for what is missing; the clock stops until the desk records it."""
-    move = _lock(session, dossier, expected_version)
-    auth.require_involved(actor, dossier)
+    move = _lock(session, dossier, expected_version, actor)
     _require_status(dossier, WORKABLE, "sent a request for supplement")
     if not auth.is_reception(actor, dossier):
         auth.require_step(actor, dossier, move.instance)
@@ -661,8 +661,7 @@ def record_supplement(session: Session, dossier: Dossier, actor: Account, *,
                       ) -> DossierEvent:
     """The desk records the supplement: the clock resumes and every deadline moves back
     by the working time the dossier waited."""
-    move = _lock(session, dossier, expected_version)
-    auth.require_involved(actor, dossier)
+    move = _lock(session, dossier, expected_version, actor)
     _require_status(dossier, ("waiting_supplement",), "marked as supplemented")
     if not auth.is_reception(actor, dossier):
         auth.require_step(actor, dossier, move.instance)
@@ -698,8 +697,7 @@ def apologize(session: Session, dossier: Dossier, actor: Account, *, new_due_at:
     """Apologise for a coming delay and set a new appointment; the dossier still counts
     as late against its original deadline (kept in ``original_due_at``). A naive
     ``new_due_at`` is read as Vietnam time."""
-    move = _lock(session, dossier, expected_version)
-    auth.require_involved(actor, dossier)
+    move = _lock(session, dossier, expected_version, actor)
     _require_status(dossier, UNFINISHED, "given a new appointment")
     if not (auth.acts_at_step(actor, dossier, move.instance) or auth.is_reception(actor, dossier)
             or auth.is_leader_over(actor, dossier.holder_unit)):
@@ -729,8 +727,7 @@ def apologize(session: Session, dossier: Dossier, actor: Account, *, new_due_at:
 def refuse(session: Session, dossier: Dossier, actor: Account, *, reason: str,
            expected_version: int | None = None) -> DossierEvent:
     """Refuse the dossier during processing (the desk prints the refusal slip)."""
-    move = _lock(session, dossier, expected_version)
-    auth.require_involved(actor, dossier)
+    move = _lock(session, dossier, expected_version, actor)
     _require_status(dossier, UNFINISHED, "refused")
     if not auth.is_leader_over(actor, dossier.holder_unit):
         auth.require_step(actor, dossier, move.instance)
@@ -747,8 +744,7 @@ def refuse(session: Session, dossier: Dossier, actor: Account, *, reason: str,
 def withdraw(session: Session, dossier: Dossier, actor: Account, *, reason: str,
              expected_version: int | None = None) -> DossierEvent:
     """The applicant withdraws the dossier; the desk records it."""
-    move = _lock(session, dossier, expected_version)
-    auth.require_involved(actor, dossier)
+    move = _lock(session, dossier, expected_version, actor)
     auth.require_reception(actor, dossier)
     _require_status(dossier, UNFINISHED, "withdrawn")
     reason = _text(reason, "reason")
@@ -781,17 +777,22 @@ def _check_result(result: object) -> dict:
 
 
 @_action
-def issue_result(session: Session, dossier: Dossier, actor: Account, *, result: dict,
-                 expected_version: int | None = None) -> DossierEvent:
+def issue_result(session: Session, dossier: Dossier, actor: Account, *,
+                 result: dict | None = None, expected_version: int | None = None,
+                 plugin_result: Callable[[], dict | None] | None = None) -> DossierEvent:
     """Record the result (licence number ...); the dossier goes back to the desk.
 
     Allowed at the last step: by its specialist when it is a specialist's step, or by a
     leader when it is an approval (approving and issuing at once); and once the result
     is ready without a recorded result (after the last approval), by the desk or a
     leader of the receiving agency.
+
+    ``plugin_result`` asks the handling plugin for its result (certificate number,
+    register row); it is called only once every check on the actor and the dossier's
+    state passed, so nobody outside the step can make a plugin count or write, and its
+    answer (if not None) replaces ``result``.
     """
-    move = _lock(session, dossier, expected_version)
-    auth.require_involved(actor, dossier)
+    move = _lock(session, dossier, expected_version, actor)
     instance = move.instance
     last = instance.step_index == len(instance.steps) - 1
     if dossier.status == "result_ready":
@@ -810,6 +811,10 @@ def issue_result(session: Session, dossier: Dossier, actor: Account, *, result: 
         if not last or instance.steps[instance.step_index]["role"] != "specialist":
             raise ValidationError(_("The result is issued at the last step; forward or "
                                      "submit the dossier instead."))
+    if plugin_result is not None:
+        issued = plugin_result()
+        if issued is not None:
+            result = issued
     value = _check_result(result)
     dossier.result = value
     if dossier.status != "result_ready":
@@ -823,8 +828,7 @@ def issue_result(session: Session, dossier: Dossier, actor: Account, *, result: 
 def return_result(session: Session, dossier: Dossier, actor: Account, *, collected_by: str,
                   method: str, expected_version: int | None = None) -> DossierEvent:
     """The desk hands the result to the applicant: who collected it, and how."""
-    move = _lock(session, dossier, expected_version)
-    auth.require_involved(actor, dossier)
+    move = _lock(session, dossier, expected_version, actor)
     auth.require_reception(actor, dossier)
     _require_status(dossier, ("result_ready",), "returned")
     collected_by = _text(collected_by, "collected_by", limit=160)

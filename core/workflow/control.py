@@ -89,3 +89,15 @@ def finished_on_time(session: Session, dossier: Dossier, moment: datetime | None
     time); unfinished dossiers are judged at ``moment`` (default: now)."""
     end = dossier.finished_at or moment or now()
     return end <= original_due_at(session, dossier)
+
+
+def counted_late(session: Session, dossier: Dossier, moment: datetime | None = None) -> bool:
+    """Whether the dossier counts as late, as screens should say: against its original
+    deadline (an apology's new appointment does not make it on time), judged at
+    ``moment`` (default: now) while it runs and at the pause's start while it waits for
+    a supplement (the clock is stopped; the deadline moves back when it resumes)."""
+    if dossier.finished_at is None and dossier.status == "waiting_supplement":
+        instance = session.get(DossierWorkflow, dossier.id)
+        if instance is not None and instance.paused_at is not None:
+            moment = instance.paused_at
+    return not finished_on_time(session, dossier, moment)

@@ -77,6 +77,9 @@ def unit_queue(session: Session, actor: Account, *, limit: int = QUEUE_LIMIT) ->
 
 
 def is_overdue(dossier: Dossier) -> bool:
-    """Unfinished and past its (current) deadline."""
-    return dossier.finished_at is None and dossier.status not in FINAL_STATUSES and (
-        dossier.due_at < now())
+    """Unfinished, running and past its (current) deadline. A dossier waiting for a
+    supplement is not overdue: its clock is stopped, and its deadline moves back by the
+    pause when the desk records the supplement (as in the periodic overdue check)."""
+    return (dossier.finished_at is None
+            and dossier.status not in (*FINAL_STATUSES, "waiting_supplement")
+            and dossier.due_at < now())
