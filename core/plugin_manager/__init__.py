@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 
-from flask import Flask, request, url_for
+from flask import Flask, abort, request, url_for
 from flask_login import current_user
 
 from motcua.core.plugin_manager.certification import Certification
@@ -106,6 +106,9 @@ def _register_blueprints(app: Flask, manager: PluginManager) -> None:
         except Exception as error:  # noqa: BLE001 - refuse the plugin, keep the app
             manager.report_failure(name, "motcua_blueprints", error)
             manager.disable(name, f"its blueprint could not be registered: {error}")
+            continue
+        app.before_request_funcs.setdefault(blueprint.name, []).append(
+            functools.partial(_unit_guard, manager, name))
 
     @app.after_request
     def _commit_plugin_request(response):  # noqa: ANN001, ANN202
@@ -118,6 +121,15 @@ def _register_blueprints(app: Flask, manager: PluginManager) -> None:
             else:
                 session.rollback()
         return response
+
+
+def _unit_guard(manager: PluginManager, name: str) -> None:
+    """Before each request to plugin ``name``'s pages: an officer whose unit does not
+    use the plugin (``MOTCUA_PLUGIN_UNITS``) gets 403, as its menu entries are hidden
+    from them. Anonymous requests pass: the plugin's own login checks answer them."""
+    if getattr(current_user, "is_authenticated", False) and not manager.works_at(
+            name, current_user.unit):
+        abort(403)
 
 
 def _register_sync_payloads(manager: PluginManager) -> None:

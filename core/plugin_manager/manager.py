@@ -59,6 +59,7 @@ class PluginManager:
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
         self._pm.add_hookspecs(hookspecs)
         self._procedures: dict[str, tuple[str, ProcedureSpec]] | None = None
+        self._raised = 0  # exceptions raised by hook implementations so far
 
     # ------------------------------------------------------------------ loading
 
@@ -228,6 +229,7 @@ class PluginManager:
             try:
                 answer = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
             except Exception as error:  # noqa: BLE001 - isolate plugins, see module doc
+                self._raised += 1
                 self.report_failure(impl.plugin_name, hook_name, error)
                 continue
             if answer is not None:
@@ -254,8 +256,11 @@ class PluginManager:
 
     def procedures(self) -> dict[str, tuple[str, ProcedureSpec]]:
         """``{procedure code: (plugin name, spec)}`` of every enabled plugin (cached; a
-        code claimed twice stays with the first plugin, the second is reported)."""
+        code claimed twice stays with the first plugin, the second is reported). An
+        answer in which a plugin's hook raised is not cached: a one-off failure must not
+        hide that plugin's procedures for the life of the process."""
         if self._procedures is None:
+            raised_before = self._raised
             found: dict[str, tuple[str, ProcedureSpec]] = {}
             for name, spec in self.collect("motcua_procedures"):
                 if not isinstance(spec, ProcedureSpec):
@@ -266,6 +271,8 @@ class PluginManager:
                         f"procedure {spec.code} is already handled by {found[spec.code][0]}"))
                 else:
                     found[spec.code] = (name, spec)
+            if self._raised != raised_before:
+                return found
             self._procedures = found
         return self._procedures
 

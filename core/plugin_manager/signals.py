@@ -2,8 +2,9 @@
 
 Receivers run inside the transaction that recorded the event. Each is called on its
 own: one that raises is logged and reported, the others still run, and the core's
-change stands. Receivers of plugins installed but not enabled in this application are
-skipped.
+change stands. Receivers of plugins installed but not enabled in this application, or
+not used at the dossier's receiving unit (``MOTCUA_PLUGIN_UNITS``), are skipped, as the
+dossier hooks are.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def send_event_signal(dossier: Dossier, event: DossierEvent, actor: Account | No
         return
     for receiver in list(signal.receivers_for(sender)):
         owner = manager.owner_of_module(getattr(receiver, "__module__", None)) if manager else None
-        if owner is not None and not owner.enabled:
+        if owner is not None and not manager.works_at(owner.name, dossier.unit):
             continue
         try:
             # A savepoint: a receiver's failed statement must not abort the transaction
