@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from motcua.core.errors import ValidationError
 from motcua.core.extensions import db_session
 from motcua.core.models import ReportFigures, ReportSupplements
 from motcua.core.reports.check import check
@@ -45,9 +46,14 @@ def rebuild_command() -> None:
                    "last 365 days.")
 @with_appcontext
 def check_command(periods: tuple[str, ...]) -> None:
-    """Compare the kept figures with a count over every dossier (slow on a large
-    database: it is the count the kept figures replace). Exit code 1 on a difference."""
-    found = check(db_session(), now(), [parse_period(code) for code in periods] or None)
+    """Compare each month row of the kept figures with the sum of its day rows, then the
+    kept figures with a count over every dossier (slow on a large database: it is the
+    count the kept figures replace). Exit code 1 on a difference."""
+    try:
+        chosen = [parse_period(code) for code in periods]
+    except ValidationError as error:
+        raise click.BadParameter(str(error), param_hint="--period") from error
+    found = check(db_session(), now(), chosen or None)
     for line in found:
         click.echo(line, err=True)
     if found:
