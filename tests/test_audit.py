@@ -12,10 +12,10 @@ from sqlalchemy import delete, func, select, text, update
 from motcua.core.accounts import issue_api_token
 from motcua.core.audit.chain import append, verify
 from motcua.core.commands.audit import audit_group
-from motcua.core.intake import DeskContext, take_in
+from motcua.core.intake import DeskContext, refuse_at_desk, take_in
 from motcua.core.models import Account, AuditEntry
 from tests.conftest import login
-from tests.factories import PASSWORD, intake_data
+from tests.factories import PASSWORD, applicant, intake_data
 
 
 def entries(app, *where) -> list[AuditEntry]:
@@ -78,6 +78,35 @@ def test_views_of_personal_data_are_recorded(app, world, desk_client):
         (code, "desk dossier page", True),
         (code, "public lookup with the phone's last digits", False),
         (code, "API dossier detail", True)]
+
+
+def refuse_one(app, world) -> str:
+    database = app.extensions["motcua.db"]
+    with app.app_context():
+        session = database.session
+        actor = session.get(Account, world.accounts["reception"].id)
+        dossier = refuse_at_desk(DeskContext(session, actor, app.config["MOTCUA"]), {
+            "procedure_code": world.household_business.code,
+            "unit_code": world.district_desk.code, "applicant": applicant(),
+            "reason": "Không thuộc thẩm quyền"})
+        session.commit()
+        code = dossier.code
+        database.remove()
+    return code
+
+
+def test_printed_receipt_and_refusal_slips_are_recorded_as_personal_data_views(
+        app, world, desk_client):
+    received, refused = take_in_one(app, world), refuse_one(app, world)
+    assert desk_client.get(f"/dossiers/{received}/receipt").status_code == 200
+    assert desk_client.get(f"/dossiers/{refused}/refusal-slip").status_code == 200
+    # A slip that is not printed (the wrong kind for the dossier) shows nothing.
+    assert desk_client.get(f"/dossiers/{refused}/receipt").status_code == 404
+    viewed = entries(app, AuditEntry.action == "personal_data.viewed")
+    assert [(e.target, e.detail["where"], e.actor_name) for e in viewed] == [
+        (received, "receipt slip", world.accounts["reception"].full_name),
+        (refused, "refusal slip", world.accounts["reception"].full_name)]
+    assert run_verify(app).exit_code == 0
 
 
 def test_an_edited_entry_is_found_by_verify(app, world):

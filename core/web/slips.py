@@ -15,6 +15,7 @@ from flask import Blueprint, abort, render_template
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from motcua.core.audit.record import personal_data_viewed
 from motcua.core.extensions import db_session, settings
 from motcua.core.models import DeskGuidance
 from motcua.core.receipts import code128_svg, qr_svg
@@ -40,11 +41,14 @@ def receipt(code: str):
         abort(404, description=_("Dossier %(code)s was refused; print its refusal slip.",
                                  code=dossier.code))
     url = lookup_url(dossier.code)
-    return render_template(
+    page = render_template(
         "slips/receipt.html", dossier=dossier, unit=dossier.unit, issued=local(dossier.entered_at),
         barcode_svg=code128_svg(dossier.code), qr_svg=qr_svg(url), lookup_url=url,
         public_base_url=settings().public_base_url, copy_kinds=COPY_KINDS_VI,
     )
+    # The slip shows the applicant's ID number, phone and address (004 Art. 9.3).
+    personal_data_viewed(dossier.code, "receipt slip")
+    return page
 
 
 @bp.route("/dossiers/<code>/refusal-slip")
@@ -53,8 +57,10 @@ def refusal(code: str):
     dossier = visible_dossier(db_session(), current_user, code)
     if dossier.status != "refused":
         abort(404, description=_("Dossier %(code)s was not refused.", code=dossier.code))
-    return render_template("slips/refusal.html", dossier=dossier, unit=dossier.unit,
+    page = render_template("slips/refusal.html", dossier=dossier, unit=dossier.unit,
                            issued=local(dossier.entered_at))
+    personal_data_viewed(dossier.code, "refusal slip")
+    return page
 
 
 @bp.route("/guidance/<int:guidance_id>")
