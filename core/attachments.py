@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from motcua.core.errors import MotcuaError, NotFound, ValidationError
+from motcua.core.messages import _
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 
@@ -46,23 +47,24 @@ def check_file(incoming: IncomingFile, *, max_bytes: int, allowed_types: tuple[s
     """Raise :class:`ValidationError` unless the file is within the limits."""
     name = incoming.filename or "?"
     if not incoming.data:
-        raise ValidationError(f"File {name} is empty.", field="attachments")
+        raise ValidationError(_("File %(name)s is empty.", name=name), field="attachments")
     if len(incoming.data) > max_bytes:
         raise ValidationError(
-            f"File {name} is {len(incoming.data) // 1024} KB; the limit is "
-            f"{max_bytes // 1024} KB.",
+            _("File %(name)s is %(size)s KB; the limit is %(limit)s KB.", name=name,
+              size=len(incoming.data) // 1024, limit=max_bytes // 1024),
             field="attachments",
         )
     content_type = (incoming.content_type or "").split(";")[0].strip().lower()
     if content_type not in allowed_types:
         raise ValidationError(
-            f"File {name} has type {content_type or 'unknown'}; allowed are PDF, JPEG, PNG "
-            "and Word documents.",
+            _("File %(name)s has type %(type)s; allowed are PDF, JPEG, PNG and Word "
+              "documents.", name=name, type=content_type or _("unknown")),
             field="attachments",
         )
     if not incoming.data.startswith(_SIGNATURES.get(content_type, (b"",))):
         raise ValidationError(
-            f"File {name} does not contain what its type ({content_type}) says.",
+            _("File %(name)s does not contain what its type (%(type)s) says.", name=name,
+              type=content_type),
             field="attachments",
         )
 
@@ -104,7 +106,8 @@ def read_file(root: Path, digest: str) -> bytes:
     try:
         data = path_for(root, digest).read_bytes()
     except FileNotFoundError:
-        raise NotFound(f"Stored file {digest} is missing.") from None
+        raise NotFound(_("Stored file %(digest)s is missing.", digest=digest)) from None
     if hashlib.sha256(data).hexdigest() != digest:
-        raise DamagedFile(f"Stored file {digest} is damaged (checksum mismatch).")
+        raise DamagedFile(_("Stored file %(digest)s is damaged (checksum mismatch).",
+                            digest=digest))
     return data

@@ -22,6 +22,7 @@ from motcua.core.config import Settings
 from motcua.core.db import begin_write
 from motcua.core.errors import Forbidden, NotFound, ValidationError
 from motcua.core.events import record_event
+from motcua.core.messages import _
 from motcua.core.models import (
     Account,
     Attachment,
@@ -68,17 +69,19 @@ def _procedure_and_unit(session: Session, procedure_code: str, unit_code: str): 
         .options(selectinload(Procedure.documents), selectinload(Procedure.receiving_units))
     )
     if procedure is None:
-        raise NotFound(f"Unknown procedure {procedure_code!r}.", field="procedure_code")
+        raise NotFound(_("Unknown procedure %(code)s.", code=procedure_code),
+                       field="procedure_code")
     unit = session.scalar(select(Unit).where(Unit.code == unit_code.strip().upper()))
     if unit is None or not unit.active:
-        raise NotFound(f"Unknown receiving unit {unit_code!r}.", field="unit_code")
+        raise NotFound(_("Unknown receiving unit %(code)s.", code=unit_code), field="unit_code")
     # The catalogue names the receiving units; a procedure without such a list is
     # received by any unit that has a reception desk.
     receives = (unit in procedure.receiving_units if procedure.receiving_units
                 else unit.receives_dossiers)
     if not receives:
         raise ValidationError(
-            f"{unit.name} does not receive dossiers for procedure {procedure.code}.",
+            _("%(unit)s does not receive dossiers for procedure %(code)s.", unit=unit.name,
+              code=procedure.code),
             field="procedure_code",
         )
     return procedure, unit
@@ -86,7 +89,7 @@ def _procedure_and_unit(session: Session, procedure_code: str, unit_code: str): 
 
 def _require_reception(actor: Account, unit: Unit) -> None:
     if not has_role(actor, "reception", unit):
-        raise Forbidden(f"You are not a reception officer of {unit.name}.")
+        raise Forbidden(_("You are not a reception officer of %(unit)s.", unit=unit.name))
 
 
 def missing_documents(procedure: Procedure, submitted_ids: set[int]) -> list[str]:
@@ -111,13 +114,13 @@ def take_in(ctx: DeskContext, data: dict) -> Dossier:
     submitted = set(values["submitted_documents"])
     known = {d.id for d in procedure.documents}
     if submitted - known:
-        raise ValidationError("The checklist names documents this procedure does not have.",
+        raise ValidationError(_("The checklist names documents this procedure does not have."),
                               field="submitted_documents")
     missing = missing_documents(procedure, submitted)
     if missing:
         raise ValidationError(
-            "The dossier is incomplete, missing: " + "; ".join(missing)
-            + ". Give the applicant a guidance slip instead.",
+            _("The dossier is incomplete, missing: %(documents)s. Give the applicant a "
+              "guidance slip instead.", documents="; ".join(missing)),
             field="submitted_documents",
         )
     moment = now()
@@ -125,20 +128,22 @@ def take_in(ctx: DeskContext, data: dict) -> Dossier:
     if values["received_at"] is not None:
         received_at, back_entered = values["received_at"], True
         if received_at > moment:
-            raise ValidationError("The original receipt time cannot be in the future.",
+            raise ValidationError(_("The original receipt time cannot be in the future."),
                                   field="received_at")
         if moment - received_at > BACK_ENTRY_MAX_AGE:
-            raise ValidationError("Back-entry is allowed for dossiers received in the last "
-                                  f"{BACK_ENTRY_MAX_AGE.days} days.", field="received_at")
+            raise ValidationError(_("Back-entry is allowed for dossiers received in the "
+                                    "last %(days)s days.", days=BACK_ENTRY_MAX_AGE.days),
+                                  field="received_at")
         if not (values["back_entry_reason"] or "").strip():
-            raise ValidationError("Say why the dossier is entered late (e.g. system outage).",
+            raise ValidationError(_("Say why the dossier is entered late (e.g. system "
+                                    "outage)."),
                                   field="back_entry_reason")
     for incoming in ctx.files:
         check_file(incoming, max_bytes=ctx.settings.attachment_max_bytes,
                    allowed_types=ctx.settings.attachment_types)
         if incoming.document_id is not None and incoming.document_id not in known:
-            raise ValidationError(f"File {incoming.filename} is attached to an unknown "
-                                  "document.", field="attachments")
+            raise ValidationError(_("File %(name)s is attached to an unknown document.",
+                                    name=incoming.filename), field="attachments")
 
     from motcua.core.workflow.actions import plan_workflow, start_workflow
 
@@ -236,7 +241,7 @@ def give_guidance(ctx: DeskContext, *, procedure_code: str, unit_code: str,
     procedure, unit = _procedure_and_unit(session, procedure_code, unit_code)
     _require_reception(ctx.actor, unit)
     if len((applicant_name or "").strip()) < 2:
-        raise ValidationError("applicant.name: Applicant name is required.",
+        raise ValidationError("applicant.name: " + _("Applicant name is required."),
                               field="applicant.name")
     try:
         applicant_phone = normalize_phone(applicant_phone)
@@ -245,11 +250,12 @@ def give_guidance(ctx: DeskContext, *, procedure_code: str, unit_code: str,
                               field="applicant.phone") from None
     submitted_documents = set(submitted_documents)
     if submitted_documents - {d.id for d in procedure.documents}:
-        raise ValidationError("The checklist names documents this procedure does not have.",
+        raise ValidationError(_("The checklist names documents this procedure does not have."),
                               field="submitted_documents")
     missing = missing_documents(procedure, submitted_documents)
     if not missing:
-        raise ValidationError("Every required document is there: receive the dossier instead.",
+        raise ValidationError(_("Every required document is there: receive the dossier "
+                                "instead."),
                               field="submitted_documents")
     begin_write(session)
     guidance = DeskGuidance(
@@ -265,7 +271,7 @@ def find_dossier(session: Session, code: str) -> Dossier:
     """The dossier with ``code``; raises :class:`NotFound`."""
     dossier = session.scalar(select(Dossier).where(Dossier.code == code))
     if dossier is None:
-        raise NotFound(f"No dossier with code {code}.")
+        raise NotFound(_("No dossier with code %(code)s.", code=code))
     return dossier
 
 

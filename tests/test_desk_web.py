@@ -236,7 +236,8 @@ BAD_INPUTS = {
     "bad phone": ({"applicant.phone": "12345"}, "Phone number must be a Vietnamese number"),
     "missing required document": ({"documents": []}, "The dossier is incomplete, missing"),
     "back-entry field without back-entry mode is ignored, bad email is not": (
-        {"applicant.email": "not-an-email"}, "Not a valid email address."),
+        {"applicant.email": "not-an-email"}, "Enter a valid email address"),
+    "too long a name": ({"applicant.name": "x" * 161}, "Enter between 2 and 160 characters."),
 }
 
 
@@ -253,6 +254,32 @@ def test_bad_intake_input_is_refused_and_writes_nothing(desk_client, world, app,
     # What was typed is still there.
     assert 'value="12 đường 30/4, phường Tân Ninh, Tây Ninh"' in page or (
         "applicant.address" not in data)
+    assert counts(app) == before
+
+
+VIETNAMESE_BAD_INPUTS = {
+    "invalid citizen ID": (
+        {"applicant.citizen_id": "07209000123"},
+        "Số căn cước công dân (CCCD) phải gồm đúng 12 chữ số."),
+    "missing required document": (
+        {"documents": []}, "Hồ sơ chưa đầy đủ, còn thiếu: Giấy đề nghị"),
+    "bad email": ({"applicant.email": "not-an-email"}, "Nhập địa chỉ email hợp lệ"),
+    "too long a name": ({"applicant.name": "x" * 161}, "Nhập từ 2 đến 160 ký tự."),
+    "bad phone": ({"applicant.phone": "12345"}, "Số điện thoại phải là số Việt Nam"),
+}
+
+
+@pytest.mark.parametrize("overrides, message", VIETNAMESE_BAD_INPUTS.values(),
+                         ids=VIETNAMESE_BAD_INPUTS.keys())
+def test_bad_intake_input_is_explained_in_vietnamese_by_default(desk_client, world, app,
+                                                                 overrides, message):
+    app.config["MOTCUA"].language = "vi"  # a deployment's default (the suite runs in English)
+    before = counts(app)
+    response = desk_client.post(intake_url(world), data=form_data(world, **overrides))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert '<html lang="vi">' in page
+    assert message in page
     assert counts(app) == before
 
 
