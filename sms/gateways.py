@@ -52,6 +52,15 @@ def dlr_url(message: SmsMessage) -> str:
     return f"{settings.public_url()}/sms/dlr?{urlencode(query)}&type=%d"
 
 
+def callback_url() -> str:
+    """Where a JSON provider posts its delivery reports: with the shared secret, which
+    ``/sms/dlr`` demands once one is set (providers call from addresses we do not know)."""
+    url = f"{settings.public_url()}/sms/dlr"
+    if settings.get("SMS_SECRET"):
+        url += "?" + urlencode({"secret": settings.get("SMS_SECRET")})
+    return url
+
+
 class KannelGateway(Gateway):
     """Kannel smsbox ``sendsms`` (HTTP GET)."""
 
@@ -91,7 +100,7 @@ class HttpJsonGateway(Gateway):
         if settings.get("SMS_HTTP_TOKEN"):
             headers["Authorization"] = f"Bearer {settings.get('SMS_HTTP_TOKEN')}"
         payload = {"to": message.phone, "text": message.body, "reference": str(message.id),
-                   "callback_url": f"{settings.public_url()}/sms/dlr"}
+                   "callback_url": callback_url()}
         try:
             response = requests.post(settings.get("SMS_HTTP_URL"), json=payload,
                                      headers=headers, timeout=TIMEOUT_SECONDS)

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
+# Kannel's own default ("Could not fetch content, sorry.") is English and says nothing.
+COULD_NOT_FETCH = ("He thong tra cuu tam thoi khong tra loi. Vui long thu lai sau it phut "
+                   "hoac goi bo phan mot cua.")
+
 
 @dataclass
 class KannelSetup:
@@ -69,6 +73,8 @@ log-file = "{setup.log_dir / 'smsbox.log'}"
 log-level = 1
 # GSM-7 text; long messages go out as concatenated parts (UDH, 153 characters each).
 sms-length = 160
+# Said to the handset when motcua cannot be reached or answers an error (GSM-7).
+reply-couldnotfetch = "{COULD_NOT_FETCH}"
 
 group = sendsms-user
 username = {setup.username}

@@ -6,7 +6,9 @@
 - ``GET|POST /sms/dlr``: a delivery report, Kannel style (``?id=<our id>&type=<dlr type>``)
   or JSON (``{"id": <gateway message id>, "status": "delivered"|"failed"|...}``).
 
-Both are rate-limited per sender (inbound) or client address (reports).
+Both are rate-limited per sender (inbound) or client address (reports). A plain-text
+(Kannel) inbound over the limit is answered 200 with the message as its body, because
+Kannel sends a handset the body of a 200 only; JSON callers and reports get a 429.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from motcua.core.errors import MotcuaError
 from motcua.core.extensions import db_session
 from motcua.lookup.ratelimit import limiter
 from motcua.sms import settings
-from motcua.sms.gsm import split
+from motcua.sms.gsm import split, to_gsm7
 from motcua.sms.queue import JSON_DLR_STATUS, KANNEL_DLR_STATUS, record_delivery_report
 from motcua.sms.replies import reply_to
 
@@ -114,4 +116,10 @@ def _text_error(message: str, status: int) -> Response:
 @bp.errorhandler(403)
 @bp.errorhandler(429)
 def _refused(error):  # noqa: ANN001
+    if error.code == 429 and request.endpoint == "sms.inbound" and not request.is_json:
+        # Kannel's sms-service relays the body of a 200 only: for any other status the
+        # handset would get its "Could not fetch content" instead of the reason to wait.
+        response = Response(to_gsm7(error.description), mimetype="text/plain")
+        response.headers["X-Motcua-Rate-Limited"] = "1"
+        return response
     return _text_error(error.description, error.code)

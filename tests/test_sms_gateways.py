@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 from flask import Flask, jsonify, request
 from sqlalchemy import select
 
@@ -51,6 +52,28 @@ def test_http_gateway_sends_json_and_its_report_marks_delivered(app, db, world, 
     assert (message.gateway, message.gateway_message_id) == ("http", "p-1")
     report = app.test_client().post("/sms/dlr", json={"id": "p-1", "status": "delivered"})
     assert report.status_code == 200
+    assert messages(db)[0].status == "delivered"
+
+
+def test_http_gateway_reports_are_accepted_with_the_secret_set(app, db, world, provider):
+    fake, url = provider
+    app.config.update(SMS_HTTP_URL=f"{url}/send", SMS_HTTP_TOKEN="tok",
+                      SMS_SECRET="s3cret&=?")
+    receive(app, db, world)
+    with serve(app) as app_url:
+        app.config["SMS_PUBLIC_URL"] = app_url
+        with app.app_context():
+            assert send_pass(db.session, HttpJsonGateway()).sent == 1
+        [payload] = fake.config["got"]
+        # The provider calls back exactly the URL it was given, over real HTTP.
+        report = requests.post(payload["callback_url"], json={"id": "p-1",
+                                                              "status": "delivered"},
+                               timeout=10)
+        without_secret = requests.post(f"{app_url}/sms/dlr", json={"id": "p-1",
+                                                                   "status": "failed"},
+                                       timeout=10)
+    assert report.status_code == 200
+    assert without_secret.status_code == 403
     assert messages(db)[0].status == "delivered"
 
 

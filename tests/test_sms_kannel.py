@@ -21,7 +21,7 @@ from motcua.core import timeutil
 from motcua.core.intake import DeskContext, take_in
 from motcua.core.models import Account, SmsMessage
 from motcua.sms.gateways import KannelGateway
-from motcua.sms.kannel import KannelSetup, kannel_conf
+from motcua.sms.kannel import COULD_NOT_FETCH, KannelSetup, kannel_conf
 from motcua.sms.queue import send_pass
 from tests.browser import serve
 from tests.factories import applicant, build_world, intake_data
@@ -202,6 +202,28 @@ def test_handset_lookup_gets_the_status_reply(kannel, live_app, world):
     assert "1022 0987654321" in reply_line
     assert f"Dossier {code} (N*** V*** An): Received." in reply_line
     assert "On time." in reply_line
+
+
+def test_rate_limited_handset_receives_our_message_not_kannels(kannel, live_app, world):
+    app, _url = live_app
+    app.config["SMS_RATE_LIMIT"] = "1 per minute"
+    kannel.handset_sends("0933333333", "HD")
+    _wait_for(lambda: "TRACUU" in kannel.handset_output(), what="the first (help) reply")
+    kannel.handset_sends("0933333333", "HD")
+    output = _wait_for(lambda: "Too many messages" in kannel.handset_output() and
+                       kannel.handset_output(), what="the rate-limit reply")
+    assert "Please wait a minute" in output
+    assert "Could not fetch" not in output
+
+
+def test_handset_gets_our_words_when_the_app_refuses_kannel(kannel, live_app):
+    app, _url = live_app
+    app.config["SMS_SECRET"] = "rotated-but-kannel-not-updated"  # motcua answers 403
+    kannel.handset_sends("0944444444", "HD")
+    output = _wait_for(lambda: "Got message" in kannel.handset_output() and
+                       kannel.handset_output(), what="a reply to the handset")
+    line = next(line for line in output.splitlines() if "Got message" in line)
+    assert COULD_NOT_FETCH in unquote_plus(line)
 
 
 def test_handset_help_for_an_unknown_command(kannel, live_app):

@@ -253,14 +253,27 @@ def test_inbound_bad_codes_and_unknown_commands_get_help_never_5xx(app, db, worl
     assert response.get_json()["reply"]
 
 
-def test_inbound_rate_limit_per_sender_answers_429_with_a_message(app, db, world):
+def test_inbound_rate_limit_per_sender_answers_json_callers_429_with_a_message(app, db, world):
     app.config["SMS_RATE_LIMIT"] = "3 per minute"
     client = app.test_client()
-    codes = [client.get("/sms/inbound?from=0911111111&text=HD").status_code for _ in range(4)]
-    other = client.get("/sms/inbound?from=0922222222&text=HD")
+    ask = {"from": "0911111111", "text": "HD"}
+    codes = [client.post("/sms/inbound?lang=en", json=ask).status_code for _ in range(4)]
+    other = client.post("/sms/inbound", json={"from": "0922222222", "text": "HD"})
     assert codes == [200, 200, 200, 429] and other.status_code == 200
-    assert "Too many" in client.get("/sms/inbound?from=0911111111&text=HD&lang=en").get_data(
-        as_text=True)
+    assert "Too many" in client.post("/sms/inbound?lang=en", json=ask).get_json()["error"]
+
+
+def test_inbound_rate_limit_answers_kannel_200_with_the_message_as_the_reply(app, db, world):
+    """Kannel sends the handset the body of a 200 only (else "Could not fetch content")."""
+    app.config["SMS_RATE_LIMIT"] = "2 per minute"
+    client = app.test_client()
+    answers = [client.get("/sms/inbound?from=0911111111&text=HD&lang=en") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert "TRACUU" in answers[1].get_data(as_text=True)
+    limited = answers[2].get_data(as_text=True)
+    assert limited.startswith("Too many messages") and "TRACUU" not in limited
+    assert answers[2].headers["X-Motcua-Rate-Limited"] == "1"
+    assert answers[2].mimetype == "text/plain" and limited.isascii()
 
 
 def test_events_recorded_outside_a_request_still_queue_their_sms(app, db, world):
