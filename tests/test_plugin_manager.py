@@ -591,3 +591,66 @@ def test_default_workflow_of_a_failing_plugin_leaves_intake_working(make_app):
         assert dossier.status == "received"
     failures = app.extensions["motcua.plugins"].failures
     assert {(f.plugin, f.hook) for f in failures} == {("failing", "motcua_procedures")}
+
+
+# ---------------------------------------------------------------------------- kept failures
+
+
+def test_failures_are_kept_in_the_database_for_every_worker_and_restart(
+        templates, backend, tmp_path):
+    """Two applications on one database (two gunicorn workers, or before and after a
+    restart): each shows the failures of both, counted."""
+    def menu_items(account):
+        if account.username == "letan":  # the desk officer's pages, not the admin's
+            raise RuntimeError("menu bug")
+        return []
+
+    url = templates(backend).fresh_url(tmp_path)
+
+    def worker():
+        return create_app(instance_path=tmp_path / "instance", database_url=url,
+                          secret_key="test-secret", TESTING=True, WTF_CSRF_ENABLED=False,
+                          plugins=(), extra_plugins=(("broken", make_plugin(
+                              motcua_menu_items=menu_items)),))
+
+    first, second = worker(), worker()
+    try:
+        world = with_world(first)
+        username = world.accounts["reception"].username
+        login(first.test_client(), username).get("/")
+        login(second.test_client(), username).get("/")
+        assert len(second.extensions["motcua.plugins"].failures) == 1  # its own only
+        restarted = worker()
+        try:
+            admin = login(restarted.test_client(), world.accounts["ict_admin"].username)
+            page = admin.get("/admin/plugins/").get_data(as_text=True)
+        finally:
+            restarted.extensions["motcua.db"].dispose()
+    finally:
+        first.extensions["motcua.db"].dispose()
+        second.extensions["motcua.db"].dispose()
+    assert not restarted.extensions["motcua.plugins"].failures
+    assert page.count('data-failure="broken"') == 1
+    assert 'data-failure="broken" data-hook="motcua_menu_items" data-count="2"' in page
+    assert "RuntimeError: menu bug" in page
+
+
+def test_the_same_failure_written_at_once_by_many_workers_is_counted_once_each(
+        templates, backend, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+    from datetime import UTC, datetime
+
+    from motcua.core.models import PluginFailure
+    from motcua.core.plugin_manager import HookFailure, failures
+
+    app = plugin_app(templates, backend, tmp_path)
+    failure = HookFailure("broken", "motcua_reports", "RuntimeError: bug", datetime.now(UTC))
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda _n: failures.write(app, [failure]), range(40)))
+        with app.app_context():
+            rows = app.extensions["motcua.db"].session.scalars(select(PluginFailure)).all()
+            assert [(row.plugin, row.hook, row.count) for row in rows] == [
+                ("broken", "motcua_reports", 40)]
+    finally:
+        app.extensions["motcua.db"].dispose()

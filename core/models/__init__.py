@@ -17,6 +17,7 @@ from motcua.core.models.dossiers import (
 )
 from motcua.core.models.notices import NOTICE_REASONS, Notice
 from motcua.core.models.outbox import OutboxEntry
+from motcua.core.models.plugins import PluginFailure
 from motcua.core.models.procedures import Procedure, ProcedureDocument, procedure_units
 from motcua.core.models.reports import ReportFigures, ReportSupplements
 from motcua.core.models.sms import SMS_STATUSES, SmsMessage
@@ -49,5 +50,5 @@ __all__ = [
     "SyncNode", "SyncNodeState", "SyncNodeUnit", "SyncOwnership",
     "DossierWorkflow", "StepHolding", "SupplementPause", "Workflow",
     "NOTICE_REASONS", "Notice", "SMS_STATUSES", "SmsMessage",
-    "ReportFigures", "ReportSupplements",
+    "ReportFigures", "ReportSupplements", "PluginFailure",
 ]

@@ -65,6 +65,7 @@ def init_app(app: Flask, settings) -> PluginManager:  # noqa: ANN001
     """Load the plugins for ``app`` and plug them into the core (see module doc)."""
     manager = load_manager(settings)
     app.extensions["motcua.plugins"] = manager
+    _keep_failures(app, manager)
     _connect_core()
     _register_blueprints(app, manager)
     _register_sync_payloads(manager)
@@ -82,6 +83,18 @@ def init_app(app: Flask, settings) -> PluginManager:  # noqa: ANN001
         return {"plugin_menu_items": functools.partial(menu_links, manager)}
 
     return manager
+
+
+def _keep_failures(app: Flask, manager: PluginManager) -> None:
+    """Store hook failures in the database (see :mod:`.failures`): those reported while
+    loading now, the later ones when their application context ends. This teardown is
+    registered before the one removing the request's session, so it runs after it."""
+    from motcua.core.plugin_manager import failures
+
+    if manager.failures:
+        failures.write(app, list(manager.failures))
+    manager.keep_failure = functools.partial(failures.remember, app)
+    app.teardown_appcontext(lambda _exc: failures.flush(app))
 
 
 @functools.cache

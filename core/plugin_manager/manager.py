@@ -1,15 +1,16 @@
 """The plugin manager: which plugins run here, and calling their hooks safely.
 
 Each implementation of a hook is called on its own, so one plugin's exception is logged,
-kept in :attr:`PluginManager.failures` (shown on the admin page) and skipped, while the
-other plugins and the core carry on.
+kept in :attr:`PluginManager.failures` and handed to :attr:`PluginManager.keep_failure`
+(the application stores it in the database for the admin page, see :mod:`.failures`)
+and skipped, while the other plugins and the core carry on.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,6 +57,8 @@ class PluginManager:
         self.require_certified = require_certified
         self.records: dict[str, PluginRecord] = {}
         self.failures: deque[HookFailure] = deque(maxlen=MAX_FAILURES)
+        # Where failures are kept beyond this process (set by the application).
+        self.keep_failure: Callable[[HookFailure], None] | None = None
         self._pm = pluggy.PluginManager(hookspecs.PROJECT)
         self._pm.add_hookspecs(hookspecs)
         self._procedures: dict[str, tuple[str, ProcedureSpec]] | None = None
@@ -211,11 +214,18 @@ class PluginManager:
     # ------------------------------------------------------------------ calling hooks
 
     def report_failure(self, plugin: str, hook: str, error: BaseException) -> None:
-        """Log ``error`` raised by ``plugin`` in ``hook`` and keep it for the admin page."""
+        """Log ``error`` raised by ``plugin`` in ``hook`` and keep it for the admin page
+        (in memory and through :attr:`keep_failure`)."""
         log.error("plugin %s failed in %s", plugin, hook, exc_info=error)
-        self.failures.append(HookFailure(plugin=plugin, hook=hook,
-                                         message=f"{type(error).__name__}: {error}",
-                                         at=datetime.now(UTC)))
+        failure = HookFailure(plugin=plugin, hook=hook,
+                              message=f"{type(error).__name__}: {error}",
+                              at=datetime.now(UTC))
+        self.failures.append(failure)
+        if self.keep_failure is not None:
+            try:
+                self.keep_failure(failure)
+            except Exception:  # noqa: BLE001 - keeping a failure must not cause another
+                log.exception("could not keep the failure of plugin %s", plugin)
 
     def call_each(self, hook_name: str, *, only: str | None = None, **kwargs: Any
                   ) -> list[tuple[str, Any]]:
