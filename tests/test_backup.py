@@ -10,6 +10,7 @@ import tarfile
 import threading
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,8 +19,10 @@ from sqlalchemy import text
 from motcua.core import create_app, migrate
 from motcua.core.audit.chain import append
 from motcua.core.backup import data_digest
+from motcua.core.backup.digest import sqlite_file_digest
 from motcua.core.cli import main
 from motcua.core.db import make_engine
+from motcua.core.models import HubDossier, HubDossierEvent
 from motcua.core.testing import postgres_database
 from tests.conftest import login
 from tests.factories import build_world
@@ -64,7 +67,7 @@ def destroy(app) -> None:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
         database.dispose()
-    shutil.rmtree(settings.attachments_path)
+    shutil.rmtree(settings.attachments_path, ignore_errors=True)
 
 
 def test_restore_drill_gives_back_identical_data_and_files(templates, backend, tmp_path):
@@ -212,3 +215,87 @@ def test_restore_asks_before_replacing(templates, tmp_path, answer):
         (archive,) = (tmp_path / "b").glob("*.tar.gz")
         result = runner.invoke(main, ["restore", str(archive)], input=answer)
         assert result.exit_code == 1 and "Aborted" in result.output
+
+
+def _hub_copy(app, code: str = "H72.01.01-261120-0001") -> None:
+    """One dossier in the hub's read model with one event, as a node's batch leaves it."""
+    moment = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    with app.extensions["motcua.db"].session_factory() as session:
+        copy = HubDossier(code=code, owner_node="node-h72-01", unit_code="H72.01.01",
+                          received_day=moment.date(), procedure_code="1.001612",
+                          status="received", applicant_name="Nguyễn Văn An",
+                          received_at=moment, version=1, snapshot={"code": code})
+        copy.events.append(HubDossierEvent(sequence=1, kind="received", at=moment,
+                                           to_status="received"))
+        session.add(copy)
+        session.commit()
+
+
+def test_the_digest_covers_the_hub_read_model_units_and_accounts(templates, tmp_path):
+    with deployment(templates, "sqlite", tmp_path) as app:
+        with app.app_context():
+            build_world(app.extensions["motcua.db"].session)
+            app.extensions["motcua.db"].remove()
+        _hub_copy(app)
+        before = digest(app)
+        assert (before["hub_dossiers"], before["hub_events"]) == (1, 1)
+        assert before["units"] == 6 and before["accounts"] == 6
+        with app.extensions["motcua.db"].engine.begin() as connection:
+            connection.execute(text("UPDATE hub_dossiers SET status = 'refused'"))
+        changed = digest(app)
+        assert changed["sha256"] != before["sha256"]
+        with app.extensions["motcua.db"].engine.begin() as connection:
+            connection.execute(text("UPDATE accounts SET full_name = 'X' "
+                                    "WHERE username = 'letan'"))
+        assert digest(app)["sha256"] != changed["sha256"]
+
+
+def test_restore_brings_back_the_hub_read_model_and_the_certificates(templates, backend,
+                                                                    tmp_path):
+    with deployment(templates, backend, tmp_path) as app:
+        with app.app_context():
+            build_world(app.extensions["motcua.db"].session)
+            app.extensions["motcua.db"].remove()
+        _hub_copy(app)
+        certificates = app.config["MOTCUA"].certificates_path
+        certificates.mkdir(parents=True)
+        (certificates / "tax.json").write_text('{"plugin": "tax"}', encoding="utf-8")
+        before = digest(app)
+        runner = app.test_cli_runner()
+        assert runner.invoke(main, ["backup", "--dir", str(tmp_path / "b")]).exit_code == 0
+        (archive,) = (tmp_path / "b").glob("*.tar.gz")
+        with tarfile.open(archive) as tar:
+            assert "certificates/tax.json" in tar.getnames()
+            assert not any("secret" in name for name in tar.getnames())
+
+        destroy(app)
+        shutil.rmtree(certificates)
+        restored = runner.invoke(main, ["restore", str(archive), "--yes"])
+        assert restored.exit_code == 0, restored.output
+        assert digest(app) == before and before["hub_dossiers"] == 1
+        assert (certificates / "tax.json").read_text(encoding="utf-8") == '{"plugin": "tax"}'
+
+
+def test_an_archive_from_before_digest_version_2_restores_and_verifies(templates, tmp_path):
+    with deployment(templates, "sqlite", tmp_path) as app:
+        with app.app_context():
+            world = build_world(app.extensions["motcua.db"].session)
+            app.extensions["motcua.db"].remove()
+        receive(login(app.test_client(), "letan"), world)
+        runner = app.test_cli_runner()
+        assert runner.invoke(main, ["backup", "--dir", str(tmp_path / "b")]).exit_code == 0
+        (archive,) = (tmp_path / "b").glob("*.tar.gz")
+        work = tmp_path / "unpacked"  # rewritten as the previous version wrote archives
+        with tarfile.open(archive) as tar:
+            tar.extractall(work, filter="data")
+        manifest = json.loads((work / "manifest.json").read_text())
+        manifest.pop("digest_version")
+        manifest["digest"] = sqlite_file_digest(work / manifest["database_file"], 1)
+        (work / "manifest.json").write_text(json.dumps(manifest))
+        older = tmp_path / "older.tar.gz"
+        with tarfile.open(older, "w:gz") as tar:
+            for member in sorted(work.rglob("*")):
+                tar.add(member, member.relative_to(work).as_posix(), recursive=False)
+        restored = runner.invoke(main, ["restore", str(older), "--yes"])
+        assert restored.exit_code == 0, restored.output
+        assert "Verified: data digest" in restored.output

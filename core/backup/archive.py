@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from motcua.core.backup.digest import data_digest, sqlite_file_digest
+from motcua.core.backup.digest import DIGEST_VERSION, data_digest, sqlite_file_digest
 from motcua.core.config import Settings
 from motcua.core.db import Database
 from motcua.core.errors import MotcuaError
@@ -29,8 +29,17 @@ from motcua.core.migrate import current_heads
 FORMAT = 1
 PREFIX = "motcua-backup-"
 SUFFIX = ".tar.gz"
-# Folders of the instance whose files belong to the deployment's data.
-FILE_FOLDERS = ("attachments", "forms")
+# The folders whose files belong to the deployment's data, by their name in the archive.
+FILE_FOLDERS = ("attachments", "forms", "certificates")
+
+
+def file_folders(settings: Settings) -> dict[str, Path]:
+    """Where each of :data:`FILE_FOLDERS` is on this server: the attachments and blank
+    forms of the instance, and the plugins' conformance certificates (with the ICT
+    department's public key; no private key is kept there). The secret key and the sync
+    key are not files of the data: they live in the environment (docs/audit-and-backup.md)."""
+    return {"attachments": settings.attachments_path, "forms": settings.forms_path,
+            "certificates": settings.certificates_path}
 
 
 class BackupError(MotcuaError):
@@ -100,8 +109,7 @@ def create_backup(settings: Settings, database: Database, folder: Path) -> Path:
             dump, digest = _dump_postgres(settings.database_url, database, work_path)
         files = {f"database/{dump}": _sha256(work_path / dump)}
         members = [(work_path / dump, f"database/{dump}")]
-        for name in FILE_FOLDERS:
-            root = settings.instance_path / name
+        for name, root in file_folders(settings).items():
             for path in sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []:
                 if path.name.startswith("."):
                     continue  # a file still being written (store_file's temporary)
@@ -112,7 +120,7 @@ def create_backup(settings: Settings, database: Database, folder: Path) -> Path:
             "format": FORMAT, "created_at": moment.isoformat(),
             "database": make_url(settings.database_url).get_backend_name(),
             "database_file": f"database/{dump}", "schema": sorted(current_heads(database.engine)),
-            "digest": digest, "files": files,
+            "digest": digest, "digest_version": DIGEST_VERSION, "files": files,
         }
         (work_path / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True),
                                                  encoding="utf-8")

@@ -17,10 +17,10 @@ from sqlalchemy.engine import make_url
 
 from motcua.core.attachments import path_for
 from motcua.core.backup.archive import (
-    FILE_FOLDERS,
     FORMAT,
     BackupError,
     _sha256,
+    file_folders,
     libpq_url,
     sqlite_path,
 )
@@ -70,7 +70,8 @@ def _check_sqlite_copy(archive: Path, manifest: dict, work: Path) -> None:
     if manifest["database"] != "sqlite":
         return
     try:
-        found = sqlite_file_digest(work / manifest["database_file"])
+        found = sqlite_file_digest(work / manifest["database_file"],
+                                   manifest.get("digest_version", 1))
     except Exception as error:  # noqa: BLE001 - any failure to read means "not trustworthy"
         raise BackupError(f"{archive.name}: its database cannot be read: {error}") from None
     if found != manifest["digest"]:
@@ -104,10 +105,16 @@ def _restore_database(url: str, manifest: dict, work: Path) -> None:
         raise BackupError(f"pg_restore failed: {done.stderr.strip()[:500]}")
 
 
-def _restore_files(settings: Settings, work: Path) -> None:
-    for name in FILE_FOLDERS:
-        source, target = work / name, settings.instance_path / name
-        staged = settings.instance_path / f".{name}.restoring"
+def _restore_files(settings: Settings, manifest: dict, work: Path) -> None:
+    folders = file_folders(settings)
+    if manifest.get("digest_version", 1) < 2:
+        # An archive from before certificates were backed up says nothing about them:
+        # the server's own stay.
+        folders.pop("certificates")
+    for name, target in folders.items():
+        source = work / name
+        staged = target.parent / f".{target.name}.restoring"
+        target.parent.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(staged, ignore_errors=True)
         if source.exists():
             shutil.copytree(source, staged)
@@ -126,10 +133,10 @@ def restore_backup(settings: Settings, database: Database, archive: Path) -> Res
         _check_sqlite_copy(archive, manifest, work_path)
         database.dispose()  # no pooled connection may outlive the database it knew
         _restore_database(settings.database_url, manifest, work_path)
-        _restore_files(settings, work_path)
+        _restore_files(settings, manifest, work_path)
     database.dispose()
     with database.session_factory() as session:
-        digest = data_digest(session)
+        digest = data_digest(session, manifest.get("digest_version", 1))
         missing = [f"{row.filename} ({row.sha256[:12]})"
                    for row in session.execute(select(Attachment.filename, Attachment.sha256))
                    if not path_for(settings.attachments_path, row.sha256).is_file()
