@@ -131,16 +131,25 @@ def _lock(session: Session, dossier: Dossier, expected_version: int | None,
           actor: Account) -> _Move:
     """Lock the dossier row and re-read it; refuse an actor not involved with it
     (Forbidden, before anything else is compared), then compare versions: Conflict if
-    the dossier moved since the caller saw it."""
+    the dossier moved since the caller saw it.
+
+    An officer who was involved with the dossier as the caller loaded it, and lost it
+    to a concurrent hand-over, gets the Conflict (someone else acted first), not a
+    Forbidden; one who was not involved then either learns nothing about its version.
+    """
     if dossier.id is None:
         raise NotFound(_("The dossier is not saved yet."))
     expected = dossier.version if expected_version is None else expected_version
+    involved_as_seen = auth.is_involved(actor, dossier)
     begin_write(session)
     try:
         session.refresh(dossier, with_for_update=True)
     except StaleDataError:
         raise _conflict() from None
-    auth.require_involved(actor, dossier)
+    if not auth.is_involved(actor, dossier):
+        if involved_as_seen and dossier.version != expected:
+            raise _conflict()
+        auth.require_involved(actor, dossier)
     if expected_version is not None and (
             isinstance(expected_version, bool) or not isinstance(expected_version, int)):
         raise ValidationError(_("expected_version must be a whole number."),
