@@ -151,3 +151,26 @@ def test_leader_cannot_pick_an_officer_outside_their_units(app, routing, septemb
     outsider = routing.accounts["other_specialist"].id
     assert leader.get(f"/reports/?{SEPTEMBER}&officer={outsider}").status_code == 404
     assert leader.get(f"/reports/?{SEPTEMBER}&officer=999999").status_code == 404
+
+
+def test_a_hub_says_its_figures_leave_out_the_read_model(templates, tmp_path):
+    from motcua.core import create_app
+    from tests.factories import build_world
+
+    hub = create_app(instance_path=tmp_path / "hub", role="hub", secret_key="test-secret",
+                     database_url=templates("sqlite").fresh_url(tmp_path), TESTING=True,
+                     WTF_CSRF_ENABLED=False)
+    try:
+        with hub.app_context():
+            build_world(hub.extensions["motcua.db"].session)
+            hub.extensions["motcua.db"].remove()
+        ict = login(hub.test_client(), "cntt")
+        assert "data-hub-notice" in ict.get("/reports/?period=2026-09").get_data(as_text=True)
+        assert "data-hub-notice" in ict.get("/reports/periodic?period=2026-09").get_data(
+            as_text=True)
+    finally:
+        hub.extensions["motcua.db"].dispose()
+
+
+def test_a_standalone_server_shows_no_hub_notice(leader):
+    assert "data-hub-notice" not in leader.get(f"/reports/?{SEPTEMBER}").get_data(as_text=True)

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import exists, select
 
-from motcua.core.extensions import db_session
+from motcua.core.extensions import db_session, settings
 from motcua.core.models import Account, Unit
 from motcua.core.reports.categories import CATEGORIES, on_time_rate
 from motcua.core.reports.excel import periodic_workbook
@@ -44,7 +44,7 @@ def _receives_within(unit: Unit) -> bool:
 
 def _own_scope() -> Scope:
     """An officer without a report role sees only their own figures: the dossiers that
-    passed through their hands (the basis of their yearly evaluation, Decree 61 Art. 31)."""
+    passed through their hands, the figures their evaluation reads (docs/reports.md)."""
     own = current_user.unit
     if not current_user.roles or own is None:
         abort(403, description=_("Reports are for leaders and the ICT department."))
@@ -135,7 +135,7 @@ def dashboard() -> str:
         "reports/dashboard.html", scope=scope, period=period, total=total, tables=tables,
         months=months, overdue_now=overdue_now, roots=roots, children=children,
         departments=_departments(scope.root) if roots else [], labels=CATEGORY_LABELS,
-        officer_name=_officer_name(scope), rate=on_time_rate, query=_query(scope, period),
+        officer_name=_officer_name(scope), on_hub=settings().role == "hub", rate=on_time_rate, query=_query(scope, period),
         now_month=this_month)
 
 
@@ -177,6 +177,7 @@ def periodic() -> str:
     group, scope, period, rows, total = _periodic()
     return render_template("reports/periodic.html", scope=scope, period=period, rows=rows,
                            total=total, by=group, rate=on_time_rate,
+                           on_hub=settings().role == "hub",
                            query=_query(scope, period, by=group))
 
 
