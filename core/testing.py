@@ -25,6 +25,8 @@ from motcua.core.db import make_engine
 from motcua.core.units import create_unit
 
 POSTGRES_ENV = "MOTCUA_TEST_POSTGRES_URL"
+# Set to 1 where PostgreSQL must be tested (CI): its tests then fail instead of skipping.
+REQUIRE_POSTGRES_ENV = "MOTCUA_REQUIRE_POSTGRES"
 
 
 def use_fast_password_hashing() -> None:
@@ -51,6 +53,25 @@ def postgres_unavailable_reason() -> str | None:
     except Exception as error:  # noqa: BLE001 - any failure means "cannot use it", say why
         return f"PostgreSQL at {make_url(url).render_as_string()} is not reachable: {error}"
     return None
+
+
+def postgres_required() -> bool:
+    """Whether ``MOTCUA_REQUIRE_POSTGRES`` asks for the PostgreSQL tests to run."""
+    return os.environ.get(REQUIRE_POSTGRES_ENV, "").strip().lower() in ("1", "true", "yes")
+
+
+def require_postgres_or_skip() -> None:
+    """Skip the calling test, saying why, when PostgreSQL cannot be used; when
+    ``MOTCUA_REQUIRE_POSTGRES=1`` fail it instead, so CI cannot pass without PostgreSQL."""
+    import pytest  # only ever called from tests; the app itself does not need pytest
+
+    reason = postgres_unavailable_reason()
+    if reason is None:
+        return
+    if postgres_required():
+        pytest.fail(f"PostgreSQL is required ({REQUIRE_POSTGRES_ENV}=1) but cannot be "
+                    f"used: {reason}", pytrace=False)
+    pytest.skip(f"PostgreSQL tests skipped: {reason}")
 
 
 @contextmanager

@@ -10,7 +10,7 @@ import pytest
 from motcua.core import create_app
 from motcua.core.testing import (
     MigratedTemplate,
-    postgres_unavailable_reason,
+    require_postgres_or_skip,
     use_fast_password_hashing,
 )
 from tests.factories import PASSWORD, World, build_world
@@ -44,9 +44,7 @@ def templates(tmp_path_factory):
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     if request.param == "postgresql":
-        reason = postgres_unavailable_reason()
-        if reason:
-            pytest.skip(f"PostgreSQL tests skipped: {reason}")
+        require_postgres_or_skip()  # fails instead when MOTCUA_REQUIRE_POSTGRES=1 (CI)
     return request.param
 
 
