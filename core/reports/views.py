@@ -135,8 +135,8 @@ def dashboard() -> str:
         "reports/dashboard.html", scope=scope, period=period, total=total, tables=tables,
         months=months, overdue_now=overdue_now, roots=roots, children=children,
         departments=_departments(scope.root) if roots else [], labels=CATEGORY_LABELS,
-        officer_name=_officer_name(scope), on_hub=settings().role == "hub", rate=on_time_rate, query=_query(scope, period),
-        now_month=this_month)
+        officer_name=_officer_name(scope), on_hub=settings().role == "hub",
+        rate=on_time_rate, query=_query(scope, period), now_month=this_month)
 
 
 @bp.get("/dossiers")
