@@ -4,6 +4,9 @@ hook with an example, every public function with a docstring; version ranges; vi
 from __future__ import annotations
 
 import inspect
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -97,3 +100,36 @@ def test_services_outside_an_application_say_so(monkeypatch):
     monkeypatch.setattr(services, "_backend", None)
     with pytest.raises(RuntimeError, match="only inside a motcua application"):
         services.current_account()
+
+
+BLOCK_PLATFORM = """
+import importlib.abc, sys
+
+class NoPlatform(importlib.abc.MetaPathFinder):
+    # As if only motcua-plugin-sdk were installed: the platform cannot be imported.
+    def find_spec(self, name, path=None, target=None):
+        if name == "motcua" or name.startswith("motcua."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+        return None
+
+sys.meta_path.insert(0, NoPlatform())
+import pytest
+sys.exit(pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:xdist", sys.argv[1]]))
+"""
+
+
+def test_with_the_sdk_alone_pytest_starts_and_the_kit_says_what_to_install(tmp_path):
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_alone.py").write_text(
+        "from motcua_sdk import hookimpl\n"
+        "from motcua_sdk.testing import login\n\n"
+        "def test_plain():\n    assert hookimpl and login\n\n"
+        "def test_with_the_kit(motcua_app):\n    pass\n")
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("PYTEST_", "MOTCUA_"))}
+    result = subprocess.run([sys.executable, "-c", BLOCK_PLATFORM, str(tmp_path)],
+                            cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=300)
+    output = result.stdout + result.stderr
+    assert "1 passed, 1 error" in output, output
+    assert testing.MISSING_CORE in " ".join(output.split()), output

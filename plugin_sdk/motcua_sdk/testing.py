@@ -25,8 +25,11 @@ session these fixtures (all prefixed ``motcua_``, so they never shadow a project
   (Debian's ``/usr/bin/chromium`` driven by playwright; the test is skipped with the
   reason when either is missing); :func:`browser_login` opens a logged-in page.
 
-The test kit itself imports the core (it is test infrastructure shipped by the core);
-plugins import only ``motcua_sdk``.
+The test kit drives the motcua platform itself, so running the fixtures needs the
+platform installed next to the SDK (a plugin's ``test`` extra lists ``motcua``; the
+scaffold's does). The SDK does not depend on it: the platform is imported only when a
+fixture or helper first needs it, so with the SDK alone pytest starts and a test using
+the kit fails with a message saying what to install. Plugins import only ``motcua_sdk``.
 """
 
 from __future__ import annotations
@@ -42,15 +45,52 @@ from typing import Any
 
 import pytest
 
-from motcua.core.testing import PASSWORD, ROLES, USERNAMES, World, build_world
 from motcua_sdk.types import DossierView, SampleDossier
 
-__all__ = ["PASSWORD", "ROLES", "USERNAMES", "DossierFlow", "World", "browser_login",
-           "build_world", "login"]
+# Also PASSWORD, ROLES, USERNAMES, World and build_world, from the platform on first
+# use (module ``__getattr__`` below).
+__all__ = ["DossierFlow", "MissingPlatform", "browser_login", "core_testing", "login"]
 
 POSTGRES_ENV = "MOTCUA_TEST_POSTGRES_URL"
 # Actions that move a dossier towards its result, in the order the kit prefers them.
 PROGRESS = ("approve", "submit_for_approval", "forward", "claim")
+
+
+# Names re-exported from the platform's ``motcua.core.testing``, imported on first use.
+_FROM_CORE = ("PASSWORD", "ROLES", "USERNAMES", "World", "build_world")
+MISSING_CORE = ("the motcua test kit needs the motcua platform installed next to "
+                "motcua-plugin-sdk (it runs the plugin inside motcua): install your "
+                "plugin with its test extra (pip install -e '.[test]'), or motcua itself")
+
+
+class MissingPlatform(ImportError):
+    """The motcua platform is not installed, so the test kit cannot run."""
+
+
+def core_testing():  # noqa: ANN201 - the module motcua.core.testing
+    """The platform's test support module; :class:`MissingPlatform` (with what to
+    install) when the platform is not installed."""
+    try:
+        from motcua.core import testing
+    except ModuleNotFoundError as error:
+        if error.name not in ("motcua", "motcua.core", "motcua.core.testing"):
+            raise
+        raise MissingPlatform(MISSING_CORE) from error
+    return testing
+
+
+def _core_or_fail():  # noqa: ANN202
+    """:func:`core_testing` for a fixture: a clear test error instead of a traceback."""
+    try:
+        return core_testing()
+    except MissingPlatform as error:
+        pytest.fail(str(error), pytrace=False)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_CORE:
+        return getattr(core_testing(), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -133,9 +173,7 @@ class _Template:
 
 @pytest.fixture(scope="session")
 def _motcua_templates(tmp_path_factory) -> Iterator[Any]:
-    from motcua.core.testing import use_fast_password_hashing
-
-    use_fast_password_hashing()  # real argon2id at its cheapest cost: fast worlds
+    _core_or_fail().use_fast_password_hashing()  # real argon2id at its cheapest cost: fast worlds
     made: dict[tuple, _Template] = {}
 
     def template(plugins: tuple[str, ...], extra: tuple) -> _Template:
@@ -178,11 +216,12 @@ def motcua_app(_motcua_templates, motcua_plugins, motcua_extra_plugins, motcua_s
                tmp_path):
     """The application with the plugins enabled, on a fresh migrated database holding
     the test province and the plugins' procedures (see the module doc)."""
+    build_world = _core_or_fail().build_world
+    plugins, extra = tuple(motcua_plugins), tuple(motcua_extra_plugins)
+    template = _motcua_templates(plugins, extra)
     from motcua.core import create_app
     from motcua.core.plugin_manager.catalogue import sync_catalogue
 
-    plugins, extra = tuple(motcua_plugins), tuple(motcua_extra_plugins)
-    template = _motcua_templates(plugins, extra)
     with template.fresh(tmp_path) as url:
         app = create_app(instance_path=tmp_path / "instance", database_url=url,
                          secret_key="motcua-test-kit", TESTING=True, WTF_CSRF_ENABLED=False,
@@ -207,7 +246,7 @@ def motcua_app(_motcua_templates, motcua_plugins, motcua_extra_plugins, motcua_s
 
 
 @pytest.fixture
-def motcua_world(motcua_app) -> World:
+def motcua_world(motcua_app):  # noqa: ANN201 - a motcua.core.testing.World
     """The test province of ``motcua_app`` (units and accounts, detached objects)."""
     return motcua_app.extensions["motcua.test_world"]
 
@@ -219,8 +258,10 @@ def motcua_session(motcua_app) -> Iterator[Any]:
         yield motcua_app.extensions["motcua.db"].session
 
 
-def login(client, username: str, password: str = PASSWORD):  # noqa: ANN001, ANN201
-    """Log ``client`` in through the real login form; returns the client."""
+def login(client, username: str, password: str | None = None):  # noqa: ANN001, ANN201
+    """Log ``client`` in through the real login form (the test accounts' password by
+    default); returns the client."""
+    password = core_testing().PASSWORD if password is None else password
     response = client.post("/login", data={"username": username, "password": password})
     assert response.status_code == 302, f"login of {username} failed: {response.data[:300]}"
     return client
@@ -239,6 +280,8 @@ class Clients:
         if role not in self._made:
             client = self._app.test_client()
             if role != "anonymous":
+                kit = core_testing()
+                ROLES, USERNAMES = kit.ROLES, kit.USERNAMES  # noqa: N806
                 if role not in USERNAMES:
                     raise AttributeError(f"no test account for role {role!r}; roles: "
                                          f"{', '.join(ROLES)} or anonymous")
@@ -284,7 +327,8 @@ class DossierFlow:
 
         from motcua.core.models import Account
 
-        return session.scalar(select(Account).where(Account.username == USERNAMES[role]))
+        username = core_testing().USERNAMES[role]
+        return session.scalar(select(Account).where(Account.username == username))
 
     def _dossier(self, session, code: str):  # noqa: ANN001, ANN202
         from motcua.core.intake import find_dossier
@@ -458,9 +502,11 @@ def motcua_browser() -> Iterator[Any]:
             browser.close()
 
 
-def browser_login(browser, base_url: str, username: str, password: str = PASSWORD):  # noqa: ANN001, ANN201
-    """A new page of ``browser`` logged in through the login form as ``username``; it
-    waits until the officer has left the login page (each lands on their start page)."""
+def browser_login(browser, base_url: str, username: str, password: str | None = None):  # noqa: ANN001, ANN201
+    """A new page of ``browser`` logged in through the login form as ``username`` (the
+    test accounts' password by default); it waits until the officer has left the login
+    page (each lands on their start page)."""
+    password = core_testing().PASSWORD if password is None else password
     context = browser.new_context(viewport={"width": 1280, "height": 1000})
     context.set_default_timeout(15_000)
     page = context.new_page()
