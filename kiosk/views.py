@@ -23,8 +23,9 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from werkzeug.exceptions import HTTPException
 
 from motcua.core.config import LANGUAGES
 from motcua.core.errors import MotcuaError
@@ -38,7 +39,7 @@ bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="template
                static_folder="static", static_url_path="/static")
 
 DEFAULT_IDLE_SECONDS = 90
-CATALOGUE_LIMIT = 300
+PAGE_SIZE = 20  # procedures per catalogue page: a screen of large touch targets
 
 
 def idle_seconds() -> int:
@@ -88,14 +89,32 @@ def lookup_page():
 
 @bp.route("/thu-tuc")
 def catalogue():
+    """The catalogue, a page of :data:`PAGE_SIZE` at a time (a province lists ~2,000
+    procedures: every one is reachable by paging or by the on-screen search)."""
     query = (request.args.get("q") or "").strip()[:100]
-    statement = select(Procedure).where(Procedure.active.is_(True))
+    where = [Procedure.active.is_(True)]
     if query:
-        statement = statement.where(Procedure.search_text.contains(fold(query)))
-    procedures = db_session().scalars(
-        statement.order_by(Procedure.field, Procedure.name).limit(CATALOGUE_LIMIT)
+        where.append(Procedure.search_text.contains(fold(query)))
+    session = db_session()
+    total = session.scalar(select(func.count()).select_from(Procedure).where(*where))
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(_page_number(request.args.get("page")), pages)
+    procedures = session.scalars(
+        select(Procedure).where(*where).order_by(Procedure.field, Procedure.name, Procedure.id)
+        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
-    return render_template("kiosk/catalogue.html", procedures=procedures, query=query)
+    return render_template("kiosk/catalogue.html", procedures=procedures, query=query,
+                           page=page, pages=pages, total=total,
+                           first=(page - 1) * PAGE_SIZE + 1 if total else 0,
+                           last=(page - 1) * PAGE_SIZE + len(procedures))
+
+
+def _page_number(raw: str | None) -> int:
+    """A page number from the query string; anything that is not a positive number is 1
+    (a kiosk never shows an error for a link it made itself)."""
+    if raw and raw.isascii() and raw.isdigit() and len(raw) <= 6:
+        return max(1, int(raw))
+    return 1
 
 
 @bp.route("/thu-tuc/<code>")
@@ -122,10 +141,41 @@ def form_file(filename: str):
     return send_from_directory(settings().forms_path, filename, as_attachment=True)
 
 
+ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@bp.route("/<path:rest>", methods=ANY_METHOD)
+@bp.route("/", methods=[m for m in ANY_METHOD if m != "GET"])
+def _nowhere(rest: str = ""):
+    """Anything else under /kiosk (a mistyped address, a POST) is answered here, so the
+    kiosk's own error page shows: Flask gives a blueprint's error handlers only the
+    errors of its own routes, and an unmatched URL belongs to no blueprint."""
+    try:
+        endpoint, _args = current_app.url_map.bind("").match(request.path, method="GET")
+    except HTTPException:
+        endpoint = None
+    abort(405 if endpoint not in (None, "kiosk._nowhere") else 404)
+
+
+def _default_messages() -> dict[int, str]:
+    # Werkzeug's default descriptions are English and talk about URLs.
+    return {
+        403: _("This is not available on the kiosk."),
+        404: _("This page does not exist on the kiosk."),
+        405: _("This is not available on the kiosk."),
+        500: _("Something went wrong. Please try again, or ask the staff at the desk."),
+    }
+
+
 @bp.errorhandler(400)
+@bp.errorhandler(403)
 @bp.errorhandler(404)
+@bp.errorhandler(405)
 @bp.errorhandler(429)
+@bp.errorhandler(500)
 def _kiosk_error(error):  # noqa: ANN001
     """Errors stay on a kiosk page: the desk's error page would lead out of the kiosk."""
-    message = getattr(error, "description", None) or str(error)
+    message = getattr(error, "description", None) or ""
+    if error.code == 500 or not message or message == type(error).description:
+        message = _default_messages().get(error.code) or message
     return render_template("kiosk/error.html", message=message), error.code

@@ -143,3 +143,25 @@ def test_kiosk_touches_keep_it_awake(live, page):
         page.locator('.keypad button[data-key="7"]').click()
     assert page.url == f"{base}/kiosk/tra-cuu"
     assert page.locator("#display").input_value() == "7777"
+
+
+def test_kiosk_catalogue_search_with_the_on_screen_keys(live, page):
+    base, _code = live
+    page.goto(f"{base}/kiosk/")
+    page.locator("#go-catalogue").click()
+    page.wait_for_url(f"{base}/kiosk/thu-tuc")
+    assert "Thủ tục đăng ký khai sinh" in page.content()
+    page.locator("#catalogue-search summary").click()
+    for char in "KHAI SINX":
+        page.locator(f'#search-form .keypad button[data-key="{char}"]').click()
+    page.locator('#search-form button[data-action="backspace"]').click()
+    page.locator('#search-form .keypad button[data-key="H"]').click()
+    assert page.locator("#display").input_value() == "KHAI SINH"
+    page.locator("#search-submit").click()
+    page.wait_for_url(f"{base}/kiosk/thu-tuc?q=KHAI+SINH")
+    names = page.locator(".procedure-list .list-button").all_inner_texts()
+    assert len(names) == 1 and "Thủ tục đăng ký khai sinh" in names[0]
+    assert "1–1 of 1 procedures" in page.locator("#pager-position").inner_text()
+    page.locator("#search-summary a").click()  # "Show all" brings the whole list back
+    page.wait_for_url(f"{base}/kiosk/thu-tuc")
+    assert page.locator(".procedure-list .list-button").count() > 1
