@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from motcua.core.text import fold
+from motcua.core.codes import is_valid_code
+from motcua.core.text import fold, normalize_code
 
 # Folded command words, longest first so "tra cuu" wins over a shorter prefix.
 LOOKUP_WORDS = ("tra cuu", "tracuu", "hs")
 HELP_WORDS = ("tro giup", "trogiup", "hd", "help")
+# What people put between the command word and the code: "Tra cứu: H72...", "HS-H72...".
+SEPARATORS = " \t:;,.-=#>"
 
 
 @dataclass(frozen=True)
@@ -28,10 +31,16 @@ def parse(text: str | None) -> Command:
     """The command in an inbound message; anything unknown asks for help."""
     folded = fold(text)
     for word in LOOKUP_WORDS:
-        if folded == word or folded.startswith(word + " ") or (
-                word == "tracuu" and folded.startswith(word)):
-            # Keep the code as typed (fold lowered it; normalize_code upper-cases later).
-            argument = folded[len(word):].strip()
+        if not folded.startswith(word):
+            continue
+        rest = folded[len(word):]
+        # Keep the code as typed (fold lowered it; normalize_code upper-cases later).
+        argument = rest.lstrip(SEPARATORS).strip()
+        if not rest or rest[0] in SEPARATORS or word == "tracuu":
+            return Command("lookup", argument)
+        # A short word glued to the code ("HSH72.01.01-261122-0001") only when a whole code
+        # follows: "HSX" or "hsdfg" is not a lookup.
+        if is_valid_code(normalize_code(rest)):
             return Command("lookup", argument)
     for word in HELP_WORDS:
         if folded == word or folded.startswith(word + " "):

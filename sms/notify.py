@@ -20,6 +20,9 @@ from motcua.core.schemas import SchemaError, normalize_phone
 from motcua.sms.gsm import split, to_gsm7
 
 NOTIFIED_KINDS = ("received", "back_entered", "supplement_requested", "result_issued")
+# Kannel's max-messages (docs/sms-kannel.md): it refuses a text needing more parts.
+MAX_PARTS = 5
+MAX_ITEM = 120  # characters of one missing item's name; a longer one is cut with "..."
 
 
 def international(phone: str | None) -> str | None:
@@ -47,13 +50,28 @@ def _notification_text(dossier: Dossier, event: DossierEvent) -> str:
         text = _("Dossier %(code)s was received. Appointment: %(date)s. "
                  "Look up: send TRACUU %(code)s", code=dossier.code, date=due)
     elif event.kind == "supplement_requested":
-        missing = "; ".join(str(item) for item in (event.data or {}).get("missing") or [])
-        text = _("Dossier %(code)s needs a supplement: %(missing)s. Please bring it to the "
-                 "reception desk.", code=dossier.code, missing=missing or "-")
+        return _supplement_text(dossier, [str(item) for item in
+                                          (event.data or {}).get("missing") or []])
     else:
         text = _("The result of dossier %(code)s is ready. Please collect it at the reception "
                  "desk with your receipt.", code=dossier.code)
     return to_gsm7(text)
+
+
+def _supplement_text(dossier: Dossier, missing: list[str]) -> str:
+    """The supplement request with as many of the missing items as fit in
+    :data:`MAX_PARTS` parts, then "and N more": Kannel refuses a longer text."""
+    items = [item if len(item) <= MAX_ITEM else item[:MAX_ITEM - 3] + "..." for item in missing]
+    for shown in range(len(items), -1, -1):
+        listed = "; ".join(items[:shown])
+        if shown < len(items):
+            more = _("and %(n)s more", n=len(items) - shown)
+            listed = f"{listed} {more}" if listed else more
+        text = to_gsm7(_("Dossier %(code)s needs a supplement: %(missing)s. Please bring it "
+                         "to the reception desk.", code=dossier.code, missing=listed or "-"))
+        if len(split(text)) <= MAX_PARTS:
+            return text
+    return text  # not reached: a code and "and N more" fit in one part
 
 
 def notifications_for_events(session: Session, events: list[DossierEvent]) -> list[SmsMessage]:

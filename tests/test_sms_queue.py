@@ -16,6 +16,8 @@ from motcua.core.events import record_event
 from motcua.core.intake import DeskContext, take_in
 from motcua.core.models import Account, Dossier, SmsMessage
 from motcua.sms.gateways import ConsoleGateway, Gateway, KannelGateway
+from motcua.sms.gsm import split
+from motcua.sms.notify import MAX_PARTS
 from motcua.sms.queue import claim, send_pass
 from tests.factories import applicant, intake_data
 
@@ -79,6 +81,48 @@ def test_supplement_and_result_events_notify_other_events_do_not(app, db, world)
     kinds = [(m.kind, m.body) for m in messages(db)]
     assert [kind for kind, _ in kinds] == ["received", "supplement_requested", "result_issued"]
     assert "Ban sao CCCD" in kinds[1][1]
+
+
+def test_long_supplement_list_is_cut_to_fit_five_parts_and_says_how_many_more(app, db,
+                                                                              world):
+    dossier = receive(app, db, world)
+    missing = [f"Giấy xác nhận số {n} của Ủy ban nhân dân phường về nơi cư trú hiện tại"
+               for n in range(40)]
+    with app.test_request_context("/"):
+        dossier = db.session.get(Dossier, dossier.id)
+        record_event(db.session, dossier, "supplement_requested", actor=None,
+                     data={"missing": missing + ["x" * 3000]})
+        db.session.commit()
+    [message] = [m for m in messages(db) if m.kind == "supplement_requested"]
+    assert message.parts == len(split(message.body)) <= MAX_PARTS
+    assert "Giay xac nhan so 0 " in message.body
+    shown = message.body.count("Giay xac nhan so")
+    assert 0 < shown < 40
+    assert f"and {41 - shown} more" in message.body
+    assert message.body.endswith("Please bring it to the reception desk.")
+
+
+def test_one_huge_missing_item_is_shortened_not_dropped(app, db, world):
+    dossier = receive(app, db, world)
+    with app.test_request_context("/"):
+        dossier = db.session.get(Dossier, dossier.id)
+        record_event(db.session, dossier, "supplement_requested", actor=None,
+                     data={"missing": ["Bản sao " + "rất dài " * 400]})
+        db.session.commit()
+    [message] = [m for m in messages(db) if m.kind == "supplement_requested"]
+    assert "Ban sao rat dai" in message.body and "...." in message.body
+    assert message.parts <= 2 and "more" not in message.body
+
+
+def test_short_supplement_list_is_sent_whole(app, db, world):
+    dossier = receive(app, db, world)
+    with app.test_request_context("/"):
+        dossier = db.session.get(Dossier, dossier.id)
+        record_event(db.session, dossier, "supplement_requested", actor=None,
+                     data={"missing": ["Bản sao CCCD", "Ảnh 4x6"]})
+        db.session.commit()
+    [message] = [m for m in messages(db) if m.kind == "supplement_requested"]
+    assert "Ban sao CCCD; Anh 4x6." in message.body and "more" not in message.body
 
 
 def test_console_pass_sends_each_due_message_once(app, db, world, capsys):
@@ -242,6 +286,16 @@ def test_inbound_lookup_replies_with_the_status(app, db, world):
     assert dossier.code in body and "Received" in body
     assert "Nguyen" not in body and "072090001234" not in body and "0912345678" not in body
     assert body.isascii()
+
+
+@pytest.mark.parametrize("template", ["HS{code}", "Tra cứu: {code}", "TRACUU:{code}"])
+def test_inbound_lookup_glued_or_with_punctuation_replies_with_the_status(app, db, world,
+                                                                          template):
+    dossier = receive(app, db, world)
+    response = app.test_client().get("/sms/inbound", query_string={
+        "from": "+84912345678", "text": template.format(code=dossier.code), "lang": "en"})
+    body = response.get_data(as_text=True)
+    assert body.startswith(f"Dossier {dossier.code} (") and "Received" in body
 
 
 @pytest.mark.parametrize("text", ["tracuu H72.01.01-999999-9999", "tracuu ???", "HS " + "9" * 500,

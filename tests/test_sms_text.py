@@ -32,6 +32,20 @@ def test_lookup_commands_in_any_case_spacing_and_diacritics(text):
     assert command.argument.upper().replace(" ", "") == CODE
 
 
+@pytest.mark.parametrize("text", [f"HS{CODE}", f"hs{CODE.lower()}", f"Tra cứu: {CODE}",
+                                  f"TRACUU:{CODE}", f"HS: {CODE}", f"hs-{CODE}", f"HS. {CODE}",
+                                  f"tra cuu, {CODE}", f"TRA CỨU:{CODE}"])
+def test_lookup_commands_glued_to_the_code_or_followed_by_punctuation(text):
+    command = parse(text)
+    assert command.action == "lookup"
+    assert command.argument.upper().replace(" ", "") == CODE
+
+
+@pytest.mark.parametrize("text", ["HS:", "Tra cứu: ", "tracuu -"])
+def test_lookup_word_with_only_punctuation_has_an_empty_argument(text):
+    assert parse(text) == parse("TRACUU")
+
+
 def test_code_typed_with_spaces_is_kept_for_the_lookup_to_normalise():
     assert parse("tracuu h72.01.01 - 261122 - 0001").argument == "h72.01.01 - 261122 - 0001"
 
