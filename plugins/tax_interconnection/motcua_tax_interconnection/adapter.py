@@ -197,13 +197,15 @@ def _undelivered(now: datetime) -> list:
     ]
 
 
-def _awaiting_answer() -> list:
+def _awaiting_answer(now: datetime) -> list:
     return [
         Exchange.channel == "external",
         Exchange.delivered_at.is_not(None),
         Exchange.status == "waiting",
         # A JSON column set to None may hold SQL NULL or the JSON value null.
         or_(Exchange.answer.is_(None), cast(Exchange.answer, Text) == "null"),
+        # After a refused answer the row waits (next_attempt_at) before it is asked again.
+        or_(Exchange.next_attempt_at.is_(None), Exchange.next_attempt_at <= now),
     ]
 
 
@@ -225,12 +227,14 @@ def _short(error: Exception | str) -> str:
     return str(error)[:ERROR_LIMIT]
 
 
-def _note_error(session: Session, exchange_id: int, error: str) -> None:
-    """Keep ``error`` on the row in a transaction of its own (the failed one is gone)."""
+def _note_error(session: Session, exchange_id: int, error: str, retry_at: datetime) -> None:
+    """Keep ``error`` on the row in a transaction of its own (the failed one is gone), and
+    leave the row alone until ``retry_at``."""
     try:
         exchange = _lock(session, exchange_id, [])
         if exchange is not None:
             exchange.last_error = _short(error)
+            exchange.next_attempt_at = retry_at
         session.commit()
     except Exception:
         session.rollback()
@@ -290,17 +294,18 @@ def deliver(session: Session, client: TaxSystemClient, *, now: datetime,
             result.duplicates += 1
         else:
             result.sent += 1
-    _collect_answers(session, client, on_answer=on_answer, limit=limit, result=result)
+    _collect_answers(session, client, now=now, on_answer=on_answer, limit=limit,
+                     result=result)
     return result
 
 
-def _collect_answers(session: Session, client: TaxSystemClient, *,
+def _collect_answers(session: Session, client: TaxSystemClient, *, now: datetime,
                      on_answer: AnswerHandler, limit: int, result: DeliveryResult) -> None:
-    waiting = session.scalars(select(Exchange.id).where(*_awaiting_answer())
+    waiting = session.scalars(select(Exchange.id).where(*_awaiting_answer(now))
                               .order_by(Exchange.id).limit(limit)).all()
     session.rollback()
     for exchange_id in waiting:
-        exchange = _lock(session, exchange_id, _awaiting_answer())
+        exchange = _lock(session, exchange_id, _awaiting_answer(now))
         if exchange is None:
             session.rollback()
             continue
@@ -313,8 +318,10 @@ def _collect_answers(session: Session, client: TaxSystemClient, *,
             log.warning("tax system unavailable while fetching answers: %s", error)
             return
         except TaxSystemRefused as error:
-            # Kept on the row so a person sees that an answer came but was not trusted.
+            # Kept on the row so a person sees that an answer came but was not trusted;
+            # asked again only after REFUSED_RETRY, not on every pass.
             exchange.last_error = _short(error)
+            exchange.next_attempt_at = now + REFUSED_RETRY
             session.commit()
             result.failed += 1
             result.errors.append(f"{message_id}: {error}")
@@ -326,14 +333,17 @@ def _collect_answers(session: Session, client: TaxSystemClient, *,
         try:
             on_answer(session, exchange, answer)
             exchange.last_error = None
+            exchange.next_attempt_at = None
             session.commit()
         except Exception as error:
-            # One answer that cannot be applied must not stop the others; the row stays
-            # waiting, so the next pass fetches and applies it again once fixed.
+            # One answer that cannot be applied (refused by its schema, or failing) must
+            # not stop the others; the row stays waiting, with the reason, and is asked
+            # again after REFUSED_RETRY (the tax system may correct its answer).
             session.rollback()
             result.failed += 1
-            result.errors.append(f"{message_id}: applying the answer failed: {error}")
+            result.errors.append(f"{message_id}: the answer was not applied: {error}")
             log.exception("applying the answer to %s failed", message_id)
-            _note_error(session, exchange_id, f"applying the answer failed: {error}")
+            _note_error(session, exchange_id, f"the answer was not applied: {error}",
+                        now + REFUSED_RETRY)
             continue
         result.answered += 1

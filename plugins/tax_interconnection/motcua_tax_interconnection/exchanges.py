@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from motcua_sdk import services, thaw
 from motcua_tax_interconnection import settings
 from motcua_tax_interconnection.models import Exchange
+from motcua_tax_interconnection.schemas import load_answer
 
 log = logging.getLogger(__name__)
 PLUGIN = "tax_interconnection"
@@ -77,7 +78,16 @@ def open_exchange(session: Session, kind: str, dossier, payload: dict) -> Exchan
 
 
 def apply_answer(session: Session, exchange: Exchange, answer: dict, *, by: str) -> None:
-    """Record the tax office's (already validated) ``answer`` and attach it to the dossier."""
+    """Check the tax office's ``answer`` against its message's kind, record it on the
+    exchange and attach it to the dossier.
+
+    Raises ``marshmallow.ValidationError`` (nothing recorded) for an answer that does not
+    fit: a malformed tax code, a notice on a business message, a tax code on a land slip.
+    """
+    if exchange.status != "waiting":
+        raise ValueError(f"exchange {exchange.message_id} is {exchange.status}, "
+                         "not waiting for an answer")
+    answer = load_answer(exchange.kind, answer)
     exchange.answer = answer
     exchange.answered_at = now()
     exchange.answered_by = by

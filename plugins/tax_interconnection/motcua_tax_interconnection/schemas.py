@@ -1,9 +1,16 @@
 """What travels to and from the tax office: the cadastral information slip the land
-office fills in, and the tax office's answers."""
+office fills in, and the tax office's answers.
+
+Every answer is checked against the schema of its message's kind before it is applied,
+whoever brings it (:func:`load_answer`): the tax officer's form, or the adapter fetching
+it from an external tax system.
+"""
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 TAX_CODE = r"^(\d{10}|\d{10}-\d{3}|\d{12})$"  # MST 10 or 13 digits, or a personal ID number
 
@@ -59,3 +66,62 @@ class LandNoticeSchema(Schema):
     items = fields.List(fields.Nested(NoticeItemSchema), required=True,
                         validate=validate.Length(min=1, max=10))
     pay_by = fields.Date(required=True)
+
+
+class LandQuerySchema(Schema):
+    """The tax office asks the land office back about a slip (đề nghị làm rõ)."""
+
+    outcome = fields.String(required=True, validate=validate.Equal("query"))
+    question = fields.String(required=True, validate=validate.Length(min=5, max=1000))
+
+
+# What each kind of message may be answered with. A key of another kind's answer (a
+# tax code on a land slip, a notice on a business message) is refused, not ignored: it
+# means the answer was made for another message.
+ANSWER_KEYS = {"business": {"tax_code", "question"},
+               "land": {"notice_number", "items", "pay_by", "total", "question"}}
+# The envelope an external tax system adds around the answer itself (see openapi.json).
+ENVELOPE_KEYS = {"message_id", "kind", "tax_office", "answered_at"}
+
+
+def load_answer(kind: str, answer: Any) -> dict[str, Any]:
+    """The tax office's ``answer`` to a message of ``kind``, checked and reduced to the
+    answer itself (JSON-ready: ``pay_by`` as ISO text). Raises ``ValidationError`` naming
+    what is wrong: an outcome that does not fit the message, a malformed tax code, a
+    notice whose total is not the sum of its items..."""
+    if not isinstance(answer, dict):
+        raise ValidationError("The answer is not an object.")
+    if kind not in ANSWER_KEYS:
+        raise ValidationError(f"No answer is expected to a {kind!r} message.")
+    if answer.get("kind") not in (None, kind):
+        raise ValidationError(f"An answer to a {answer.get('kind')!r} message cannot "
+                              f"answer a {kind!r} message.", field_name="kind")
+    foreign = sorted(set(answer) - ANSWER_KEYS[kind] - ENVELOPE_KEYS - {"outcome"})
+    if foreign:
+        raise ValidationError(f"Not part of an answer to a {kind} message: "
+                              f"{', '.join(foreign)}.", field_name="outcome")
+    body = {key: value for key, value in answer.items() if key not in ENVELOPE_KEYS}
+    if kind == "business":
+        loaded = BusinessAnswerSchema(unknown=EXCLUDE).load(body)
+        if loaded["outcome"] == "tax_code":
+            return {"outcome": "tax_code", "tax_code": loaded["tax_code"]}
+        return {"outcome": "query", "question": loaded["question"]}
+    outcome = body.get("outcome")
+    if outcome == "query":
+        return LandQuerySchema().load({key: value for key, value in body.items()
+                                       if key in ("outcome", "question")})
+    if outcome != "notice":
+        raise ValidationError("A land slip is answered with a notice or a query.",
+                              field_name="outcome")
+    total = body.pop("total", None)
+    loaded = LandNoticeSchema().load({key: value for key, value in body.items()
+                                      if key != "question"})
+    if "question" in body:
+        raise ValidationError("A notice carries no question.", field_name="question")
+    items = [{"name": item["name"], "amount": item["amount"]} for item in loaded["items"]]
+    computed = sum(item["amount"] for item in items)
+    if total is not None and (isinstance(total, bool) or total != computed):
+        raise ValidationError(f"The total {total!r} is not the sum of the items ({computed}).",
+                              field_name="total")
+    return {"outcome": "notice", "notice_number": loaded["notice_number"], "items": items,
+            "pay_by": loaded["pay_by"].isoformat()}

@@ -7,18 +7,14 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError as SchemaError
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from motcua_sdk import services
 from motcua_sdk.errors import PluginError
 from motcua_tax_interconnection import exchanges, settings
 from motcua_tax_interconnection.models import Exchange
 from motcua_tax_interconnection.reports import pending_report, turnaround_report
-from motcua_tax_interconnection.schemas import (
-    BusinessAnswerSchema,
-    LandNoticeSchema,
-    LandSlipSchema,
-)
+from motcua_tax_interconnection.schemas import LandSlipSchema, load_answer
 
 bp = Blueprint("tax_interconnection", __name__, url_prefix="/tax",
                template_folder="templates")
@@ -91,9 +87,6 @@ def answer(exchange_id: int):
     exchange = _exchange(exchange_id)
     errors: dict = {}
     if request.method == "POST":
-        if exchange.status != "waiting":
-            return _render("exchange.html", 409, exchange=exchange, errors={
-                "form": "Yêu cầu này đã được trả lời."}, form=request.form)
         try:
             answer_data = _answer_form(exchange)
         except SchemaError as error:
@@ -101,6 +94,10 @@ def answer(exchange_id: int):
                       for key, value in error.normalized_messages().items()}
             return _render("exchange.html", 422, exchange=exchange, errors=errors,
                            form=request.form)
+        if not _claim(exchange):
+            return _render("exchange.html", 409, exchange=exchange, errors={
+                "form": "Yêu cầu này đã được trả lời (có thể bởi cán bộ thuế khác); "
+                        "tải lại trang để xem câu trả lời."}, form=request.form)
         account = services.current_account()
         exchanges.apply_answer(services.session(), exchange, answer_data,
                                by=f"{account.full_name} ({exchange.tax_office_code})")
@@ -109,19 +106,37 @@ def answer(exchange_id: int):
     return _render("exchange.html", exchange=exchange, errors=errors, form={})
 
 
+def _claim(exchange: Exchange) -> bool:
+    """Lock the exchange's row for this answer; False if it is no longer waiting.
+
+    The conditional UPDATE waits for a concurrent answer's transaction (a row lock on
+    PostgreSQL, the write lock on SQLite) and then sees its result: of two tax officers
+    answering at once, one wins and the other is told, nothing is applied twice.
+    """
+    session = services.session()
+    claimed = session.execute(
+        update(Exchange).where(Exchange.id == exchange.id, Exchange.status == "waiting")
+        .values(status="waiting").execution_options(synchronize_session=False)).rowcount
+    session.refresh(exchange)
+    return claimed == 1 and exchange.status == "waiting"
+
+
 def _answer_form(exchange: Exchange) -> dict:
+    """The answer the form gives, checked like any answer (:func:`load_answer`)."""
     form = request.form
+    outcome = form.get("outcome", "")
+    if outcome == "query":
+        return load_answer(exchange.kind, {"outcome": "query",
+                                           "question": form.get("question", "").strip()})
     if exchange.kind == "business":
-        loaded = BusinessAnswerSchema().load({
-            "outcome": form.get("outcome", ""), "tax_code": form.get("tax_code") or None,
-            "question": form.get("question") or None})
-        return {key: value for key, value in loaded.items() if value is not None}
+        return load_answer("business", {"outcome": outcome,
+                                        "tax_code": form.get("tax_code", "").strip() or None})
     items = [{"name": name, "amount": form.get(f"amount_{index}", "")}
              for index, name in enumerate(("Lệ phí trước bạ", "Thuế thu nhập cá nhân"))
              if form.get(f"amount_{index}", "").strip()]
-    loaded = LandNoticeSchema().load({"notice_number": form.get("notice_number", ""),
-                                      "items": items, "pay_by": form.get("pay_by", "")})
-    return {**loaded, "pay_by": loaded["pay_by"].isoformat(), "outcome": "notice"}
+    return load_answer("land", {"outcome": "notice", "items": items,
+                                "notice_number": form.get("notice_number", ""),
+                                "pay_by": form.get("pay_by", "")})
 
 
 def _land_dossier(code: str):  # noqa: ANN202
@@ -184,6 +199,10 @@ def _send_slip(dossier, history: list[Exchange]):  # noqa: ANN001, ANN202
     if exchange is None:
         return _render("land.html", 409, dossier=dossier, history=history, errors={
             "form": "Chưa cấu hình cơ quan thuế cho đơn vị này."}, form=request.form)
+    # A corrected slip answers the tax office's query about the previous one.
+    for row in history:
+        if row.status == "query":
+            row.status = "replied"
     flash("Đã gửi phiếu chuyển thông tin địa chính đến cơ quan thuế.")
     return redirect(url_for("tax_interconnection.land", code=dossier.code))
 

@@ -357,8 +357,13 @@ def test_bad_signatures_are_refused_both_ways(session, simulator, keys):
     assert not on_answer.calls
     assert all(row.answer is None and row.status == "waiting" and "signature" in row.last_error
                for row in external(session))
-    # With the honest channel back, the answers are applied (once).
-    result = deliver(session, client_for(simulator, keys), now=T0, on_answer=on_answer)
+    # A refused answer is not asked for again on every pass: the rows back off ...
+    honest = client_for(simulator, keys)
+    result = deliver(session, honest, now=T0 + timedelta(minutes=5), on_answer=on_answer)
+    assert (result.answered, result.failed) == (0, 0) and not on_answer.calls
+    # ... and once the back-off has passed, with the honest channel back, the answers
+    # are applied (once).
+    result = deliver(session, honest, now=T0 + adapter.REFUSED_RETRY, on_answer=on_answer)
     assert result.answered == 2 and result.sent == 0
     assert_all_done_once(session, simulator, on_answer, 2)
 

@@ -6,9 +6,11 @@ business register, once."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
+import requests
 from motcua_business_registration.models import Household
 from motcua_tax_interconnection import exchanges, protocol
 from motcua_tax_interconnection.adapter import deliver
@@ -103,3 +105,89 @@ def test_down_then_up_nothing_lost_nothing_twice(motcua_app, motcua_flow, simula
     again = _pass(motcua_app, later + timedelta(hours=1))
     assert (again.sent, again.answered, again.failed) == (0, 0, 0)
     assert simulator.stats() == {"received": 1, "duplicates": 0, "unique": 1}
+
+
+class RewritingTaxSystem(requests.Session):
+    """A tax system answering wrongly: the simulator's answers, rewritten by ``change`` and
+    signed again with the tax system's own key (so the signature is good, the content
+    not). Counts the answers asked for."""
+
+    def __init__(self, private_key: str, change) -> None:  # noqa: ANN001
+        super().__init__()
+        self.private_key, self.change, self.fetches = private_key, change, 0
+
+    def request(self, method, url, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+        response = super().request(method, url, *args, **kwargs)
+        if method == "GET" and url.endswith("/answer"):
+            self.fetches += 1
+            if response.status_code == 200:
+                body = protocol.canonical(self.change(json.loads(response.content)))
+                response._content = body
+                response.headers[protocol.SIGNATURE_HEADER] = protocol.sign(
+                    self.private_key, body)
+        return response
+
+
+def _pass_with(app, moment, http):  # noqa: ANN001, ANN202
+    database = app.extensions["motcua.db"]
+    with app.app_context():
+        try:
+            client = _client()
+            client.http = http
+            return deliver(services.session(), client, now=moment, on_answer=_apply)
+        finally:
+            database.remove()
+
+
+def _tax_code(app) -> str | None:  # noqa: ANN001
+    database = app.extensions["motcua.db"]
+    with app.app_context():
+        try:
+            return database.session.scalar(select(Household.tax_code))
+        finally:
+            database.remove()
+
+
+def test_a_malformed_tax_code_from_the_tax_system_is_refused_and_backs_off(
+        motcua_app, motcua_flow, simulator, registration_data):
+    dossier = motcua_flow.take_in("1.001612", specialist_data=registration_data)
+    motcua_flow.finish(dossier.code)
+    simulator.start()
+    wrong = RewritingTaxSystem(simulator.private_key, lambda answer: {**answer,
+                                                                      "tax_code": "12AB"})
+    start = exchanges.now()
+    result = _pass_with(motcua_app, start, wrong)
+    assert (result.sent, result.answered, result.failed) == (1, 0, 1), result
+    exchange = _exchange(motcua_app)
+    assert exchange.status == "waiting" and exchange.answer is None
+    assert "tax code has 10 or 13 digits" in exchange.last_error
+    assert _tax_code(motcua_app) is None
+    # Not asked again on every pass: the row backs off an hour.
+    again = _pass_with(motcua_app, start + timedelta(minutes=10), wrong)
+    assert (again.answered, again.failed, wrong.fetches) == (0, 0, 1)
+    # The tax system corrected its answer: applied after the back-off.
+    fixed = _pass(motcua_app, start + timedelta(hours=1, seconds=1))
+    assert fixed.answered == 1, fixed
+    exchange = _exchange(motcua_app)
+    assert (exchange.status, exchange.last_error) == ("answered", None)
+    assert _tax_code(motcua_app) == "001085012345"
+
+
+def test_a_notice_does_not_answer_a_business_message(motcua_app, motcua_flow, simulator,
+                                                     registration_data):
+    dossier = motcua_flow.take_in("1.001612", specialist_data=registration_data)
+    motcua_flow.finish(dossier.code)
+    simulator.start()
+
+    def as_notice(answer: dict) -> dict:
+        kept = {key: answer[key] for key in ("message_id", "tax_office", "answered_at")}
+        return {**kept, "outcome": "notice", "notice_number": "TB-1", "pay_by": "2026-12-31",
+                "items": [{"name": "Lệ phí trước bạ", "amount": 1000}]}
+
+    result = _pass_with(motcua_app, exchanges.now(), RewritingTaxSystem(
+        simulator.private_key, as_notice))
+    assert (result.answered, result.failed) == (0, 1)
+    exchange = _exchange(motcua_app)
+    assert exchange.status == "waiting" and exchange.answer is None
+    assert "notice_number" in exchange.last_error
+    assert _tax_code(motcua_app) is None
