@@ -4,6 +4,7 @@ read-only views; nothing commits (the core's transaction does)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -23,6 +24,9 @@ from motcua_sdk import thaw
 from motcua_sdk.errors import Conflict, NotFound, ValidationError
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
+# A tax code (MST) of 10 or 13 digits, or a 12-digit personal ID number: whatever plugin
+# annotates ``tax_code``, nothing else reaches the register.
+TAX_CODE = re.compile(r"\d{10}|\d{10}-\d{3}|\d{12}")
 
 
 def now() -> datetime:
@@ -314,10 +318,11 @@ def _terminate(session: Session, area: str, data: dict, _counter: NumberCounter)
 
 def record_tax_code(session: Session, dossier, tax_code: str) -> Household | None:  # noqa: ANN001
     """Write the tax code the tax office returned for the household ``dossier`` (a
-    DossierView with an issued result) concerns; None if it concerns none."""
+    DossierView with an issued result) concerns; None if it concerns none or
+    ``tax_code`` is not a tax code."""
     number = (dossier.result or {}).get("registration_number") or \
         dossier.specialist_data.get("registration_number")
-    if not number or not tax_code:
+    if not number or not TAX_CODE.fullmatch(tax_code):
         return None
     household = session.scalar(select(Household).where(Household.registration_number == number))
     if household is not None:

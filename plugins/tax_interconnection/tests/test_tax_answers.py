@@ -16,6 +16,7 @@ from sqlalchemy import select
 from tax_land_plugin import LAND_TRANSFER
 from test_tax_flow import SLIP, _registered, _rows
 
+from motcua_sdk import services
 from motcua_sdk.testing import Clients
 
 NOTICE = {"outcome": "notice", "notice_number": "TB-7", "pay_by": "2026-12-31",
@@ -115,3 +116,18 @@ def test_two_tax_officers_answering_at_once_one_wins(motcua_app, motcua_flow, mo
     assert _rows(motcua_app, Household)[0].tax_code == winner
     events = motcua_clients.leader.get(f"/api/v1/dossiers/{code}/events").get_json()["items"]
     assert sum("Mã số thuế" in (event["note"] or "") for event in events) == 1
+
+
+def test_a_malformed_tax_code_annotated_by_anyone_stays_out_of_the_register(
+        motcua_app, motcua_flow, registration_data):
+    code = _registered(motcua_flow, registration_data)
+    database = motcua_app.extensions["motcua.db"]
+    with motcua_app.test_request_context():
+        try:
+            # Another plugin (not this one's checked answers) annotating a bad tax code.
+            services.annotate(code, source="another_plugin", key="tax_code", value="12AB",
+                              label="Mã số thuế")
+            database.session.commit()
+        finally:
+            database.remove()
+    assert _rows(motcua_app, Household)[0].tax_code is None
