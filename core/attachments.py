@@ -7,16 +7,25 @@ executable is refused even when it claims to be a PDF.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, scoped_session
+
 from motcua.core.errors import MotcuaError, NotFound, ValidationError
 from motcua.core.messages import _
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
+# Keys in Session.info: the files this transaction stored, and whether the session is watched.
+_STORED = "motcua.attachments.stored"
+_WATCHED = "motcua.attachments.watched"
+
+log = logging.getLogger(__name__)
 
 
 class DamagedFile(MotcuaError):
@@ -92,6 +101,63 @@ def store_file(root: Path, data: bytes) -> str:
         Path(temporary).unlink(missing_ok=True)
         raise
     return digest
+
+
+def store_in_transaction(session: Session, root: Path, data: bytes) -> str:
+    """:func:`store_file` for an attachment row added in ``session``'s transaction.
+
+    When that transaction ends, the files it stored are checked against the committed
+    attachment rows. A file this call created that no row names is removed (the commit
+    failed, the transaction rolled back, the session was closed), so a failed intake
+    leaves no file behind. Files are shared by content, so a file that was already there
+    is never removed; and a committed row whose file a concurrent failed intake removed
+    in the meantime gets it written back from these bytes.
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    created = not path_for(root, digest).exists()
+    store_file(root, data)
+    if isinstance(session, scoped_session):
+        session = session.registry()  # the listener belongs on the real session
+    if not session.info.get(_WATCHED):
+        session.info[_WATCHED] = True
+        event.listen(session, "after_transaction_end", _transaction_ended)
+    session.info.setdefault(_STORED, []).append(_Stored(root, digest, data, created))
+    return digest
+
+
+@dataclass
+class _Stored:
+    root: Path
+    digest: str
+    data: bytes
+    created: bool
+
+
+def _transaction_ended(session: Session, transaction) -> None:  # noqa: ANN001
+    if transaction.parent is not None:
+        return  # a savepoint: the outermost transaction decides
+    stored = session.info.pop(_STORED, None)
+    if stored:
+        _settle(session, stored)
+
+
+def _settle(session: Session, stored: list[_Stored]) -> None:
+    """Remove created files no committed row names; write back named files found missing.
+    The rows are read on a connection of its own: the session's transaction has ended."""
+    from motcua.core.models import Attachment
+
+    try:
+        with session.get_bind().connect() as connection:
+            named = set(connection.scalars(select(Attachment.sha256).where(
+                Attachment.sha256.in_({item.digest for item in stored}))))
+    except Exception:  # noqa: BLE001 - cannot tell: keep the files rather than risk a row's
+        log.exception("could not check newly stored attachment files; they are kept")
+        return
+    for item in stored:
+        if item.digest in named:
+            store_file(item.root, item.data)  # a no-op unless the file has gone
+        elif item.created:
+            path_for(item.root, item.digest).unlink(missing_ok=True)
 
 
 def path_for(root: Path, digest: str) -> Path:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from motcua.core.accounts import has_role
-from motcua.core.attachments import IncomingFile, check_file, store_file
+from motcua.core.attachments import IncomingFile, check_file, store_in_transaction
 from motcua.core.calendar import WorkingCalendar
 from motcua.core.codes import allocate_code
 from motcua.core.config import Settings
@@ -188,7 +188,7 @@ def take_in(ctx: DeskContext, data: dict) -> Dossier:
         by_document[document.id] = line
     session.flush()
     for incoming in ctx.files:
-        digest = store_file(ctx.settings.attachments_path, incoming.data)
+        digest = store_in_transaction(session, ctx.settings.attachments_path, incoming.data)
         line = by_document.get(incoming.document_id)
         dossier.attachments.append(Attachment(
             filename=incoming.filename[:255], content_type=incoming.content_type,

@@ -11,9 +11,9 @@ import hashlib
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from motcua.core.attachments import IncomingFile, path_for
+from motcua.core.attachments import IncomingFile, path_for, store_file
 from motcua.core.errors import Forbidden, NotFound, ValidationError
 from motcua.core.intake import (
     DeskContext,
@@ -253,6 +253,80 @@ def test_attachment_over_the_size_limit_is_refused(app, db, world):
             take_in(desk(app, db, world, files=[big]), intake_data(world))
         db.session.commit()
         assert counts(app, db) == before
+
+
+def stored_files(app) -> set[str]:
+    """Names (SHA-256 digests) of the files in the attachment store."""
+    store = app.config["MOTCUA"].attachments_path
+    return {p.name for p in store.rglob("*") if p.is_file()} if store.exists() else set()
+
+
+def test_files_of_an_intake_rolled_back_after_storing_them_are_removed(app, db, world):
+    files = [IncomingFile("don.pdf", "application/pdf", PDF),
+             IncomingFile("anh.png", "image/png", b"\x89PNG\r\n\x1a\n" + b"1" * 40)]
+    with app.app_context():
+        take_in(desk(app, db, world, files=files), intake_data(world))
+        assert len(stored_files(app)) == 2  # written before the commit
+        db.session.rollback()
+        assert stored_files(app) == set()
+        assert count(db.session, Attachment) == 0
+
+
+def test_files_of_a_failed_commit_are_removed(app, db, world):
+    def refuse_commit(_session) -> None:  # noqa: ANN001
+        raise RuntimeError("the database went away during the commit")
+
+    with app.app_context():
+        take_in(desk(app, db, world, files=[IncomingFile("don.pdf", "application/pdf", PDF)]),
+                intake_data(world))
+        session = db.session
+        event.listen(session, "before_commit", refuse_commit)
+        try:
+            with pytest.raises(RuntimeError, match="went away"):
+                session.commit()
+        finally:
+            event.remove(session, "before_commit", refuse_commit)
+        db.session.rollback()
+        assert stored_files(app) == set()
+        assert count(db.session, Dossier) == 0
+
+
+def test_files_of_a_committed_intake_stay(app, db, world):
+    with app.app_context():
+        take_in(desk(app, db, world, files=[IncomingFile("don.pdf", "application/pdf", PDF)]),
+                intake_data(world))
+        db.session.commit()
+        db.session.rollback()  # a later rollback of the same session changes nothing
+        assert stored_files(app) == {hashlib.sha256(PDF).hexdigest()}
+
+
+def test_a_file_another_dossier_uses_survives_a_rolled_back_intake(app, db, world):
+    """Files are stored once by content: the rolled-back intake did not create it."""
+    shared = [IncomingFile("don.pdf", "application/pdf", PDF)]
+    with app.app_context():
+        take_in(desk(app, db, world, files=shared), intake_data(world))
+        db.session.commit()
+        take_in(desk(app, db, world, files=shared), intake_data(world))
+        db.session.rollback()
+        digest = hashlib.sha256(PDF).hexdigest()
+        assert stored_files(app) == {digest}
+        assert path_for(app.config["MOTCUA"].attachments_path, digest).read_bytes() == PDF
+
+
+def test_a_committed_file_removed_by_a_concurrent_failed_intake_is_written_back(
+        app, db, world):
+    """Two intakes store the same new bytes at once: the first creates the file, the second
+    finds it there. The first fails and removes it; the second commits: its row must not
+    name a missing file, so the file is written back."""
+    store = app.config["MOTCUA"].attachments_path
+    digest = hashlib.sha256(PDF).hexdigest()
+    with app.app_context():
+        store_file(store, PDF)  # the first intake's file
+        take_in(desk(app, db, world, files=[IncomingFile("don.pdf", "application/pdf", PDF)]),
+                intake_data(world))
+        path_for(store, digest).unlink()  # the first intake rolls back and removes it
+        db.session.commit()
+        assert path_for(store, digest).read_bytes() == PDF
 
 
 # --- refusal at the desk ------------------------------------------------------------------
