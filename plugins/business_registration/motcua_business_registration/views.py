@@ -35,6 +35,9 @@ ACTION_LABELS = {"claim": "Claim", "forward": "Forward to the next step",
 PAGE_SIZE = 50
 UNFINISHED = ("received", "in_processing", "waiting_supplement", "waiting_other_agency",
               "waiting_approval")
+# Who may read the register (owners' citizen IDs, addresses, capital): the desk that
+# receives the dossiers, the finance-planning office's officers and the leaders.
+REGISTER_ROLES = ("reception", "specialist", "leader")
 
 
 def _our_dossier(code: str):  # noqa: ANN202
@@ -42,6 +45,28 @@ def _our_dossier(code: str):  # noqa: ANN202
     if dossier.procedure_code not in procedures.BY_CODE:
         abort(404)
     return dossier
+
+
+def _register_areas() -> list[str]:
+    """The registering areas whose households the current account may read: the area
+    of each unit over which it holds one of :data:`REGISTER_ROLES` (a role over the
+    province covers every district). 403 for an account holding none of them."""
+    account = services.current_account()
+    areas = sorted({area_code(unit) for role, unit in account.roles if role in REGISTER_ROLES})
+    if not areas:
+        abort(403)
+    return areas
+
+
+def _in_areas(areas: list[str]):  # noqa: ANN202 - a SQL condition
+    return or_(*[(Household.area_code == area) | Household.area_code.like(f"{area}.%")
+                 for area in areas])
+
+
+def _readable(household: Household | None, areas: list[str]) -> bool:
+    return household is not None and any(
+        household.area_code == area or household.area_code.startswith(f"{area}.")
+        for area in areas)
 
 
 def _version() -> int | None:
@@ -211,11 +236,14 @@ def name_check():
 @bp.route("/register")
 @services.staff_required()
 def register():
-    """The household business register: search by number, name, owner or address."""
+    """The household business register of the account's areas: search by number,
+    name, owner or address."""
+    areas = _register_areas()
     q = (request.args.get("q") or "").strip()
     status = request.args.get("status") or ""
     area = (request.args.get("area") or "").strip()
-    query = select(Household).order_by(Household.registered_on.desc(), Household.id.desc())
+    query = select(Household).where(_in_areas(areas)).order_by(
+        Household.registered_on.desc(), Household.id.desc())
     if q:
         query = query.where(or_(Household.search_text.contains(fold(q)),
                                 Household.registration_number == q.upper(),
@@ -233,11 +261,12 @@ def register():
 @bp.route("/register/<number>")
 @services.staff_required()
 def household(number: str):
-    """One household business with its history of changes."""
+    """One household business of the account's areas with its history of changes."""
+    areas = _register_areas()
     found = services.session().scalar(select(Household).where(
         Household.registration_number == number.upper()))
-    if found is None:
-        abort(404)
+    if not _readable(found, areas):
+        abort(404)  # outside the account's areas: as if it did not exist
     return render_template("business_registration/household.html", household=found)
 
 
@@ -245,10 +274,11 @@ def household(number: str):
 @services.staff_required()
 def certificate(code: str):
     """The printable certificate (or confirmation) issued for dossier ``code``."""
+    areas = _register_areas()
     dossier = _our_dossier(code)
     issued = services.session().scalar(select(HouseholdChange).where(
         HouseholdChange.dossier_code == dossier.code))
-    if issued is None:
+    if issued is None or not _readable(issued.household, areas):
         abort(404)
     return render_template("business_registration/certificate.html", dossier=dossier,
                            change=issued, household=issued.household, data=issued.snapshot,

@@ -397,6 +397,7 @@ def test_only_the_holding_unit_may_change_the_data(motcua_flow, motcua_clients,
                                                    registration_data):
     dossier = motcua_flow.take_in(procedures.REGISTRATION, specialist_data=None)
     desk = motcua_clients.reception  # the dossier is with the finance office, not the desk
+    desk.get("/lang/en")  # the English message, whatever the deployment's default
     form = {**data_to_form(registration_data), **_review_form(desk, dossier.code)}
     refused = desk.post(f"/business-registration/dossiers/{dossier.code}", data=form)
     assert refused.status_code == 403
@@ -405,3 +406,30 @@ def test_only_the_holding_unit_may_change_the_data(motcua_flow, motcua_clients,
     unknown = desk.post(f"/business-registration/dossiers/{dossier.code}/act",
                         data={"action": "approve_everything"})
     assert unknown.status_code == 400
+
+
+@pytest.mark.parametrize("who", ["unit_admin", "ict_admin"])
+def test_accounts_without_a_register_role_are_refused_the_register(
+        motcua_flow, motcua_clients, registration_data, who):
+    number = _register(motcua_flow, registration_data)
+    dossier_code = motcua_flow.log[-1][0]
+    client = getattr(motcua_clients, who)
+    assert client.get("/business-registration/register?q=001085012345").status_code == 403
+    assert client.get(f"/business-registration/register/{number}").status_code == 403
+    assert client.get(f"/business-registration/certificate/{dossier_code}").status_code == 403
+
+
+def test_an_officer_of_another_area_finds_nothing_in_the_register(
+        motcua_flow, motcua_clients, registration_data):
+    number = _register(motcua_flow, registration_data)
+    dossier_code = motcua_flow.log[-1][0]
+    # A specialist of the district tax office (T99.01): a register role, another area.
+    elsewhere = motcua_clients.tax_officer
+    found = elsewhere.get("/business-registration/register?q=001085012345")
+    assert found.status_code == 200 and "data-number=" not in found.get_data(as_text=True)
+    assert elsewhere.get(f"/business-registration/register/{number}").status_code == 404
+    # The dossier itself is not theirs either: the core refuses it.
+    assert elsewhere.get(f"/business-registration/certificate/{dossier_code}").status_code == 403
+    # The district's own desk finds the household by the owner's citizen ID.
+    own = motcua_clients.reception.get("/business-registration/register?q=001085012345")
+    assert f'data-number="{number}"' in own.get_data(as_text=True)
