@@ -10,14 +10,23 @@ from datetime import datetime, timedelta
 import pytest
 
 from motcua.core import timeutil
-from motcua.core.models import Dossier
+from motcua.core.models import STATUSES, Account, Dossier, Unit
+from motcua.core.sync.node import drain
 from motcua.sms.gsm import to_gsm7
+from tests.factories import World
 from tests.test_lookup_service import STATUS_CASES, move, receive
+from tests.test_sync_helpers import province
+from tests.test_sync_helpers import receive as receive_on_node
 
 # Every status a dossier can be in: the lookup tests' cases, plus received and returned.
 CASES = [("received", "received", "Received", "district_desk", None),
          *STATUS_CASES,
          ("returned", "returned", "Returned to applicant", "district_desk", "reception")]
+
+
+def test_cases_cover_every_status_of_the_model():
+    """A status added to the model without a case here would go unchecked."""
+    assert sorted(case[1] for case in CASES) == sorted(STATUSES)
 
 
 def _field(page: str, element_id: str) -> str:
@@ -111,3 +120,51 @@ def test_website_api_kiosk_and_sms_agree(app, db, world, kind, status, label, un
     assert _from_json(api.get_json()) == on_website
     assert _from_page(kiosk.text) == on_website
     assert _from_sms(sms.text) == _as_sms(on_website)
+
+
+def _channels(client, code: str) -> dict:
+    """What the website, the JSON API, the kiosk and SMS say about ``code`` (all four)."""
+    typed = f" {code.lower()} "
+    website = client.get(f"/tra-cuu/{code}?lang=en")
+    api = client.get(f"/api/lookup/{typed}?lang=en")
+    client.get("/kiosk/ngon-ngu/en")
+    kiosk = client.get("/kiosk/tra-cuu", query_string={"code": f"{typed}\r\n"})
+    sms = client.get("/sms/inbound", query_string={"from": "0987654321", "lang": "en",
+                                                    "text": f"HS {typed}"})
+    assert [r.status_code for r in (website, api, kiosk, sms)] == [200, 200, 200, 200]
+    return {"website": _from_page(website.text), "api": _from_json(api.get_json()),
+            "kiosk": _from_page(kiosk.text), "sms": _from_sms(sms.text)}
+
+
+def _move_on_node(app, world: World, code: str, kind: str, status: str, unit_name: str,
+                  officer: str | None) -> None:
+    database = app.extensions["motcua.db"]
+    with app.app_context():
+        unit = database.session.get(Unit, getattr(world, unit_name).id)
+        account = database.session.get(Account, world.accounts[officer].id) if officer else None
+        move(database, code, kind, status, unit, account)
+        database.remove()
+
+
+def test_on_a_hub_all_channels_agree_in_every_status(templates, backend, tmp_path):
+    """On a hub the channels answer from the read model the nodes push: the same four
+    answers, for one dossier in each status, as the node itself gives."""
+    with province(templates, backend, tmp_path, nodes={"north": ["H72.01", "H72.01.01",
+                                                                "H72.01.02"]}) as p:
+        node_app, world = p.nodes["north"], p.worlds["north"]
+        for app in (node_app, p.hub):
+            app.config.update(LOOKUP_RATE_LIMIT="1000 per minute",
+                              SMS_RATE_LIMIT="1000 per minute")
+        codes = {}
+        for kind, status, _label, unit_name, officer in CASES:
+            codes[status] = receive_on_node(node_app, world)
+            if kind != "received":
+                _move_on_node(node_app, world, codes[status], kind, status, unit_name, officer)
+        assert drain(p.node("north")).error is None
+        hub, node = p.hub.test_client(), node_app.test_client()
+        for _kind, status, label, _unit_name, _officer in CASES:
+            on_hub = _channels(hub, codes[status])
+            assert on_hub["website"]["status"] == label
+            assert on_hub["api"] == on_hub["kiosk"] == on_hub["website"], status
+            assert on_hub["sms"] == _as_sms(on_hub["website"]), status
+            assert on_hub == _channels(node, codes[status]), status
