@@ -5,10 +5,12 @@ officers of other units, and the printable slips of processing."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from motcua.core.models import Dossier, DossierEvent, StepHolding, SupplementPause
+from motcua.core.timeutil import local
 from motcua.core.workflow import actions
 from tests.conftest import login
 from tests.test_workflow_support import add_routing, receive, vn
@@ -358,3 +360,37 @@ def test_two_officers_posting_at_once_one_wins_the_other_is_told(app, db, routin
             Dossier.code == code).order_by(DossierEvent.sequence)))
         db.remove()
     assert kinds == ["received", "claimed"]
+
+
+# ---------------------------------------------------------------------------- lateness
+
+
+def test_after_an_apology_the_work_page_still_says_late(app, db, routing, clock):
+    code = new_dossier(app, db, routing)
+    specialist = client(app, routing, "specialist")
+    assert act(specialist, code, "claim").status_code == 302
+    due = state(app, db, code).due_at
+    clock.set(due + timedelta(hours=1))
+    new_day = (local(due) + timedelta(days=7)).date().isoformat()
+    response = act(specialist, code, "apologize", reason="Chờ kết quả xác minh",
+                   new_due_date=new_day, new_due_time="16:00")
+    assert response.status_code == 302, text(response)
+    assert state(app, db, code).due_at > clock.now()  # the new appointment is ahead
+    page = text(specialist.get(f"/department/dossiers/{code}"))
+    assert 'data-verdict="late"' in page and 'data-verdict="on_time"' not in page
+
+
+def test_a_paused_dossier_is_neither_overdue_nor_late_on_screens(app, db, routing, clock):
+    code = new_dossier(app, db, routing)
+    specialist = client(app, routing, "specialist")
+    assert act(specialist, code, "claim").status_code == 302
+    assert act(specialist, code, "request_supplement", missing="Bản sao CCCD"
+               ).status_code == 302
+    clock.set(state(app, db, code).due_at + timedelta(days=10))  # long past the old deadline
+    for who in ("specialist", "reception"):
+        queues = text(client(app, routing, who).get("/department/?scope=unit"))
+        mine = text(client(app, routing, who).get("/department/"))
+        assert code in queues + mine, who
+        assert 'data-count="overdue">0<' in queues and "data-overdue" not in queues + mine
+    page = text(specialist.get(f"/department/dossiers/{code}"))
+    assert 'data-verdict="on_time"' in page

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -199,3 +200,19 @@ def test_cli_show_edit_history_and_check_overdue(app, db, routing, tmp_path):
         versions = db.session.scalars(select(Workflow.version).where(
             Workflow.procedure_id == procedure_row.id)).all()
         assert sorted(versions) == [1, 2]
+
+
+def test_a_paused_dossier_is_not_overdue_in_the_api(app, db, tokens, code, clock):
+    client = app.test_client()
+    assert _act(client, code, "claim", tokens["specialist"]).status_code == 200
+    assert _act(client, code, "request_supplement", tokens["specialist"],
+                missing=["Bản sao CCCD"]).status_code == 200
+    with app.app_context():
+        due = db.session.scalar(select(Dossier.due_at).where(Dossier.code == code))
+        db.remove()
+    clock.set(due + timedelta(days=10))  # the old deadline is long past; the clock is stopped
+    for name, scope in (("specialist", "mine"), ("reception", "unit")):
+        items = client.get(f"/api/v1/queue?scope={scope}", headers=tokens[name]
+                           ).get_json()["items"]
+        assert [(item["code"], item["status"], item["overdue"]) for item in items] == [
+            (code, "waiting_supplement", False)], name
