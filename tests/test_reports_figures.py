@@ -215,3 +215,22 @@ def test_the_months_chart_counts_what_each_month_counts(app, db, september):
             (single,) = figures(db.session, scope, month, REPORT_TIME)
             assert row == {k: single[k] for k in ("resolved", "early", "on_time", "late")}
         assert dict(months)[parse_period("2026-09")]["late"] == 2
+
+
+def test_officer_evaluation_lists_those_who_only_signed_an_apology(app, db, routing):
+    from motcua.core.reports.officers import officer_rows
+
+    with app.app_context():
+        _story(app, db.session, routing, vn(2026, 11, 2, 9), [
+            (vn(2026, 11, 2, 10), "claim", {"by": "specialist"}),
+            (vn(2026, 11, 4, 8), "apologize", {"by": "finance_leader",
+                                               "new_due_at": vn(2026, 11, 10, 9),
+                                               "reason": "Cần xác minh thêm"})])
+        november = parse_period("2026-11")
+        rows = {row["username"]: row for row in officer_rows(
+            db.session, _scope(app, db, "H72.01").root, november)}
+        head = rows["truongphong"]
+        assert (head["apologies"], head["steps"], head["on_time_share"]) == (1, 0, None)
+        # Another district's leader sees neither the officer nor the apology.
+        assert officer_rows(db.session, _scope(app, db, "H72.02").root, november) == []
+        db.remove()

@@ -18,7 +18,8 @@ SEPTEMBER = "unit=H72.01&period=2026-09"
 
 @pytest.fixture
 def leader(app, september, monkeypatch):  # noqa: F811
-    Clock(monkeypatch, REPORT_TIME)
+    clock = Clock(monkeypatch, REPORT_TIME)
+    monkeypatch.setattr("motcua.core.reports.views.now", clock.now)  # "now" of the pages
     return login(app.test_client(), "lanhdao")
 
 
@@ -78,7 +79,7 @@ def test_officer_evaluation(leader):
     page = leader.get(f"/reports/officers?{SEPTEMBER}").get_data(as_text=True)
     rows = {re.sub(r"<[^>]+>", "", cells[0]): [re.sub(r"<[^>]+>", "", c) for c in cells]
             for cells in (re.findall(r"<td>(.*?)</td>", row)
-                          for row in re.findall(r"<tr><td>.*?</tr>", page))}
+                          for row in re.findall(r"<tr data-officer[^>]*><td>.*?</tr>", page))}
     specialist, leader_row = rows["Phạm Chuyên Viên"], rows["Võ Lãnh Đạo"]
     assert specialist[6] == "1"  # the apology of D4
     # The leader approved D1-D5 in September, each approval step due one working day
@@ -174,3 +175,50 @@ def test_a_hub_says_its_figures_leave_out_the_read_model(templates, tmp_path):
 
 def test_a_standalone_server_shows_no_hub_notice(leader):
     assert "data-hub-notice" not in leader.get(f"/reports/?{SEPTEMBER}").get_data(as_text=True)
+
+
+def test_overdue_alert_counts_and_lists_the_dossiers_overdue_now(leader, september):  # noqa: F811
+    # On 5 October: D8 (due 2 Oct), D9 (due 25 Sep) and D13 (due 4 Sep) are open and
+    # overdue; D10's clock is stopped; D12 (received 1 Oct) is not due yet.
+    page = leader.get(f"/reports/?{SEPTEMBER}").get_data(as_text=True)
+    alert = re.search(r"<section[^>]*data-overdue-alert>(.*?)</section>", page, re.S).group(1)
+    assert "3 dossiers are overdue now." in alert
+    link = re.search(r'href="([^"]+)"', alert).group(1).replace("&amp;", "&")
+    assert "period=2026-10" in link and "category=in_processing_overdue" in link
+    listed = leader.get(link).get_data(as_text=True)
+    assert all(september[name] in listed for name in ("D8", "D9", "D13"))
+    assert september["D10"] not in listed and "data-total>3<" in listed
+
+
+def test_no_overdue_alert_where_nothing_is_overdue(app, routing, september):  # noqa: F811
+    other = login(app.test_client(), "lanhdao.hoathanh")
+    assert "data-overdue-alert" not in other.get("/reports/?period=2026-09").get_data(
+        as_text=True)
+
+
+def test_periodic_report_by_field(leader):
+    page = leader.get(f"/reports/periodic?{SEPTEMBER}&by=field").get_data(as_text=True)
+    assert "Lĩnh vực" in page and "Thành lập và hoạt động của hộ kinh doanh" in page
+    sheet = load_workbook(io.BytesIO(leader.get(
+        f"/reports/periodic.xlsx?{SEPTEMBER}&by=field").data)).active
+    assert sheet["B4"].value == "Lĩnh vực"
+    row = [sheet.cell(row=7, column=c).value for c in range(1, 18)]
+    assert row[1] == "Thành lập và hoạt động của hộ kinh doanh"
+    assert row[2:16] == [11, 2, 1, 8, 5, 1, 2, 2, 4, 2, 2, 2, 1, 1]  # as by unit: one field
+    assert sheet.cell(row=8, column=2).value == "Tổng cộng"
+
+
+def test_ad_hoc_report_over_a_run_of_days(leader, september):  # noqa: F811
+    # Mon 7 - Fri 11 September: D2 (received 3 Sep, approved 8 Sep) and D13 carried over;
+    # D3 and D4 received; D2 resolved on time, D4 late; D3 asked for a supplement and,
+    # with D13, still in processing at the end: D13 overdue, D3 (paused, due 15 Sep) not.
+    page = leader.get("/reports/?unit=H72.01&period=2026-09-07..2026-09-11").get_data(
+        as_text=True)
+    expected = {"carried_over": 2, "received_in_person": 2, "received_online": 0,
+                "to_handle": 4, "resolved": 2, "on_time": 1, "late": 1, "early": 0,
+                "supplement_requested": 1, "in_processing": 2,
+                "in_processing_overdue": 1, "in_processing_on_time": 1}
+    assert {name: _figure(page, name) for name in expected} == expected
+    listed = leader.get("/reports/dossiers?category=carried_over&unit=H72.01"
+                        "&period=2026-09-07..2026-09-11").get_data(as_text=True)
+    assert september["D2"] in listed and september["D13"] in listed
