@@ -46,9 +46,17 @@ def motcua_blueprints():
 
 @hookimpl
 def motcua_menu_items(account):
-    if account.has_role_anywhere("specialist"):
+    """The tax office's specialists get their incoming requests; the leaders of the
+    sending offices (and the ICT department) the figures and stuck messages."""
+    from motcua_tax_interconnection import settings
+
+    offices = set(settings.offices().values())
+    if any(role == "specialist" and unit in offices for role, unit in account.roles):
         return [MenuItem(label="Liên thông thuế", endpoint="tax_interconnection.incoming",
                          order=60)]
+    if account.has_role_anywhere("leader") or account.has_role_anywhere("ict_admin"):
+        return [MenuItem(label="Số liệu liên thông thuế",
+                         endpoint="tax_interconnection.figures", order=60)]
     return None
 
 
@@ -58,8 +66,10 @@ def motcua_reports():
 
     return [Report(name="pending", title="Hồ sơ đang chờ cơ quan thuế",
                    columns=("tax_office", "kind", "waiting", "overdue"), build=pending_report),
-            Report(name="turnaround", title="Thời gian trả lời của cơ quan thuế",
-                   columns=("tax_office", "kind", "answered", "average_hours"),
+            Report(name="turnaround",
+                   title="Thời gian trả lời của cơ quan thuế (ngày làm việc)",
+                   columns=("tax_office", "kind", "answered", "average_working_days",
+                            "on_time"),
                    build=turnaround_report)]
 
 

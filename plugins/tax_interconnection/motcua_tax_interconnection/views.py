@@ -13,7 +13,12 @@ from motcua_sdk import services
 from motcua_sdk.errors import PluginError
 from motcua_tax_interconnection import exchanges, settings
 from motcua_tax_interconnection.models import Exchange
-from motcua_tax_interconnection.reports import pending_report, turnaround_report
+from motcua_tax_interconnection.reports import (
+    pending_report,
+    stuck_messages,
+    turnaround_report,
+    viewer_scope,
+)
 from motcua_tax_interconnection.schemas import LandSlipSchema, load_answer
 
 bp = Blueprint("tax_interconnection", __name__, url_prefix="/tax",
@@ -42,6 +47,7 @@ def _mine(statement):  # noqa: ANN001, ANN202
 
 
 def _render(template: str, status: int = 200, **values):  # noqa: ANN003, ANN202
+    values.setdefault("stuck", [])
     return render_template(f"tax_interconnection/{template}", kinds=KIND_LABELS,
                            statuses=STATUS_LABELS, now=datetime.now(UTC), **values), status
 
@@ -248,7 +254,9 @@ def dossier_exchanges(code: str):
         abort(404)
     last = history[-1]
     if request.method == "GET":
-        return _render("dossier.html", dossier=dossier, history=history, errors={}, form={})
+        return _render("dossier.html", dossier=dossier, history=history, errors={}, form={},
+                       stuck=stuck_messages(session, scope=viewer_scope(session),
+                                            dossier_code=code))
     reply = (request.form.get("reply") or "").strip()
     if last.status != "query":
         return _render("dossier.html", 409, dossier=dossier, history=history,
@@ -268,7 +276,13 @@ def dossier_exchanges(code: str):
 @bp.route("/figures")
 @services.staff_required()
 def figures():
-    """Pending at the tax office and its average turnaround, by office and kind."""
+    """Pending at the tax office, its average turnaround (working days) by office and
+    kind, and the stuck messages to an external tax system: of the viewer's tax offices
+    and units only."""
     session = services.session()
-    return _render("figures.html", pending=pending_report(session, None, None, None),
-                   turnaround=turnaround_report(session, None, None, None))
+    scope = viewer_scope(session)
+    return _render("figures.html", pending=pending_report(session, None, None, None,
+                                                          scope=scope),
+                   turnaround=turnaround_report(session, None, None, None, scope=scope),
+                   stuck=stuck_messages(session, scope=scope),
+                   answer_days=settings.ANSWER_DAYS)

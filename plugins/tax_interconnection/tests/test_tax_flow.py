@@ -126,7 +126,7 @@ def test_overdue_requests_and_the_figures(motcua_app, motcua_flow, motcua_client
     with motcua_app.app_context():
         exchange = database.session.scalar(select(Exchange))
         exchange.due_at = datetime.now(UTC) - timedelta(days=1)
-        exchange.created_at = datetime.now(UTC) - timedelta(days=5)
+        exchange.created_at = datetime.now(UTC) - timedelta(days=15)
         database.session.commit()
         assert pending_report(database.session, None, None, None) == [
             {"tax_office": "T99.01", "kind": "business", "waiting": 1, "overdue": 1}]
@@ -138,7 +138,9 @@ def test_overdue_requests_and_the_figures(motcua_app, motcua_flow, motcua_client
     with motcua_app.app_context():
         [row] = turnaround_report(database.session, None, None, None)
         database.remove()
-    assert row["answered"] == 1 and 119 < row["average_hours"] < 121
+    # Asked 15 days ago, answered now: late even across Tết (test_tax_figures
+    # checks the working-day count itself on fixed dates).
+    assert row["answered"] == 1 and row["on_time"] == 0
     figures = motcua_clients.leader.get("/tax/figures").get_data(as_text=True)
     assert "T99.01" in figures
     overdue = motcua_clients.tax_officer.get("/tax/overdue").get_data(as_text=True)
