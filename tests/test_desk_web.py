@@ -390,6 +390,59 @@ def test_back_entry_without_the_original_time_is_refused(desk_client, world, app
     assert counts(app) == before
 
 
+def _due_from(app, world, original: datetime) -> datetime:
+    with app.app_context():
+        due = load_calendar(app.extensions["motcua.db"].session).due_at(
+            original, world.household_business.processing_days)
+        app.extensions["motcua.db"].remove()
+        return due
+
+
+def test_back_entry_form_shows_the_appointment_counted_from_the_original_time(
+        desk_client, world, app):
+    original = _original_time()
+    # Shown again after a refusal (no reason given), with the original time kept.
+    response = desk_client.post(intake_url(world, mode="back"),
+                                data=form_data(world, **back_entry_fields(original, "")))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    expected = local(_due_from(app, world, original)).strftime("%d/%m/%Y %H:%M")
+    now_based = local(_due_from(app, world, now())).strftime("%d/%m/%Y %H:%M")
+    assert expected != now_based  # five days apart: the test tells them apart
+    assert ("Counted from the original receipt time, the result is due on "
+            f"{expected}.") in page
+    assert now_based not in page
+
+
+def test_back_entry_form_before_the_time_is_given_says_what_the_appointment_counts_from(
+        desk_client, world):
+    page = desk_client.get(intake_url(world, mode="back")).get_data(as_text=True)
+    assert "Enter the original receipt time: the result is due counting from it." in page
+    assert "If received now" not in page
+
+
+def test_back_entry_appointment_is_computed_for_the_typed_original_time(desk_client, world,
+                                                                        app):
+    original = _original_time()
+    fields = back_entry_fields(original, None)
+    response = desk_client.get(
+        f"/intake/{world.household_business.code}/appointment?received_date="
+        f"{fields['received_date']}&received_time={fields['received_time']}")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert datetime.fromisoformat(body["received_at"]) == original
+    assert datetime.fromisoformat(body["due_at"]) == _due_from(app, world, original)
+    assert body["message"].startswith("Counted from the original receipt time")
+
+
+def test_back_entry_appointment_of_an_invalid_time_is_a_json_400(desk_client, world):
+    response = desk_client.get(
+        f"/intake/{world.household_business.code}/appointment?received_date=2026-02-30"
+        "&received_time=09:30", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "The original receipt date or time is not valid."
+
+
 # --- dossier page and slips ----------------------------------------------------------
 
 

@@ -6,14 +6,16 @@ again with the message next to the field and every entered value kept. On succes
 transaction commits and the browser is redirected to the slip (POST/redirect/GET).
 
 A *back-entry* mode (``?mode=back``) enters a dossier that was taken on paper while the
-system was down (004 Art. 7.3): the officer gives the original receipt time and a reason.
+system was down (004 Art. 7.3): the officer gives the original receipt time and a reason,
+and the appointment shown is counted from that time, as the stored deadline is (the page
+asks ``/intake/<code>/appointment`` as soon as the time is typed).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -26,7 +28,7 @@ from motcua.core.extensions import db_session, settings
 from motcua.core.intake import DeskContext, give_guidance, load_calendar, refuse_at_desk, take_in
 from motcua.core.models import Procedure, Unit
 from motcua.core.timeutil import from_local, now
-from motcua.core.web.helpers import role_required
+from motcua.core.web.helpers import format_datetime, role_required
 from motcua.core.web.scope import intake_units
 
 bp = Blueprint("intake", __name__)
@@ -94,7 +96,7 @@ def _files() -> list[IncomingFile]:
     return incoming
 
 
-def _received_at(form: MultiDict) -> str:
+def _received_at(form: MultiDict) -> datetime:
     """The original receipt time of a back-entered dossier, read as Vietnam time."""
     day, clock = _text(form, "received_date"), _text(form, "received_time")
     if not day or not clock:
@@ -105,7 +107,23 @@ def _received_at(form: MultiDict) -> str:
     except ValueError:
         raise ValidationError(_("The original receipt date or time is not valid."),
                               field="received_at") from None
-    return from_local(naive).isoformat()
+    return from_local(naive)
+
+
+def _appointment(procedure: Procedure, received_at: datetime) -> datetime:
+    """When the result is due for a dossier of ``procedure`` received at ``received_at``:
+    the same computation as the stored deadline of :func:`take_in`."""
+    return load_calendar(db_session()).due_at(received_at, procedure.processing_days)
+
+
+def _back_entry_due(procedure: Procedure, form: MultiDict) -> str | None:
+    """The appointment sentence of back-entry mode, once the original time is given."""
+    try:
+        received_at = _received_at(form)
+    except ValidationError:
+        return None
+    return _("Counted from the original receipt time, the result is due on %(when)s.",
+             when=format_datetime(_appointment(procedure, received_at)))
 
 
 def _require_filled(form: MultiDict, names: tuple[str, ...]) -> None:
@@ -154,7 +172,7 @@ def _perform(action: str, procedure: Procedure, units: list[Unit], back_entry: b
         "sms_consent": form.get("sms_consent") == "on",
     }
     if back_entry:
-        data["received_at"] = _received_at(form)
+        data["received_at"] = _received_at(form).isoformat()
         data["back_entry_reason"] = _text(form, "back_entry_reason")
     ctx.files = _files()
     dossier = take_in(ctx, data)
@@ -169,13 +187,15 @@ def _field_message(error: MotcuaError) -> str:
 
 def _render(procedure: Procedure, units: list[Unit], *, back_entry: bool,
             form: MultiDict | None = None, error: MotcuaError | None = None):
-    appointment = load_calendar(db_session()).due_at(now(), procedure.processing_days)
+    form = form or MultiDict()
+    appointment = _appointment(procedure, now())
     errors = {}
     if error is not None:
         errors[error.field or "_form"] = _field_message(error)
     return render_template(
         "desk/intake.html", procedure=procedure, units=units, back_entry=back_entry,
-        form=form or MultiDict(), errors=errors, error=error, appointment=appointment,
+        form=form, errors=errors, error=error, appointment=appointment,
+        back_entry_due=_back_entry_due(procedure, form) if back_entry else None,
         max_kb=settings().attachment_max_bytes // 1024,
     ), (error.status_code if error else 200)
 
@@ -201,3 +221,17 @@ def form(procedure_code: str):
         session.rollback()
         return _render(procedure, units, back_entry=back_entry, form=request.form, error=error)
     return redirect(target)
+
+
+@bp.route("/intake/<procedure_code>/appointment")
+@role_required("reception")
+def appointment(procedure_code: str):
+    """The back-entry appointment for ``received_date`` and ``received_time`` (JSON)."""
+    procedure = _procedure(procedure_code)
+    received_at = _received_at(request.args)
+    due_at = _appointment(procedure, received_at)
+    return jsonify({
+        "received_at": received_at.isoformat(), "due_at": due_at.isoformat(),
+        "message": _("Counted from the original receipt time, the result is due on "
+                     "%(when)s.", when=format_datetime(due_at)),
+    })
