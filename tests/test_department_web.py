@@ -394,3 +394,60 @@ def test_a_paused_dossier_is_neither_overdue_nor_late_on_screens(app, db, routin
         assert 'data-count="overdue">0<' in queues and "data-overdue" not in queues + mine
     page = text(specialist.get(f"/department/dossiers/{code}"))
     assert 'data-verdict="on_time"' in page
+
+
+FIELDS = {"to_account": "chuyenvien2", "to_unit": "H72.01.03", "reason": "x", "note": "x",
+          "missing": "x", "to_step": "0", "new_due_date": "2027-06-01", "result_number": "1",
+          "collected_by": "x", "method": "in_person"}
+
+
+def _unit_admin(app, db, routing) -> str:
+    """An administrator of the district: may open its dossiers, works none of them."""
+    from motcua.core.accounts import create_account
+    from motcua.core.models import Unit
+    from tests.factories import PASSWORD
+
+    with app.app_context():
+        district = db.session.get(Unit, routing.world.district.id)
+        create_account(db.session, username="quantri.huyen", password=PASSWORD,
+                       full_name="Vũ Quản Trị", unit=district, roles=[("unit_admin", district)])
+        db.session.commit()
+        db.remove()
+    return "quantri.huyen"
+
+
+def test_an_officer_who_may_view_but_not_act_is_refused_every_action(app, db, routing):
+    """The page opens, so each action's own check is what refuses (not the view's)."""
+    viewers = {}
+    unheld = new_dossier(app, db, routing)
+    viewers[unheld] = login(app.test_client(), _unit_admin(app, db, routing))
+    at_tax = new_dossier(app, db, routing)
+    specialist = client(app, routing, "specialist")
+    assert act(specialist, at_tax, "claim").status_code == 302
+    assert act(specialist, at_tax, "transfer", to_unit="H72.T01").status_code == 302
+    viewers[at_tax] = client(app, routing, "leader")  # the district's, not the tax office's
+    for code, viewer in viewers.items():
+        assert viewer.get(f"/department/dossiers/{code}").status_code == 200
+        assert offered(viewer, code) == set()
+        before = counts(app, db, code)
+        for name in actions.ACTIONS:
+            for version in (before[0], before[0] - 1):  # a stale page is refused the same
+                response = act(viewer, code, name, version=version, **FIELDS)
+                assert response.status_code == 403, (code, name, version)
+                assert "data-form-error" in text(response)
+            assert act(viewer, code, name, version=before[0]).status_code == 403  # empty form
+        assert counts(app, db, code) == before
+
+
+def test_an_officer_of_the_desk_is_refused_each_action_it_is_not_offered(app, db, routing):
+    code = new_dossier(app, db, routing)
+    assert act(client(app, routing, "specialist"), code, "claim").status_code == 302
+    desk = client(app, routing, "reception")
+    allowed = offered(desk, code)
+    assert "claim" not in allowed and "withdraw" in allowed
+    before = counts(app, db, code)
+    for name in sorted(set(actions.ACTIONS) - allowed):
+        response = act(desk, code, name, version=before[0], **FIELDS)
+        assert response.status_code in (400, 403), name  # a role or state refusal
+        assert "data-form-error" in text(response)
+    assert counts(app, db, code) == before
