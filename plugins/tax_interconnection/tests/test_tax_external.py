@@ -191,3 +191,52 @@ def test_a_notice_does_not_answer_a_business_message(motcua_app, motcua_flow, si
     assert exchange.status == "waiting" and exchange.answer is None
     assert "notice_number" in exchange.last_error
     assert _tax_code(motcua_app) is None
+
+
+def _deliver_command(app):  # noqa: ANN001, ANN202
+    from click.testing import CliRunner
+    from motcua_tax_interconnection.cli import deliver_command
+
+    with app.app_context():
+        try:
+            return CliRunner().invoke(deliver_command, [])
+        finally:
+            app.extensions["motcua.db"].remove()
+
+
+def test_the_deliver_command_reports_a_down_system_then_delivers(
+        motcua_app, motcua_flow, simulator, registration_data):
+    dossier = motcua_flow.take_in("1.001612", specialist_data=registration_data)
+    motcua_flow.finish(dossier.code)
+    down = _deliver_command(motcua_app)
+    assert down.exit_code == 0, down.output
+    assert "sent 0, duplicates 0, failed 1, answers applied 0" in down.output
+    assert "connection error" in down.output
+    # An operator waiting out the back-off: the message is due again.
+    database = motcua_app.extensions["motcua.db"]
+    with motcua_app.app_context():
+        database.session.scalar(select(Exchange)).next_attempt_at = exchanges.now()
+        database.session.commit()
+        database.remove()
+    simulator.start()
+    up = _deliver_command(motcua_app)
+    assert up.exit_code == 0, up.output
+    assert "sent 1, duplicates 0, failed 0, answers applied 1" in up.output
+    assert _tax_code(motcua_app) == "001085012345"
+
+
+def test_a_stuck_message_shows_on_the_dossiers_tax_page(motcua_app, motcua_flow, simulator,
+                                                        registration_data):
+    from motcua_sdk.testing import Clients
+
+    dossier = motcua_flow.take_in("1.001612", specialist_data=registration_data)
+    motcua_flow.finish(dossier.code)
+    _pass(motcua_app, exchanges.now())  # the tax system is down
+    exchange = _exchange(motcua_app)
+    page = Clients(motcua_app).leader.get(f"/tax/dossiers/{dossier.code}").get_data(
+        as_text=True)
+    row = page[page.index(f'data-message="{exchange.message_id}"'):]
+    assert '<td class="attempts">1</td>' in row[:600]
+    assert "connection error" in row[:1200]
+    figures = Clients(motcua_app).leader.get("/tax/figures").get_data(as_text=True)
+    assert f'data-message="{exchange.message_id}"' in figures
