@@ -63,6 +63,7 @@ def form():
     return redirect(url_for("lookup.show", code=code))
 
 
+@bp.route("/tra-cuu/", defaults={"code": ""})  # a QR link cut short: ask for the code
 @bp.route("/tra-cuu/<path:code>")
 @lookup_limit
 @factor_limit
@@ -77,6 +78,7 @@ def show(code: str):
         status
 
 
+@bp.route("/api/lookup/", defaults={"code": ""})
 @bp.route("/api/lookup/<path:code>")
 @lookup_limit
 @factor_limit

@@ -154,6 +154,15 @@ def test_overlong_code_is_400(client):
     assert form.status_code == 400 and "too long" in form.text
 
 
+def test_link_with_nothing_after_tra_cuu_asks_for_the_code(client):
+    page = client.get("/tra-cuu/")
+    assert page.status_code == 400
+    assert "Enter the dossier code" in page.text and 'name="code"' in page.text
+    api = client.get("/api/lookup/")
+    assert api.status_code == 400
+    assert "Enter the dossier code" in api.get_json()["error"]
+
+
 def test_empty_form_submission_asks_for_the_code(client):
     response = client.get("/tra-cuu", query_string={"code": "  "})
     assert response.status_code == 400

@@ -64,6 +64,9 @@ def lookup_hub(session: Session, code: str, phone4: str | None):  # noqa: ANN201
                                         status=e.to_status, unit=info(e.unit_code))
                   for e in events],
     )
+    # No plugin public fields here: hub_dossiers.plugin_data holds each plugin's sync
+    # payload, neither labelled nor vetted as public; showing them needs the node to push
+    # the motcua_public_fields answer with the dossier (docs/lookup-and-kiosk.md).
     if phone4 is not None:
         # The core lookup's constant-time compare, safe for any text in either value.
         if service.last4_matches(str(details.get("phone_last4") or ""), phone4):
