@@ -16,6 +16,7 @@ from motcua.core.models import (
     Dossier,
     DossierEvent,
     OutboxEntry,
+    ProcedureDocument,
 )
 from motcua.core.timeutil import from_local, local, now
 from tests.conftest import login
@@ -324,6 +325,24 @@ def test_procedure_of_another_unit_is_forbidden(desk_client, world, app):
     assert "None of your units receives dossiers for this procedure" in response.get_data(
         as_text=True)
     assert counts(app) == before
+
+
+def test_checklist_links_the_blank_form_of_a_document(desk_client, world, app):
+    forms = app.config["MOTCUA"].forms_path
+    forms.mkdir(parents=True, exist_ok=True)
+    (forms / "mau-giay-de-nghi.docx").write_bytes(b"PK\x03\x04 blank form")
+    with app.app_context():
+        session = app.extensions["motcua.db"].session
+        document = session.get(ProcedureDocument, world.household_business.documents[0].id)
+        document.form_filename = "mau-giay-de-nghi.docx"
+        session.commit()
+        app.extensions["motcua.db"].remove()
+    page = desk_client.get(intake_url(world)).get_data(as_text=True)
+    link = '<a class="small form-link" href="/kiosk/bieu-mau/mau-giay-de-nghi.docx" download>'
+    assert link in page
+    assert page.count("form-link") == 1  # only the document that has a form
+    download = desk_client.get("/kiosk/bieu-mau/mau-giay-de-nghi.docx")
+    assert download.status_code == 200 and download.data == b"PK\x03\x04 blank form"
 
 
 # --- back-entry (004 Art. 7.3) ---------------------------------------------------------
