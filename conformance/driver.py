@@ -7,7 +7,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
+
 from motcua.conformance.instance import Instance
+from motcua.core.models import Account
+from motcua.core.plugin_manager.views import account_view
+from motcua.core.testing import USERNAMES
 from motcua_sdk.types import SampleDossier, thaw
 
 ACTION_FORM = re.compile(r'data-action="([a-z_]+)"')
@@ -145,3 +150,15 @@ def route_to_result(instance: Instance, code: str, moved=None) -> str:  # noqa: 
         if moved is not None:
             moved(step[0], step[1])
     raise DriveError(f"dossier {code} did not reach its result in {MAX_MOVES} moves")
+
+
+def account_views(instance: Instance, roles: tuple[str, ...]) -> dict[str, Any]:
+    """The SDK's view of each test account of ``roles`` (what the plugin's hooks get)."""
+    with instance.app.app_context():
+        session = instance.database.session
+        try:
+            return {role: account_view(session.scalar(
+                select(Account).where(Account.username == USERNAMES[role])))
+                for role in roles}
+        finally:
+            instance.database.remove()

@@ -1,14 +1,15 @@
-"""Screens: every page of the plugin is guarded by the SDK's ``staff_required``, renders
-for the roles it names, refuses everyone else, and loads nothing from outside."""
+"""Screens: every route of the plugin is guarded by the SDK's ``staff_required``; its
+pages render for the roles it names and refuse everyone else (anonymous visitors, and
+officers of another role: the guard's, or the menu's when the plugin's menu offers the
+page to one role only); its forms refuse the same people; nothing loads from outside.
+Every route is requested, its URL arguments filled by :mod:`motcua.conformance.urls`."""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-from flask import url_for
-
-from motcua.conformance import driver
+from motcua.conformance import driver, urls
 from motcua.conformance.context import RunContext
 from motcua.conformance.results import CheckResult
 from motcua.core.testing import ROLES
@@ -19,6 +20,8 @@ EXTERNAL = re.compile(r"""(?:\bsrc|<link\b[^>]*?\bhref)\s*=\s*["']\s*((?:https?:
                       re.I)
 EXTERNAL_CSS = re.compile(r"""(?:url\(\s*["']?|@import\s+["'])((?:https?:)?//[^"')]+)""", re.I)
 REFUSED = (302, 401, 403, 404)
+# The officers a plugin's menu may single out (the ICT administrator holds every role).
+WORKING_ROLES = ("reception", "specialist", "leader", "unit_admin")
 SCANNED_SUFFIXES = (".html", ".htm", ".jinja", ".j2", ".css", ".js")
 
 
@@ -26,84 +29,110 @@ def run(ctx: RunContext, result: CheckResult) -> None:
     if ctx.node is None:
         result.abort(f"no instance could be built: {ctx.instance_error}")
     _scan_files(ctx, result)
-    app, names = ctx.node.app, ctx.blueprint_names()
-    rules = [rule for rule in app.url_map.iter_rules()
-             if rule.endpoint.split(".")[0] in names and "GET" in rule.methods]
+    rules = urls.plugin_rules(ctx)
     if not rules:
         result.not_applicable("the plugin has no pages")
         return
-    tried = 0
-    for rule in sorted(rules, key=lambda r: r.rule):
-        candidates = _arguments(ctx, rule.arguments)
-        if not candidates:
-            result.ok(f"{rule.rule}: not requested (no value known for "
-                      f"{', '.join(sorted(rule.arguments))})")
+    audiences = menu_audiences(ctx)
+    for rule in rules:
+        if rule.endpoint.endswith(".static"):
+            # Flask's handler of the blueprint's static folder: public like the core's
+            # own CSS (its files are scanned for outside assets above).
+            result.ok(f"{rule.rule}: the blueprint's static files, public by design")
             continue
-        with app.test_request_context():
-            paths = [url_for(rule.endpoint, **values) for values in candidates]
-        _check_page(ctx, rule.endpoint, paths, result)
-        tried += 1
-    result.ok(f"{tried} page(s) requested as each role and anonymously")
+        try:
+            paths = urls.paths(ctx, rule)
+        except urls.Unfillable as error:
+            result.fail(f"{rule.rule}: cannot be requested, so its guard cannot be "
+                        f"checked: {error}")
+            continue
+        _check_page(ctx, rule, paths, audiences.get(rule.endpoint, set()), result)
+    result.ok(f"{len(rules)} route(s) requested anonymously and as each role")
 
 
-def _arguments(ctx: RunContext, arguments: set[str]) -> list[dict[str, str]]:
-    """Values to fill the page's URL with: a dossier finished and one in processing
-    (``code``), an issued result (``number``); empty if an argument is unknown."""
-    known = {"code": list(ctx.finished.values())[:1] + ctx.in_processing[:1],
-             "number": ctx.result_numbers[:1]}
-    if any(not known.get(name) for name in arguments):
-        return []
-    if not arguments:
-        return [{}]
-    width = max(len(known[name]) for name in arguments)
-    return [{name: known[name][min(i, len(known[name]) - 1)] for name in arguments}
-            for i in range(width)]
+def menu_audiences(ctx: RunContext) -> dict[str, set[str]]:
+    """``{endpoint: roles}``: which officers the plugin's menu offers each page to."""
+    offered: dict[str, set[str]] = {}
+    for role, account in driver.account_views(ctx.node, WORKING_ROLES).items():
+        with ctx.node.app.app_context():
+            for name, item in ctx.node.manager.collect("motcua_menu_items", account=account):
+                if name == ctx.target.name:
+                    offered.setdefault(getattr(item, "endpoint", ""), set()).add(role)
+    return offered
 
 
-def _check_page(ctx: RunContext, endpoint: str, paths: list[str], result: CheckResult
-                ) -> None:
+def _allowed(guard: str, audience: set[str]) -> list[str]:
+    """The roles that may open a page with ``guard`` (its ``staff_required`` role) whose
+    menu entry is offered to ``audience``. Each test account holds exactly the role it is
+    named after (motcua.core.testing); an ICT administrator holds every role."""
+    allowed = [who for who in ROLES if guard in ("staff", who) or who == "ict_admin"]
+    if guard == "staff" and len(audience) == 1:
+        # Guarded for any officer, but the menu offers it to one role only: that role's
+        # page (a leader's approval list), which the others must not open by typing its
+        # address.
+        allowed = [who for who in allowed if who in audience or who == "ict_admin"]
+    return allowed
+
+
+def _check_page(ctx: RunContext, rule, paths: list[str], audience: set[str],  # noqa: ANN001
+                result: CheckResult) -> None:
+    endpoint = rule.endpoint
     view = ctx.node.app.view_functions[endpoint]
-    role = getattr(view, "motcua_role", None)
+    guard = getattr(view, "motcua_role", None)
+    reads = "GET" in rule.methods
+    method = "GET" if reads else next(m for m in urls.WRITE_METHODS if m in rule.methods)
     shown = paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more)"
-    answers = {path: {who: driver.call(ctx.node, who, "GET", path)
-                      for who in ("anonymous", *ROLES)} for path in paths}
+    if guard is None:
+        result.fail(f"{method} {shown}: the view {endpoint} is not guarded by "
+                    "motcua_sdk.services.staff_required")
+    allowed = _allowed(guard or "staff", audience)
+    # A form is only posted (empty) by those it must refuse: an allowed officer's empty
+    # post could act. Pages are requested by everyone.
+    asked = ("anonymous", *ROLES) if reads else ("anonymous", *(w for w in ROLES
+                                                               if w not in allowed))
+    answers = {path: {who: driver.call(ctx.node, who, method, path) for who in asked}
+               for path in paths}
     for by_role in answers.values():
         for answer in by_role.values():
             if answer.status >= 500:
                 result.fail(str(answer))
-            elif answer.status == 200:
+            elif answer.status == 200 and reads:
                 for url in EXTERNAL.findall(answer.text):
                     result.fail(f"{answer.path}: loads an asset from outside the server: {url}")
-    if role is None:
-        result.fail(f"{shown}: the view {endpoint} is not guarded by "
-                    "motcua_sdk.services.staff_required")
     for path, by_role in answers.items():
-        if by_role["anonymous"].status not in REFUSED:
-            result.fail(f"{path}: an anonymous visitor got HTTP {by_role['anonymous'].status}")
-    if role is None:
+        for who, answer in by_role.items():
+            if who in allowed or answer.status in REFUSED or answer.status >= 500:
+                continue
+            if who == "anonymous":
+                result.fail(f"{method} {path}: an anonymous visitor got HTTP {answer.status}")
+            elif guard not in (None, "staff", who) and who != "ict_admin":
+                result.fail(f"{method} {path}: for role {guard} only, but the {who} account "
+                            f"got HTTP {answer.status}")
+            else:
+                result.fail(f"{method} {path}: the menu offers it to "
+                            f"{', '.join(sorted(audience))} only, but the {who} account got "
+                            f"HTTP {answer.status} (guard it with "
+                            f"staff_required({next(iter(audience))!r}))")
+    if not reads:
+        result.ok(f"{method} {shown}: role {guard}; refused to "
+                  f"{', '.join(w for w in asked)}")
         return
-    # Each test account holds exactly the role it is named after (motcua.core.testing);
-    # an ICT administrator holds every role (motcua.core.accounts.has_role).
-    allowed = [who for who in ROLES if role in ("staff", who) or who == "ict_admin"]
-    for path, by_role in answers.items():
-        for who in ROLES:
-            if who not in allowed and by_role[who].status not in REFUSED:
-                result.fail(f"{path}: for role {role} only, but the {who} account got HTTP "
-                            f"{by_role[who].status}")
     rendered = sorted({who for by_role in answers.values() for who in allowed
                        if by_role[who].status == 200})
+    refused = ", ".join(w for w in ("anonymous", *ROLES) if w not in allowed)
     if not rendered:
         statuses = {path: {who: by_role[who].status for who in allowed}
                     for path, by_role in answers.items()}
         if all(by_role[who].status == 404 for by_role in answers.values() for who in allowed):
-            # e.g. a land page asked about a business dossier: not about these dossiers.
-            result.ok(f"{shown}: role {role}; not found for the dossiers at hand (404 to "
-                      "everyone), so only its guard was checked")
+            # e.g. a land page asked about a business dossier, or /export/1: nothing
+            # there for these values, so only its guard was checked.
+            result.ok(f"{shown}: role {guard}; not found for the values at hand (404 to "
+                      f"everyone allowed); refused to {refused}")
             return
-        result.fail(f"{shown}: no account holding {role} could open it ({statuses})")
+        result.fail(f"{shown}: no account holding {guard} could open it ({statuses})")
         return
-    result.ok(f"{shown}: role {role}; rendered for {', '.join(rendered)}; refused to "
-              f"{', '.join(w for w in ('anonymous', *ROLES) if w not in allowed)}")
+    result.ok(f"{shown}: role {guard}; rendered for {', '.join(rendered)}; refused to "
+              f"{refused}")
 
 
 def _scan_files(ctx: RunContext, result: CheckResult) -> None:
