@@ -1,22 +1,23 @@
 """Robustness: generated bad inputs to the plugin's schemas (through the intake API) and
-to its forms get a 4xx answer, never a crash, and write nothing."""
+to its forms (every write method of every route, URL arguments filled as the screens
+check does) get a 4xx answer, never a crash, and write nothing."""
 
 from __future__ import annotations
 
 import random
 import re
 
-from flask import url_for
 from marshmallow import Schema, fields
 from sqlalchemy import func, inspect, select, table, text
 
-from motcua.conformance import driver
+from motcua.conformance import driver, urls
 from motcua.conformance.context import RunContext
 from motcua.conformance.results import CheckResult
 from motcua_sdk.types import thaw
 
 TITLE = "Robustness: bad input gets 4xx and writes nothing"
 SEED = 20261123
+ATTEMPTS = 12  # junk forms per method and route, besides a broken JSON body
 JUNK_TEXTS = ("", " ", "x" * 5000, "'; DROP TABLE dossiers; --", "<script>alert(1)</script>",
               "-1", "1e309", "NaN", "31/02/2026", "\u202e\u0000", "😀" * 20, "[]", "{}")
 
@@ -105,43 +106,53 @@ def _schemas(ctx: RunContext, rng: random.Random, result: CheckResult) -> int:
 
 
 def _forms(ctx: RunContext, rng: random.Random, result: CheckResult) -> int:
-    app, names = ctx.node.app, ctx.blueprint_names()
+    """Junk to every write method (POST, PUT, PATCH, DELETE) of every plugin route, its
+    URL filled with the in-processing dossier or typed dummies (:mod:`..urls`)."""
+    app = ctx.node.app
     tried = 0
-    code = (ctx.in_processing or [None])[0]
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if rule.endpoint.split(".")[0] not in names or "POST" not in rule.methods:
+    for rule in urls.plugin_rules(ctx):
+        methods = [method for method in urls.WRITE_METHODS if method in rule.methods]
+        if not methods:
             continue
-        if rule.arguments - {"code"} or ("code" in rule.arguments and code is None):
-            result.ok(f"POST {rule.rule}: not tried (no value for its arguments)")
+        try:
+            path = urls.paths(ctx, rule)[0]
+        except urls.Unfillable as error:
+            result.fail(f"{'/'.join(methods)} {rule.rule}: cannot be requested: {error}")
             continue
-        with app.test_request_context():
-            path = url_for(rule.endpoint, **({"code": code} if "code" in rule.arguments else {}))
         role = getattr(app.view_functions[rule.endpoint], "motcua_role", "specialist")
         role = "specialist" if role == "staff" else role
-        answered: set[int] = set()
         page = driver.call(ctx.node, role, "GET", path) if "GET" in rule.methods else None
         field_names = set(_form_fields(page.text)) if page and page.status == 200 else set()
         field_names |= {"action", "version", "expected_version", "q"}
-        for attempt in range(12):
-            form = {name: rng.choice(JUNK_TEXTS) for name in field_names
-                    if attempt and rng.random() < 0.8}
-            if attempt == 1:
-                form = {name: "x" * 5000 for name in field_names}
-            answer = driver.call(ctx.node, role, "POST", path, data=form)
-            tried += 1
-            if answer.status >= 500:
-                result.fail(f"POST {path} as {role} with {sorted(form)[:6]}: "
-                            f"HTTP {answer.status}")
-                break
-            # A 2xx/3xx answer (the form again, or a redirect with a message) is fine
-            # as long as nothing was written: the fingerprint decides.
-            answered.add(answer.status)
-        answer = driver.call(ctx.node, role, "POST", path, data=b"\xff\xfe{junk",
-                             content_type="application/json")
+        for method in methods:
+            tried += _fuzz(ctx, rng, result, method, path, role, sorted(field_names))
+    return tried
+
+
+def _fuzz(ctx: RunContext, rng: random.Random, result: CheckResult, method: str, path: str,
+          role: str, field_names: list[str]) -> int:
+    answered: set[int] = set()
+    tried = 0
+    for attempt in range(ATTEMPTS):
+        form = {name: rng.choice(JUNK_TEXTS) for name in field_names
+                if attempt and rng.random() < 0.8}
+        if attempt == 1:
+            form = {name: "x" * 5000 for name in field_names}
+        answer = driver.call(ctx.node, role, method, path, data=form)
         tried += 1
         if answer.status >= 500:
-            result.fail(f"POST {path} with a broken JSON body: HTTP {answer.status}")
-        result.ok(f"POST {path} as {role}: junk forms answered {sorted(answered)}")
+            result.fail(f"{method} {path} as {role} with {sorted(form)[:6]}: "
+                        f"HTTP {answer.status}")
+            return tried
+        # A 2xx/3xx answer (the form again, or a redirect with a message) is fine as
+        # long as nothing was written: the fingerprint decides.
+        answered.add(answer.status)
+    answer = driver.call(ctx.node, role, method, path, data=b"\xff\xfe{junk",
+                         content_type="application/json")
+    tried += 1
+    if answer.status >= 500:
+        result.fail(f"{method} {path} with a broken JSON body: HTTP {answer.status}")
+    result.ok(f"{method} {path} as {role}: junk forms answered {sorted(answered)}")
     return tried
 
 
