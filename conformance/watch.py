@@ -1,5 +1,6 @@
-"""Watching a plugin at work in an instance: which statements it sends to core tables
-itself, and how long each of its hooks takes."""
+"""Watching a plugin at work in an instance: which writes to core tables it makes itself
+(its own SQL statements, and its own ORM classes mapped on a core table, whoever
+flushes them), and how long each of its hooks takes."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ import re
 import sys
 import time
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Mapper, Session
 
 from motcua.conformance.context import RunContext
 from motcua.core.models import Base
@@ -37,13 +39,26 @@ def _writer(plugin_package: str) -> str | None:
     return None
 
 
+def foreign_core_mapping(mapper: Mapper, core_tables: set[str]) -> str | None:
+    """``"module.Class on table"`` if ``mapper`` maps a class that is not the core's
+    onto a core table (a plugin's shadow of ``dossiers``), else None."""
+    cls = mapper.class_
+    if cls.__module__.startswith(OURS):
+        return None
+    tables = sorted({table.name for table in mapper.tables} & core_tables)
+    return f"{cls.__module__}.{cls.__qualname__} on {', '.join(tables)}" if tables else None
+
+
 def watch_core_writes(ctx: RunContext) -> None:
     """Record in ``ctx.core_writes`` every INSERT/UPDATE/DELETE on a core table that the
-    plugin's own code sends (not through the SDK)."""
+    plugin makes itself (not through the SDK): its own statements (seen at the cursor,
+    with the plugin's code on the stack), and any flush or ORM statement of objects of
+    a class not the core's mapped on a core table (flushed later by the core's commit,
+    so the stack says nothing; the mapper does)."""
     core_tables = set(Base.metadata.tables)
     package = ctx.target.module_name.split(".")[0]
+    engine = ctx.node.database.engine
 
-    @event.listens_for(ctx.node.database.engine, "before_cursor_execute")
     def _seen(_conn, _cursor, statement, _parameters, _context, _many) -> None:  # noqa: ANN001
         match = WRITE.match(statement)
         if not match or match.group(2).lower() not in core_tables:
@@ -51,6 +66,37 @@ def watch_core_writes(ctx: RunContext) -> None:
         writer = _writer(package)
         if writer is not None:
             ctx.core_writes.append(f"{writer}: {' '.join(statement.split())[:160]}")
+
+    def _flushing(session, _context, _instances) -> None:  # noqa: ANN001
+        if session.get_bind() is not engine:
+            return
+        for kind, objects in (("insert", session.new), ("update", session.dirty),
+                              ("delete", session.deleted)):
+            for obj in objects:
+                state = inspect(obj)
+                shadow = foreign_core_mapping(state.mapper, core_tables)
+                if shadow is None:
+                    continue
+                changed = sorted(attr.key for attr in state.attrs
+                                 if attr.history.has_changes())
+                ctx.core_writes.append(f"ORM {kind} of {shadow} "
+                                       f"({', '.join(changed) or 'no column'})")
+
+    def _executing(state) -> None:  # noqa: ANN001
+        if not (state.is_insert or state.is_update or state.is_delete):
+            return
+        if state.session.get_bind() is not engine or state.bind_mapper is None:
+            return
+        shadow = foreign_core_mapping(state.bind_mapper, core_tables)
+        if shadow is not None:
+            ctx.core_writes.append(f"ORM statement on {shadow}: "
+                                   f"{' '.join(str(state.statement).split())[:160]}")
+
+    listeners = ((engine, "before_cursor_execute", _seen), (Session, "before_flush", _flushing),
+                 (Session, "do_orm_execute", _executing))
+    for target, name, function in listeners:
+        event.listen(target, name, function)
+        ctx.stack.callback(event.remove, target, name, function)
 
 
 def time_hooks(ctx: RunContext) -> None:

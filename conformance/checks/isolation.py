@@ -1,5 +1,6 @@
 """Isolation: the plugin changes core tables only through the SDK (its own tables keep
-their own names; no statement of its own writes a core table), and an exception raised in
+their own names; none of its classes is mapped on a core table; no statement or flush of
+its own writes one), and an exception raised in
 any of its hooks is contained: the desk, the lookup, the menus and sync keep working and
 nothing half-done is recorded."""
 
@@ -8,10 +9,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from sqlalchemy import select
+from sqlalchemy.orm import mapperlib
 
 from motcua.conformance import driver
 from motcua.conformance.context import RunContext
 from motcua.conformance.results import CheckResult
+from motcua.conformance.watch import foreign_core_mapping
 from motcua.core.models import Base, Dossier
 from motcua.core.sync.node import drain, node_from_settings
 
@@ -33,6 +36,11 @@ def run(ctx: RunContext, result: CheckResult) -> None:
                 result.fail(f"its models declare core tables {', '.join(clashes)}")
     if ctx.node is None:
         result.abort(f"no instance could be built: {ctx.instance_error}")
+    shadows = _shadow_mappings(ctx, core_tables)
+    if shadows:
+        result.fail(f"its code maps its own classes on core tables: {'; '.join(shadows)} "
+                    "(read dossiers through motcua_sdk's views, change them through its "
+                    "services)")
     if ctx.core_writes:
         shown = "; ".join(dict.fromkeys(ctx.core_writes))
         result.fail(f"{len(ctx.core_writes)} write(s) to core tables by the plugin's own "
@@ -41,6 +49,22 @@ def run(ctx: RunContext, result: CheckResult) -> None:
         result.ok("every write to a core table during the run came from the core or the "
                   "SDK's services")
     _faults(ctx, result)
+
+
+def _shadow_mappings(ctx: RunContext, core_tables: set[str]) -> list[str]:
+    """ORM classes of the plugin's package (imported by now: the lifecycle ran) mapped
+    on a core table, whatever metadata they were declared with."""
+    package = ctx.target.module_name.split(".")[0]
+    found = []
+    for registry in mapperlib._all_registries():  # noqa: SLF001 - every mapper of the process
+        for mapper in registry.mappers:
+            module = mapper.class_.__module__
+            if module != package and not module.startswith(package + "."):
+                continue
+            shadow = foreign_core_mapping(mapper, core_tables)
+            if shadow:
+                found.append(shadow)
+    return sorted(found)
 
 
 @contextmanager
