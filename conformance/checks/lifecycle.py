@@ -1,6 +1,8 @@
 """Lifecycle: every sample dossier goes from the desk through the department screens and
 the plugin's own pages to its issued result and back to the applicant, over HTTP, each
-step by the officer whose role it is; the lifecycle signals fire."""
+step by the officer whose role it is; the lifecycle signals fire. A plugin with pages
+must show each dossier on at least one of them on its way (a page taking its code, or a
+queue listing it), before or after its result is issued; none may break on it."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from contextlib import contextmanager
 from flask import url_for
 from sqlalchemy import select
 
-from motcua.conformance import driver
+from motcua.conformance import driver, urls
 from motcua.conformance.channels import ask_every_channel
 from motcua.conformance.context import RunContext, Snapshot
 from motcua.conformance.results import CheckResult
@@ -85,20 +87,18 @@ def _snapshot(ctx: RunContext, code: str, state: str, sample) -> None:  # noqa: 
 
 
 def _plugin_pages(ctx: RunContext, code: str, role: str, result: CheckResult) -> int:
-    """GET the plugin's pages about dossier ``code`` as ``role``; how many rendered."""
-    app, names = ctx.node.app, ctx.blueprint_names()
+    """GET the plugin's pages about dossier ``code`` as ``role`` (those taking its code,
+    and those without arguments, its queues); how many rendered it: a page taking the
+    code answering 200, a queue answering 200 and listing the code."""
     rendered = 0
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint.split(".")[0] not in names or "GET" not in rule.methods:
-            continue
-        if set(rule.arguments) != {"code"}:
-            continue
-        with app.test_request_context():
-            path = url_for(rule.endpoint, code=code)
+    for rule in urls.plugin_rules(ctx, "GET"):
+        if rule.arguments - {"code"}:
+            continue  # about something else: the screens check requests those
+        path = rule.build({"code": code} if rule.arguments else {}, append_unknown=False)[1]
         answer = driver.call(ctx.node, role, "GET", path)
         if answer.status >= 500:
-            result.fail(f"{answer} (the plugin's page broke on a dossier in processing)")
-        elif answer.status == 200:
+            result.fail(f"{answer} (the plugin's page broke on dossier {code})")
+        elif answer.status == 200 and (rule.arguments or code in answer.text):
             rendered += 1
     return rendered
 
@@ -122,6 +122,7 @@ def _one(ctx: RunContext, sample, result: CheckResult) -> str:  # noqa: ANN001
     view = _view(ctx, code)
     if view.status != "result_ready":
         raise driver.DriveError(f"after issue_result the dossier is {view.status}")
+    pages += _plugin_pages(ctx, code, issuer, result)
     number = (view.result or {}).get("number")
     if not number:
         result.fail(f"{code}: the issued result carries no number")
@@ -147,8 +148,11 @@ def _one(ctx: RunContext, sample, result: CheckResult) -> str:  # noqa: ANN001
     missing = [kind for kind in EXPECTED_EVENTS if kind not in kinds]
     if missing:
         result.fail(f"{code}: events {', '.join(missing)} were not recorded ({kinds})")
+    if pages == 0 and urls.plugin_rules(ctx, "GET"):
+        result.fail(f"{code}: none of the plugin's pages rendered this dossier on its way "
+                    "(no page taking its code answered 200, no queue listed it)")
     result.ok(f"{code} ({sample.procedure_code}): {' → '.join(kinds)}; "
-              f"{pages} plugin page(s) rendered on the way")
+              f"{pages} plugin page(s) rendered it on the way")
     return code
 
 
