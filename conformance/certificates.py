@@ -19,7 +19,7 @@ from motcua.core.plugin_manager.certification import (
     REVOKED_FILE,
     certificate_path,
     files_digest,
-    module_files,
+    installed_files,
     read_revocations,
     signed_part,
 )
@@ -56,7 +56,7 @@ def issue(report: Report, private_key_file: Path, *, issuer: str) -> dict:
     except ConfigurationError:
         raise ValidationError(f"{private_key_file} is not a key written by "
                               "'motcua conformance keygen'.") from None
-    files = module_files(target.module_name)
+    files = installed_files(target.distribution, target.module_name)
     certificate = {
         "format": FORMAT,
         "serial": uuid.uuid4().hex,

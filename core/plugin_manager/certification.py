@@ -4,7 +4,9 @@ certified?
 A certificate (issued by ``motcua conformance run --key``, see :mod:`motcua.conformance`)
 is a JSON file signed with the ICT department's Ed25519 key. It binds the plugin's name,
 distribution, version, the plugin API version it was tested against, and the SHA-256 of
-every file of the plugin's package. Each server keeps the certificates and the ICT
+every file the distribution ships and of every file of the plugin's package folder
+(:func:`installed_files`); a certified plugin is then imported from that source only,
+never from cached bytecode (:func:`run_from_source`). Each server keeps the certificates and the ICT
 department's *public* key in its certificates folder (``MOTCUA_CERTIFICATES_DIR``); with
 ``MOTCUA_REQUIRE_CERTIFIED`` (on by default in production) a plugin whose certificate is
 missing, forged, revoked or for other files is refused before any of its code runs.
@@ -14,9 +16,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.abc
+import importlib.machinery
+import importlib.metadata
 import json
+import sys
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -28,7 +34,7 @@ from motcua_sdk.versioning import MOTCUA_API_VERSION
 FORMAT = "motcua-plugin-certificate/1"
 PUBLIC_KEY_FILE = "ict-conformance.pub"
 REVOKED_FILE = "revoked.json"
-SKIPPED_SUFFIXES = (".pyc", ".pyo")
+METADATA_FOLDERS = (".dist-info", ".egg-info")
 
 
 # ---------------------------------------------------------------------------- fingerprints
@@ -41,20 +47,62 @@ def _file_sha256(path: Path, _mtime_ns: int, _size: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _hash(path: Path) -> str:
+    stat = path.stat()
+    return _file_sha256(path, stat.st_mtime_ns, stat.st_size)
+
+
+def _is_bytecode_cache(parts: tuple[str, ...]) -> bool:
+    return "__pycache__" in parts
+
+
 def package_files(root: Path) -> dict[str, str]:
-    """``{relative path: sha256}`` of every file of the plugin package at ``root`` (a
-    folder or a single module), compiled bytecode left out (Python rewrites it)."""
+    """``{path: sha256}`` of every file of the plugin package at ``root`` (a folder or a
+    single module), named from the folder holding it (``motcua_x/views.py``). Python's
+    bytecode cache (``__pycache__``) is left out: it differs per machine, and a certified
+    plugin never runs it (:func:`run_from_source`). A compiled file elsewhere (a
+    ``.pyc`` beside the sources, which Python would import) is hashed like any other."""
     root = Path(root)
-    paths = [root] if root.is_file() else sorted(
-        path for path in root.rglob("*")
-        if path.is_file() and "__pycache__" not in path.relative_to(root).parts
-        and not path.name.endswith(SKIPPED_SUFFIXES))
+    if root.is_file():
+        return {root.name: _hash(root)}
+    return {path.relative_to(root.parent).as_posix(): _hash(path)
+            for path in sorted(root.rglob("*"))
+            if path.is_file() and not _is_bytecode_cache(path.relative_to(root).parts)}
+
+
+def shipped_files(distribution: str | None) -> dict[str, str]:
+    """``{path: sha256}`` of the files the installed ``distribution`` lists (its
+    ``RECORD``, or an egg's ``SOURCES.txt``), named as listed; its own metadata folder,
+    bytecode caches and files outside its installation folder (scripts) left out. An
+    editable install lists only its path hook, which is hashed (the package folder is,
+    by :func:`package_files`)."""
+    if not distribution:
+        return {}
+    try:
+        dist = importlib.metadata.distribution(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return {}
     found = {}
-    for path in paths:
-        stat = path.stat()
-        name = path.name if root.is_file() else path.relative_to(root).as_posix()
-        found[name] = _file_sha256(path, stat.st_mtime_ns, stat.st_size)
+    for entry in dist.files or ():
+        parts = PurePosixPath(entry.as_posix()).parts
+        if (not parts or ".." in parts or _is_bytecode_cache(parts)
+                or parts[0].endswith(METADATA_FOLDERS)):
+            continue
+        path = Path(dist.locate_file(entry))
+        if path.is_file():
+            found[PurePosixPath(*parts).as_posix()] = _hash(path)
     return found
+
+
+def installed_files(distribution: str | None, module_name: str) -> dict[str, str]:
+    """What a certificate binds: the files the distribution ships, and every file of
+    the plugin's package folder (wherever it is: an editable install's source folder;
+    a file added since installing)."""
+    files = shipped_files(distribution)
+    root = purity.module_source_root(module_name)
+    if root is not None:
+        files.update(package_files(root))
+    return dict(sorted(files.items()))
 
 
 def files_digest(files: dict[str, str]) -> str:
@@ -62,10 +110,51 @@ def files_digest(files: dict[str, str]) -> str:
     return hashlib.sha256(canonical_json(files)).hexdigest()
 
 
-def module_files(module_name: str) -> dict[str, str]:
-    """The files of the installed package holding ``module_name`` (empty if not found)."""
-    root = purity.module_source_root(module_name)
-    return package_files(root) if root is not None else {}
+# ---------------------------------------------------------------------------- bytecode
+
+
+class _SourceOnlyLoader(importlib.machinery.SourceFileLoader):
+    """Compiles the module from its (certified) source; reads and writes no bytecode."""
+
+    def get_code(self, fullname: str):  # noqa: ANN201 - a code object
+        return self.source_to_code(self.get_data(self.path), self.path)
+
+
+class _SourceOnlyFinder(importlib.abc.MetaPathFinder):
+    """First on ``sys.meta_path``: the modules of the packages in ``packages`` are found
+    by the other finders as usual, then loaded by :class:`_SourceOnlyLoader`."""
+
+    def __init__(self) -> None:
+        self.packages: set[str] = set()
+
+    def find_spec(self, fullname: str, path, target=None):  # noqa: ANN001, ANN201
+        if fullname.partition(".")[0] not in self.packages:
+            return None
+        for finder in sys.meta_path:
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(fullname, path, target)
+            if spec is not None:
+                if type(spec.loader) is importlib.machinery.SourceFileLoader:
+                    spec.loader = _SourceOnlyLoader(spec.loader.name, spec.loader.path)
+                    spec.cached = None
+                return spec
+        return None
+
+
+_source_only = _SourceOnlyFinder()
+
+
+def run_from_source(module_name: str) -> None:
+    """From now on, import the package of ``module_name`` from its source files only.
+
+    A certificate binds the source; Python would otherwise run a ``__pycache__/*.pyc``
+    whose header matches the source's time and size, whatever code it holds (an edited
+    cached file would run under a valid certificate). Compiling the few files of a
+    plugin at start-up costs milliseconds."""
+    _source_only.packages.add(module_name.partition(".")[0])
+    if _source_only not in sys.meta_path:
+        sys.meta_path.insert(0, _source_only)
 
 
 # ---------------------------------------------------------------------------- keys and files
@@ -188,9 +277,11 @@ class Certification:
                 return CertificateState(INVALID, f"it certifies {field} "
                                         f"{certificate.get(field)!r}, installed is {value!r}",
                                         serial)
-        installed = module_files(module_name or name)
+        installed = installed_files(distribution, module_name or name)
         if files_digest(installed) != certificate.get("files_sha256"):
             changes = _file_changes(certificate.get("files") or {}, installed)
             return CertificateState(INVALID, "its files differ from the certified ones ("
                                     f"{changes or 'contents differ'})", serial)
+        # What runs is what was certified: its source, never a cached compiled file.
+        run_from_source(module_name or name)
         return CertificateState(VALID, "", serial)
