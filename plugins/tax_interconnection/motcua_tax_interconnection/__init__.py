@@ -94,5 +94,6 @@ def _business_registered(dossier, event):
 
     if dossier.procedure_code not in settings.BUSINESS_PROCEDURES:
         return
-    exchanges.open_exchange(services.session(), "business", dossier,
-                            exchanges.business_payload(dossier))
+    session = services.session()
+    exchanges.open_exchange(session, "business", dossier,
+                            exchanges.business_payload(session, dossier))

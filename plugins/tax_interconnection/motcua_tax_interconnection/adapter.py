@@ -170,6 +170,7 @@ def message_of(exchange: Exchange, now: datetime) -> dict[str, Any]:
         "message_id": exchange.message_id,
         "kind": exchange.kind,
         "dossier_code": exchange.dossier_code,
+        "procedure_code": exchange.procedure_code,
         "payload": exchange.payload,
         "sent_at": now.isoformat(),
     }

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua_sdk import services, thaw
@@ -31,20 +32,65 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def business_payload(dossier) -> dict[str, Any]:  # noqa: ANN001 - a motcua_sdk DossierView
-    """What the tax office needs of a household business just registered or changed."""
+# What a household business's tax office needs to know (the business's "tax profile").
+PROFILE = ("business_name", "address", "business_lines", "capital", "workers", "owner")
+
+
+def _owner(owner: dict | None) -> dict | None:
+    if not owner:
+        return None
+    return {"full_name": owner.get("full_name"), "citizen_id": owner.get("citizen_id"),
+            "birth_date": owner.get("birth_date"), "address": owner.get("address")}
+
+
+def _lines(lines: list | None) -> list[str] | None:
+    return None if lines is None else [line.get("vsic") for line in lines]
+
+
+def _previous_profile(session: Session, number: str | None) -> dict[str, Any]:
+    """The household's profile as last sent to the tax office (empty if never)."""
+    if not number:
+        return {}
+    previous = session.scalars(
+        select(Exchange).where(Exchange.kind == "business",
+                               Exchange.payload["registration_number"].as_string() == number)
+        .order_by(Exchange.id.desc()).limit(1)).first()
+    return {key: previous.payload.get(key) for key in PROFILE} if previous else {}
+
+
+def business_payload(session: Session, dossier) -> dict[str, Any]:  # noqa: ANN001 - a DossierView
+    """What the tax office needs of a household business just registered or changed:
+    always the whole profile after the dossier (not only what changed).
+
+    A registration (1.001612) carries the whole profile in its specialist data. A change
+    (2.000720) carries only the new values: they are laid over the profile last sent for
+    the same registration number (this plugin's table), and the certificate's result
+    (name, lines, capital) over both; ``changed`` names what changed.
+    """
     data, result = thaw(dossier.specialist_data), thaw(dossier.result or {})
-    owner = data.get("owner") or {}
+    number = result.get("registration_number") or result.get("number") \
+        or data.get("registration_number")
+    registration = dossier.procedure_code == settings.BUSINESS_PROCEDURES[0]
+    new = {"business_name": data.get("business_name"), "address": data.get("address"),
+           "business_lines": _lines(data.get("business_lines")),
+           "capital": data.get("capital"), "workers": data.get("workers"),
+           "owner": _owner(data.get("owner"))}
+    profile = {} if registration else _previous_profile(session, number)
+    profile.update({key: value for key, value in new.items() if value is not None})
+    # The certificate's own figures are the register's after the change.
+    for key, value in (("business_name", result.get("business_name")),
+                       ("business_lines", result.get("vsic")),
+                       ("capital", result.get("capital"))):
+        if value is not None:
+            profile[key] = value
     return {
-        "registration_number": result.get("registration_number") or result.get("number")
-        or data.get("registration_number"),
-        "business_name": data.get("business_name"),
-        "address": data.get("address"),
-        "business_lines": [line.get("vsic") for line in data.get("business_lines") or []],
-        "capital": data.get("capital"),
-        "workers": data.get("workers"),
-        "owner": {"full_name": owner.get("full_name"), "citizen_id": owner.get("citizen_id"),
-                  "birth_date": owner.get("birth_date"), "address": owner.get("address")},
+        "procedure_code": dossier.procedure_code,
+        "purpose": "registration" if registration else "change",
+        "registration_number": number,
+        **{key: profile.get(key) for key in PROFILE},
+        "changed": [] if registration else [key for key in PROFILE
+                                            if new.get(key) is not None],
+        "effective_on": result.get("effective_on"),
         "certificate_title": result.get("title"),
     }
 

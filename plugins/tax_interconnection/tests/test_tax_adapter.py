@@ -425,7 +425,8 @@ def test_simulator_killed_and_restarted_between_passes(tmp_path, session, keys):
 
 
 def test_openapi_document_is_valid_and_served(simulator):
-    validator = pytest.importorskip("openapi_spec_validator")
+    import openapi_spec_validator as validator
+
     spec_path = PLUGIN_ROOT / "motcua_tax_interconnection" / "openapi.json"
     spec = json.loads(spec_path.read_text(encoding="utf-8"))
     validator.validate(spec)

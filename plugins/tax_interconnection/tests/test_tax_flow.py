@@ -204,3 +204,29 @@ def test_a_land_dossier_sends_only_by_its_slip(motcua_app, motcua_flow):
     dossier = motcua_flow.take_in(LAND_TRANSFER)
     motcua_flow.finish(dossier.code, result={"number": "CS 123456"})
     assert _rows(motcua_app, Exchange) == []  # a land dossier sends only by its slip
+
+
+def test_a_change_sends_the_whole_household_after_the_change(motcua_app, motcua_flow,
+                                                              registration_data):
+    _registered(motcua_flow, registration_data)
+    change = motcua_flow.take_in("2.000720", specialist_data={
+        "registration_number": "99A8000001", "address": "Số 40 đường Trần Phú, phường Một",
+        "workers": 5, "reason": "Chuyển địa điểm"})
+    motcua_flow.finish(change.code)
+    [sent] = _rows(motcua_app, Exchange, Exchange.dossier_code == change.code)
+    owner = registration_data["owner"]
+    assert sent.payload == {
+        "procedure_code": "2.000720", "purpose": "change",
+        "registration_number": "99A8000001",
+        "business_name": "Tạp hóa Bình An",
+        "address": "Số 40 đường Trần Phú, phường Một",
+        "business_lines": ["4711", "4723"], "capital": 150_000_000, "workers": 5,
+        "owner": {key: owner[key] for key in ("full_name", "citizen_id", "birth_date",
+                                              "address")},
+        "changed": ["address", "workers"],
+        "effective_on": sent.payload["effective_on"],
+        "certificate_title": sent.payload["certificate_title"]}
+    assert sent.payload["effective_on"] and sent.payload["certificate_title"]
+    [registered] = _rows(motcua_app, Exchange, Exchange.procedure_code == REGISTRATION)
+    assert (registered.payload["purpose"], registered.payload["changed"]) == (
+        "registration", [])
