@@ -45,6 +45,20 @@ def test_every_hook_is_listed_documented_and_exemplified():
         assert f"`{name}(" in DOCS, f"{name} missing from docs/plugins.md"
 
 
+def test_the_documented_hook_signatures_are_the_sdk_s():
+    """The reference table shows each hook with exactly the arguments its spec takes,
+    and each docstring's example implements it with some of them (pluggy passes a subset)."""
+    for name, function in hook_functions().items():
+        arguments = list(inspect.signature(function).parameters)
+        assert f"`{name}({', '.join(arguments)})`" in DOCS, (
+            f"docs/plugins.md must show `{name}({', '.join(arguments)})`")
+        example = inspect.getdoc(function).split("Example::", 1)[1]
+        start = example.index(f"def {name}(") + len(f"def {name}(")
+        used = [part.strip() for part in example[start:example.index(")", start)].split(",")
+                if part.strip()]
+        assert set(used) <= set(arguments), (name, used, arguments)
+
+
 def test_every_signal_is_in_the_docs():
     for signal in signals.LIFECYCLE:
         assert f"| `{signal.name}` |" in DOCS, signal.name
