@@ -25,9 +25,9 @@ from motcua.core.intake import DeskContext, refuse_at_desk, take_in
 from motcua.core.models import Dossier, Procedure, ReportFigures, ReportSupplements, Unit
 from motcua.core.reports import tally
 from motcua.core.reports.check import differences
-from motcua.core.reports.figures import Scope, figures
+from motcua.core.reports.figures import Scope, figures, resolved_by_month
 from motcua.core.reports.periods import parse_period
-from motcua.core.reports.reference import figures_from_dossiers
+from motcua.core.reports.reference import figures_from_dossiers, months_from_dossiers
 from motcua.core.sync.entries import full_record
 from motcua.core.sync.transfers import import_handoff
 from motcua.core.testing import postgres_database
@@ -329,3 +329,22 @@ def test_officers_recording_at_once_lose_no_count(app, db, routing):
         tally.rebuild(session)
         assert _rows(session) == kept
         session.rollback()
+
+
+def test_kept_figures_narrowed_to_a_procedure_or_field_equal_the_count(app, db, stories):
+    with app.app_context():
+        session = db.session
+        root = _roots(session)[0]
+        procedures = session.execute(select(Procedure.code, Procedure.field)).all()
+        assert len(procedures) == 2
+        for code, field in procedures:
+            for scope in (Scope(root, procedure=code), Scope(root, field=field)):
+                for period in (parse_period("2026-10"), parse_period("2026-Q4"),
+                               parse_period("2026-09-15..2026-10-20")):
+                    kept = figures(session, scope, period, vn(2026, 11, 20, 12), "unit")
+                    assert kept == figures_from_dossiers(session, scope, period,
+                                                         vn(2026, 11, 20, 12), "unit")
+                    assert kept, (code, period.code)  # each procedure has dossiers
+                year = parse_period("2026")
+                assert resolved_by_month(session, scope, year, vn(2026, 11, 20, 12)) == \
+                    months_from_dossiers(session, scope, year, vn(2026, 11, 20, 12))

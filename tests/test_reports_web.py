@@ -222,3 +222,26 @@ def test_ad_hoc_report_over_a_run_of_days(leader, september):  # noqa: F811
     listed = leader.get("/reports/dossiers?category=carried_over&unit=H72.01"
                         "&period=2026-09-07..2026-09-11").get_data(as_text=True)
     assert september["D2"] in listed and september["D13"] in listed
+
+
+def test_ad_hoc_filters_by_procedure_field_and_channel(leader, september):  # noqa: F811
+    def page(extra: str) -> str:
+        return leader.get(f"/reports/?{SEPTEMBER}&{extra}").get_data(as_text=True)
+
+    assert _figure(page("procedure=1.001612"), "to_handle") == 11
+    assert _figure(page("procedure=1.001193"), "to_handle") == 0  # birth registration
+    assert _figure(page("field=Hộ tịch"), "to_handle") == 0
+    online = page("channel=online")  # D5 alone was received online
+    assert (_figure(online, "to_handle"), _figure(online, "received_in_person"),
+            _figure(online, "late")) == (1, 0, 1)
+    listed = leader.get(f"/reports/dossiers?category=late&{SEPTEMBER}&channel=online")
+    text = listed.get_data(as_text=True)
+    assert september["D5"] in text and september["D4"] not in text
+    report = leader.get(f"/reports/periodic?{SEPTEMBER}&channel=online").get_data(as_text=True)
+    assert "hồ sơ nhận trực tuyến" in report
+
+
+def test_ad_hoc_filters_refuse_what_does_not_exist(leader):
+    assert leader.get(f"/reports/?{SEPTEMBER}&procedure=9.999999").status_code == 404
+    assert leader.get(f"/reports/?{SEPTEMBER}&field=Không có").status_code == 404
+    assert leader.get(f"/reports/?{SEPTEMBER}&channel=fax").status_code == 404

@@ -30,8 +30,16 @@ def figure_tables(session: Session, scope: Scope, period: Period, now: datetime,
     if not scope.by_receiving_unit:
         return {group: reference.figures_from_dossiers(session, scope, period, now, group)
                 for group in groups}
-    pairs = summary.pair_figures(session, scope.root, period, now)
+    pairs = _picked(session, scope, summary.pair_figures(session, scope.root, period, now))
     return {group: summary.grouped(session, pairs, group) for group in groups}
+
+
+def _picked(session: Session, scope: Scope, pairs: dict) -> dict:
+    """``pairs`` (by receiving unit and procedure) of the scope's procedures only."""
+    if not scope.picks_procedures:
+        return pairs
+    kept = set(session.scalars(scope.procedure_ids()))
+    return {pair: value for pair, value in pairs.items() if pair[1] in kept}
 
 
 def figures(session: Session, scope: Scope, period: Period, now: datetime,
@@ -45,7 +53,8 @@ def overdue_count(session: Session, scope: Scope, period: Period, now: datetime)
     """The ``in_processing_overdue`` figure alone (the dashboard's alert): for a period
     not yet over, only the live part is read."""
     if scope.by_receiving_unit and period.end > now:
-        return sum(summary.overdue_now(session, scope.root, period, now).values())
+        return sum(_picked(session, scope,
+                           summary.overdue_now(session, scope.root, period, now)).values())
     return figures(session, scope, period, now)[0]["in_processing_overdue"]
 
 
@@ -76,4 +85,5 @@ def resolved_by_month(session: Session, scope: Scope, period: Period, now: datet
     for that month."""
     if not scope.by_receiving_unit:
         return reference.months_from_dossiers(session, scope, period, now)
-    return summary.months(session, scope.root, period, now)
+    return summary.months(session, scope.root, period, now,
+                          scope.procedure_ids() if scope.picks_procedures else None)

@@ -23,20 +23,45 @@ class Scope:
     an officer's view, those that passed through ``department`` (its subtree) or through
     the hands of ``officer_id``, wherever they were received (a department receives
     nothing itself, and a dossier may come to it from a commune or another district).
-    The caller checks that ``department`` and the officer belong to ``root``."""
+    The caller checks that ``department`` and the officer belong to ``root``.
+
+    An ad-hoc report narrows any of these to one ``procedure`` (its code), one ``field``
+    or one ``channel`` (``in_person``, ``online``, ``post``, ``back_entry``)."""
 
     root: Unit
     department: Unit | None = None
     officer_id: int | None = None
+    procedure: str | None = None
+    field: str | None = None
+    channel: str | None = None
+
+    @property
+    def through(self) -> bool:
+        """A department's or an officer's view (not by receiving unit)."""
+        return self.department is not None or self.officer_id is not None
 
     @property
     def by_receiving_unit(self) -> bool:
-        """True when the scope is just the receiving units of a subtree: the kept
-        figures (by receiving unit and procedure) can answer for it."""
-        return self.department is None and self.officer_id is None
+        """True when the kept figures (by receiving unit and procedure) can answer for
+        the scope: no department, officer or channel (a procedure or a field only picks
+        some of their rows)."""
+        return not self.through and self.channel is None
+
+    @property
+    def picks_procedures(self) -> bool:
+        return self.procedure is not None or self.field is not None
+
+    def procedure_ids(self) -> Select:
+        """The ids of the procedures the scope keeps (``procedure`` and ``field``)."""
+        query = select(Procedure.id)
+        if self.procedure is not None:
+            query = query.where(Procedure.code == self.procedure)
+        if self.field is not None:
+            query = query.where(Procedure.field == self.field)
+        return query
 
     def where(self, query: Select) -> Select:
-        if self.by_receiving_unit:
+        if not self.through:
             query = query.where(Unit.path.startswith(self.root.path))
         if self.department is not None:
             held_at = aliased(Unit)  # not the receiving unit of the outer query
@@ -48,6 +73,12 @@ class Scope:
             query = query.where(exists(select(StepHolding.id).where(
                 StepHolding.dossier_id == Dossier.id,
                 StepHolding.account_id == self.officer_id)))
+        if self.procedure is not None:
+            query = query.where(Procedure.code == self.procedure)
+        if self.field is not None:
+            query = query.where(Procedure.field == self.field)
+        if self.channel is not None:
+            query = query.where(Dossier.channel == self.channel)
         return query
 
 

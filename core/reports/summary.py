@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from motcua.core.models import (
@@ -204,15 +204,18 @@ def grouped(session: Session, pairs: dict[Pair, dict], group: str | None) -> lis
     return [row for row in groups.values() if row["to_handle"] > 0]
 
 
-def months(session: Session, root: Unit, period: Period, now: datetime
-           ) -> list[tuple[Period, dict]]:
-    """Resolved, early, on time and late per calendar month of ``period`` up to ``now``."""
+def months(session: Session, root: Unit, period: Period, now: datetime,
+           procedure_ids: Select | None = None) -> list[tuple[Period, dict]]:
+    """Resolved, early, on time and late per calendar month of ``period`` up to ``now``
+    (of the procedures ``procedure_ids`` selects, if given)."""
     t = ReportFigures
     end = period.last + timedelta(days=1)
     query = (select(t.day, func.sum(t.early), func.sum(t.on_time), func.sum(t.late))
              .join(Unit, Unit.id == t.unit_id)
              .where(Unit.path.startswith(root.path), span(t, period.first, end))
              .group_by(t.grain, t.day))
+    if procedure_ids is not None:
+        query = query.where(t.procedure_id.in_(procedure_ids))
     found: dict[str, dict] = {}
     for day, early, on_time, late in session.execute(query):
         month = found.setdefault(f"{day:%Y-%m}",

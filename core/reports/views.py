@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import exists, select
 
 from motcua.core.extensions import db_session, settings
-from motcua.core.models import Account, Unit
+from motcua.core.models import CHANNELS, Account, Procedure, Unit
 from motcua.core.reports.categories import CATEGORIES, on_time_rate
 from motcua.core.reports.excel import periodic_workbook
 from motcua.core.reports.figures import (
@@ -27,6 +28,8 @@ from motcua.core.timeutil import local_date, now
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 REPORT_ROLES = ("leader", "unit_admin", "ict_admin")
+CHANNEL_LABELS = {"in_person": _l("In person at the desk"), "online": _l("Online"),
+                  "post": _l("By post"), "back_entry": _l("Back-entered")}
 PAGE_SIZE = 100
 
 
@@ -53,7 +56,24 @@ def _own_scope() -> Scope:
     if (code and code != own.code) or (officer is not None and officer != current_user.id) \
             or request.args.get("department"):
         abort(403, description=_("You may see only your own figures."))
-    return Scope(own, None, current_user.id)
+    return Scope(own, None, current_user.id, **_narrowing())
+
+
+def _narrowing() -> dict:
+    """The ad-hoc filters the query string asks for: one procedure, field or channel."""
+    session = db_session()
+    procedure = (request.args.get("procedure") or "").strip() or None
+    if procedure and session.scalar(select(Procedure.id).where(
+            Procedure.code == procedure)) is None:
+        abort(404, description=_("No procedure has the code %(code)s.", code=procedure[:40]))
+    field = (request.args.get("field") or "").strip() or None
+    if field and session.scalar(select(Procedure.id).where(
+            Procedure.field == field).limit(1)) is None:
+        abort(404, description=_("No such field."))
+    channel = (request.args.get("channel") or "").strip() or None
+    if channel and channel not in CHANNELS:
+        abort(404, description=_("Unknown channel %(name)s.", name=channel[:40]))
+    return {"procedure": procedure, "field": field, "channel": channel}
 
 
 def _scope(*, own: bool = False) -> tuple[Scope, Period, list[Unit]]:
@@ -88,7 +108,7 @@ def _scope(*, own: bool = False) -> tuple[Scope, Period, list[Unit]]:
         officer = session.get(Account, officer_id)
         if officer is None or not officer.unit.is_within(unit):
             abort(404, description=_("No such officer in this unit."))
-    return Scope(unit, department, officer_id), period, roots
+    return Scope(unit, department, officer_id, **_narrowing()), period, roots
 
 
 def _departments(unit: Unit) -> list[Unit]:
@@ -99,6 +119,12 @@ def _departments(unit: Unit) -> list[Unit]:
                            Unit.kind.in_(("department", "agency")),
                            Unit.receives_dossiers.is_(False), Unit.active.is_(True))
         .order_by(Unit.code)))
+
+
+def _fields() -> list[str]:
+    """The fields of the catalogue, for the field filter."""
+    return list(db_session().scalars(select(Procedure.field).distinct()
+                                     .order_by(Procedure.field)))
 
 
 def _officer_name(scope: Scope) -> str | None:
@@ -112,6 +138,9 @@ def _query(scope: Scope, period: Period, **extra) -> dict:  # noqa: ANN003
         args["department"] = scope.department.code
     if scope.officer_id is not None:
         args["officer"] = scope.officer_id
+    for name in ("procedure", "field", "channel"):
+        if getattr(scope, name) is not None:
+            args[name] = getattr(scope, name)
     return {**args, **extra}
 
 
@@ -135,6 +164,7 @@ def dashboard() -> str:
         "reports/dashboard.html", scope=scope, period=period, total=total, tables=tables,
         months=months, overdue_now=overdue_now, roots=roots, children=children,
         departments=_departments(scope.root) if roots else [], labels=CATEGORY_LABELS,
+        fields=_fields(), channels=CHANNEL_LABELS,
         officer_name=_officer_name(scope), on_hub=settings().role == "hub",
         rate=on_time_rate, query=_query(scope, period), now_month=this_month)
 
@@ -170,6 +200,24 @@ def _periodic() -> tuple[str, Scope, Period, list[dict], dict]:
     return group, scope, period, tables[group], tables[None][0]
 
 
+CHANNELS_VI = {"in_person": "trực tiếp", "online": "trực tuyến", "post": "qua bưu chính",
+               "back_entry": "nhập lại sau sự cố"}
+
+
+def narrowed(scope: Scope) -> str:
+    """What an ad-hoc report is narrowed to, in the report's own (Vietnamese) words."""
+    parts = []
+    if scope.department is not None and scope.department.id != scope.root.id:
+        parts.append(f"đơn vị xử lý {scope.department.name}")
+    if scope.procedure is not None:
+        parts.append(f"thủ tục {scope.procedure}")
+    if scope.field is not None:
+        parts.append(f"lĩnh vực {scope.field}")
+    if scope.channel is not None:
+        parts.append(f"hồ sơ nhận {CHANNELS_VI[scope.channel]}")
+    return f" — {'; '.join(parts)}" if parts else ""
+
+
 @bp.get("/periodic")
 @login_required
 def periodic() -> str:
@@ -177,7 +225,7 @@ def periodic() -> str:
     group, scope, period, rows, total = _periodic()
     return render_template("reports/periodic.html", scope=scope, period=period, rows=rows,
                            total=total, by=group, rate=on_time_rate,
-                           on_hub=settings().role == "hub",
+                           on_hub=settings().role == "hub", narrowed=narrowed(scope),
                            query=_query(scope, period, by=group))
 
 
@@ -189,7 +237,7 @@ def periodic_xlsx() -> Response:
     data = periodic_workbook(
         "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
         f"{scope.root.name} — Kỳ báo cáo {period.code} "
-        f"(từ {period.first:%d/%m/%Y} đến {period.last:%d/%m/%Y})",
+        f"(từ {period.first:%d/%m/%Y} đến {period.last:%d/%m/%Y}){narrowed(scope)}",
         "Đơn vị tiếp nhận" if group == "unit" else "Lĩnh vực",
         rows, {**total, "label": "Tổng cộng"})
     name = f"bao-cao-{scope.root.code}-{period.code}.xlsx"
