@@ -43,3 +43,38 @@ def test_leader_drills_down_from_the_late_figure(app, september):  # noqa: F811
         external = page.evaluate("""() => [...document.querySelectorAll('[src],[href]')]
             .map(e => e.src || e.href).filter(u => u && !u.startsWith(location.origin))""")
         assert external == []
+
+
+def test_leader_narrows_to_a_department_and_an_officer_sees_their_own(app, september):  # noqa: F811
+    skip_unless_browser()
+    with serve(app) as base, browser() as chromium:
+        page = chromium.new_page(viewport={"width": 1280, "height": 1000})
+        page.set_default_timeout(15_000)
+        page.goto(f"{base}/login")
+        page.fill("input[name=username]", "lanhdao")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        page.goto(f"{base}/reports/?period=2026-09")
+        page.select_option("select[data-filter=department]", "H72.01.02")
+        page.click("form.filters button[type=submit]")
+        page.wait_for_url("**department=H72.01.02**")
+        assert page.locator("a[data-figure=to_handle]").inner_text() == "11"
+        page.locator("a[data-figure=late]").click()
+        page.wait_for_url("**category=late**")
+        codes = sorted(page.locator("[data-dossier-list] a[data-code]").all_inner_texts())
+        assert codes == sorted([september["D4"], september["D5"]])
+
+        officer = chromium.new_page()
+        officer.set_default_timeout(15_000)
+        officer.goto(f"{base}/login")
+        officer.fill("input[name=username]", "chuyenvien")
+        officer.fill("input[name=password]", PASSWORD)
+        officer.click("button[type=submit]")
+        officer.wait_for_load_state()
+        officer.click("a[data-nav=reports]")
+        officer.fill("input[name=period]", "2026-09")
+        officer.click("form.filters button[type=submit]")
+        officer.wait_for_url("**period=2026-09**")
+        assert officer.locator("[data-scope-officer]").count() == 1
+        assert officer.locator("a[data-figure=to_handle]").inner_text() == "10"
