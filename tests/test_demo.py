@@ -204,3 +204,56 @@ def test_procedures_already_in_the_catalogue_are_reused(app):
         assert len(procedure.receiving_units) == 6
         assert db.session.scalar(select(func.count()).select_from(Procedure)) == 15
         db.remove()
+
+
+def test_help_says_how_many_communes_the_demo_builds(app):
+    from motcua.core.demo.geography import COMMUNE_COUNT
+
+    result = app.test_cli_runner().invoke(demo_command, ["--help"])
+    assert result.exit_code == 0
+    assert f"{COMMUNE_COUNT} of its real communes" in " ".join(result.output.split())
+
+
+def test_until_ends_the_history_on_that_day_whenever_it_is_built(app):
+    result = app.test_cli_runner().invoke(demo_command,
+                                          ["--dossiers", "30", "--until", "2026-11-20"])
+    assert result.exit_code == 0, result.output
+    end = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)  # 17:00 in Vietnam
+    db = app.extensions["motcua.db"]
+    with app.app_context():
+        last_received = db.session.scalar(select(func.max(Dossier.received_at)))
+        last_event = db.session.scalar(select(func.max(DossierEvent.at)))
+        db.remove()
+    assert last_received <= end and last_event <= end
+    assert last_event > datetime(2026, 11, 1, tzinfo=UTC)  # the history runs up to it
+
+
+def test_until_gives_the_same_demo_as_build_demo_with_that_moment(templates, tmp_path):
+    """The CLI's --until is build_demo's ``until`` at 17:00: same codes and statuses."""
+    apps = []
+    for name in ("cli", "direct"):
+        (tmp_path / name).mkdir()
+        apps.append(create_app(instance_path=tmp_path / name / "instance",
+                               database_url=templates("sqlite").fresh_url(tmp_path / name),
+                               secret_key="test-secret", TESTING=True))
+    try:
+        result = apps[0].test_cli_runner().invoke(
+            demo_command, ["--dossiers", "25", "--seed", "7", "--until", "2026-11-20"])
+        assert result.exit_code == 0, result.output
+        db = apps[1].extensions["motcua.db"]
+        with apps[1].app_context():
+            build_demo(db.session, apps[1].config["MOTCUA"], dossiers=25, seed=7,
+                       until=datetime(2026, 11, 20, 10, 0, tzinfo=UTC))
+            db.session.commit()
+            db.remove()
+        assert _codes_and_statuses(apps[0]) == _codes_and_statuses(apps[1])
+    finally:
+        for app in apps:
+            app.extensions["motcua.db"].dispose()
+
+
+def test_until_a_day_not_yet_ended_is_refused_and_writes_nothing(app):
+    result = app.test_cli_runner().invoke(demo_command, ["--until", "2999-01-01"])
+    assert result.exit_code == 2
+    assert "2999-01-01 17:00 has not come yet" in result.output
+    assert _counts(app) == (0, 0, 0, 0)
