@@ -9,8 +9,10 @@ environment never meet it (and no package index is needed).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+import tomllib
 
 import pytest
 from click.testing import CliRunner
@@ -37,6 +39,11 @@ def test_the_scaffolded_plugin_passes_its_own_tests(tmp_path):
         "__init__.py", "schemas.py", "models.py", "views.py", "templates", "migrations"}
     assert (package / "migrations" / "0001_land_use.py").exists()
     assert core_imports(package) == []  # the plugin keeps to the SDK
+    project_table = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    # The plugin needs the SDK only; its tests (the SDK's kit) need the platform too.
+    assert project_table["dependencies"] == ["motcua-plugin-sdk>=0.1,<0.2"]
+    assert {re.split(r"[<>=~]", dep)[0] for dep in project_table["optional-dependencies"][
+        "test"]} == {"pytest", "motcua"}
 
     env = {key: value for key, value in os.environ.items()
            if not key.startswith(("PYTEST_", "MOTCUA_")) or key == "MOTCUA_TEST_POSTGRES_URL"}
