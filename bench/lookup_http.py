@@ -6,7 +6,9 @@
 On a throw-away PostgreSQL database (``MOTCUA_TEST_POSTGRES_URL`` or a local server):
 
 1. migrates it, takes in one real dossier through the desk, then copies it in SQL to
-   ``--dossiers`` dossiers (each with its ``received`` event; codes vary by day and number);
+   ``--dossiers`` dossiers (each with its ``received`` event; codes vary by day and number),
+   and spreads them over the nine statuses as the workflow leaves them (:data:`STAGES`):
+   holder unit and officer, finished and returned dates, and one to four events each;
 2. serves the application with gunicorn (``--workers`` sync workers, the production way,
    see README) from ``bench/lookup_wsgi.py``, which adds the baseline route
    ``/bench/bare/<code>``: one indexed SELECT by code, returned as JSON;
@@ -67,6 +69,32 @@ end
 """
 # Columns that the copy computes rather than repeats.
 COMPUTED = {"id", "code", "received_at", "due_at", "entered_at"}
+# Dossier ``id % 9`` picks its stage: (status, holder unit, officer, events after "received"
+# as (kind, to_status, to_unit)). Units and officers are the test province's (factories).
+STAGES = [
+    ("received", "desk", None, []),
+    ("in_processing", "finance", "specialist", [("transferred", "in_processing", "finance")]),
+    ("waiting_supplement", "desk", "reception",
+     [("transferred", "in_processing", "finance"),
+      ("supplement_requested", "waiting_supplement", "desk")]),
+    ("waiting_other_agency", "finance", "specialist",
+     [("transferred", "in_processing", "finance"),
+      ("sent_to_other_agency", "waiting_other_agency", "finance")]),
+    ("waiting_approval", "district", "leader",
+     [("transferred", "in_processing", "finance"),
+      ("submitted_for_approval", "waiting_approval", "district")]),
+    ("result_ready", "desk", "reception",
+     [("transferred", "in_processing", "finance"),
+      ("submitted_for_approval", "waiting_approval", "district"),
+      ("result_issued", "result_ready", "desk")]),
+    ("returned", "desk", "reception",
+     [("transferred", "in_processing", "finance"),
+      ("submitted_for_approval", "waiting_approval", "district"),
+      ("result_issued", "result_ready", "desk"), ("returned", "returned", "desk")]),
+    ("refused", "finance", "specialist",
+     [("transferred", "in_processing", "finance"), ("refused", "refused", "finance")]),
+    ("withdrawn", "desk", None, [("withdrawn", "withdrawn", "desk")]),
+]
 
 
 def populate(url: str, instance: Path, count: int) -> None:
@@ -80,6 +108,10 @@ def populate(url: str, instance: Path, count: int) -> None:
         dossier = take_in(DeskContext(session, actor, app.config["MOTCUA"]), intake_data(world))
         session.commit()
         first_id, agency = dossier.id, dossier.code.rsplit("-", 2)[0]
+        places = {"desk": world.district_desk.id, "finance": world.finance_office.id,
+                  "district": world.district.id}
+        people = {name: world.accounts[name].id
+                  for name in ("reception", "specialist", "leader")}
         event_id = session.scalar(select(DossierEvent.id).where(
             DossierEvent.dossier_id == first_id))
         database.remove()
@@ -110,10 +142,46 @@ def populate(url: str, instance: Path, count: int) -> None:
             FROM dossiers n, dossier_events e
             WHERE n.id <> :first_id AND e.id = :event_id
         """), {"first_id": first_id, "event_id": event_id})
+    with engine.begin() as connection:
+        vary(connection, first_id, places, people)
+        spread = connection.execute(text(
+            "SELECT status, count(*) FROM dossiers GROUP BY status ORDER BY status")).all()
+        events = connection.scalar(text("SELECT count(*) FROM dossier_events"))
+    print("statuses: " + ", ".join(f"{status} {n:,}" for status, n in spread)
+          + f"; {events / count:.2f} events a dossier", file=sys.stderr)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
         connection.execute(text("VACUUM ANALYZE dossiers"))
         connection.execute(text("VACUUM ANALYZE dossier_events"))
     engine.dispose()
+
+
+def vary(connection, first_id: int, places: dict, people: dict) -> None:  # noqa: ANN001
+    """Spread the copies over :data:`STAGES`: status, holder, officer, dates, events."""
+    for stage, (status, unit, officer, events) in enumerate(STAGES):
+        finished = status in ("result_ready", "returned", "refused", "withdrawn")
+        connection.execute(text("""
+            UPDATE dossiers SET status = :status, holder_unit_id = :unit,
+                   holder_account_id = :officer,
+                   finished_at = CASE WHEN :finished THEN received_at + interval '3 days' END,
+                   returned_at = CASE WHEN :returned THEN received_at + interval '4 days' END
+            WHERE id % 9 = :stage AND id <> :first_id
+        """), {"status": status, "unit": places[unit],
+               "officer": people[officer] if officer else None, "finished": finished,
+               "returned": status == "returned", "stage": stage, "first_id": first_id})
+        before_status, before_unit = "received", places["desk"]
+        for offset, (kind, to_status, to_unit) in enumerate(events, start=1):
+            connection.execute(text("""
+                INSERT INTO dossier_events (dossier_id, sequence, kind, at, recorded_at,
+                    actor_id, from_status, to_status, from_unit_id, to_unit_id, data)
+                SELECT id, :sequence, :kind, received_at + make_interval(hours => :sequence),
+                       received_at + make_interval(hours => :sequence), :actor, :from_status,
+                       :to_status, :from_unit, :to_unit, '{}'
+                FROM dossiers WHERE id % 9 = :stage AND id <> :first_id
+            """), {"sequence": offset + 1, "kind": kind, "actor": people["reception"],
+                   "from_status": before_status, "to_status": to_status,
+                   "from_unit": before_unit, "to_unit": places[to_unit], "stage": stage,
+                   "first_id": first_id})
+            before_status, before_unit = to_status, places[to_unit]
 
 
 def sample_codes(url: str, path: Path, size: int = 20000) -> None:
