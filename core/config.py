@@ -18,6 +18,8 @@ from motcua.core.errors import ConfigurationError
 ROLES = ("standalone", "node", "hub")
 LANGUAGES = ("vi", "en")
 DATABASE_BACKENDS = ("sqlite", "postgresql")
+# The most entries the hub accepts in one sync batch (the protocol's MAX_ENTRIES).
+SYNC_BATCH_SIZE_MAX = 5000
 
 
 def _flag(value: str | None, default: bool) -> bool:
@@ -227,4 +229,9 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
             setattr(settings, key, value)
         else:
             settings.extra[key] = value
+    if not 1 <= settings.sync_batch_size <= SYNC_BATCH_SIZE_MAX:
+        # A larger batch would be refused by the hub every time: the node would never sync.
+        raise ConfigurationError(
+            f"MOTCUA_SYNC_BATCH_SIZE must be between 1 and {SYNC_BATCH_SIZE_MAX} (the most "
+            f"entries the hub accepts in one batch), not {settings.sync_batch_size}.")
     return settings

@@ -3,15 +3,20 @@ standalone deployment feeding its own read model."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
 from datetime import timedelta
 
+import pytest
+import requests
 from openapi_spec_validator import validate
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from motcua.core.cli import main
+from motcua.core.config import load_settings
+from motcua.core.errors import ConfigurationError
 from motcua.core.intake import DeskContext, take_in
 from motcua.core.models import (
     Account,
@@ -22,7 +27,8 @@ from motcua.core.models import (
     SyncNodeUnit,
 )
 from motcua.core.sync import background, signing
-from motcua.core.sync.node import drain, greet, node_from_settings
+from motcua.core.sync.node import drain, greet, node_from_settings, run_round, seal
+from motcua.core.sync.protocol import BACKLOG_COUNT_CAP, MAX_ENTRIES
 from motcua.core.sync.reconcile import reconcile
 from motcua.core.timeutil import now
 from tests.conftest import login
@@ -88,6 +94,51 @@ def test_the_ict_page_is_for_ict_admins_only(templates, backend, tmp_path):
         assert re.search(r"data-backlog>1<", html)
         assert re.search(r"data-acked>1<", html)
         assert re.search(r"data-units>H72.01.01<", html)
+
+
+def test_the_hub_page_shows_each_nodes_lag_backlog_and_last_error(templates, backend,
+                                                                  tmp_path):
+    with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]}) as p:
+        for _ in range(3):
+            receive(p.nodes["north"], p.worlds["north"])
+        with p.nodes["north"].extensions["motcua.db"].write_session() as session:
+            session.execute(update(OutboxEntry).values(created_at=now() - timedelta(seconds=95)))
+        node = p.node("north")
+        node.batch_size = 1
+        assert run_round(node, max_batches=1).batches == 1  # two changes still waiting
+        gap = json.loads(seal(node).body)
+        gap["sequence"] = 9
+        raw = signing.canonical_json(gap)
+        requests.post(f"{p.server.url}/sync/v1/batches", data=raw, timeout=10, headers={
+            "X-Motcua-Node": "north",
+            "X-Motcua-Signature": signing.sign(signing.load_private_key(p.keys["north"]), raw)})
+        hub = login(p.hub.test_client(), "cntt")
+        detail = hub.get("/ict/sync/nodes/north").get_data(as_text=True)
+        assert re.search(r"data-backlog>2<", detail)
+        assert re.search(r"data-lag>(9[5-9]|1[01]\d) s<", detail)
+        assert re.search(r"data-last-error>[^<]*Batch 9 of node north arrived before batch 2",
+                         detail)
+        overview = hub.get("/ict/sync/").get_data(as_text=True)
+        assert re.search(r"data-backlog>2<", overview)
+
+
+def test_a_backlog_at_the_counting_cap_shows_as_at_least(templates, backend, tmp_path):
+    with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]}) as p:
+        receive(p.nodes["north"], p.worlds["north"])
+        drain(p.node("north"))
+        with p.hub.extensions["motcua.db"].write_session() as session:
+            session.get(SyncNode, "north").backlog = BACKLOG_COUNT_CAP
+        hub = login(p.hub.test_client(), "cntt")
+        assert "data-backlog>≥10,000<" in hub.get("/ict/sync/nodes/north").get_data(as_text=True)
+        assert "data-backlog>≥10,000<" in hub.get("/ict/sync/").get_data(as_text=True)
+
+
+def test_a_batch_size_above_what_the_hub_accepts_is_refused_at_startup():
+    with pytest.raises(ConfigurationError, match="MOTCUA_SYNC_BATCH_SIZE must be between 1 "
+                                                 f"and {MAX_ENTRIES}"):
+        load_settings({"MOTCUA_SYNC_BATCH_SIZE": str(MAX_ENTRIES + 1)})
+    assert load_settings({"MOTCUA_SYNC_BATCH_SIZE": str(MAX_ENTRIES)}).sync_batch_size \
+        == MAX_ENTRIES
 
 
 def test_a_node_does_not_accept_batches(templates, backend, tmp_path):

@@ -1,10 +1,17 @@
 """A small province of real servers for the sync tests: a hub served over HTTP on loopback
-by a real WSGI server in a thread, and nodes (separate app instances, separate databases)
-that push to it. Not a test module itself: the sync tests import from it."""
+(by a real WSGI server in a thread, or by gunicorn in its own process group for the fault
+tests that kill it), and nodes (separate app instances, separate databases) that push to
+it. Not a test module itself: the sync tests import from it."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -56,10 +63,67 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
+class HubProcess:
+    """The hub served by gunicorn in its own process group (the production server), so a
+    test can SIGKILL it whole and start it again on the same port."""
+
+    def __init__(self, app: Flask, port: int = 0) -> None:
+        self.app = app
+        self.port = port or free_port()
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> HubProcess:
+        settings = self.app.config["MOTCUA"]
+        env = {**os.environ, "MOTCUA_DATABASE_URL": settings.database_url,
+               "MOTCUA_ROLE": "hub", "MOTCUA_SECRET_KEY": "test-secret",
+               "MOTCUA_INSTANCE_PATH": str(settings.instance_path), "MOTCUA_PLUGINS": "none"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "2",
+             "-b", f"127.0.0.1:{self.port}", "--log-level", "warning",
+             "motcua.core.app:create_app()"],
+            env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        if not wait_for_port(self.port, 30):
+            self.kill()
+            raise RuntimeError("the hub process did not start")
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL the master and its workers at once (a power cut, an OOM kill)."""
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        if self.process is not None:
+            self.process.wait(timeout=10)
+        self.process = None
+
+    stop = kill
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
 @dataclass
 class Province:
     hub: Flask
-    server: Server
+    server: Server | HubProcess
     nodes: dict[str, Flask] = field(default_factory=dict)
     worlds: dict[str, World] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)
@@ -106,15 +170,16 @@ def make_app(url: str, folder: Path, **settings) -> Flask:  # noqa: ANN003
 
 @contextmanager
 def province(templates, backend: str, tmp_path: Path,  # noqa: ANN001
-             nodes: dict[str, list[str]] | None = None) -> Iterator[Province]:
-    """A hub and its nodes (default: north and south), all with the test province."""
+             nodes: dict[str, list[str]] | None = None, *,
+             hub_process: bool = False) -> Iterator[Province]:
+    """A hub and its nodes (default: north and south), all with the test province;
+    ``hub_process``: the hub runs in its own processes (gunicorn), not in a thread."""
     nodes = nodes if nodes is not None else {"north": NORTH_UNITS, "south": SOUTH_UNITS}
     with ExitStack() as stack:
         hub = make_app(_database_url(stack, templates, backend, tmp_path / "hub", True),
                        tmp_path / "hub", role="hub")
         stack.callback(hub.extensions["motcua.db"].dispose)
-        result = Province(hub=hub, server=Server(hub).start())
-        stack.callback(result.server.stop)
+        result = Province(hub=hub, server=HubProcess(hub) if hub_process else Server(hub))
         result.worlds["hub"] = _world(hub)
         with hub.app_context():
             session = hub.extensions["motcua.db"].session
@@ -122,6 +187,8 @@ def province(templates, backend: str, tmp_path: Path,  # noqa: ANN001
                 result.keys[name] = register_node(session, name, units)
             session.commit()
             hub.extensions["motcua.db"].remove()
+        result.server.start()
+        stack.callback(lambda: result.server.stop())  # the one running at the end
         for name in nodes:
             folder = tmp_path / name
             app = make_app(_database_url(stack, templates, backend, folder, False), folder,

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, select, update
 
 from motcua.core.cli import main
-from motcua.core.models import HubDossier
+from motcua.core.models import HubDossier, HubDossierEvent
 from motcua.core.sync.digests import digest, fingerprint
 from motcua.core.sync.node import drain
 from motcua.core.sync.reconcile import reconcile
@@ -18,12 +18,59 @@ from tests.test_sync_helpers import province, receive
 
 def test_fingerprints_and_digests_change_with_any_synced_field():
     snapshot = {"code": "H72.01.01-261122-0001", "status": "received", "version": 1}
-    base = fingerprint(snapshot, 1)
-    assert fingerprint(dict(snapshot), 1) == base
-    assert fingerprint({**snapshot, "status": "refused"}, 1) != base
-    assert fingerprint(snapshot, 2) != base
+    event = {"sequence": 1, "kind": "received", "at": "2026-11-22T01:00:00+00:00",
+             "actor": "Lê Tân", "note": None, "data": {}}
+    details, plugins = {"phone_last4": "5678"}, {"tax": {"code": "1"}}
+    base = fingerprint(snapshot, [event], details, plugins)
+    assert fingerprint(dict(snapshot), [dict(event)], dict(details), dict(plugins)) == base
+    assert fingerprint({**snapshot, "status": "refused"}, [event], details, plugins) != base
+    assert fingerprint(snapshot, [event, {**event, "sequence": 2}], details, plugins) != base
+    assert fingerprint(snapshot, [{**event, "note": "x"}], details, plugins) != base
+    assert fingerprint(snapshot, [{**event, "data": {"a": 1}}], details, plugins) != base
+    assert fingerprint(snapshot, [event], {"phone_last4": "0000"}, plugins) != base
+    assert fingerprint(snapshot, [event], details, {"tax": {"code": "2"}}) != base
     assert digest({"a": "1", "b": "2"}) == digest({"b": "2", "a": "1"})
     assert digest({"a": "1"}) != digest({"a": "1", "b": "2"})
+
+
+def test_an_altered_event_content_at_the_hub_is_found_and_repaired(templates, backend,
+                                                                   tmp_path):
+    with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]}) as p:
+        code = receive(p.nodes["north"], p.worlds["north"])
+        node = p.node("north")
+        drain(node)
+        hub_db = p.hub.extensions["motcua.db"]
+        with hub_db.write_session() as session:
+            dossier_id = session.scalar(select(HubDossier.id).where(HubDossier.code == code))
+            # Same number of events, same snapshot: only an event's content differs.
+            session.execute(update(HubDossierEvent).where(
+                HubDossierEvent.dossier_id == dossier_id)
+                .values(note="altered", data={"forged": True}))
+        found = reconcile(node, repair=False)
+        assert found.dossiers["different"] == [code]
+        repaired = reconcile(node)
+        assert repaired.remaining == []
+        with hub_db.session_factory() as session:
+            notes = set(session.scalars(select(HubDossierEvent.note).where(
+                HubDossierEvent.dossier_id == dossier_id)))
+        assert "altered" not in notes
+
+
+def test_altered_plugin_data_at_the_hub_is_found_and_repaired(templates, backend, tmp_path):
+    with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]}) as p:
+        code = receive(p.nodes["north"], p.worlds["north"])
+        node = p.node("north")
+        drain(node)
+        hub_db = p.hub.extensions["motcua.db"]
+        with hub_db.write_session() as session:
+            session.execute(update(HubDossier).where(HubDossier.code == code)
+                            .values(plugin_data={"tax": {"code": "forged"}}))
+        found = reconcile(node, repair=False)
+        assert found.dossiers["different"] == [code]
+        assert reconcile(node).remaining == []
+        with hub_db.session_factory() as session:
+            assert session.scalar(select(HubDossier.plugin_data)
+                                  .where(HubDossier.code == code)) == {}
 
 
 def test_reconcile_finds_and_repairs_an_injected_divergence(templates, backend, tmp_path):

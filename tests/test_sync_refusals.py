@@ -9,9 +9,16 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from motcua.core.models import HubDossier, HubDossierEvent, SyncAppliedBatch, SyncNode
+from motcua.core.models import (
+    HubDossier,
+    HubDossierEvent,
+    SyncAppliedBatch,
+    SyncNode,
+    SyncRefusalTally,
+)
 from motcua.core.sync import signing
 from motcua.core.sync.node import seal
+from tests.conftest import login
 from tests.test_sync_helpers import province, receive
 
 
@@ -48,9 +55,46 @@ def test_a_tampered_body_is_refused(sealed):
     assert response.status_code == 401
     assert "signature does not match" in response.json()["error"]
     assert hub_counts(p) == (0, 0, 0, 0)
+
+
+def test_a_forged_request_is_tallied_apart_not_against_the_node_it_names(sealed):
+    p, batch = sealed
+    forged = batch.body.replace("Nguyễn Văn An", "Kẻ Giả Mạo").encode()
+    assert post(p, forged, "north", None, signature=batch.signature).status_code == 401
     with p.hub.extensions["motcua.db"].session_factory() as session:
         node = session.get(SyncNode, "north")
-        assert node.refusals == 1 and "signature" in node.last_error
+        assert (node.refusals, node.last_error) == (0, None)
+        tally = session.get(SyncRefusalTally, "bad_signature")
+        assert (tally.count, tally.last_claimed_node) == (1, "north")
+
+
+def test_unsigned_and_unknown_node_attempts_are_counted_by_kind(sealed):
+    p, batch = sealed
+    private, _public = signing.generate_keypair()
+    for _ in range(2):
+        requests.post(f"{p.server.url}/sync/v1/batches", data=batch.body, timeout=10,
+                      headers={"X-Motcua-Node": "north"})
+    post(p, batch.body.encode(), "intruder", private)
+    with p.hub.extensions["motcua.db"].session_factory() as session:
+        tallies = {t.kind: t.count for t in session.scalars(select(SyncRefusalTally))}
+        assert tallies == {"unsigned": 2, "unknown_node": 1}
+        assert session.get(SyncNode, "north").refusals == 0
+    client = login(p.hub.test_client(), "cntt")
+    html = client.get("/ict/sync/").get_data(as_text=True)
+    assert "data-unattributed" in html
+    assert 'data-kind="unsigned"><td>Not signed</td><td data-count>2</td>' in html
+
+
+def test_a_refusal_after_the_signature_is_checked_counts_against_the_node(sealed):
+    p, batch = sealed
+    body = json.loads(batch.body)
+    body["sequence"] = 5
+    raw = signing.canonical_json(body)
+    assert post(p, raw, "north", p.keys["north"]).status_code == 409
+    with p.hub.extensions["motcua.db"].session_factory() as session:
+        node = session.get(SyncNode, "north")
+        assert node.refusals == 1 and "arrived before batch 1" in node.last_error
+        assert session.scalar(select(func.count()).select_from(SyncRefusalTally)) == 0
 
 
 def test_a_batch_signed_with_another_nodes_key_is_refused(sealed):

@@ -4,10 +4,12 @@ hub; its ownership changes exactly once, however often the messages are repeated
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from motcua.core.cli import main
 from motcua.core.events import record_event
 from motcua.core.models import (
     Account,
@@ -15,19 +17,26 @@ from motcua.core.models import (
     DossierEvent,
     HubDossier,
     HubDossierEvent,
+    OutboxEntry,
     Procedure,
+    SyncAppliedBatch,
     SyncBatch,
     SyncHandoff,
+    SyncNodeState,
     SyncOwnership,
     Unit,
 )
 from motcua.core.sync import signing
-from motcua.core.sync.node import drain, seal
+from motcua.core.sync.entries import resync_payload
+from motcua.core.sync.node import NOT_SENT_HANDED_OVER, drain, seal
+from motcua.core.sync.protocol import TOPIC_RESYNC
 from motcua.core.sync.reconcile import compare_with_hub
 from motcua.core.sync.transfers import import_handoff, take_over
 from motcua.core.sync.transport import HubRefused
 from motcua.core.workflow import actions
 from motcua.core.workflow.definitions import save_workflow
+from motcua.core.workflow.overdue import check_overdue
+from tests.conftest import login
 from tests.test_sync_helpers import province, receive
 
 
@@ -99,18 +108,80 @@ def test_a_transfer_to_another_node_changes_ownership_exactly_once(templates, ba
         assert compare_with_hub(p.node("north")).differences == []
         assert compare_with_hub(p.node("south")).differences == []
 
-        # South works on it; north can no longer push changes to it.
+        # South works on it.
         record(south_app, code, "claimed", username="letan.hoathanh")
         assert drain(p.node("south")).error is None
         assert count(p.hub, HubDossierEvent) == 3
+        assert count(p.hub, SyncHandoff) == 1
+
+
+def test_after_a_handover_a_late_local_event_is_not_sent_and_later_dossiers_still_arrive(
+        templates, backend, tmp_path):
+    with province(templates, backend, tmp_path) as p:
+        north_app = p.nodes["north"]
+        code = receive(north_app, p.worlds["north"])
+        record(north_app, code, "transferred", username="letan", to_unit="H72.02")
+        assert drain(p.node("north")).error is None
+        events_at_hub = count(p.hub, HubDossierEvent)
+        # A write at north after the hand-over (a job's event, a stale screen).
         record(north_app, code, "claimed", username="letan")
-        refused = drain(p.node("north"))
-        assert refused.refused and "held by node south" in refused.error
+        later = receive(north_app, p.worlds["north"])
+        result = drain(p.node("north"))
+        assert result.error is None
+        assert count(p.hub, HubDossier, HubDossier.code == later) == 1
+        assert count(p.hub, HubDossierEvent) == events_at_hub + 1  # the later one's only
         with p.hub.extensions["motcua.db"].session_factory() as session:
             assert session.scalar(select(HubDossier.owner_node)
                                   .where(HubDossier.code == code)) == "south"
-        assert count(p.hub, HubDossierEvent) == 3
-        assert count(p.hub, SyncHandoff) == 1
+        with north_app.extensions["motcua.db"].session_factory() as session:
+            skipped = session.scalars(select(OutboxEntry).where(
+                OutboxEntry.last_error.like(f"{NOT_SENT_HANDED_OVER}%"))).all()
+        assert [row.last_error for row in skipped] == [f"{NOT_SENT_HANDED_OVER} south"]
+        assert all(row.sent_at is not None for row in skipped)
+        assert compare_with_hub(p.node("north")).differences == []
+
+
+def test_changes_sealed_with_the_transfer_are_ignored_by_the_hub_not_refused(
+        templates, backend, tmp_path):
+    with province(templates, backend, tmp_path) as p:
+        north_app = p.nodes["north"]
+        code = receive(north_app, p.worlds["north"])
+        # The transfer and a later event travel in the same batch (sealed before the
+        # hub's answer made the node mark the dossier handed over).
+        record(north_app, code, "transferred", username="letan", to_unit="H72.02")
+        record(north_app, code, "claimed", username="letan")
+        result = drain(p.node("north"))
+        assert result.error is None
+        assert [h["to_node"] for h in result.handoffs] == ["south"]
+        with p.hub.extensions["motcua.db"].session_factory() as session:
+            response = session.scalars(select(SyncAppliedBatch.response)).one()
+            kinds = list(session.scalars(select(HubDossierEvent.kind)
+                                         .order_by(HubDossierEvent.sequence)))
+        assert response["ignored"] == [{"entry": 2, "dossier": code,
+                                        "reason": "handed over to node south"}]
+        assert kinds == ["received", "transferred"]
+        later = receive(north_app, p.worlds["north"])
+        assert drain(p.node("north")).error is None
+        assert count(p.hub, HubDossier, HubDossier.code == later) == 1
+
+
+def test_a_node_cannot_move_a_dossier_it_holds_to_another_nodes_unit(templates, backend,
+                                                                     tmp_path):
+    with province(templates, backend, tmp_path) as p:
+        north_app = p.nodes["north"]
+        code = receive(north_app, p.worlds["north"])
+        assert drain(p.node("north")).error is None
+        with north_app.extensions["motcua.db"].write_session() as session:
+            dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+            dossier.unit_id = session.scalar(select(Unit.id).where(Unit.code == "H72.02"))
+            session.add(OutboxEntry(topic=TOPIC_RESYNC, unit_id=dossier.unit_id,
+                                    dossier_id=dossier.id,
+                                    payload=resync_payload(session, dossier)))
+        refused = drain(p.node("north"))
+        assert refused.refused and "cannot move to unit H72.02" in refused.error
+        with p.hub.extensions["motcua.db"].session_factory() as session:
+            assert session.scalar(select(HubDossier.unit_code)
+                                  .where(HubDossier.code == code)) == "H72.01.01"
 
 
 def test_importing_the_same_handoff_twice_writes_it_once(templates, backend, tmp_path):
@@ -191,3 +262,85 @@ def test_the_routing_engines_transfer_crosses_nodes_and_the_other_side_works_on(
         assert count(p.hub, SyncHandoff) == 1
         assert compare_with_hub(p.node("north")).differences == []
         assert compare_with_hub(p.node("south")).differences == []
+
+
+def test_the_overdue_job_leaves_a_handed_over_dossier_to_its_new_node(templates, backend,
+                                                                     tmp_path):
+    with province(templates, backend, tmp_path) as p:
+        north_app = p.nodes["north"]
+        gone = receive(north_app, p.worlds["north"])
+        kept = receive(north_app, p.worlds["north"])
+        record(north_app, gone, "transferred", username="letan", to_unit="H72.02")
+        assert drain(p.node("north")).error is None
+        database = north_app.extensions["motcua.db"]
+        with database.write_session() as session:
+            session.execute(update(Dossier).where(Dossier.code.in_([gone, kept]))
+                            .values(due_at=datetime.now(UTC) - timedelta(days=1)))
+        with database.session_factory() as session:
+            assert check_overdue(session) == 1
+            overdue = session.scalars(select(Dossier.code).join(DossierEvent).where(
+                DossierEvent.kind == "overdue")).all()
+        assert overdue == [kept]
+        assert drain(p.node("north")).error is None
+
+
+def test_one_bad_handover_does_not_block_the_others_and_shows_on_the_ict_page(
+        templates, backend, tmp_path):
+    with province(templates, backend, tmp_path) as p:
+        north_app, south_app = p.nodes["north"], p.nodes["south"]
+        bad, good = (receive(north_app, p.worlds["north"]) for _ in range(2))
+        for code in (bad, good):
+            record(north_app, code, "transferred", username="letan", to_unit="H72.02")
+        assert drain(p.node("north")).error is None
+        hub_db = p.hub.extensions["motcua.db"]
+        with hub_db.write_session() as session:
+            handoff = session.scalar(select(SyncHandoff).where(SyncHandoff.dossier_code == bad))
+            original = json.loads(json.dumps(handoff.package))
+            broken = json.loads(json.dumps(original))
+            broken["dossier"]["procedure_code"] = "9.999999"
+            handoff.package = broken
+            bad_id = handoff.id
+
+        assert take_over(p.node("south")) == [good]
+        with south_app.extensions["motcua.db"].session_factory() as session:
+            errors = session.get(SyncNodeState, "south").handoff_errors
+            assert session.scalar(select(Dossier).where(Dossier.code == bad)) is None
+        assert [(e["id"], e["dossier"]) for e in errors] == [(bad_id, bad)]
+        assert "9.999999" in errors[0]["error"]
+        with hub_db.session_factory() as session:
+            assert session.get(SyncHandoff, bad_id).delivered_at is None
+        page = login(south_app.test_client(), "cntt").get("/ict/sync/")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200
+        assert "data-handoff-errors" in html and bad in html and "9.999999" in html
+
+        # Repaired at the source: the next pull imports it and forgets the error.
+        with hub_db.write_session() as session:
+            session.get(SyncHandoff, bad_id).package = original
+        assert take_over(p.node("south")) == [bad]
+        with south_app.extensions["motcua.db"].session_factory() as session:
+            assert session.get(SyncNodeState, "south").handoff_errors == []
+
+
+def test_a_worker_whose_batch_is_refused_still_takes_over_handovers(templates, backend,
+                                                                    tmp_path):
+    with province(templates, backend, tmp_path) as p:
+        north_app, south_app = p.nodes["north"], p.nodes["south"]
+        own = receive(south_app, p.worlds["south"], at_south=True)
+        assert drain(p.node("south")).error is None
+        code = receive(north_app, p.worlds["north"])
+        record(north_app, code, "transferred", username="letan", to_unit="H72.02")
+        assert drain(p.node("north")).error is None
+        # South's next batch is refused: it moves its dossier to a unit of north.
+        with south_app.extensions["motcua.db"].write_session() as session:
+            dossier = session.scalar(select(Dossier).where(Dossier.code == own))
+            dossier.unit_id = session.scalar(select(Unit.id).where(Unit.code == "H72.01"))
+            session.add(OutboxEntry(topic=TOPIC_RESYNC, unit_id=dossier.unit_id,
+                                    dossier_id=dossier.id,
+                                    payload=resync_payload(session, dossier)))
+        result = south_app.test_cli_runner().invoke(
+            main, ["sync", "run", "--once", "--timeout", "5"])
+        assert result.exit_code != 0, result.output
+        assert "cannot move to unit H72.01" in result.output
+        assert f"Took over dossier {code} from another node." in result.output
+        assert count(south_app, Dossier, Dossier.code == code) == 1

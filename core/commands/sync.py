@@ -44,7 +44,9 @@ def _take_over(node) -> None:  # noqa: ANN001
     from motcua.core.sync.transport import HttpHub
 
     if isinstance(node.transport, HttpHub):
-        for code in take_over(node):
+        for code in take_over(node, on_error=lambda handoff, message: click.echo(
+                f"Hand-over {handoff.get('id')} ({handoff.get('dossier')}) not imported: "
+                f"{message}", err=True)):
             click.echo(f"Took over dossier {code} from another node.")
 
 
@@ -64,20 +66,32 @@ def run_command(once: bool, timeout: float, idle: float) -> None:
         result = drain(node, deadline=time.monotonic() + timeout)
         click.echo(f"Delivered {result.entries} changes in {result.batches} batches"
                    f" ({result.duplicates} already at the hub).")
+        if not result.error or result.refused:  # the hub answers: its inbox can be read
+            _take_over(node)
         if result.error:
             raise ValidationError(f"not everything was delivered: {result.error}")
-        _take_over(node)
         return
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
 
+    standing_by = False
+
     def report(result) -> None:  # noqa: ANN001
+        nonlocal standing_by
+        if not result.held_lock:  # another worker sends (and reads the inbox) right now
+            if not standing_by:
+                click.echo(f"Another worker is sending for node {node.node_id}; standing by.")
+            standing_by = True
+            return
+        standing_by = False
         if result.batches:
             click.echo(f"Delivered {result.entries} changes in {result.batches} batches.")
         if result.error:
             click.echo(f"Will retry: {result.error}", err=True)
-        if not result.error:
+        # A refused batch waits for a person, but hand-overs to this node must still
+        # arrive: the inbox is read whenever the hub answered.
+        if not result.error or result.refused:
             try:
                 _take_over(node)
             except Exception as error:  # noqa: BLE001 - the inbox retries next round

@@ -31,6 +31,7 @@ from motcua.core.models.sync import (
     SyncNodeState,
     SyncNodeUnit,
     SyncOwnership,
+    SyncRefusalTally,
 )
 from motcua.core.models.units import UNIT_KINDS, Unit
 from motcua.core.models.workflow import (
@@ -47,7 +48,7 @@ __all__ = [
     "FINAL_STATUSES", "OutboxEntry", "Procedure", "ProcedureDocument", "ROLE_NAMES",
     "RoleAssignment", "STATUSES", "UNIT_KINDS", "Unit", "procedure_units", "utcnow",
     "HubDossier", "HubDossierEvent", "SyncAppliedBatch", "SyncBatch", "SyncHandoff",
-    "SyncNode", "SyncNodeState", "SyncNodeUnit", "SyncOwnership",
+    "SyncNode", "SyncNodeState", "SyncNodeUnit", "SyncOwnership", "SyncRefusalTally",
     "DossierWorkflow", "StepHolding", "SupplementPause", "Workflow",
     "NOTICE_REASONS", "Notice", "SMS_STATUSES", "SmsMessage",
     "ReportFigures", "ReportSupplements", "PluginFailure",

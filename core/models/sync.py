@@ -8,7 +8,8 @@ from another node).
 Hub side: ``sync_nodes`` and ``sync_node_units`` (registered nodes, their public keys and
 the units each owns), ``sync_applied_batches`` (what was applied, for idempotency),
 ``hub_dossiers`` and ``hub_dossier_events`` (the read model lookup, kiosk, SMS and
-provincial dashboards read) and ``sync_handoffs`` (dossiers moving between nodes).
+provincial dashboards read), ``sync_handoffs`` (dossiers moving between nodes) and
+``sync_refusal_tallies`` (refused requests not attributable to a node).
 In standalone mode both sides live in the same database.
 """
 
@@ -57,6 +58,8 @@ class SyncNodeState(Base):
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_reconcile_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     divergences: Mapped[list] = mapped_column(JSONType, default=list)
+    # Hand-overs from the inbox this node could not import: {id, dossier, error, at}.
+    handoff_errors: Mapped[list] = mapped_column(JSONType, default=list)
 
 
 class SyncBatch(Base):
@@ -205,6 +208,19 @@ class HubDossierEvent(Base):
     data: Mapped[dict] = mapped_column(JSONType, default=dict)
 
     dossier: Mapped[HubDossier] = relationship(back_populates="events")
+
+
+class SyncRefusalTally(Base):
+    """Refused requests no registered node can be held to (unsigned, unknown node, bad
+    signature): counted apart, since anyone can claim any node's name in a header."""
+
+    __tablename__ = "sync_refusal_tallies"
+
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_claimed_node: Mapped[str | None] = mapped_column(String(NODE_ID_LENGTH))
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class SyncHandoff(Base):

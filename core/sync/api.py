@@ -44,6 +44,8 @@ def _query(name: str):  # noqa: ANN202
 
 for _name in QUERIES:
     bp.add_url_rule(f"/{_name}", view_func=_query(_name), methods=["POST"])
+SIGNED_ENDPOINTS = {"sync_v1.push_batch",
+                    *(f"sync_v1.query_{name.replace('/', '_')}" for name in QUERIES)}
 
 
 @bp.get("/openapi.json")
@@ -56,8 +58,14 @@ def _error(error: MotcuaError) -> tuple[Response, int]:
     """``{"error": message, "field": ...}``; nothing of the request is kept."""
     session = db_session()
     session.rollback()
-    if error.status_code < 500 and request.endpoint != "sync_v1.openapi_json":
-        hub.record_refusal(session, request.headers.get(NODE_HEADER), error.message)
+    claimed = request.headers.get(NODE_HEADER)
+    if isinstance(error, hub.SignatureRefused):
+        # Not proven to come from the node it names: tallied apart from every node.
+        hub.record_unattributed(session, error.kind, claimed, error.message)
+        session.commit()
+    elif error.status_code < 500 and request.endpoint in SIGNED_ENDPOINTS and claimed:
+        # Every signed view authenticates first: any other refusal comes after it.
+        hub.record_refusal(session, claimed, error.message)
         session.commit()
     body = {"error": error.message}
     if error.field:

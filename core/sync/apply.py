@@ -34,6 +34,14 @@ class ForeignUnit(Forbidden):
 
 
 @dataclass
+class Applied:
+    """What applying a batch did beyond the read model."""
+
+    handoffs: list[dict]
+    ignored: list[dict]
+
+
+@dataclass
 class _Target:
     """What the batch does to one dossier, gathered before any write."""
 
@@ -41,6 +49,8 @@ class _Target:
     hub_id: int | None
     owner: str | None
     version: int
+    unit_code: str | None = None  # the receiving unit the hub holds
+    handed_away: bool = False  # the pushing node handed it to another node
     snapshot: dict | None = None
     details: dict | None = None
     plugins: dict | None = None
@@ -91,19 +101,29 @@ def event_row(event: dict, holder_unit_code: str | None) -> dict[str, Any]:
     }
 
 
-def apply_entries(session: Session, node: SyncNode, entries: list[dict]) -> list[dict]:
-    """Apply validated ``entries`` for ``node``; returns the hand-overs made (may be empty).
+def apply_entries(session: Session, node: SyncNode, entries: list[dict]) -> Applied:
+    """Apply validated ``entries`` for ``node``; returns the hand-overs made and the
+    entries ignored (about dossiers the node has handed over).
 
     Raises :class:`ForeignUnit` before writing if any entry is not the node's to push.
     """
     codes = {entry["dossier"]["code"] for entry in entries}
     targets = {
-        row.code: _Target(row.code, row.id, row.owner_node, row.version)
+        row.code: _Target(row.code, row.id, row.owner_node, row.version, row.unit_code)
         for row in session.execute(
-            select(HubDossier.id, HubDossier.code, HubDossier.owner_node, HubDossier.version)
+            select(HubDossier.id, HubDossier.code, HubDossier.owner_node, HubDossier.version,
+                   HubDossier.unit_code)
             .where(HubDossier.code.in_(codes))
         )
     }
+    # Dossiers this node handed to another node: what it still sends about them (written
+    # while the hand-over was on the wire) is ignored and reported, not refused: refusing
+    # would block every later batch of the node.
+    for code in session.scalars(select(SyncHandoff.dossier_code).where(
+            SyncHandoff.dossier_code.in_(codes), SyncHandoff.from_node == node.node_id)):
+        target = targets.get(code)
+        if target is not None and target.owner != node.node_id:
+            target.handed_away = True
     own_units = None if node.local else set(session.scalars(
         select(SyncNodeUnit.unit_code).where(SyncNodeUnit.node_id == node.node_id)))
     transfer_units = {
@@ -117,23 +137,32 @@ def apply_entries(session: Session, node: SyncNode, entries: list[dict]) -> list
     ).all()) if transfer_units else {}
 
     handoffs: list[dict] = []
+    ignored: list[dict] = []
     for index, entry in enumerate(entries):
         snapshot = entry["dossier"]
         code = snapshot["code"]
         target = targets.get(code)
+        if target is not None and target.handed_away:
+            ignored.append({"entry": index, "dossier": code,
+                            "reason": f"handed over to node {target.owner}"})
+            continue
         _check_owner(node, own_units, target, snapshot, index)
         if entry["topic"] == TOPIC_RETRACT:
             if target is not None:
                 target.retract = True
             continue
         if target is None:
-            target = targets[code] = _Target(code, None, node.node_id, 0)
+            target = targets[code] = _Target(code, None, node.node_id, 0, snapshot["unit_code"])
         target.retract = False
         resync = entry["topic"] == TOPIC_RESYNC
         if resync or target.snapshot is None or snapshot["version"] >= target.version:
             target.snapshot, target.version = snapshot, snapshot["version"]
-            target.details = entry.get("details") or target.details
-            target.plugins = entry.get("plugins") or target.plugins
+            if resync:  # the node's whole copy: what it no longer has goes too
+                target.details = entry.get("details") or {}
+                target.plugins = entry.get("plugins") or {}
+            else:
+                target.details = entry.get("details") or target.details
+                target.plugins = entry.get("plugins") or target.plugins
         holder = snapshot.get("holder_unit_code")
         if resync:
             target.resync = target.replace_events = True
@@ -150,8 +179,9 @@ def apply_entries(session: Session, node: SyncNode, entries: list[dict]) -> list
                                  "to_node": to_node, "to_unit": to_unit,
                                  "package": entry.get("package")})
                 target.owner = to_node
+                target.handed_away = not node.local
     _write(session, targets.values())
-    return _write_handoffs(session, handoffs)
+    return Applied(_write_handoffs(session, handoffs), ignored)
 
 
 def _check_owner(node: SyncNode, own_units: set[str] | None, target: _Target | None,
@@ -160,6 +190,15 @@ def _check_owner(node: SyncNode, own_units: set[str] | None, target: _Target | N
         return
     if target is not None:
         if target.owner == node.node_id:
+            # A dossier it took over keeps its receiving unit (another node's); moving
+            # the receiving unit is allowed only to a unit of this node.
+            moved = snapshot["unit_code"] != target.unit_code
+            if moved and snapshot["unit_code"] not in own_units:
+                raise ForeignUnit(
+                    f"entries[{index}]: dossier {target.code} cannot move to unit "
+                    f"{snapshot['unit_code']}, which is not registered to node "
+                    f"{node.node_id}; nothing of this batch was applied.",
+                    field=f"entries[{index}].dossier.unit_code")
             return
         raise ForeignUnit(
             f"entries[{index}]: dossier {target.code} is held by node {target.owner}, "

@@ -1,19 +1,24 @@
 """Fingerprints per dossier and digests per (unit, day), computed the same way on both sides.
 
 A dossier's fingerprint hashes its synced snapshot (the fields ``core.events.
-dossier_snapshot`` sends) and its number of events; a (receiving unit, local day of
-receipt) digest hashes the sorted fingerprints of that day's dossiers. Equal digests mean
-the hub holds exactly what the node holds; a different one narrows the search to one unit
-and day, whose fingerprints then name the dossiers to re-send.
+dossier_snapshot`` sends), the content of each of its events (in sequence order), its
+public details and its plugins' contributions; a (receiving unit, local day of receipt)
+digest hashes the sorted fingerprints of that day's dossiers. Equal digests mean the hub
+holds exactly what the node holds; a different one narrows the search to one unit and
+day, whose fingerprints then name the dossiers to re-send.
+
+An event's ``unit_code`` is left out: where the node recorded none, the hub fills in the
+unit holding the dossier when the event arrived, which the node cannot recompute.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from motcua.core.events import dossier_snapshot
@@ -25,17 +30,70 @@ from motcua.core.models import (
     SyncOwnership,
     Unit,
 )
+from motcua.core.sync import contributions
+from motcua.core.sync.entries import details_of
 from motcua.core.sync.signing import canonical_json
 from motcua.core.timeutil import local_date
 
 UnitDay = tuple[str, str]  # (unit code, ISO date)
 Fingerprints = dict[UnitDay, dict[str, str]]
+EVENT_FIELDS = ("sequence", "kind", "at", "actor", "from_status", "to_status", "note", "data")
+CHUNK = 500  # dossier ids per events query
 
 
-def fingerprint(snapshot: dict, event_count: int) -> str:
+def event_content(event: dict) -> dict:
+    """The fields of an event both sides hold identically."""
+    content = {name: event.get(name) for name in EVENT_FIELDS}
+    content["data"] = content["data"] or {}
+    return content
+
+
+class EventHash:
+    """A running hash of one dossier's events, fed in sequence order."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._hash = hashlib.sha256()
+
+    def add(self, event: dict) -> None:
+        self.count += 1
+        self._hash.update(canonical_json(event_content(event)) + b"\n")
+
+    def value(self) -> dict:
+        return {"count": self.count, "sha256": self._hash.hexdigest()}
+
+
+def fingerprint(snapshot: dict, events: EventHash | Iterable[dict], details: dict | None,
+                plugins: dict | None) -> str:
     """The fingerprint of one dossier's synced state."""
-    return hashlib.sha256(canonical_json({"dossier": snapshot, "events": event_count}))\
-        .hexdigest()
+    if not isinstance(events, EventHash):
+        hashed = EventHash()
+        for event in events:
+            hashed.add(event)
+        events = hashed
+    return hashlib.sha256(canonical_json({
+        "dossier": snapshot, "events": events.value(), "details": details or {},
+        "plugins": plugins or {}})).hexdigest()
+
+
+def _event_hashes(session: Session, model, ids: list[int]) -> dict[int, EventHash]:  # noqa: ANN001
+    """Per dossier id, the hash of its events (``model``: the node's or the hub's table)."""
+    hashes: dict[int, EventHash] = defaultdict(EventHash)
+    actor = model.actor_name if model is DossierEvent else model.actor
+    for start in range(0, len(ids), CHUNK):
+        rows = session.execute(
+            select(model.dossier_id, model.sequence, model.kind, model.at,
+                   actor.label("actor"), model.from_status, model.to_status, model.note,
+                   model.data)
+            .where(model.dossier_id.in_(ids[start:start + CHUNK]))
+            .order_by(model.dossier_id, model.sequence))
+        for row in rows:
+            hashes[row.dossier_id].add({
+                "sequence": row.sequence, "kind": row.kind,
+                "at": row.at.isoformat() if row.at else None, "actor": row.actor,
+                "from_status": row.from_status, "to_status": row.to_status,
+                "note": row.note, "data": row.data})
+    return hashes
 
 
 def digest(fingerprints: dict[str, str]) -> str:
@@ -54,14 +112,13 @@ def node_fingerprints(session: Session, *, since: date | None = None,
     """Fingerprints of the dossiers this node holds (handed-over ones excluded)."""
     query = select(Dossier).options(
         selectinload(Dossier.procedure), selectinload(Dossier.unit),
-        selectinload(Dossier.holder_unit), selectinload(Dossier.holder_account))
+        selectinload(Dossier.holder_unit), selectinload(Dossier.holder_account),
+        selectinload(Dossier.documents))
     given_away = select(SyncOwnership.dossier_code).where(SyncOwnership.owned.is_(False))
     query = query.where(Dossier.code.not_in(given_away))
     if unit_day is not None:
         query = query.join(Unit, Unit.id == Dossier.unit_id).where(Unit.code == unit_day[0])
-    counts = dict(session.execute(
-        select(DossierEvent.dossier_id, func.count()).group_by(DossierEvent.dossier_id)).all())
-    result: Fingerprints = defaultdict(dict)
+    chosen = []
     for dossier in session.scalars(query):
         day = local_date(dossier.received_at)
         if since is not None and day < since:
@@ -69,8 +126,13 @@ def node_fingerprints(session: Session, *, since: date | None = None,
         key = (dossier.unit.code, day.isoformat())
         if unit_day is not None and key != unit_day:
             continue
-        result[key][dossier.code] = fingerprint(dossier_snapshot(dossier),
-                                                counts.get(dossier.id, 0))
+        chosen.append((key, dossier))
+    events = _event_hashes(session, DossierEvent, [d.id for _, d in chosen])
+    result: Fingerprints = defaultdict(dict)
+    for key, dossier in chosen:
+        result[key][dossier.code] = fingerprint(
+            dossier_snapshot(dossier), events[dossier.id], details_of(dossier),
+            contributions.collect(dossier))
     return dict(result)
 
 
@@ -94,6 +156,7 @@ def hub_fingerprints(session: Session, node_id: str, *, since: date | None = Non
                      unit_day: UnitDay | None = None) -> Fingerprints:
     """Fingerprints of the dossiers the hub attributes to ``node_id``."""
     query = select(HubDossier.id, HubDossier.received_day, HubDossier.snapshot,
+                   HubDossier.details, HubDossier.plugin_data,
                    *(getattr(HubDossier, name) for name in MIRRORED if name != "code"),
                    HubDossier.code).where(HubDossier.owner_node == node_id)
     if since is not None:
@@ -102,14 +165,12 @@ def hub_fingerprints(session: Session, node_id: str, *, since: date | None = Non
         query = query.where(HubDossier.unit_code == unit_day[0],
                             HubDossier.received_day == date.fromisoformat(unit_day[1]))
     rows = session.execute(query).all()
-    counts = dict(session.execute(
-        select(HubDossierEvent.dossier_id, func.count())
-        .where(HubDossierEvent.dossier_id.in_(select(query.subquery().c.id)))
-        .group_by(HubDossierEvent.dossier_id)).all()) if rows else {}
+    events = _event_hashes(session, HubDossierEvent, [row.id for row in rows])
     result: Fingerprints = defaultdict(dict)
     for row in rows:
         key = (row.unit_code, row.received_day.isoformat())
-        result[key][row.code] = fingerprint(hub_snapshot(row), counts.get(row.id, 0))
+        result[key][row.code] = fingerprint(hub_snapshot(row), events[row.id], row.details,
+                                            row.plugin_data)
     return dict(result)
 
 

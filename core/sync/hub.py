@@ -14,6 +14,8 @@ import json
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from motcua.core.db import begin_write
@@ -23,6 +25,7 @@ from motcua.core.models import (
     SyncHandoff,
     SyncNode,
     SyncNodeUnit,
+    SyncRefusalTally,
     Unit,
 )
 from motcua.core.sync import signing
@@ -35,9 +38,16 @@ CLOCK_SKEW = timedelta(minutes=5)  # how old a signed query may be
 
 
 class SignatureRefused(MotcuaError):
-    """Unknown node, or a signature that does not match the body (401)."""
+    """Unknown node, or a signature that does not match the body (401).
+
+    ``kind`` names the reason for the hub's tally of refusals no node can be held to.
+    """
 
     status_code = 401
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class SequenceGap(Conflict):
@@ -102,13 +112,13 @@ def authenticate(session: Session, node_id: str | None, signature: str | None,
     """The node whose key signed ``raw``; :class:`SignatureRefused` otherwise."""
     if not node_id or not signature:
         raise SignatureRefused("Sign the request: headers X-Motcua-Node and "
-                               "X-Motcua-Signature are required.")
+                               "X-Motcua-Signature are required.", "unsigned")
     node = session.get(SyncNode, node_id)
     if node is None or not node.active or not node.public_key:
-        raise SignatureRefused(f"Unknown or inactive node {node_id[:64]!r}.")
+        raise SignatureRefused(f"Unknown or inactive node {node_id[:64]!r}.", "unknown_node")
     if not signing.verify(node.public_key, raw, signature):
         raise SignatureRefused(f"The signature does not match the body for node {node_id}; "
-                               "nothing was applied.")
+                               "nothing was applied.", "bad_signature")
     return node
 
 
@@ -149,9 +159,12 @@ def apply_batch(session: Session, node: SyncNode, body: dict, body_sha256: str) 
         raise SequenceGap(f"Batch {sequence} of node {node.node_id} arrived before batch "
                           f"{node.last_sequence + 1}; nothing was applied.",
                           node.last_sequence + 1)
-    handoffs = apply_entries(session, node, body["entries"])
+    applied = apply_entries(session, node, body["entries"])
     response = {"status": "applied", "node": node.node_id, "sequence": sequence,
-                "applied": len(body["entries"]), "handoffs": handoffs}
+                "applied": len(body["entries"]) - len(applied.ignored),
+                "handoffs": applied.handoffs}
+    if applied.ignored:
+        response["ignored"] = applied.ignored
     session.add(SyncAppliedBatch(node_id=node.node_id, sequence=sequence,
                                  body_sha256=body_sha256, entry_count=len(body["entries"]),
                                  applied_at=moment, response=response))
@@ -169,9 +182,13 @@ def apply_batch(session: Session, node: SyncNode, body: dict, body_sha256: str) 
     return response
 
 
-def record_refusal(session: Session, node_id: str | None, message: str) -> None:
-    """Count a refused request against its node (for the ICT page); the caller commits."""
-    node = session.get(SyncNode, node_id) if node_id else None
+def record_refusal(session: Session, node_id: str, message: str) -> None:
+    """Count a refused request against its node (for the ICT page); the caller commits.
+
+    Only for a request the node signed: an unsigned or forged one goes to
+    :func:`record_unattributed`, or anyone could fill another node's error record.
+    """
+    node = session.get(SyncNode, node_id)
     if node is None:
         return
     begin_write(session)
@@ -190,7 +207,7 @@ def signed_query(session: Session, node_id: str | None, signature: str | None,
     at = parse_instant(body.get("at"), "at")
     if abs(now() - at) > CLOCK_SKEW:
         raise SignatureRefused("The request is too old or from the future (field 'at'); "
-                               "check the node's clock.")
+                               "check the node's clock.", "stale_query")
     node.last_contact_at = now()
     return node, body
 
@@ -222,3 +239,22 @@ def acknowledge_handoffs(session: Session, node: SyncNode, ids: list[int]) -> in
         handoff.delivered_at = now()
         handoff.package = None
     return len(rows)
+
+
+def record_unattributed(session: Session, kind: str, claimed_node: str | None,
+                        message: str) -> None:
+    """Count a refusal no node can be held to (``kind``: unsigned, unknown_node,
+    bad_signature, stale_query), with the node it claimed; the caller commits."""
+    begin_write(session)
+    moment = now()
+    values = {"last_at": moment, "last_claimed_node": (claimed_node or "")[:64] or None,
+              "last_error": message[:2000]}
+    dialect = session.get_bind().dialect.name
+    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(SyncRefusalTally)
+    session.execute(statement.values(kind=kind, count=1, **values).on_conflict_do_update(
+        index_elements=["kind"], set_={"count": SyncRefusalTally.count + 1, **values}))
+
+
+def refusal_tallies(session: Session) -> list[SyncRefusalTally]:
+    """The hub's tallies of unattributable refusals, by kind."""
+    return list(session.scalars(select(SyncRefusalTally).order_by(SyncRefusalTally.kind)))

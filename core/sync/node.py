@@ -26,19 +26,20 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from motcua.core.config import Settings
 from motcua.core.db import Database
 from motcua.core.errors import ConfigurationError
-from motcua.core.models import OutboxEntry, SyncBatch, SyncNodeState, SyncOwnership
+from motcua.core.models import Dossier, OutboxEntry, SyncBatch, SyncNodeState, SyncOwnership
 from motcua.core.sync import signing
 from motcua.core.sync.entries import build_entries
 from motcua.core.sync.hub import LOCAL_NODE
 from motcua.core.sync.locking import renew, sender_lock
-from motcua.core.sync.protocol import PROTOCOL_VERSION, TOPICS
+from motcua.core.sync.protocol import BACKLOG_COUNT_CAP, PROTOCOL_VERSION, TOPICS
 from motcua.core.sync.transport import HttpHub, HubRefused, LocalHub, TransportError
 from motcua.core.timeutil import now
 
 log = logging.getLogger(__name__)
 BACKOFF_BASE = 0.5  # seconds; doubled per consecutive failure
 BACKOFF_MAX = 60.0
-BACKLOG_COUNT_CAP = 10_000  # the backlog a batch reports is counted up to this
+# An outbox row's last_error when it was not sent: its dossier belongs to another node now.
+NOT_SENT_HANDED_OVER = "not sent: the dossier was handed over to node"
 
 
 @dataclass
@@ -91,21 +92,49 @@ def ensure_state(database: Database, node_id: str) -> None:
             divergences=[]).on_conflict_do_nothing(index_elements=["node_id"]))
 
 
+def _skip_handed_over(session, rows: list, moment) -> list:  # noqa: ANN001
+    """Drop ``rows`` of dossiers this node has handed over to another node.
+
+    Once the hub moved a dossier to another node, this node may no longer push it: the
+    hub would refuse the whole batch. Such rows (a late local write, a job's event) are
+    marked done without being sent, with the reason kept in ``last_error``.
+    """
+    ids = [row.id for row in rows if row.dossier_id]
+    if not ids:
+        return rows
+    given_away = dict(session.execute(
+        select(OutboxEntry.id, SyncOwnership.peer_node)
+        .join(Dossier, Dossier.id == OutboxEntry.dossier_id)
+        .join(SyncOwnership, SyncOwnership.dossier_code == Dossier.code)
+        .where(OutboxEntry.id.in_(ids), SyncOwnership.owned.is_(False))).all())
+    if not given_away:
+        return rows
+    for outbox_id, peer in given_away.items():
+        session.execute(update(OutboxEntry).where(OutboxEntry.id == outbox_id).values(
+            sent_at=moment, last_error=f"{NOT_SENT_HANDED_OVER} {peer or '?'}"))
+    log.warning("node: %d outbox rows of handed-over dossiers not sent", len(given_away))
+    return [row for row in rows if row.id not in given_away]
+
+
 def seal(node: Node) -> SyncBatch | None:
     """Seal the next outbox rows into a signed batch (one transaction); None if none wait."""
     ensure_state(node.database, node.node_id)
     with node.database.write_session() as session:
-        # Plain rows, not ORM objects: sealing is the node's hot path.
-        rows = session.execute(
-            select(OutboxEntry.id, OutboxEntry.topic, OutboxEntry.created_at,
-                   OutboxEntry.payload, OutboxEntry.event_id, OutboxEntry.dossier_id)
-            .where(OutboxEntry.sent_at.is_(None), OutboxEntry.topic.in_(TOPICS))
-            .order_by(OutboxEntry.id).limit(node.batch_size)).all()
-        if not rows:
-            return None
+        moment = now()
+        while True:
+            # Plain rows, not ORM objects: sealing is the node's hot path.
+            selected = session.execute(
+                select(OutboxEntry.id, OutboxEntry.topic, OutboxEntry.created_at,
+                       OutboxEntry.payload, OutboxEntry.event_id, OutboxEntry.dossier_id)
+                .where(OutboxEntry.sent_at.is_(None), OutboxEntry.topic.in_(TOPICS))
+                .order_by(OutboxEntry.id).limit(node.batch_size)).all()
+            if not selected:
+                return None
+            rows = _skip_handed_over(session, selected, moment)
+            if rows:
+                break
         state = session.get(SyncNodeState, node.node_id, with_for_update=True)
         sequence = state.last_sequence + 1
-        moment = now()
         waiting = (select(OutboxEntry.created_at)
                    .where(OutboxEntry.sent_at.is_(None), OutboxEntry.topic.in_(TOPICS),
                           OutboxEntry.id > rows[-1].id).order_by(OutboxEntry.id))

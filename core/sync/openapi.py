@@ -76,7 +76,13 @@ SCHEMAS = {
         "applied": {"type": "integer"},
         "handoffs": {"type": "array", "items": {"type": "object", "properties": {
             "id": {"type": "integer"}, "dossier": {"type": "string"},
-            "to_node": {"type": "string"}, "to_unit": {"type": "string"}}}}}},
+            "to_node": {"type": "string"}, "to_unit": {"type": "string"}}}},
+        "ignored": {"type": "array", "description": (
+            "Entries not applied because the node had already handed their dossier to "
+            "another node (changes it wrote while the hand-over was travelling)."),
+            "items": {"type": "object", "properties": {
+                "entry": {"type": "integer"}, "dossier": {"type": "string"},
+                "reason": {"type": "string"}}}}}},
     "Query": {"type": "object", "required": ["node", "at"], "properties": {
         "node": {"type": "string"}, "at": _INSTANT}, "additionalProperties": True,
         "description": "Signed like a batch; 'at' must be within 5 minutes of the hub's clock."},

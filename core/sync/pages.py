@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import gettext as _
 
 from motcua.core.errors import NotFound
 from motcua.core.extensions import db_session, settings
 from motcua.core.models import SyncNode
 from motcua.core.sync import status
-from motcua.core.sync.hub import LOCAL_NODE
+from motcua.core.sync.hub import LOCAL_NODE, refusal_tallies
 from motcua.core.web.helpers import role_required
 
 bp = Blueprint("sync_pages", __name__, url_prefix="/ict/sync")
@@ -29,10 +30,20 @@ def overview() -> str:
     """Hub: one line per node. Node: this server's sync."""
     session = db_session()
     own = _own_node_id()
-    nodes = status.hub_nodes(session) if settings().role != "node" else []
+    at_hub = settings().role != "node"
+    nodes = status.hub_nodes(session) if at_hub else []
     local = status.local_sync(session, own) if own else None
     return render_template("sync/overview.html", nodes=nodes, local=local,
-                           role=settings().role)
+                           role=settings().role,
+                           tallies=refusal_tallies(session) if at_hub else [],
+                           refusal_kinds=refusal_kinds())
+
+
+def refusal_kinds() -> dict[str, str]:
+    """The ICT page's words for each kind of unattributable refusal."""
+    return {"unsigned": _("Not signed"), "unknown_node": _("Unknown or inactive node"),
+            "bad_signature": _("Signature does not match"),
+            "stale_query": _("Signed query too old or from the future")}
 
 
 @bp.get("/nodes/<node_id>")

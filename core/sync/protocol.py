@@ -16,6 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from motcua.core.config import SYNC_BATCH_SIZE_MAX
 from motcua.core.errors import ValidationError
 from motcua.core.models import STATUSES
 
@@ -24,7 +25,8 @@ TOPIC_EVENT = "dossier.event"
 TOPIC_RESYNC = "dossier.resync"
 TOPIC_RETRACT = "dossier.retract"
 TOPICS = (TOPIC_EVENT, TOPIC_RESYNC, TOPIC_RETRACT)
-MAX_ENTRIES = 5000
+MAX_ENTRIES = SYNC_BATCH_SIZE_MAX  # entries per batch; nodes are configured below it
+BACKLOG_COUNT_CAP = 10_000  # a batch's reported backlog is counted up to this
 NODE_HEADER = "X-Motcua-Node"
 SIGNATURE_HEADER = "X-Motcua-Signature"
 

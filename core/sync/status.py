@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from motcua.core.models import OutboxEntry, SyncBatch, SyncNode, SyncNodeState
-from motcua.core.sync.protocol import TOPICS
+from motcua.core.sync.protocol import BACKLOG_COUNT_CAP, TOPICS
 from motcua.core.timeutil import now
 
 
@@ -23,6 +23,7 @@ class NodeHealth:
     last_batch_at: datetime | None
     last_sequence: int
     backlog: int
+    backlog_capped: bool  # the node counted up to its cap: "at least" this many
     lag_seconds: float | None
     applied_entries: int
     duplicates: int
@@ -54,7 +55,8 @@ def node_health(node: SyncNode, moment: datetime | None = None) -> NodeHealth:
     return NodeHealth(
         node_id=node.node_id, units=[u.unit_code for u in node.units] or ["*"] * node.local,
         last_contact_at=node.last_contact_at, last_batch_at=node.last_batch_at,
-        last_sequence=node.last_sequence, backlog=node.backlog, lag_seconds=lag,
+        last_sequence=node.last_sequence, backlog=node.backlog,
+        backlog_capped=node.backlog >= BACKLOG_COUNT_CAP, lag_seconds=lag,
         applied_entries=node.applied_entries, duplicates=node.duplicates,
         refusals=node.refusals, last_error=node.last_error, last_error_at=node.last_error_at,
         last_reconcile_at=node.last_reconcile_at, divergences=list(node.divergences or []),

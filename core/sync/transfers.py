@@ -10,6 +10,7 @@ acknowledges; a crash before the acknowledgement only repeats an import it recog
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
@@ -22,13 +23,17 @@ from motcua.core.models import (
     DossierEvent,
     OutboxEntry,
     Procedure,
+    SyncNodeState,
     SyncOwnership,
     Unit,
 )
 from motcua.core.reports.tally import recount_dossier
 from motcua.core.sync.entries import resync_payload
+from motcua.core.sync.node import ensure_state
 from motcua.core.sync.protocol import TOPIC_RESYNC
 from motcua.core.timeutil import now
+
+log = logging.getLogger(__name__)
 
 
 def _instant(value: str | None) -> datetime | None:
@@ -120,14 +125,43 @@ def import_handoff(session: Session, handoff: dict) -> Dossier:
     return dossier
 
 
-def take_over(node) -> list[str]:  # noqa: ANN001 - a motcua.core.sync.node.Node
-    """Pull this node's inbox, import every hand-over, acknowledge them; returns the codes."""
+def take_over(node, on_error=None) -> list[str]:  # noqa: ANN001 - a sync.node.Node
+    """Pull this node's inbox, import each hand-over in its own transaction and
+    acknowledge those imported; returns their codes.
+
+    A hand-over that cannot be imported (say, a procedure missing from this server's
+    catalogue) stays in the hub's inbox and is recorded in ``handoff_errors`` for the ICT
+    page; the others go on. ``on_error(handoff, message)`` is told about each failure.
+    """
     answer = node.transport.query("inbox")
-    codes, done = [], []
+    codes, done, failed = [], [], {}
     for handoff in answer.get("handoffs", []):
-        with node.database.write_session() as session:
-            codes.append(import_handoff(session, handoff).code)
+        try:
+            with node.database.write_session() as session:
+                codes.append(import_handoff(session, handoff).code)
+        except Exception as error:  # noqa: BLE001 - one bad hand-over must not block the rest
+            message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
+            log.warning("hand-over %s not imported: %s", handoff.get("id"), message)
+            failed[handoff.get("id")] = {"id": handoff.get("id"),
+                                         "dossier": handoff.get("dossier"),
+                                         "error": message[:500], "at": now().isoformat()}
+            if on_error is not None:
+                on_error(handoff, message)
+            continue
         done.append(handoff["id"])
+    _remember_errors(node, failed, done)
     if done:
         node.transport.query("inbox/ack", {"ids": done})
     return codes
+
+
+def _remember_errors(node, failed: dict, done: list) -> None:  # noqa: ANN001
+    """Keep the failed hand-overs for the ICT page; forget those imported now."""
+    ensure_state(node.database, node.node_id)
+    with node.database.write_session() as session:
+        state = session.get(SyncNodeState, node.node_id, with_for_update=True)
+        kept = [e for e in state.handoff_errors or []
+                if e.get("id") not in failed and e.get("id") not in done]
+        if kept or failed or state.handoff_errors:
+            state.handoff_errors = sorted([*kept, *failed.values()],
+                                          key=lambda e: e.get("id") or 0)

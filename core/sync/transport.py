@@ -46,6 +46,7 @@ class HttpHub:
         self.node_id = node_id
         self.key = signing.load_private_key(private_key)
         self.http = requests.Session()
+        self.timeout = (CONNECT_TIMEOUT, READ_TIMEOUT)  # seconds: connect, read
 
     def _post(self, path: str, body: bytes, signature: str) -> dict:
         try:
@@ -53,7 +54,7 @@ class HttpHub:
                 f"{self.base_url}{path}", data=body,
                 headers={"Content-Type": "application/json", NODE_HEADER: self.node_id,
                          SIGNATURE_HEADER: signature},
-                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
+                timeout=self.timeout)
         except requests.RequestException as error:
             raise TransportError(f"hub unreachable: {error}") from None
         try:

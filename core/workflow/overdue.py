@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from motcua.core.db import begin_write
 from motcua.core.events import record_event
-from motcua.core.models import FINAL_STATUSES, Dossier, DossierWorkflow
+from motcua.core.models import FINAL_STATUSES, Dossier, DossierWorkflow, SyncOwnership
 from motcua.core.timeutil import now
 
 BATCH = 200
@@ -18,13 +18,16 @@ BATCH = 200
 def overdue_candidates(session: Session, moment: datetime, limit: int = BATCH) -> list[int]:
     """Ids of unfinished dossiers past their deadline with no ``overdue`` event yet.
 
-    A dossier waiting for a supplement is not overdue: its clock is stopped.
+    A dossier waiting for a supplement is not overdue: its clock is stopped. A dossier
+    handed over to another node (sync) is that node's to mark.
     """
     return list(session.scalars(
         select(Dossier.id).join(DossierWorkflow, DossierWorkflow.dossier_id == Dossier.id)
         .where(Dossier.due_at < moment, Dossier.finished_at.is_(None),
                Dossier.status.not_in((*FINAL_STATUSES, "waiting_supplement")),
-               DossierWorkflow.overdue_recorded_at.is_(None))
+               DossierWorkflow.overdue_recorded_at.is_(None),
+               Dossier.code.not_in(select(SyncOwnership.dossier_code)
+                                   .where(SyncOwnership.owned.is_(False))))
         .order_by(Dossier.due_at, Dossier.id).limit(limit)))
 
 
