@@ -14,7 +14,8 @@ answer within ``settings.ANSWER_DAYS`` is on time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import false, or_, select
 
@@ -22,6 +23,7 @@ from motcua_sdk import services
 from motcua_tax_interconnection import settings
 from motcua_tax_interconnection.models import Exchange
 
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 # More working days than this is "longer than a year": counting stops there.
 MAX_DAYS = 512
 
@@ -85,24 +87,54 @@ def _filtered(statement, column, start, end, unit_code, scope: Scope):  # noqa: 
     return statement if clause is None else statement.where(clause)
 
 
+class WorkingDays:
+    """:func:`motcua_sdk.services.working_deadline` arithmetic for one report, with the
+    calls rows share cached: every deadline of a request is the clock time of its start
+    (the calendar's clock start, on a working day) on the ``n``-th working day after
+    that day, and the ``n``-th working day after a day is the same for every request
+    started that day."""
+
+    def __init__(self) -> None:
+        self._days: dict[tuple[date, int], date] = {}
+
+    def _nth_working_day(self, day: date, count: int) -> date:
+        key = (day, count)
+        if key not in self._days:
+            # Noon of a working day is in office hours: the clock starts right then.
+            noon = datetime.combine(day, time(12), tzinfo=LOCAL)
+            self._days[key] = services.working_deadline(noon, count).astimezone(LOCAL).date()
+        return self._days[key]
+
+    def taken(self, start: datetime, end: datetime) -> int:
+        """The working days from ``start`` to ``end`` counted like an answer deadline: the
+        smallest ``n`` whose deadline (``working_deadline(start, n)``) is not before
+        ``end``."""
+        start, end = _aware(start), _aware(end)
+        clock = services.working_deadline(start, 0).astimezone(LOCAL)
+        if clock >= end:
+            return 0
+        day, at = clock.date(), clock.timetz()
+
+        def before_end(count: int) -> bool:
+            return datetime.combine(self._nth_working_day(day, count), at) < end
+
+        low, high = 0, 1  # deadline(low) < end; search upwards for one not before it
+        while before_end(high):
+            if high >= MAX_DAYS:
+                return MAX_DAYS
+            low, high = high, high * 2
+        while high - low > 1:
+            middle = (low + high) // 2
+            if before_end(middle):
+                low = middle
+            else:
+                high = middle
+        return high
+
+
 def working_days_taken(start: datetime, end: datetime) -> int:
-    """The working days from ``start`` to ``end`` counted like an answer deadline: the
-    smallest ``n`` whose deadline (``working_deadline(start, n)``) is not before ``end``."""
-    start, end = _aware(start), _aware(end)
-    if services.working_deadline(start, 0) >= end:
-        return 0
-    low, high = 0, 1  # deadline(low) < end; search upwards for a deadline not before it
-    while services.working_deadline(start, high) < end:
-        if high >= MAX_DAYS:
-            return MAX_DAYS
-        low, high = high, high * 2
-    while high - low > 1:
-        middle = (low + high) // 2
-        if services.working_deadline(start, middle) < end:
-            low = middle
-        else:
-            high = middle
-    return high
+    """:meth:`WorkingDays.taken` for one pair of moments."""
+    return WorkingDays().taken(start, end)
 
 
 def pending_report(session, start, end, unit_code, *, scope: Scope | None = None  # noqa: ANN001
@@ -132,8 +164,9 @@ def turnaround_report(session, start, end, unit_code, *, scope: Scope | None = N
     statement = _filtered(select(Exchange).where(Exchange.answered_at.is_not(None)),
                           Exchange.answered_at, start, end, unit_code, scope)
     totals: dict[tuple[str, str], list[int]] = {}
+    working = WorkingDays()
     for exchange in session.scalars(statement):
-        days = working_days_taken(exchange.created_at, exchange.answered_at)
+        days = working.taken(exchange.created_at, exchange.answered_at)
         totals.setdefault((exchange.tax_office_code, exchange.kind), []).append(days)
     return [{"tax_office": office, "kind": kind, "answered": len(values),
              "average_working_days": round(sum(values) / len(values), 1),
