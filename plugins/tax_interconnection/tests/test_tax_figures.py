@@ -111,3 +111,25 @@ def test_only_the_tax_officers_menu_leads_to_the_incoming_requests(motcua_client
     for client in (motcua_clients.specialist, motcua_clients.leader):
         entries = _menu(client)
         assert "/tax/figures" in entries and "/tax/" not in entries
+
+
+def test_working_days_taken_agree_with_counting_deadline_by_deadline(motcua_app):
+    from motcua_tax_interconnection.reports import WorkingDays
+
+    from motcua_sdk import services
+
+    def one_by_one(start: datetime, end: datetime) -> int:
+        count = 0
+        while services.working_deadline(start, count) < end:
+            count += 1
+        return count
+
+    # Starts before opening, in office hours, after closing and at weekends, around the
+    # New Year holiday of 2026; ends from the same hour to two weeks later.
+    base = datetime(2025, 12, 29, 0, tzinfo=UTC)
+    pairs = [(base + timedelta(hours=13 * i), base + timedelta(hours=13 * i + 37 * j))
+             for i in range(12) for j in range(0, 10, 2)]
+    with motcua_app.test_request_context():
+        working = WorkingDays()
+        assert [working.taken(a, b) for a, b in pairs] == [one_by_one(a, b)
+                                                          for a, b in pairs]
