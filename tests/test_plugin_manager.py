@@ -549,6 +549,7 @@ def test_plugins_check_command(tmp_path):
     ("import importlib\ncore = importlib.import_module('motcua')\n", "2 imports motcua"),
     ("part = 'core'\ncore = __import__(f'motcua.{part}')\n", "2 imports motcua.…"),
     ("NAME = 'motcua.core.models'\n", "1 imports motcua.core.models"),
+    ("NAME = 'motcua' + '.core'\n", "1 imports motcua.core"),
     ("def f(m):\n    return motcua.core\n", "2 imports motcua.core"),
 ])
 def test_every_way_into_the_core_is_detected(tmp_path, source, found):

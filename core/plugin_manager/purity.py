@@ -10,7 +10,8 @@ code at all. The conformance suite reuses :func:`core_imports`. It flags:
 - the attribute chain ``motcua.core`` (``import motcua as m`` is caught by the import);
 - strings naming the platform handed to ``importlib.import_module``, ``__import__``,
   ``importlib.util.find_spec`` or ``sys.modules`` (literals, ``+`` of literals and
-  f-strings are folded), and any other string starting with ``motcua.core``.
+  f-strings are folded), and any other string (or ``+`` of strings) starting with
+  ``motcua.core``.
 
 A static check cannot see every trick (a name built in a loop, ``exec``); the
 conformance suite's isolation checks and the certificate review cover the rest.
@@ -124,6 +125,11 @@ def _imports_in(tree: ast.AST) -> list[tuple[int, str]]:
         elif (isinstance(node, ast.Constant) and isinstance(node.value, str)
               and id(node) not in quiet and _core(node.value)):
             found.add((node.lineno, node.value))
+        elif isinstance(node, ast.BinOp | ast.JoinedStr):
+            # "motcua" + ".core" kept in a variable for a later import
+            folded = _folded(node)
+            if folded is not None and _core(folded):
+                found.add((node.lineno, folded))
     return sorted(found)
 
 
