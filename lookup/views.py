@@ -8,7 +8,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_translations
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from motcua.core.audit.record import record
 from motcua.core.errors import MotcuaError
@@ -18,6 +20,21 @@ from motcua.lookup.service import LookupResult, MalformedPhone4, lookup, parse_c
 
 bp = Blueprint("lookup", __name__, template_folder="templates", static_folder="static",
                static_url_path="/tra-cuu/static")
+
+
+def render(template: str, **context) -> str:  # noqa: ANN003
+    """``render_template`` with a ``_`` that looks the catalogue up once per page.
+
+    The Jinja ``_`` flask-babel installs finds the request's locale and catalogue again for
+    each of the ~20 strings of a lookup page: a fifth of the page's time (cProfile). This
+    one does what it does (the catalogue's ``ugettext``, then Jinja's new-style marking as
+    safe and ``%`` formatting) with the catalogue fetched once."""
+    translations = get_translations()
+
+    def gettext(string: str, **variables) -> Markup:  # noqa: ANN003
+        return Markup(translations.ugettext(string)) % variables
+
+    return render_template(template, _=gettext, **context)
 
 
 def wrong_factor_message() -> str:
@@ -54,11 +71,11 @@ def form():
     # Not limited: it only checks the code's shape and redirects to ``show``, which counts.
     raw = request.args.get("code")
     if raw is None:
-        return render_template("lookup/form.html", code="", error=None)
+        return render("lookup/form.html", code="", error=None)
     try:
         code = parse_code(raw)
     except MotcuaError as error:
-        return render_template("lookup/form.html", code=raw[:100], error=error.message), \
+        return render("lookup/form.html", code=raw[:100], error=error.message), \
             error.status_code
     return redirect(url_for("lookup.show", code=code))
 
@@ -73,8 +90,8 @@ def show(code: str):
     except MotcuaError as error:  # a malformed phone4 on a bad code: report the code
         result, error, status, factor_error = None, error.message, error.status_code, None
     if result is None:
-        return render_template("lookup/form.html", code=code[:100], error=error), status
-    return render_template("lookup/result.html", result=result, factor_error=factor_error), \
+        return render("lookup/form.html", code=code[:100], error=error), status
+    return render("lookup/result.html", result=result, factor_error=factor_error), \
         status
 
 
@@ -99,4 +116,4 @@ def _too_many(error):  # noqa: ANN001
     """The limit's message on the lookup's own page (or as JSON), not the desk's."""
     if request.path.startswith("/api/"):
         return jsonify({"error": error.description}), 429
-    return render_template("lookup/form.html", code="", error=error.description), 429
+    return render("lookup/form.html", code="", error=error.description), 429
