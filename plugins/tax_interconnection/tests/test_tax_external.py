@@ -173,8 +173,8 @@ def test_a_malformed_tax_code_from_the_tax_system_is_refused_and_backs_off(
     assert _tax_code(motcua_app) == "001085012345"
 
 
-def test_a_notice_does_not_answer_a_business_message(motcua_app, motcua_flow, simulator,
-                                                     registration_data):
+def test_a_notice_from_the_tax_system_does_not_answer_a_business_message(
+        motcua_app, motcua_flow, simulator, registration_data):
     dossier = motcua_flow.take_in("1.001612", specialist_data=registration_data)
     motcua_flow.finish(dossier.code)
     simulator.start()
