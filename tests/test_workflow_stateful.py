@@ -2,8 +2,12 @@
 
 Illegal actions must be refused with a message and change nothing; legal ones must keep
 every invariant: the status follows the contract's table, one holder at a time, events
-numbered without gaps with one outbox row each, final states stay final, and deadlines
-only ever move later, by exactly the paused working time after a supplement.
+numbered without gaps with one outbox row each and never changed afterwards, final
+states stay final, deadlines only ever move later, by exactly the paused working time
+after a supplement; the step's deadline (and its open hand-over's) is the step's working
+time from the calendar plus the pauses since it began; the periodic overdue check records
+at most one ``overdue`` event, and one for a running dossier past its deadline; a
+dossier is judged on time or late against its deadline before any apology.
 """
 
 from __future__ import annotations
@@ -27,7 +31,13 @@ from motcua.core.models import (
     StepHolding,
 )
 from motcua.core.workflow import actions, authorization
-from motcua.core.workflow.deadlines import add_working_minutes, working_minutes_between
+from motcua.core.workflow.control import counted_late, finished_on_time, original_due_at
+from motcua.core.workflow.deadlines import (
+    MINUTES_PER_DAY,
+    add_working_minutes,
+    working_minutes_between,
+)
+from motcua.core.workflow.overdue import check_overdue
 from tests.test_workflow_support import Clock, add_routing, receive, vn
 
 OFFICERS = ("reception", "specialist", "specialist2", "finance_leader", "leader",
@@ -110,6 +120,16 @@ def test_random_actions_keep_every_invariant(app, db, world, monkeypatch):
             self.dossier = receive(self.session, app, routing)
             self.due_at = self.dossier.due_at
             self.final = False
+            self.history: list[tuple] = []
+            # The model of the deadlines, from the calendar: the current step began at
+            # step_start, has step_minutes of working time, plus the pauses since.
+            calendar = load_calendar(self.session)
+            self.step_start = calendar.clock_start(self.dossier.received_at)
+            self.step_minutes = round(STEPS[0]["days"] * MINUTES_PER_DAY)
+            self.step_paused = 0
+            self.at_step = True
+            # The deadline the dossier is judged against: apologies do not move it.
+            self.judged_due = self.dossier.due_at
 
         def teardown(self) -> None:
             db.remove()
@@ -122,7 +142,10 @@ def test_random_actions_keep_every_invariant(app, db, world, monkeypatch):
                 OutboxEntry.dossier_id == self.dossier.id))
             return events, outbox
 
-        @rule(minutes=st.integers(0, 3 * 24 * 60))
+        # Office-hour spans as well as any: hypothesis favours tiny integers, which would
+        # leave every pause and step at zero working minutes.
+        @rule(minutes=st.one_of(st.sampled_from([45, 120, 300, 24 * 60, 2 * 24 * 60]),
+                                st.integers(0, 3 * 24 * 60)))
         def time_passes(self, minutes: int) -> None:
             clock.set(clock.moment + timedelta(minutes=minutes))
 
@@ -177,7 +200,9 @@ def test_random_actions_keep_every_invariant(app, db, world, monkeypatch):
                 assert isinstance(error, Conflict | Forbidden | ValidationError)
                 assert error.message.strip()
                 if version == "stale":
-                    assert isinstance(error, Conflict)
+                    # Only someone involved learns that the dossier moved on.
+                    assert isinstance(error, Conflict if authorization.is_involved(
+                        actor, dossier) else Forbidden), (who, name, error)
                 session.expire_all()
                 assert (dossier.version, dossier.status, dossier.holder_unit_id,
                         dossier.holder_account_id, dossier.due_at) == before
@@ -196,7 +221,21 @@ def test_random_actions_keep_every_invariant(app, db, world, monkeypatch):
                 minutes = working_minutes_between(calendar, paused_at, clock.moment)
                 assert event.data["paused_working_minutes"] == minutes
                 assert dossier.due_at == add_working_minutes(calendar, before[4], minutes)
+                self.step_paused += minutes
+                self.judged_due = add_working_minutes(calendar, self.judged_due, minutes)
+            self._follow_step(event)
             self.final = dossier.status in FINAL_STATUSES
+
+        def _follow_step(self, event: DossierEvent) -> None:
+            """Move the deadline model along with a step change."""
+            to_step = event.data.get("to_step") if isinstance(event.data, dict) else None
+            if event.kind in ("forwarded", "submitted_for_approval", "sent_back") or (
+                    event.kind == "approved" and to_step is not None):
+                self.step_start, self.step_paused = event.at, 0
+                self.step_minutes = round(STEPS[to_step]["days"] * MINUTES_PER_DAY)
+            elif event.kind in ("approved", "result_issued", "refused", "withdrawn",
+                                "returned"):
+                self.at_step = False
 
         def _check_status(self, event: DossierEvent, step_index: int) -> None:
             dossier, kind = self.dossier, event.kind
@@ -221,6 +260,53 @@ def test_random_actions_keep_every_invariant(app, db, world, monkeypatch):
                     "supplement_requested": "waiting_supplement",
                     "result_issued": "result_ready", "returned": "returned",
                     "refused": "refused", "withdrawn": "withdrawn"}[kind]
+
+        @rule()
+        def overdue_check_runs(self) -> None:
+            """The periodic check, as the scheduler runs it (it commits per dossier)."""
+            check_overdue(self.session, clock.moment)
+            dossier = self.dossier
+            overdue = self.session.scalar(select(func.count()).select_from(DossierEvent)
+                                          .where(DossierEvent.dossier_id == dossier.id,
+                                                 DossierEvent.kind == "overdue"))
+            assert overdue <= 1
+            running = dossier.status not in (*FINAL_STATUSES, "waiting_supplement")
+            if running and dossier.finished_at is None and dossier.due_at < clock.moment:
+                assert overdue == 1
+
+        @invariant()
+        def past_events_never_change(self) -> None:
+            rows = [(e.sequence, e.kind, e.at, e.actor_id, e.from_status, e.to_status,
+                     e.from_unit_id, e.to_unit_id, e.note, dict(e.data or {}))
+                    for e in self.session.scalars(select(DossierEvent).where(
+                        DossierEvent.dossier_id == self.dossier.id)
+                        .order_by(DossierEvent.sequence))]
+            assert rows[:len(self.history)] == self.history
+            self.history = rows
+
+        @invariant()
+        def step_deadline_is_its_working_time_plus_pauses(self) -> None:
+            instance = self.session.get(DossierWorkflow, self.dossier.id)
+            holding = actions.open_holding(self.session, self.dossier)
+            if not self.at_step:
+                assert instance.step_due_at is None
+                assert holding is None or holding.due_at is None
+                return
+            calendar = load_calendar(self.session)
+            expected = add_working_minutes(calendar, self.step_start,
+                                           self.step_minutes + self.step_paused)
+            assert instance.step_due_at == expected
+            assert holding is not None and holding.due_at == expected
+
+        @invariant()
+        def judged_against_the_deadline_before_any_apology(self) -> None:
+            dossier, session = self.dossier, self.session
+            assert original_due_at(session, dossier) == self.judged_due
+            if dossier.finished_at is not None:
+                assert finished_on_time(session, dossier) == (
+                    dossier.finished_at <= self.judged_due)
+            elif dossier.status != "waiting_supplement":
+                assert counted_late(session, dossier) == (clock.moment > self.judged_due)
 
         @invariant()
         def events_are_contiguous_with_one_outbox_row_each(self) -> None:
