@@ -3,7 +3,7 @@ the land office's cadastral information slip and the payment pause; the figures.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError as SchemaError
@@ -273,16 +273,48 @@ def dossier_exchanges(code: str):
     return redirect(url_for("tax_interconnection.dossier_exchanges", code=code))
 
 
+# The turnaround's default period: answers of the last three months.
+DEFAULT_PERIOD = timedelta(days=90)
+LONGEST_PERIOD = timedelta(days=366)
+
+
+def _period() -> tuple[date, date]:
+    """The ``from`` and ``to`` days (Vietnam dates, both included) of the figures page;
+    ``ValueError`` with a message for the officer when they do not make a period."""
+    today = datetime.now(exchanges.LOCAL).date()
+    try:
+        first = date.fromisoformat(request.args.get("from") or
+                                   (today - DEFAULT_PERIOD).isoformat())
+        last = date.fromisoformat(request.args.get("to") or today.isoformat())
+    except ValueError:
+        raise ValueError("Ngày không hợp lệ: nhập theo dạng năm-tháng-ngày.") from None
+    if last < first:
+        raise ValueError("Ngày kết thúc phải sau ngày bắt đầu.")
+    if last - first > LONGEST_PERIOD:
+        raise ValueError("Chọn khoảng thời gian không quá một năm.")
+    return first, last
+
+
 @bp.route("/figures")
 @services.staff_required()
 def figures():
-    """Pending at the tax office, its average turnaround (working days) by office and
-    kind, and the stuck messages to an external tax system: of the viewer's tax offices
-    and units only."""
+    """Pending at the tax office now, its average turnaround (working days) over the
+    requests answered in a period (``from``/``to``, the last three months by default) by
+    office and kind, and the stuck messages to an external tax system: of the viewer's
+    tax offices and units only."""
     session = services.session()
     scope = viewer_scope(session)
+    try:
+        first, last = _period()
+    except ValueError as error:
+        return _render("figures.html", 400, pending=[], turnaround=[], errors={
+            "period": str(error)}, period=dict(request.args),
+            answer_days=settings.ANSWER_DAYS)
+    start = datetime.combine(first, time(0), tzinfo=exchanges.LOCAL)
+    end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=exchanges.LOCAL)
     return _render("figures.html", pending=pending_report(session, None, None, None,
                                                           scope=scope),
-                   turnaround=turnaround_report(session, None, None, None, scope=scope),
-                   stuck=stuck_messages(session, scope=scope),
+                   turnaround=turnaround_report(session, start, end, None, scope=scope),
+                   stuck=stuck_messages(session, scope=scope), errors={},
+                   period={"from": first.isoformat(), "to": last.isoformat()},
                    answer_days=settings.ANSWER_DAYS)

@@ -13,6 +13,7 @@ import pytest
 from motcua_tax_interconnection.models import Exchange
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
+NOVEMBER = "/tax/figures?from=2026-11-01&to=2026-11-30"
 
 
 def _vn(day: int, hour: int) -> datetime:
@@ -72,7 +73,7 @@ def _cells(page: str, table: str) -> list[tuple[str, ...]]:
 
 
 def test_the_tax_officer_sees_their_office_figures(motcua_clients, figures_data):
-    page = motcua_clients.tax_officer.get("/tax/figures").get_data(as_text=True)
+    page = motcua_clients.tax_officer.get(NOVEMBER).get_data(as_text=True)
     assert _cells(page, "pending") == [
         ("T99.01", "Chuyển nhượng quyền sử dụng đất", "2", "1")]
     assert _cells(page, "turnaround") == [("T99.01", "Hộ kinh doanh", "3", "2,7", "2")]
@@ -83,7 +84,7 @@ def test_the_tax_officer_sees_their_office_figures(motcua_clients, figures_data)
 
 def test_the_sending_office_sees_its_units_figures_and_stuck_messages(motcua_clients,
                                                                       figures_data):
-    page = motcua_clients.leader.get("/tax/figures").get_data(as_text=True)
+    page = motcua_clients.leader.get(NOVEMBER).get_data(as_text=True)
     assert _cells(page, "pending") == [
         ("T99.01", "Chuyển nhượng quyền sử dụng đất", "2", "1"),
         ("external", "Hộ kinh doanh", "1", "0")]
@@ -93,10 +94,30 @@ def test_the_sending_office_sees_its_units_figures_and_stuck_messages(motcua_cli
 
 
 def test_staff_of_other_units_see_no_figures(motcua_clients, figures_data):
-    page = motcua_clients.specialist.get("/tax/figures").get_data(as_text=True)
+    page = motcua_clients.specialist.get(NOVEMBER).get_data(as_text=True)
     assert _cells(page, "pending") == [("Không có.",)]
     assert _cells(page, "turnaround") == [("Chưa có.",)]
     assert _cells(page, "stuck") == [("Không có.",)]
+
+
+def test_the_turnaround_counts_the_answers_of_the_period_only(motcua_clients, figures_data):
+    page = motcua_clients.tax_officer.get("/tax/figures?from=2026-11-05&to=2026-11-30"
+                                          ).get_data(as_text=True)
+    # Only the answer of 12 November (4 working days, late) is in the period.
+    assert _cells(page, "turnaround") == [("T99.01", "Hộ kinh doanh", "1", "4,0", "0")]
+    # What waits now does not depend on the period.
+    assert _cells(page, "pending") == [
+        ("T99.01", "Chuyển nhượng quyền sử dụng đất", "2", "1")]
+
+
+@pytest.mark.parametrize(("query", "message"), [
+    ("from=2026-13-01", "Ngày không hợp lệ"),
+    ("from=2026-11-30&to=2026-11-01", "Ngày kết thúc phải sau ngày bắt đầu"),
+    ("from=2024-01-01&to=2026-11-01", "không quá một năm"),
+])
+def test_a_bad_period_is_refused_with_a_message(motcua_clients, query, message):
+    response = motcua_clients.leader.get(f"/tax/figures?{query}")
+    assert response.status_code == 400 and message in response.get_data(as_text=True)
 
 
 def _menu(client) -> list[str]:  # noqa: ANN001
