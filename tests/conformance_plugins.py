@@ -28,6 +28,8 @@ class BrokenPlugin:
     fault: str
     fails: str  # the check that must fail
     edits: tuple[Edit, ...]
+    # Other checks that fail because of the same fault (each must, and no other may).
+    also_fails: tuple[str, ...] = ()
 
 
 INIT = f"{PACKAGE}/__init__.py"
@@ -39,6 +41,33 @@ def motcua_sync_payload(dossier):
 '''
 CERTIFICATE_ROUTE = '''@bp.route("/certificate/<code>")'''
 ISSUE_HOOK = '''    certificate = issue_certificate(services.session(), dossier, actor)
+'''
+PUBLIC_FIELDS_HOOK = '''def motcua_public_fields(dossier):
+'''
+MENU_HOOK = ('''    if account.has_role_anywhere("specialist") or '''
+             '''account.has_role_anywhere("leader"):
+        return [MenuItem(label="Land use", endpoint="land_use.queue")]
+    return None
+''')
+CERTIFICATE_TEMPLATE = f"{PACKAGE}/templates/land_use/certificate.html"
+# A class of its own mapped on the core's ``dossiers`` table, on a metadata the plugin
+# does not declare (so neither the migrations check nor the models' table names show it).
+SHADOW_CLASS = '''
+
+from sqlalchemy import String as _String
+from sqlalchemy.orm import DeclarativeBase as _DeclarativeBase
+
+
+class _Shadow(_DeclarativeBase):
+    metadata = MetaData()
+
+
+class DossierStamp(_Shadow):
+    __tablename__ = "dossiers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(_String(60))
+    note: Mapped[str | None] = mapped_column(_String(200))
 '''
 
 BROKEN = (
@@ -54,7 +83,10 @@ BROKEN = (
 '''),)),
     BrokenPlugin(
         "invalid_schema", "declares a dict where a marshmallow schema belongs",
-        "catalogue", (Edit(INIT, "schema=RequestSchema,", "schema=dict,"),)),
+        "catalogue", (Edit(INIT, "schema=RequestSchema,", "schema=dict,"),),
+        # No dossier of its procedure can be taken in: nothing to take through the
+        # lifecycle, to sync, to look up, or to break its hooks on.
+        also_fails=("lifecycle", "sync", "lookup", "isolation")),
     BrokenPlugin(
         "error_on_bad_input", "a search form that crashes on a limit that is not a number",
         "robustness", (Edit(VIEWS, CERTIFICATE_ROUTE, '''@bp.route("/search", methods=["POST"])
@@ -99,6 +131,70 @@ def export():
         (Edit(f"{PACKAGE}/templates/land_use/queue.html", "{% block content %}",
               '{% block content %}\n<link rel="stylesheet" '
               'href="https://cdn.example.com/bootstrap.min.css">'),)),
+    BrokenPlugin(
+        "unguarded_export_with_argument", "a yearly export of holders' names anyone can open",
+        "screens", (Edit(VIEWS, CERTIFICATE_ROUTE, '''@bp.route("/export/<int:year>")
+def export(year: int):
+    rows = services.session().scalars(select(Certificate).where(Certificate.year >= year)).all()
+    return "\\n".join(f"{row.number};{row.holder_name}" for row in rows)
+
+
+@bp.route("/certificate/<code>")'''),)),
+    BrokenPlugin(
+        "error_on_post_with_argument", "a correction form that crashes on a bad value",
+        "robustness", (Edit(VIEWS, CERTIFICATE_ROUTE, '''@bp.route("/fix/<int:n>", methods=["POST"])
+@services.staff_required()
+def fix(n: int):
+    from flask import request
+
+    value = int(request.form.get("value", ""))
+    return f"{n}: {value}"
+
+
+@bp.route("/certificate/<code>")'''),)),
+    BrokenPlugin(
+        "shadow_orm_class", "stamps the dossier's note through its own class mapped on "
+        "dossiers", "isolation",
+        (Edit(f"{PACKAGE}/models.py", "    issued_by: Mapped[str] = mapped_column(String(80))\n",
+              "    issued_by: Mapped[str] = mapped_column(String(80))\n" + SHADOW_CLASS),
+         Edit(INIT, ISSUE_HOOK, ISSUE_HOOK + '''    from sqlalchemy import select
+
+    from motcua_land_use.models import DossierStamp
+
+    stamp = services.session().scalar(select(DossierStamp).where(
+        DossierStamp.code == dossier.code))
+    stamp.note = "certified"
+'''))),
+    BrokenPlugin(
+        "slow_hook", "looks the public fields up slowly (60 ms a call)", "budget",
+        (Edit(INIT, PUBLIC_FIELDS_HOOK, PUBLIC_FIELDS_HOOK + '''    import time
+
+    time.sleep(0.06)
+'''),)),
+    BrokenPlugin(
+        "leader_page_open_to_all", "a leaders' approval list its menu shows to leaders only, "
+        "but any officer can open", "screens",
+        (Edit(INIT, MENU_HOOK, '''    items = []
+    if account.has_role_anywhere("specialist") or account.has_role_anywhere("leader"):
+        items.append(MenuItem(label="Land use", endpoint="land_use.queue"))
+    if account.has_role_anywhere("leader"):
+        items.append(MenuItem(label="Phê duyệt", endpoint="land_use.approvals"))
+    return items or None
+'''), Edit(VIEWS, CERTIFICATE_ROUTE, '''@bp.route("/approvals")
+@services.staff_required()
+def approvals():
+    from motcua_land_use import PROCEDURE_CODE
+
+    return render_template("land_use/queue.html", dossiers=services.queue([PROCEDURE_CODE]),
+                           issued=[])
+
+
+@bp.route("/certificate/<code>")'''))),
+    BrokenPlugin(
+        "result_page_crashes", "its printable certificate breaks once a result is issued",
+        "lifecycle", (Edit(CERTIFICATE_TEMPLATE, "{{ certificate.subject }}",
+                           "{{ certificate.subject }} {{ certificate.holder.name.upper() }}"),),
+        also_fails=("screens",)),  # the same page, requested by every role
 )
 
 
