@@ -451,3 +451,50 @@ def test_an_officer_of_the_desk_is_refused_each_action_it_is_not_offered(app, db
         assert response.status_code in (400, 403), name  # a role or state refusal
         assert "data-form-error" in text(response)
     assert counts(app, db, code) == before
+
+
+# ---------------------------------------------------------------------------- slips
+
+
+def test_control_slip_names_agencies_not_their_departments(app, db, routing):
+    code = new_dossier(app, db, routing)
+    specialist = client(app, routing, "specialist")
+    assert act(specialist, code, "claim").status_code == 302
+    assert act(specialist, code, "transfer", to_unit="H72.T01").status_code == 302
+    slip = text(client(app, routing, "reception").get(
+        f"/department/dossiers/{code}/slips/control"))
+    resolving = re.search(r"data-resolving-agency>([^<]*)<", slip)[1]
+    cooperating = re.search(r"data-cooperating-agencies>([^<]*)<", slip)[1]
+    # The finance office works for the city's People's Committee; the tax office is itself.
+    assert resolving == "UBND thành phố Tây Ninh"
+    assert cooperating == "Chi cục Thuế khu vực Tây Ninh"
+
+
+def test_printed_processing_slips_are_recorded_as_personal_data_views(app, db, routing):
+    from motcua.core.models import AuditEntry
+
+    supplemented, apologised, refused = (new_dossier(app, db, routing) for _ in range(3))
+    specialist = client(app, routing, "specialist")
+    for code in (supplemented, apologised, refused):
+        assert act(specialist, code, "claim").status_code == 302
+    assert act(specialist, supplemented, "request_supplement",
+               missing_other="Giấy A").status_code == 302
+    assert act(specialist, apologised, "apologize", reason="Chờ xác minh",
+               new_due_date="2027-06-01").status_code == 302
+    assert act(specialist, refused, "refuse", reason="Không đủ điều kiện").status_code == 302
+    with app.app_context():
+        before = db.session.scalar(select(func.count(AuditEntry.id)).where(
+            AuditEntry.action == "personal_data.viewed"))
+        db.remove()
+    desk = client(app, routing, "reception")
+    for code, slip in ((supplemented, "supplement"), (apologised, "apology"),
+                       (refused, "refusal")):
+        assert desk.get(f"/department/dossiers/{code}/slips/{slip}").status_code == 200
+    with app.app_context():
+        viewed = list(db.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "personal_data.viewed").order_by(AuditEntry.id)))[before:]
+        assert [(e.target, e.detail["where"], e.actor_name) for e in viewed] == [
+            (supplemented, "supplement request slip", routing.accounts["reception"].full_name),
+            (apologised, "apology slip", routing.accounts["reception"].full_name),
+            (refused, "processing refusal slip", routing.accounts["reception"].full_name)]
+        db.remove()

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua.core import timeutil
+from motcua.core.audit.record import personal_data_viewed
 from motcua.core.extensions import db_session
 from motcua.core.models import Dossier, DossierEvent, SupplementPause, Unit
 from motcua.core.timeutil import local
@@ -72,6 +73,7 @@ def supplement(code: str):
                                    DossierEvent.kind == "supplement_requested",
                                    DossierEvent.at == pause.requested_at).limit(1))
     asking_unit = _unit(session, requested.to_unit_id if requested else None, dossier.unit)
+    personal_data_viewed(dossier.code, "supplement request slip")
     return render_template("slips/supplement_request.html", dossier=dossier, pause=pause,
                            unit=dossier.unit, asking_unit=asking_unit,
                            issued=local(pause.requested_at))
@@ -87,6 +89,7 @@ def refusal(code: str):
         abort(404, description=_("Dossier %(code)s was not refused during processing.",
                                  code=dossier.code))
     refusing = home_agency(session, _unit(session, event.from_unit_id, dossier.unit))
+    personal_data_viewed(dossier.code, "processing refusal slip")
     return render_template("slips/processing_refusal.html", dossier=dossier, event=event,
                            unit=refusing, issued=local(event.at))
 
@@ -101,6 +104,7 @@ def apology(code: str):
         abort(404, description=_("Dossier %(code)s has no apology.", code=dossier.code))
     late_unit = home_agency(session, _unit(session, event.to_unit_id, dossier.unit))
     data = event.data or {}
+    personal_data_viewed(dossier.code, "apology slip")
     return render_template(
         "slips/apology.html", dossier=dossier, event=event, unit=late_unit,
         issued=local(event.at), old_due_at=_parse(data.get("old_due_at")) or dossier.due_at,
@@ -125,6 +129,21 @@ def verdict(row: ControlSlipRow) -> str:
     return "Trước hạn" if local(row.time_out).date() < local(row.due_at).date() else "Đúng hạn"
 
 
+def agencies(session: Session, rows: list[ControlSlipRow]) -> list[str]:
+    """Names of the agencies that worked the dossier, in the order they first held it:
+    the first resolves it, the others cooperate (a department or office counts as its
+    People's Committee; the tax office as itself). The desk's own lines are not work."""
+    names: list[str] = []
+    for row in rows:
+        if row.role == "reception":
+            continue
+        unit = session.scalar(select(Unit).where(Unit.code == row.holder_unit_code))
+        name = home_agency(session, unit).name if unit is not None else row.holder_unit
+        if name not in names:
+            names.append(name)
+    return names
+
+
 @bp.route("/dossiers/<code>/slips/control")
 @login_required
 def control(code: str):
@@ -137,10 +156,7 @@ def control(code: str):
         lines.append({"row": row, "giver": giver, "verdict": verdict(row),
                       "role": ROLE_VI.get(row.role, row.role),
                       "closed_by": CLOSED_BY_VI.get(row.closed_by or "", row.closed_by)})
-    agencies = []
-    for row in rows:
-        if row.holder_unit not in agencies and row.role != "reception":
-            agencies.append(row.holder_unit)
     return render_template("slips/control.html", dossier=dossier, unit=dossier.unit,
-                           lines=lines, agencies=agencies, issued=local(timeutil.now()),
+                           lines=lines, agencies=agencies(session, rows),
+                           issued=local(timeutil.now()),
                            original_due_at=original_due_at(session, dossier))
