@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import select
 
-from motcua.core.models import Dossier, StepHolding
+from motcua.core.models import Dossier, DossierWorkflow
 from motcua.core.timeutil import local
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve, skip_unless_browser
 from tests.factories import PASSWORD, build_world
@@ -146,30 +146,63 @@ def test_desk_to_departments_to_leader_and_back_with_every_hand_over_printed(liv
 
         desk.goto(f"{base}/department/dossiers/{code}/slips/control")
         desk.screenshot(path=str(tmp_path / "control.png"), full_page=True)
+        heading = desk.inner_text(".slip")
         rows = desk.locator("[data-control-slip] tr[data-row]")
-        printed = [(rows.nth(i).get_attribute("data-unit-code"),
-                    rows.nth(i).locator("[data-time-in]").inner_text().strip(),
-                    rows.nth(i).locator("[data-time-out]").inner_text().strip(),
-                    rows.nth(i).get_attribute("data-verdict")) for i in range(rows.count())]
+
+        def cell(i: int, selector: str) -> str | None:
+            found = rows.nth(i).locator(selector)
+            return found.inner_text().strip() if found.count() else None
+
+        printed = [(rows.nth(i).get_attribute("data-unit-code"), cell(i, "[data-time-in]"),
+                    cell(i, "[data-time-out]"), cell(i, "[data-holder-person]"),
+                    rows.nth(i).get_attribute("data-verdict"), cell(i, "[data-step-due]"))
+                   for i in range(rows.count())]
         pdf = desk.pdf(prefer_css_page_size=True)
         assert pdf.startswith(b"%PDF")
 
-    def when(moment):  # noqa: ANN001, ANN202
-        return local(moment).strftime("%H giờ %M, %d/%m/%Y") if moment else "…"
+    names = {who: account.full_name for who, account in routing(app).items()}
+    # The finance step has 1.5 working days from 09:00 Monday: Tuesday 13:45, moved to
+    # 14:45 by the hour the dossier waited for its supplement (09:30-10:30).
+    step_due = "14 giờ 45, 08/12/2026"
+    assert printed == [
+        ("H72.01.01", "09 giờ 00, 07/12/2026", "09 giờ 00, 07/12/2026", names["reception"],
+         "Đúng hạn", None),
+        ("H72.01.02", "09 giờ 00, 07/12/2026", "11 giờ 00, 07/12/2026", names["specialist"],
+         "Trước hạn", step_due),
+        ("H72.T01", "11 giờ 00, 07/12/2026", "14 giờ 00, 07/12/2026",
+         names["tax_specialist"], "Trước hạn", step_due),
+        # Handed on two days later, on Wednesday: the late step.
+        ("H72.01.02", "14 giờ 00, 07/12/2026", "10 giờ 00, 09/12/2026", names["specialist"],
+         "Quá hạn", step_due),
+        # The leader's day: from Wednesday 10:00 to Thursday 10:00.
+        ("H72.01", "10 giờ 00, 09/12/2026", "11 giờ 00, 09/12/2026", names["leader"],
+         "Trước hạn", "10 giờ 00, 10/12/2026"),
+        ("H72.01.01", "11 giờ 00, 09/12/2026", "14 giờ 00, 09/12/2026", names["reception"],
+         "Đúng hạn", None),
+    ]
 
     with app.app_context():
         session = app.extensions["motcua.db"].session
         dossier = session.scalar(select(Dossier).where(Dossier.code == code))
         assert dossier.status == "returned"
-        holdings = list(session.scalars(select(StepHolding).where(
-            StepHolding.dossier_id == dossier.id).order_by(StepHolding.position)))
-        expected = [(h.unit.code, when(h.time_in), when(h.time_out)) for h in holdings]
+        instance = session.get(DossierWorkflow, dossier.id)
+        # Three working days from Monday 09:00 is Thursday 09:00, moved an hour by the
+        # pause; the apology's date replaced it, the dossier is judged against it.
+        assert local(instance.original_due_at) == vn(2026, 12, 10, 10, 0)
+        assert local(dossier.due_at) == vn(2026, 12, 14, 16, 0)
         app.extensions["motcua.db"].remove()
-    assert [row[:3] for row in printed] == expected
-    assert [row[0] for row in printed] == ["H72.01.01", "H72.01.02", "H72.T01", "H72.01.02",
-                                           "H72.01", "H72.01.01"]
-    verdicts = [row[3] for row in printed]
-    assert verdicts[3] == "Quá hạn"  # the finance step handed on two days late
-    assert verdicts[1] in ("Trước hạn", "Đúng hạn") and verdicts[2] in ("Trước hạn",
-                                                                        "Đúng hạn")
-    assert "Đang xử lý" not in verdicts  # every hand-over is closed once returned
+    assert ("Thời hạn trả kết quả: 10 giờ 00 phút, ngày 10/12/2026 (hẹn lại: 16 giờ 00 "
+            "phút, ngày 14/12/2026)") in heading
+
+
+def routing(app) -> dict:  # noqa: ANN001
+    """The officers of the live server's world, by role name."""
+    from motcua.core.models import Account
+
+    with app.app_context():
+        session = app.extensions["motcua.db"].session
+        accounts = {account.username: account for account in session.scalars(select(Account))}
+        session.expunge_all()
+        app.extensions["motcua.db"].remove()
+    return {"reception": accounts["letan"], "specialist": accounts["chuyenvien"],
+            "tax_specialist": accounts["thue"], "leader": accounts["lanhdao"]}
