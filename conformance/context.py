@@ -47,6 +47,7 @@ class RunContext:
     result_numbers: list[str] = field(default_factory=list)
     snapshots: list[Snapshot] = field(default_factory=list)
     timings: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    cpu_waits: dict[str, float] = field(default_factory=dict)  # hook -> seconds left out
     core_writes: list[str] = field(default_factory=list)  # writes to core tables by the plugin
     instance_error: str | None = None
 
