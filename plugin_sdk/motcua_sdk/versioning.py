@@ -2,10 +2,14 @@
 
 ``MOTCUA_API_VERSION`` follows semantic versioning of this contract (hooks, signals,
 views, services): a new hook or keyword argument raises the minor version; removing or
-changing one raises the major version (before 1.0: the minor version). A plugin declares
-the versions it works with as a PEP 440 specifier in its module::
+changing one raises the major version (before 1.0: an addition raises the patch version,
+a removal or change the minor version). A plugin declares the versions it works with as a
+PEP 440 specifier in its module::
 
     MOTCUA_API = ">=0.1,<0.2"
+
+0.1.1 added the routing signals (``claimed`` ... ``apologized``); a plugin that connects
+to them declares ``">=0.1.1,<0.2"``.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-MOTCUA_API_VERSION = "0.1.0"
+MOTCUA_API_VERSION = "0.1.1"
 
 
 def api_range_problem(declared: object, version: str = MOTCUA_API_VERSION) -> str | None:
