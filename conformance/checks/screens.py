@@ -80,7 +80,8 @@ def _check_page(ctx: RunContext, rule, paths: list[str], audience: set[str],  # 
     view = ctx.node.app.view_functions[endpoint]
     guard = getattr(view, "motcua_role", None)
     reads = "GET" in rule.methods
-    method = "GET" if reads else next(m for m in urls.WRITE_METHODS if m in rule.methods)
+    method = "GET" if reads else next(
+        (m for m in urls.WRITE_METHODS if m in rule.methods), "POST")
     shown = paths[0] if len(paths) == 1 else f"{paths[0]} (and {len(paths) - 1} more)"
     if guard is None:
         result.fail(f"{method} {shown}: the view {endpoint} is not guarded by "
