@@ -14,15 +14,13 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 from test_tax_adapter import T0, Simulator, add_rows, client_for
 
-from motcua.core.testing import postgres_database, postgres_unavailable_reason
+from motcua.core.testing import postgres_database, require_postgres_or_skip
 
 pytestmark = pytest.mark.postgres
 
 
 def test_two_workers_send_and_apply_each_message_once(tmp_path):
-    reason = postgres_unavailable_reason()
-    if reason:
-        pytest.skip(reason)
+    require_postgres_or_skip()
     keys = protocol.generate_keypair()
     sim = Simulator(tmp_path, keys[1])
     sim.start()
