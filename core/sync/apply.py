@@ -119,11 +119,12 @@ def apply_entries(session: Session, node: SyncNode, entries: list[dict]) -> Appl
     # Dossiers this node handed to another node: what it still sends about them (written
     # while the hand-over was on the wire) is ignored and reported, not refused: refusing
     # would block every later batch of the node.
-    for code in session.scalars(select(SyncHandoff.dossier_code).where(
-            SyncHandoff.dossier_code.in_(codes), SyncHandoff.from_node == node.node_id)):
-        target = targets.get(code)
-        if target is not None and target.owner != node.node_id:
-            target.handed_away = True
+    held_elsewhere = [t.code for t in targets.values() if t.owner != node.node_id]
+    if held_elsewhere and not node.local:  # rare: the usual batch skips this query
+        for code in session.scalars(select(SyncHandoff.dossier_code).where(
+                SyncHandoff.dossier_code.in_(held_elsewhere),
+                SyncHandoff.from_node == node.node_id)):
+            targets[code].handed_away = True
     own_units = None if node.local else set(session.scalars(
         select(SyncNodeUnit.unit_code).where(SyncNodeUnit.node_id == node.node_id)))
     transfer_units = {

@@ -100,7 +100,9 @@ def _skip_handed_over(session, rows: list, moment) -> list:  # noqa: ANN001
     marked done without being sent, with the reason kept in ``last_error``.
     """
     ids = [row.id for row in rows if row.dossier_id]
-    if not ids:
+    handed_any = session.scalar(select(SyncOwnership.dossier_code)
+                                .where(SyncOwnership.owned.is_(False)).limit(1))
+    if not ids or handed_any is None:  # the usual case: one small lookup, no join
         return rows
     given_away = dict(session.execute(
         select(OutboxEntry.id, SyncOwnership.peer_node)
