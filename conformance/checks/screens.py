@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from flask import Blueprint
+
 from motcua.conformance import driver, urls
 from motcua.conformance.context import RunContext
 from motcua.conformance.results import CheckResult
@@ -35,9 +37,10 @@ def run(ctx: RunContext, result: CheckResult) -> None:
         return
     audiences = menu_audiences(ctx)
     for rule in rules:
-        if rule.endpoint.endswith(".static"):
-            # Flask's handler of the blueprint's static folder: public like the core's
-            # own CSS (its files are scanned for outside assets above).
+        view = ctx.node.app.view_functions[rule.endpoint]
+        if getattr(view, "__func__", None) is Blueprint.send_static_file:
+            # Flask's own handler of the blueprint's static folder (not merely a view
+            # named "static"): public like the core's CSS; its files are scanned above.
             result.ok(f"{rule.rule}: the blueprint's static files, public by design")
             continue
         try:
