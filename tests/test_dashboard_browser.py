@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from motcua_sdk.testing import browser_login
 from tests.browser import serve, skip_unless_browser
 from tests.factories import PASSWORD
 from tests.test_department_browser import browser
@@ -21,13 +22,7 @@ def backend() -> str:  # the live server runs on SQLite only
 def test_leader_drills_down_from_the_late_figure(app, september):  # noqa: F811
     skip_unless_browser()
     with serve(app) as base, browser() as chromium:
-        page = chromium.new_page(viewport={"width": 1280, "height": 1000})
-        page.set_default_timeout(15_000)
-        page.goto(f"{base}/login")
-        page.fill("input[name=username]", "lanhdao")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        page = browser_login(chromium, base, "lanhdao", PASSWORD)
         page.click("a[data-nav=reports]")
         page.fill("input[name=period]", "2026-09")
         page.click("form.filters button[type=submit]")
@@ -48,13 +43,7 @@ def test_leader_drills_down_from_the_late_figure(app, september):  # noqa: F811
 def test_leader_narrows_to_a_department_and_an_officer_sees_their_own(app, september):  # noqa: F811
     skip_unless_browser()
     with serve(app) as base, browser() as chromium:
-        page = chromium.new_page(viewport={"width": 1280, "height": 1000})
-        page.set_default_timeout(15_000)
-        page.goto(f"{base}/login")
-        page.fill("input[name=username]", "lanhdao")
-        page.fill("input[name=password]", PASSWORD)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        page = browser_login(chromium, base, "lanhdao", PASSWORD)
         page.goto(f"{base}/reports/?period=2026-09")
         page.select_option("select[data-filter=department]", "H72.01.02")
         page.click("form.filters button[type=submit]")
@@ -65,13 +54,7 @@ def test_leader_narrows_to_a_department_and_an_officer_sees_their_own(app, septe
         codes = sorted(page.locator("[data-dossier-list] a[data-code]").all_inner_texts())
         assert codes == sorted([september["D4"], september["D5"]])
 
-        officer = chromium.new_page()
-        officer.set_default_timeout(15_000)
-        officer.goto(f"{base}/login")
-        officer.fill("input[name=username]", "chuyenvien")
-        officer.fill("input[name=password]", PASSWORD)
-        officer.click("button[type=submit]")
-        officer.wait_for_load_state()
+        officer = browser_login(chromium, base, "chuyenvien", PASSWORD)
         officer.click("a[data-nav=reports]")
         officer.fill("input[name=period]", "2026-09")
         officer.click("form.filters button[type=submit]")
