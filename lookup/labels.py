@@ -17,6 +17,8 @@ EVENT_LABELS = {
     "transferred": _l("Transferred"),
     "supplement_requested": _l("Supplement requested"),
     "supplemented": _l("Supplement received"),
+    "paused_for_payment": _l("Waiting for payment of financial obligations"),
+    "payment_recorded": _l("Payment of financial obligations recorded"),
     "sent_to_other_agency": _l("Sent to another agency"),
     "submitted_for_approval": _l("Submitted for approval"),
     "approved": _l("Approved"),

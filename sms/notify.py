@@ -19,7 +19,8 @@ from motcua.core.models.sms import SmsMessage
 from motcua.core.schemas import SchemaError, normalize_phone
 from motcua.sms.gsm import split, to_gsm7
 
-NOTIFIED_KINDS = ("received", "back_entered", "supplement_requested", "result_issued")
+NOTIFIED_KINDS = ("received", "back_entered", "supplement_requested", "paused_for_payment",
+                  "result_issued")
 # Kannel's max-messages (docs/sms-kannel.md): it refuses a text needing more parts.
 MAX_PARTS = 5
 MAX_ITEM = 120  # characters of one missing item's name; a longer one is cut with "..."
@@ -52,6 +53,15 @@ def _notification_text(dossier: Dossier, event: DossierEvent) -> str:
     elif event.kind == "supplement_requested":
         return _supplement_text(dossier, [str(item) for item in
                                           (event.data or {}).get("missing") or []])
+    elif event.kind == "paused_for_payment":
+        # Not a supplement: the applicant pays the tax notice; the wait is not counted.
+        notice = str((event.data or {}).get("notice_number") or "")[:40]
+        text = _("Dossier %(code)s: please pay the financial obligation on tax notice "
+                 "%(notice)s and bring the receipt to the reception desk. The time until "
+                 "you pay is not counted.", code=dossier.code, notice=notice) if notice \
+            else _("Dossier %(code)s: please pay your financial obligation and bring the "
+                   "receipt to the reception desk. The time until you pay is not counted.",
+                   code=dossier.code)
     else:
         text = _("The result of dossier %(code)s is ready. Please collect it at the reception "
                  "desk with your receipt.", code=dossier.code)

@@ -18,9 +18,12 @@ from tests.test_lookup_service import STATUS_CASES, move, receive
 from tests.test_sync_helpers import province
 from tests.test_sync_helpers import receive as receive_on_node
 
-# Every status a dossier can be in: the lookup tests' cases, plus received and returned.
+# Every status a dossier can be in: the lookup tests' cases, plus received, waiting for
+# the applicant's payment of a financial obligation, and returned.
 CASES = [("received", "received", "Received", "district_desk", None),
          *STATUS_CASES,
+         ("paused_for_payment", "waiting_payment", "Waiting for payment of financial obligations",
+          "finance_office", "specialist"),
          ("returned", "returned", "Returned to applicant", "district_desk", "reception")]
 
 

@@ -17,8 +17,8 @@ from motcua.core.models.workflow import DossierWorkflow, StepHolding
 
 UNTIL = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 EVENT_KINDS = {"received", "claimed", "transferred", "submitted_for_approval", "approved",
-               "supplement_requested", "supplemented", "apology", "refused", "withdrawn",
-               "result_issued", "returned", "overdue"}
+               "supplement_requested", "supplemented", "paused_for_payment", "apology",
+               "refused", "withdrawn", "result_issued", "returned", "overdue"}
 ACCOUNT_LINE = re.compile(r"^  (\S+)\s+.+ — .+$", re.MULTILINE)
 
 

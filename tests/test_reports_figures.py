@@ -234,3 +234,34 @@ def test_officer_evaluation_lists_those_who_only_signed_an_apology(app, db, rout
         # Another district's leader sees neither the officer nor the apology.
         assert officer_rows(db.session, _scope(app, db, "H72.02").root, november) == []
         db.remove()
+
+
+def test_a_pause_for_payment_is_in_processing_and_never_a_supplement(app, db, routing):
+    """Hand count for two land-style dossiers of September whose clock stopped while the
+    applicant paid a tax notice (status waiting_payment)."""
+    with app.app_context():
+        s = db.session
+        # Received Mon 7 Sep 8:00, due Thu 10 Sep 8:00; paused Tue 8 Sep 8:00, paid
+        # Fri 11 Sep 8:00: 3 working days, due Tue 15 Sep 8:00; approved Tue 15 Sep
+        # 7:45: ON TIME although past the first due date.
+        _story(app, s, routing, vn(2026, 9, 7, 8), [
+            (vn(2026, 9, 7, 9), "claim", {"by": "specialist"}),
+            (vn(2026, 9, 8, 8), "pause_for_payment", {"by": "specialist",
+                                                      "note": "Nộp lệ phí trước bạ"}),
+            (vn(2026, 9, 11, 8), "record_payment", {"by": "reception"}),
+            (vn(2026, 9, 14, 9), "submit_for_approval", {"by": "specialist"}),
+            (vn(2026, 9, 15, 7, 45), "approve", {"by": "leader"})])
+        # Received Mon 21 Sep, due Thu 24 Sep; paused Tue 22 Sep and never paid: IN
+        # PROCESSING with its clock stopped, so ON TIME, not overdue.
+        _story(app, s, routing, vn(2026, 9, 21, 9), [
+            (vn(2026, 9, 21, 10), "claim", {"by": "specialist"}),
+            (vn(2026, 9, 22, 9), "pause_for_payment", {"by": "specialist",
+                                                       "note": "Nộp thuế thu nhập cá nhân",
+                                                       "notice_number": "15/TB-CCT"})])
+        db.remove()
+        (row,) = figures(db.session, _scope(app, db, "H72.01"), parse_period("2026-09"),
+                         REPORT_TIME)
+    assert (row["to_handle"], row["resolved"], row["on_time"], row["late"]) == (2, 1, 1, 0)
+    assert (row["in_processing"], row["in_processing_on_time"],
+            row["in_processing_overdue"]) == (1, 1, 0)
+    assert row["supplement_requested"] == 0

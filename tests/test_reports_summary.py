@@ -101,6 +101,16 @@ def stories(app, db, routing, september):  # noqa: F811
             (vn(2026, 10, 21, 9), "apologize", {"by": "specialist",
                                                 "new_due_at": vn(2026, 10, 30, 9),
                                                 "reason": "Cần xác minh thêm"})])
+        # Paused twice while the applicant pays a tax notice, then left waiting: in
+        # processing, never overdue, and never a supplement (October still counts 2).
+        codes["E7"] = _story(app, s, routing, vn(2026, 10, 12, 9), [
+            (vn(2026, 10, 12, 10), "claim", {"by": "specialist"}),
+            (vn(2026, 10, 13, 9), "pause_for_payment", {"by": "specialist",
+                                                        "note": "Nộp lệ phí trước bạ",
+                                                        "amount": 1_200_000}),
+            (vn(2026, 10, 19, 9), "record_payment", {"by": "reception"}),
+            (vn(2026, 10, 20, 9), "pause_for_payment", {"by": "specialist",
+                                                        "note": "Nộp thuế bổ sung"})])
         # Received at the desk late September, resolved early in October, not collected.
         codes["E5"] = _story(app, s, routing, vn(2026, 9, 30, 15), _resolve(
             vn(2026, 10, 1, 8), vn(2026, 10, 2, 10)))

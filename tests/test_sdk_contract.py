@@ -75,7 +75,7 @@ def test_every_public_function_and_class_has_a_docstring(module):
 
 
 def test_api_ranges():
-    assert versioning.MOTCUA_API_VERSION == motcua_sdk.MOTCUA_API_VERSION == "0.1.1"
+    assert versioning.MOTCUA_API_VERSION == motcua_sdk.MOTCUA_API_VERSION == "0.1.2"
     assert is_compatible(">=0.1,<0.2")
     assert is_compatible("~=0.1.0")
     assert not is_compatible(">=0.2")

@@ -130,7 +130,8 @@ def test_receivers_of_a_refused_plugin_are_skipped(templates, tmp_path):
 
 def test_every_contract_kind_has_a_documented_signal():
     contract = {"received", "transferred", "supplement_requested", "supplemented",
-                "result_issued", "returned", "refused", "withdrawn", "overdue",
+                "paused_for_payment", "payment_recorded", "result_issued", "returned",
+                "refused", "withdrawn", "overdue",
                 "claimed", "assigned", "forwarded", "sent_back", "submitted_for_approval",
                 "approved", "apologized"}
     assert {signal.name for signal in sdk_signals.LIFECYCLE} == contract

@@ -16,7 +16,8 @@ ARGS = {
     "claim": {}, "assign": {"to_account": "chuyenvien2"}, "forward": {"note": "x"},
     "send_back": {"to_step": 0, "reason": "x"}, "transfer": {"to_unit": "H72.T01"},
     "submit_for_approval": {}, "approve": {}, "request_supplement": {"missing": ["x"]},
-    "record_supplement": {}, "refuse": {"reason": "x"}, "withdraw": {"reason": "x"},
+    "record_supplement": {}, "pause_for_payment": {"note": "x", "amount": 1000},
+    "record_payment": {}, "refuse": {"reason": "x"}, "withdraw": {"reason": "x"},
     "issue_result": {"result": {"number": "1"}},
     "return_result": {"collected_by": "An", "method": "in_person"},
     "apologize": {"new_due_at": vn(2027, 6, 1, 9, 0), "reason": "x"},
@@ -27,6 +28,7 @@ ARGS = {
 OUTSIDERS = ("other_specialist", "other_leader", "other_reception", "justice_specialist",
              "tax_specialist", "planning_specialist")
 STATES = ("received", "in_processing", "waiting_approval", "waiting_supplement",
+          "waiting_payment",
           "result_ready", "waiting_other_agency")
 # Who held the dossier before it went to the tax office: no longer theirs to act on.
 FORMER_HOLDERS = ("specialist", "specialist2", "finance_leader", "leader")
@@ -58,6 +60,9 @@ def _bring_to(session, routing, dossier: Dossier, state: str) -> None:  # noqa: 
         actions.approve(session, dossier, routing.account(session, "leader"))
     if state == "waiting_supplement":
         actions.request_supplement(session, dossier, specialist, missing=["x"])
+    if state == "waiting_payment":
+        actions.claim(session, dossier, specialist)
+        actions.pause_for_payment(session, dossier, specialist, note="x")
     if state == "waiting_other_agency":
         actions.claim(session, dossier, specialist)
         actions.transfer(session, dossier, specialist, to_unit="H72.T01")

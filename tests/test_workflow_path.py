@@ -384,8 +384,8 @@ def test_available_actions_follow_the_state(app, db, routing):
         dossier = receive(session, app, routing)
         specialist = routing.account(session, "specialist")
         assert actions.available_actions(session, dossier, specialist) == [
-            "claim", "submit_for_approval", "transfer", "request_supplement", "apologize",
-            "refuse"]
+            "claim", "submit_for_approval", "transfer", "request_supplement",
+            "pause_for_payment", "apologize", "refuse"]
         assert actions.available_actions(
             session, dossier, routing.account(session, "other_specialist")) == []
         reception = routing.account(session, "reception")

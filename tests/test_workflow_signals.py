@@ -36,6 +36,8 @@ CASES = {
     "approve": (("claim", "forward", "submit_for_approval"), "approved"),
     "request_supplement": (("claim",), "supplement_requested"),
     "record_supplement": (("claim", "request_supplement"), "supplemented"),
+    "pause_for_payment": (("claim",), "paused_for_payment"),
+    "record_payment": (("claim", "pause_for_payment"), "payment_recorded"),
     "apologize": (("claim",), "apology"),
     "refuse": (("claim",), "refused"),
     "withdraw": ((), "withdrawn"),
@@ -67,6 +69,12 @@ def _run(session, routing, dossier: Dossier, name: str):  # noqa: ANN001, ANN202
         return actions.request_supplement(session, dossier, specialist, missing=["Bản sao"])
     if name == "record_supplement":
         return actions.record_supplement(session, dossier, reception)
+    if name == "pause_for_payment":
+        return actions.pause_for_payment(session, dossier, specialist,
+                                         note="Nộp lệ phí trước bạ", notice_number="TB-1",
+                                         amount=2_500_000)
+    if name == "record_payment":
+        return actions.record_payment(session, dossier, reception)
     if name == "apologize":
         return actions.apologize(session, dossier, specialist,
                                  new_due_at=dossier.due_at + timedelta(days=5),

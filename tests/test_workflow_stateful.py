@@ -23,6 +23,7 @@ from motcua.core.errors import Conflict, Forbidden, MotcuaError, ValidationError
 from motcua.core.intake import load_calendar
 from motcua.core.models import (
     FINAL_STATUSES,
+    PAUSED_STATUSES,
     Account,
     Dossier,
     DossierEvent,
@@ -50,19 +51,24 @@ KIND_OF = {
     "send_back": "sent_back", "transfer": "transferred",
     "submit_for_approval": "submitted_for_approval", "approve": "approved",
     "request_supplement": "supplement_requested", "record_supplement": "supplemented",
+    "pause_for_payment": "paused_for_payment", "record_payment": "payment_recorded",
     "apologize": "apology", "refuse": "refused", "withdraw": "withdrawn",
     "issue_result": "result_issued", "return_result": "returned",
 }
-PROCESSING = {"claimed", "assigned", "forwarded", "sent_back", "transferred", "supplemented"}
+PROCESSING = {"claimed", "assigned", "forwarded", "sent_back", "transferred", "supplemented",
+              "payment_recorded"}
+RESUMED = ("supplemented", "payment_recorded")
 # Weighted toward progress, so sequences reach approval, result and return.
 WORK = ("claim", "claim", "assign", "forward", "forward", "forward", "submit_for_approval",
         "submit_for_approval", "submit_for_approval", "transfer", "send_back",
-        "request_supplement", "apologize", "issue_result", "refuse", "withdraw")
+        "request_supplement", "pause_for_payment", "apologize", "issue_result", "refuse",
+        "withdraw")
 PLAUSIBLE = {
     "received": WORK, "in_processing": WORK, "waiting_other_agency": WORK,
     "waiting_approval": ("approve", "approve", "approve", "approve", "send_back",
                          "issue_result", "issue_result", "refuse", "apologize"),
     "waiting_supplement": ("record_supplement", "record_supplement", "withdraw", "refuse"),
+    "waiting_payment": ("record_payment", "record_payment", "withdraw", "refuse"),
     "result_ready": ("issue_result", "return_result", "return_result"),
 }
 STEPS = [
@@ -87,6 +93,9 @@ def _arguments(data, name: str, dossier: Dossier) -> dict:  # noqa: ANN001
     if name == "request_supplement":
         return {"missing": draw(st.sampled_from([["CCCD"], ["CCCD", "Ảnh"], [], "CCCD",
                                                  ["", "x"]]))}
+    if name == "pause_for_payment":
+        return {"note": draw(text), "amount": draw(st.sampled_from([None, 1_500_000, 0, -1])),
+                "notice_number": draw(st.sampled_from([None, "12/TB-CCT", "x" * 101]))}
     if name == "apologize":
         shift = draw(st.integers(-3, 12))
         return {"new_due_at": dossier.due_at + timedelta(days=shift), "reason": draw(text)}
@@ -98,7 +107,8 @@ def _arguments(data, name: str, dossier: Dossier) -> dict:  # noqa: ANN001
     if name == "return_result":
         return {"collected_by": draw(st.sampled_from(["Nguyễn Văn An", "", None])),
                 "method": draw(st.sampled_from(["in_person", "post", "online", "pigeon"]))}
-    if name in ("forward", "submit_for_approval", "approve", "record_supplement"):
+    if name in ("forward", "submit_for_approval", "approve", "record_supplement",
+                "record_payment"):
         return {"note": draw(st.sampled_from(["Ghi chú", None]))}
     return {}
 
@@ -171,6 +181,7 @@ def test_random_actions_keep_every_invariant(app, db, world, monkeypatch):
                 "send_back": {"to_step": max(instance.step_index - 1, 0), "reason": "Lại"},
                 "transfer": {"to_unit": data.draw(st.sampled_from(UNITS[:6]))},
                 "request_supplement": {"missing": ["CCCD"]},
+                "pause_for_payment": {"note": "Nộp lệ phí trước bạ"},
                 "apologize": {"new_due_at": dossier.due_at + timedelta(days=2),
                               "reason": "Trễ"},
                 "refuse": {"reason": "Không đủ"}, "withdraw": {"reason": "Rút"},
@@ -216,7 +227,7 @@ def test_random_actions_keep_every_invariant(app, db, world, monkeypatch):
             assert event.kind == KIND_OF[name]
             assert event.to_status == dossier.status and event.from_status == before[1]
             self._check_status(event, step_index)
-            if event.kind == "supplemented":
+            if event.kind in RESUMED:
                 calendar = load_calendar(session)
                 minutes = working_minutes_between(calendar, paused_at, clock.moment)
                 assert event.data["paused_working_minutes"] == minutes
@@ -258,6 +269,7 @@ def test_random_actions_keep_every_invariant(app, db, world, monkeypatch):
                 assert status == {
                     "submitted_for_approval": "waiting_approval",
                     "supplement_requested": "waiting_supplement",
+                    "paused_for_payment": "waiting_payment",
                     "result_issued": "result_ready", "returned": "returned",
                     "refused": "refused", "withdrawn": "withdrawn"}[kind]
 
@@ -270,7 +282,7 @@ def test_random_actions_keep_every_invariant(app, db, world, monkeypatch):
                                           .where(DossierEvent.dossier_id == dossier.id,
                                                  DossierEvent.kind == "overdue"))
             assert overdue <= 1
-            running = dossier.status not in (*FINAL_STATUSES, "waiting_supplement")
+            running = dossier.status not in (*FINAL_STATUSES, *PAUSED_STATUSES)
             if running and dossier.finished_at is None and dossier.due_at < clock.moment:
                 assert overdue == 1
 
@@ -305,7 +317,7 @@ def test_random_actions_keep_every_invariant(app, db, world, monkeypatch):
             if dossier.finished_at is not None:
                 assert finished_on_time(session, dossier) == (
                     dossier.finished_at <= self.judged_due)
-            elif dossier.status != "waiting_supplement":
+            elif dossier.status not in PAUSED_STATUSES:
                 assert counted_late(session, dossier) == (clock.moment > self.judged_due)
 
         @invariant()
@@ -344,7 +356,7 @@ def test_random_actions_keep_every_invariant(app, db, world, monkeypatch):
             dossier = self.dossier
             done = dossier.status in ("result_ready", "returned", "refused", "withdrawn")
             assert (dossier.finished_at is not None) == done
-            assert (dossier.status == "waiting_supplement") == (
+            assert (dossier.status in PAUSED_STATUSES) == (
                 self.session.get(DossierWorkflow, dossier.id).paused_at is not None)
 
     run_state_machine_as_test(RoutingMachine, settings=settings(

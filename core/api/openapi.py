@@ -64,8 +64,9 @@ PATHS: dict[str, dict] = {
             "summary": "Dossiers in the caller's scope, newest first.", "security": SECURED,
             "parameters": [
                 _query("status", "Status.", type="string", enum=[
-                    "received", "in_processing", "waiting_supplement", "waiting_other_agency",
-                    "waiting_approval", "result_ready", "returned", "refused", "withdrawn"]),
+                    "received", "in_processing", "waiting_supplement", "waiting_payment",
+                    "waiting_other_agency", "waiting_approval", "result_ready", "returned",
+                    "refused", "withdrawn"]),
                 _query("unit", "Unit code; its subtree is included."),
                 _query("procedure", "Procedure code."),
                 _query("received_from", "First local date received.", type="string",

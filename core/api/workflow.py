@@ -47,6 +47,8 @@ ACTIONS: dict[str, tuple] = {
     "approve": (actions.approve, (), ("note",)),
     "request_supplement": (actions.request_supplement, ("missing",), ("note",)),
     "record_supplement": (actions.record_supplement, (), ("note",)),
+    "pause_for_payment": (actions.pause_for_payment, ("note",), ("notice_number", "amount")),
+    "record_payment": (actions.record_payment, (), ("note",)),
     "apologize": (actions.apologize, ("new_due_at", "reason"), ()),
     "refuse": (actions.refuse, ("reason",), ()),
     "withdraw": (actions.withdraw, ("reason",), ()),
@@ -71,6 +73,10 @@ class ActionSchema(Schema):
     to_account = fields.String(metadata={"description": "assign: username"})
     missing = fields.List(fields.String(), metadata={
         "description": "request_supplement: what the applicant must add"})
+    notice_number = fields.String(allow_none=True, metadata={
+        "description": "pause_for_payment: the tax notice's number"})
+    amount = fields.Integer(allow_none=True, strict=True, metadata={
+        "description": "pause_for_payment: the amount due, in đồng"})
     new_due_at = fields.AwareDateTime(metadata={
         "description": "apologize: the new appointment, with its offset"})
     result = fields.Dict(metadata={"description": "issue_result: e.g. {\"number\": ...}"})

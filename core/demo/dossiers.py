@@ -23,7 +23,7 @@ from motcua.core.config import Settings
 from motcua.core.demo.geography import Commune, Geography, province_label
 from motcua.core.intake import DeskContext, take_in
 from motcua.core.models import Account, Dossier, Procedure, Unit
-from motcua.core.models.dossiers import STATUSES
+from motcua.core.models.dossiers import PAUSED_STATUSES, STATUSES
 from motcua.core.timeutil import VIETNAM, local, local_date, now, replaying_at
 from motcua.core.workflow import actions
 from motcua.core.workflow.overdue import mark_overdue
@@ -106,7 +106,7 @@ def plan_dossiers(rng: random.Random, calendar: WorkingCalendar, geography: Geog
         back = rng.randint(1, RECENT_DAYS) if recent else rng.randint(RECENT_DAYS, HISTORY_DAYS)
         target = forced or _weighted(rng, RECENT_WEIGHTS if recent else OLDER_WEIGHTS)
         procedure = rng.choice(procedures)
-        if target == "waiting_other_agency":
+        if target in ("waiting_other_agency", "waiting_payment"):
             procedure = rng.choice([p for p in procedures if p.field in TAX_FIELDS])
         desk = rng.choice(procedure.receiving_units)
         received_at = _working_moment(calendar, rng, today - timedelta(days=back))
@@ -151,6 +151,8 @@ def story(rng: random.Random, plan: Plan) -> tuple[list[str], bool]:
     steps = ["claim"]
     if target == "refused":
         return steps + ["refuse"], False
+    if target == "waiting_payment":  # the tax notice is out; the applicant pays
+        return steps + ["pause_for_payment"], False
     if target == "waiting_supplement" or rng.random() < 0.12:
         steps.append("request_supplement")
         if target == "waiting_supplement":
@@ -216,7 +218,7 @@ class Replay:
         before ``moment`` while the dossier was still being worked."""
         passed = dossier.due_at + timedelta(minutes=5)
         if dossier.finished_at is None and passed < moment and \
-                dossier.status not in ("waiting_supplement", "returned", "refused", "withdrawn"):
+                dossier.status not in (*PAUSED_STATUSES, "returned", "refused", "withdrawn"):
             self.session.flush()
             mark_overdue(self.session, dossier.id, passed)
 
@@ -257,6 +259,12 @@ class Replay:
         elif action == "record_supplement":
             actions.record_supplement(session, dossier, desk_officer,
                                       note="Công dân đã nộp bổ sung")
+        elif action == "pause_for_payment":
+            actions.pause_for_payment(
+                session, dossier, specialist,
+                note="Chờ người nộp hồ sơ nộp lệ phí trước bạ, thuế thu nhập cá nhân",
+                notice_number=f"{rng.randint(100, 9999)}/TB-CCT",
+                amount=rng.randint(5, 300) * 100_000)
         elif action == "transfer_to_tax":
             actions.transfer(session, dossier, specialist, to_unit=tax_unit,
                              note="Chuyển cơ quan thuế xác định nghĩa vụ tài chính")

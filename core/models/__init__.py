@@ -7,6 +7,7 @@ from motcua.core.models.calendar import CalendarOverride
 from motcua.core.models.dossiers import (
     CHANNELS,
     FINAL_STATUSES,
+    PAUSED_STATUSES,
     STATUSES,
     Attachment,
     DeskGuidance,
@@ -45,7 +46,8 @@ __all__ = [
     "Account", "ApiToken", "AuditEntry", "AuditHead", "Attachment", "Base", "CHANNELS",
     "CalendarOverride",
     "DeskGuidance", "Dossier", "DossierCodeCounter", "DossierDocument", "DossierEvent",
-    "FINAL_STATUSES", "OutboxEntry", "Procedure", "ProcedureDocument", "ROLE_NAMES",
+    "FINAL_STATUSES", "PAUSED_STATUSES", "OutboxEntry", "Procedure", "ProcedureDocument",
+    "ROLE_NAMES",
     "RoleAssignment", "STATUSES", "UNIT_KINDS", "Unit", "procedure_units", "utcnow",
     "HubDossier", "HubDossierEvent", "SyncAppliedBatch", "SyncBatch", "SyncHandoff",
     "SyncNode", "SyncNodeState", "SyncNodeUnit", "SyncOwnership", "SyncRefusalTally",

@@ -27,6 +27,7 @@ STATUSES = (
     "received",
     "in_processing",
     "waiting_supplement",
+    "waiting_payment",
     "waiting_other_agency",
     "waiting_approval",
     "result_ready",
@@ -35,6 +36,10 @@ STATUSES = (
     "withdrawn",
 )
 FINAL_STATUSES = ("returned", "refused", "withdrawn")
+# The clock is stopped: waiting for the applicant's supplement, or for the applicant to
+# pay a financial obligation (a tax notice). Decree 61 leaves both times out of the
+# deadline; the dossier is neither overdue nor counting down while in them.
+PAUSED_STATUSES = ("waiting_supplement", "waiting_payment")
 CHANNELS = ("in_person", "online", "post", "back_entry")
 
 

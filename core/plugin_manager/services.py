@@ -30,8 +30,9 @@ from motcua_sdk.types import AccountView, DossierView
 
 # The routing actions plugins may take (the contract's motcua.core.workflow.actions).
 ACTIONS = ("claim", "assign", "forward", "send_back", "transfer", "submit_for_approval",
-           "approve", "request_supplement", "record_supplement", "apologize", "refuse",
-           "withdraw", "issue_result", "return_result")
+           "approve", "request_supplement", "record_supplement", "pause_for_payment",
+           "record_payment", "apologize", "refuse", "withdraw", "issue_result",
+           "return_result")
 EDITING_ROLES = ("specialist", "leader")
 
 

@@ -12,7 +12,8 @@ over), a dossier is:
 - ``refused`` / ``withdrawn``: ended so in the period;
 - ``in_processing``: not finished at the end of the period, ``in_processing_on_time`` or
   ``in_processing_overdue`` (its deadline passed before "now", unless its clock is
-  stopped waiting for a supplement);
+  stopped waiting for a supplement or for the applicant's payment of a financial
+  obligation: a dossier waiting for payment is in processing, never a supplement);
 - ``supplement_requested``: a supplement was asked for in the period.
 
 The deadline is the original appointment: an apology's new date does not make a late
@@ -30,7 +31,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from motcua.core.models import Dossier, DossierEvent, DossierWorkflow
+from motcua.core.models import PAUSED_STATUSES, Dossier, DossierEvent, DossierWorkflow
 
 CATEGORIES = ("to_handle", "carried_over", "received_online", "received_in_person",
               "resolved", "early", "on_time", "late", "in_processing",
@@ -120,7 +121,7 @@ def conditions(start: datetime, end: datetime, now: datetime) -> dict[str, Colum
     classes = resolution_classes()
     processing = and_(Dossier.received_at < end,
                       or_(Dossier.finished_at.is_(None), Dossier.finished_at >= end))
-    overdue = and_(processing, deadline() < moment, Dossier.status != "waiting_supplement")
+    overdue = and_(processing, deadline() < moment, Dossier.status.not_in(PAUSED_STATUSES))
     supplement = exists(select(DossierEvent.id).where(
         DossierEvent.dossier_id == Dossier.id, DossierEvent.kind == "supplement_requested",
         DossierEvent.at >= start, DossierEvent.at < end))

@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, sele
 from sqlalchemy.orm import Session
 
 from motcua.core.models import (
+    PAUSED_STATUSES,
     Dossier,
     DossierWorkflow,
     Procedure,
@@ -102,7 +103,7 @@ def overdue_open(session: Session, root: Unit, end: datetime, moment: datetime,
                  *, finished_from: datetime | None = None) -> dict[Pair, int]:
     """Per unit and procedure, read live: dossiers received before ``end``, unfinished
     (or, with ``finished_from``, finished at or after it), past their deadline at
-    ``moment`` and not waiting for a supplement (their clock is stopped)."""
+    ``moment`` and not waiting for a supplement or a payment (their clock is stopped)."""
     # Only apologised dossiers have an original deadline: join those few workflow rows.
     apologised = (select(DossierWorkflow.dossier_id, DossierWorkflow.original_due_at)
                   .where(DossierWorkflow.original_due_at.is_not(None)).subquery())
@@ -113,7 +114,7 @@ def overdue_open(session: Session, root: Unit, end: datetime, moment: datetime,
              .join(Unit, Unit.id == Dossier.unit_id)
              .outerjoin(apologised, apologised.c.dossier_id == Dossier.id)
              .where(Unit.path.startswith(root.path), finished, Dossier.received_at < end,
-                    due < moment, Dossier.status != "waiting_supplement")
+                    due < moment, Dossier.status.not_in(PAUSED_STATUSES))
              .group_by(Dossier.unit_id, Dossier.procedure_id))
     return {(unit_id, procedure_id): count
             for unit_id, procedure_id, count in session.execute(query)}

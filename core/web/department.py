@@ -31,7 +31,14 @@ from motcua.core.accounts import has_role
 from motcua.core.errors import Conflict, MotcuaError, ValidationError
 from motcua.core.extensions import db_session
 from motcua.core.intake import load_calendar
-from motcua.core.models import Account, Dossier, DossierWorkflow, RoleAssignment, Unit
+from motcua.core.models import (
+    PAUSED_STATUSES,
+    Account,
+    Dossier,
+    DossierWorkflow,
+    RoleAssignment,
+    Unit,
+)
 from motcua.core.plugin_manager.dossiers import issue_result as plugin_issue_result
 from motcua.core.timeutil import from_local, local
 from motcua.core.web.department_notices import bp as notices_bp
@@ -60,6 +67,8 @@ ACTION_LABELS = {
     "transfer": _l("Transfer to another agency"),
     "request_supplement": _l("Request a supplement"),
     "record_supplement": _l("Record the supplement"),
+    "pause_for_payment": _l("Pause while the applicant pays a financial obligation"),
+    "record_payment": _l("Record the payment of financial obligations"),
     "apologize": _l("Apologise and set a new appointment"),
     "refuse": _l("Refuse the dossier"),
     "withdraw": _l("Withdraw on the applicant's request"),
@@ -78,6 +87,10 @@ DONE_MESSAGES = {
                              "slip for the applicant."),
     "record_supplement": _l("The supplement of dossier %(code)s was recorded; the clock "
                             "runs again."),
+    "pause_for_payment": _l("Dossier %(code)s waits for the applicant's payment; the clock "
+                            "is stopped."),
+    "record_payment": _l("The payment for dossier %(code)s was recorded; the clock runs "
+                         "again."),
     "apologize": _l("The new appointment of dossier %(code)s was recorded; print the "
                     "apology slip."),
     "refuse": _l("Dossier %(code)s was refused; print the refusal slip."),
@@ -95,6 +108,8 @@ EVENT_LABELS = {
     "transferred": _l("Transferred"), "submitted_for_approval": _l("Submitted for approval"),
     "approved": _l("Approved"), "supplement_requested": _l("Supplement requested"),
     "supplemented": _l("Supplemented"), "apology": _l("Apology and new appointment"),
+    "paused_for_payment": _l("Waiting for payment of financial obligations"),
+    "payment_recorded": _l("Payment of financial obligations recorded"),
     "refused": _l("Refused"), "withdrawn": _l("Withdrawn"),
     "result_issued": _l("Result issued"), "returned": _l("Returned to applicant"),
     "overdue": _l("Overdue"),
@@ -148,7 +163,7 @@ def queues():
         "overdue": sum(1 for d in {*mine, *units} if is_overdue(d)),
         "due_soon": sum(1 for d in {*mine, *units}
                         if not is_overdue(d) and d.due_at <= horizon
-                        and d.status != "waiting_supplement"),
+                        and d.status not in PAUSED_STATUSES),
     }
     return render_template("department/queues.html", scope=scope, dossiers=shown,
                            counts=counts, horizon=horizon, is_overdue=is_overdue,
@@ -239,6 +254,18 @@ def _expected_version(form: MultiDict) -> int:
                               field="expected_version") from None
 
 
+def _form_amount(form: MultiDict) -> int | None:
+    """The amount typed on the form ("12.500.000" or "12500000" đồng), or None if blank."""
+    raw = (form.get("amount") or "").strip()
+    if not raw:
+        return None
+    digits = raw.replace(".", "").replace(",", "").replace(" ", "")
+    if not digits.isdigit() or len(digits) > 16:
+        raise ValidationError(_("amount: the amount due in đồng, a positive whole number."),
+                              field="amount")
+    return int(digits)
+
+
 def _missing(form: MultiDict) -> list[str]:
     """What the applicant must add: the ticked checklist lines and any other lines."""
     items = [item.strip() for item in form.getlist("missing") if item.strip()]
@@ -302,7 +329,8 @@ def perform(session: Session, name: str, dossier: Dossier, actor: Account,
             raise ValidationError(_("Choose the colleague to assign the dossier to."),
                                   field="to_account")
         return actions.assign(session, dossier, actor, target, **common)
-    if name in ("forward", "submit_for_approval", "approve", "record_supplement"):
+    if name in ("forward", "submit_for_approval", "approve", "record_supplement",
+                "record_payment"):
         return actions.ACTIONS[name](session, dossier, actor, note=_value(form, "note"),
                                      **common)
     if name == "send_back":
@@ -318,6 +346,10 @@ def perform(session: Session, name: str, dossier: Dossier, actor: Account,
     if name == "request_supplement":
         return actions.request_supplement(session, dossier, actor, missing=_missing(form),
                                           note=_value(form, "note"), **common)
+    if name == "pause_for_payment":
+        return actions.pause_for_payment(session, dossier, actor, note=_value(form, "note"),
+                                         notice_number=_value(form, "notice_number"),
+                                         amount=_form_amount(form), **common)
     if name == "apologize":
         return actions.apologize(session, dossier, actor, new_due_at=_new_appointment(form),
                                  reason=_value(form, "reason"), **common)

@@ -24,6 +24,8 @@ EVENT_LABELS = {
     "transferred": _l("Transferred"),
     "supplement_requested": _l("Supplement requested"),
     "supplemented": _l("Supplemented"),
+    "paused_for_payment": _l("Waiting for payment of financial obligations"),
+    "payment_recorded": _l("Payment of financial obligations recorded"),
     "result_issued": _l("Result issued"),
     "returned": _l("Returned to applicant"),
     "withdrawn": _l("Withdrawn"),

@@ -17,6 +17,7 @@ STATUS_LABELS = {
     "received": _l("Received"),
     "in_processing": _l("In processing"),
     "waiting_supplement": _l("Waiting for supplement"),
+    "waiting_payment": _l("Waiting for payment of financial obligations"),
     "waiting_other_agency": _l("Waiting for another agency"),
     "waiting_approval": _l("Waiting for approval"),
     "result_ready": _l("Result ready"),

@@ -34,6 +34,7 @@ from motcua.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from motcua.core.events import record_event
 from motcua.core.intake import load_calendar
 from motcua.core.models import (
+    PAUSED_STATUSES,
     Account,
     Dossier,
     DossierEvent,
@@ -51,7 +52,9 @@ RETURN_METHODS = ("in_person", "post", "online")
 # Where an officer of the current step can work the dossier.
 WORKABLE = ("received", "in_processing", "waiting_other_agency")
 UNFINISHED = ("received", "in_processing", "waiting_other_agency", "waiting_approval",
-              "waiting_supplement")
+              "waiting_supplement", "waiting_payment")
+# A tax notice's amount in đồng: a whole number, at most this.
+MAX_AMOUNT = 10**15
 MAX_TEXT = 2000
 DESK_STEP_NAME = "Trả kết quả"
 
@@ -106,7 +109,7 @@ def ensure_workflow(session: Session, dossier: Dossier) -> DossierWorkflow | Non
         workflow_version=plan.workflow_version, steps=plan.steps, step_index=index,
         holder_role=role, transferred=transferred and not at_desk, step_started_at=moment,
         step_due_at=None if at_desk else dossier.due_at, paused_working_minutes=0,
-        paused_at=moment if dossier.status == "waiting_supplement" else None)
+        paused_at=moment if dossier.status in PAUSED_STATUSES else None)
     session.add(instance)
     session.flush()
     _open_holding(session, dossier, step_index=None if at_desk else index,
@@ -296,7 +299,8 @@ def _to_desk(session: Session, move: _Move, closed_by: str, actor: Account, *,
 
 def _end_pause(session: Session, dossier: Dossier, instance: DossierWorkflow,
                moment: datetime, actor: Account) -> None:
-    """Close an open supplement pause without moving deadlines (refused, withdrawn)."""
+    """Close an open pause (supplement or payment) without moving deadlines (refused,
+    withdrawn)."""
     if instance.paused_at is None:
         return
     pause = _open_pause(session, dossier)
@@ -675,7 +679,24 @@ def record_supplement(session: Session, dossier: Dossier, actor: Account, *,
     if not auth.is_reception(actor, dossier):
         auth.require_step(actor, dossier, move.instance)
     note = _text(note, "note", required=False)
-    instance = move.instance
+    minutes, old_due = _resume_clock(session, move)
+    pause = _open_pause(session, dossier)
+    if pause is not None:
+        pause.resumed_at = move.moment
+        pause.resumed_by_id = actor.id
+        pause.paused_working_minutes = minutes
+        pause.new_due_at = dossier.due_at
+    dossier.status = processing_status(session, dossier, dossier.holder_unit)
+    return _record(session, move, "supplemented", actor, note=note, data={
+        "paused_working_minutes": minutes, "old_due_at": _iso(old_due),
+        "new_due_at": _iso(dossier.due_at)})
+
+
+def _resume_clock(session: Session, move: _Move) -> tuple[int, datetime]:
+    """Restart a stopped clock: every deadline (the dossier's, the step's, the original
+    appointment's and the open holding's) moves back by the working minutes paused.
+    Returns those minutes and the dossier's deadline before the move."""
+    dossier, instance = move.dossier, move.instance
     calendar = load_calendar(session)
     paused_at = instance.paused_at or move.moment
     minutes = working_minutes_between(calendar, paused_at, move.moment)
@@ -688,14 +709,53 @@ def record_supplement(session: Session, dossier: Dossier, actor: Account, *,
     holding = open_holding(session, dossier)
     if holding is not None:
         holding.due_at = push_back(calendar, holding.due_at, minutes)
-    pause = _open_pause(session, dossier)
-    if pause is not None:
-        pause.resumed_at = move.moment
-        pause.resumed_by_id = actor.id
-        pause.paused_working_minutes = minutes
-        pause.new_due_at = dossier.due_at
+    return minutes, old_due
+
+
+def _amount(value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_AMOUNT:
+        raise ValidationError(_("amount: the amount due in đồng, a positive whole number."),
+                              field="amount")
+    return value
+
+
+@_action
+def pause_for_payment(session: Session, dossier: Dossier, actor: Account, *, note: str,
+                      notice_number: str | None = None, amount: int | None = None,
+                      expected_version: int | None = None) -> DossierEvent:
+    """Stop the clock while the applicant pays a financial obligation (the tax notice
+    of a land transfer): Decree 61 leaves that time out of the deadline. Taken by the
+    officer working the current step (or a leader over it); ``note`` says what to pay,
+    ``notice_number`` and ``amount`` (đồng) name the notice if there is one."""
+    move = _lock(session, dossier, expected_version, actor)
+    _require_status(dossier, WORKABLE, "paused for payment")
+    auth.require_step(actor, dossier, move.instance)
+    note = _text(note, "note")
+    notice_number = _text(notice_number, "notice_number", required=False, limit=100)
+    amount = _amount(amount)
+    dossier.status = "waiting_payment"
+    move.instance.paused_at = move.moment
+    return _record(session, move, "paused_for_payment", actor, note=note, data={
+        "notice_number": notice_number, "amount": amount})
+
+
+@_action
+def record_payment(session: Session, dossier: Dossier, actor: Account, *,
+                   note: str | None = None, expected_version: int | None = None
+                   ) -> DossierEvent:
+    """The desk (or the officer holding the dossier) records that the applicant paid:
+    the clock resumes and every deadline moves back by the working time waited, as
+    when a supplement is recorded."""
+    move = _lock(session, dossier, expected_version, actor)
+    _require_status(dossier, ("waiting_payment",), "marked as paid")
+    if not auth.is_reception(actor, dossier):
+        auth.require_step(actor, dossier, move.instance)
+    note = _text(note, "note", required=False)
+    minutes, old_due = _resume_clock(session, move)
     dossier.status = processing_status(session, dossier, dossier.holder_unit)
-    return _record(session, move, "supplemented", actor, note=note, data={
+    return _record(session, move, "payment_recorded", actor, note=note, data={
         "paused_working_minutes": minutes, "old_due_at": _iso(old_due),
         "new_due_at": _iso(dossier.due_at)})
 
@@ -885,6 +945,7 @@ def available_actions(session: Session, dossier: Dossier, actor: Account) -> lis
         offer("transfer", works)
         offer("send_back", works and status != "received" and earlier)
         offer("request_supplement", works or reception)
+        offer("pause_for_payment", works)
         offer("issue_result", works and last and steps[index]["role"] == "specialist")
     elif status == "waiting_approval":
         offer("approve", leader)
@@ -892,6 +953,8 @@ def available_actions(session: Session, dossier: Dossier, actor: Account) -> lis
         offer("issue_result", leader and last)
     elif status == "waiting_supplement":
         offer("record_supplement", reception or works)
+    elif status == "waiting_payment":
+        offer("record_payment", reception or works)
     elif status == "result_ready":
         offer("issue_result", not dossier.result and (
             reception or auth.is_leader_over(actor, dossier.unit)))
@@ -907,6 +970,7 @@ ACTIONS = {
     "claim": claim, "assign": assign, "forward": forward, "send_back": send_back,
     "transfer": transfer, "submit_for_approval": submit_for_approval, "approve": approve,
     "request_supplement": request_supplement, "record_supplement": record_supplement,
+    "pause_for_payment": pause_for_payment, "record_payment": record_payment,
     "apologize": apologize, "refuse": refuse, "withdraw": withdraw,
     "issue_result": issue_result, "return_result": return_result,
 }

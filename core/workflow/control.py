@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from motcua.core.models import Dossier, DossierWorkflow, StepHolding
+from motcua.core.models import PAUSED_STATUSES, Dossier, DossierWorkflow, StepHolding
 from motcua.core.timeutil import local, now
 
 
@@ -95,8 +95,9 @@ def counted_late(session: Session, dossier: Dossier, moment: datetime | None = N
     """Whether the dossier counts as late, as screens should say: against its original
     deadline (an apology's new appointment does not make it on time), judged at
     ``moment`` (default: now) while it runs and at the pause's start while it waits for
-    a supplement (the clock is stopped; the deadline moves back when it resumes)."""
-    if dossier.finished_at is None and dossier.status == "waiting_supplement":
+    a supplement or a payment (the clock is stopped; the deadline moves back when it
+    resumes)."""
+    if dossier.finished_at is None and dossier.status in PAUSED_STATUSES:
         instance = session.get(DossierWorkflow, dossier.id)
         if instance is not None and instance.paused_at is not None:
             moment = instance.paused_at

@@ -9,7 +9,13 @@ from sqlalchemy.orm import Session
 
 from motcua.core.db import begin_write
 from motcua.core.events import record_event
-from motcua.core.models import FINAL_STATUSES, Dossier, DossierWorkflow, SyncOwnership
+from motcua.core.models import (
+    FINAL_STATUSES,
+    PAUSED_STATUSES,
+    Dossier,
+    DossierWorkflow,
+    SyncOwnership,
+)
 from motcua.core.timeutil import now
 
 BATCH = 200
@@ -18,13 +24,13 @@ BATCH = 200
 def overdue_candidates(session: Session, moment: datetime, limit: int = BATCH) -> list[int]:
     """Ids of unfinished dossiers past their deadline with no ``overdue`` event yet.
 
-    A dossier waiting for a supplement is not overdue: its clock is stopped. A dossier
+    A dossier waiting for a supplement or a payment is not overdue: its clock is stopped. A dossier
     handed over to another node (sync) is that node's to mark.
     """
     return list(session.scalars(
         select(Dossier.id).join(DossierWorkflow, DossierWorkflow.dossier_id == Dossier.id)
         .where(Dossier.due_at < moment, Dossier.finished_at.is_(None),
-               Dossier.status.not_in((*FINAL_STATUSES, "waiting_supplement")),
+               Dossier.status.not_in((*FINAL_STATUSES, *PAUSED_STATUSES)),
                DossierWorkflow.overdue_recorded_at.is_(None),
                Dossier.code.not_in(select(SyncOwnership.dossier_code)
                                    .where(SyncOwnership.owned.is_(False))))
@@ -62,7 +68,7 @@ def mark_overdue(session: Session, dossier_id: int, moment: datetime) -> bool:
         DossierWorkflow.dossier_id == dossier_id).execution_options(populate_existing=True))
     if (dossier is None or instance is None or instance.overdue_recorded_at is not None
             or dossier.finished_at is not None or dossier.due_at >= moment
-            or dossier.status in (*FINAL_STATUSES, "waiting_supplement")):
+            or dossier.status in (*FINAL_STATUSES, *PAUSED_STATUSES)):
         return False
     instance.overdue_recorded_at = moment
     record_event(session, dossier, "overdue", actor=None, from_status=dossier.status,

@@ -9,7 +9,14 @@ from __future__ import annotations
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
-from motcua.core.models import FINAL_STATUSES, Account, Dossier, DossierWorkflow, Unit
+from motcua.core.models import (
+    FINAL_STATUSES,
+    PAUSED_STATUSES,
+    Account,
+    Dossier,
+    DossierWorkflow,
+    Unit,
+)
 from motcua.core.timeutil import now
 
 QUEUE_LIMIT = 500
@@ -51,9 +58,10 @@ def unit_queue_condition(actor: Account):  # noqa: ANN201
                 DossierWorkflow.holder_role == "leader",
                 DossierWorkflow.transferred.is_(True))))
         elif role == "reception":
-            # The desk's own work: results to hand back, supplements to record.
+            # The desk's own work: results to hand back, supplements and payments to
+            # record.
             parts.append(and_(_within(receiving.path, root), or_(
-                Dossier.status.in_(("result_ready", "waiting_supplement")),
+                Dossier.status.in_(("result_ready", *PAUSED_STATUSES)),
                 DossierWorkflow.holder_role == "reception")))
     if not parts:
         return None, holder, receiving
@@ -78,8 +86,8 @@ def unit_queue(session: Session, actor: Account, *, limit: int = QUEUE_LIMIT) ->
 
 def is_overdue(dossier: Dossier) -> bool:
     """Unfinished, running and past its (current) deadline. A dossier waiting for a
-    supplement is not overdue: its clock is stopped, and its deadline moves back by the
-    pause when the desk records the supplement (as in the periodic overdue check)."""
+    supplement or a payment is not overdue: its clock is stopped, and its deadline moves
+    back by the pause when it resumes (as in the periodic overdue check)."""
     return (dossier.finished_at is None
-            and dossier.status not in (*FINAL_STATUSES, "waiting_supplement")
+            and dossier.status not in (*FINAL_STATUSES, *PAUSED_STATUSES)
             and dossier.due_at < now())

@@ -142,6 +142,11 @@ def act(code: str, action: str, *, expected_version: int | None = None,
     ``missing=`` ...; see ``docs/workflow.md``). ``issue_result`` without ``result=``
     asks the handling plugin's :func:`~motcua_sdk.hookspecs.motcua_issue_result`.
 
+    ``pause_for_payment`` (``note=`` what to pay, optional ``notice_number=`` and
+    ``amount=`` in đồng) stops the clock while the applicant pays a financial obligation
+    (status ``waiting_payment``, not a supplement); ``record_payment`` (optional
+    ``note=``) restarts it and moves every deadline back by the time waited (API 0.1.2).
+
     Example::
 
         view = services.act(code, "forward", note="Hồ sơ hợp lệ",

@@ -51,6 +51,20 @@ The applicant handed in the missing documents; the clock resumes.
 ``event.data``: ``{"paused_working_minutes": int, "old_due_at": iso, "new_due_at": iso}``.
 """)
 
+paused_for_payment = _signals.signal("paused_for_payment", doc="""
+The clock stopped while the applicant pays a financial obligation (the tax notice of a
+land transfer): Decree 61 leaves that time out of the deadline; it is not a request for
+supplement. ``event.note`` says what to pay; ``event.data``: ``{"notice_number": str |
+None, "amount": int | None}`` (đồng). ``sender.status`` is ``"waiting_payment"``.
+""")
+
+payment_recorded = _signals.signal("payment_recorded", doc="""
+The applicant's payment was recorded; the clock resumes and every deadline moved back by
+the time waited. ``event.data``: ``{"paused_working_minutes": int, "old_due_at": iso,
+"new_due_at": iso}``. ``sender.status`` is ``"in_processing"`` or
+``"waiting_other_agency"``.
+""")
+
 result_issued = _signals.signal("result_issued", doc="""
 The result is ready at the desk. ``event.data``: ``{"number": str, ...}`` (the plugin's
 :class:`~motcua_sdk.types.IssuedResult` ``number``, ``title`` and ``data``).
@@ -132,6 +146,8 @@ BY_EVENT_KIND = {
     "transferred": transferred,
     "supplement_requested": supplement_requested,
     "supplemented": supplemented,
+    "paused_for_payment": paused_for_payment,
+    "payment_recorded": payment_recorded,
     "result_issued": result_issued,
     "returned": returned,
     "refused": refused,
@@ -150,8 +166,9 @@ BY_EVENT_KIND = {
 # The steps between the desk and the result: who holds the dossier, at which step.
 ROUTING = (claimed, assigned, forwarded, sent_back, submitted_for_approval, approved,
            apologized)
-LIFECYCLE = (received, transferred, supplement_requested, supplemented, result_issued,
-             returned, refused, withdrawn, overdue, *ROUTING)
+LIFECYCLE = (received, transferred, supplement_requested, supplemented, paused_for_payment,
+             payment_recorded, result_issued, returned, refused, withdrawn, overdue,
+             *ROUTING)
 # Signals about a dossier that are not steps of its life: cooperation between plugins.
 COOPERATION = (annotated,)
 

@@ -9,7 +9,9 @@ PEP 440 specifier in its module::
     MOTCUA_API = ">=0.1,<0.2"
 
 0.1.1 added the routing signals (``claimed`` ... ``apologized``); a plugin that connects
-to them declares ``">=0.1.1,<0.2"``.
+to them declares ``">=0.1.1,<0.2"``. 0.1.2 added the pause for a financial obligation
+(actions ``pause_for_payment`` / ``record_payment``, signals ``paused_for_payment`` /
+``payment_recorded``); a plugin that uses them declares ``">=0.1.2,<0.2"``.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
-MOTCUA_API_VERSION = "0.1.1"
+MOTCUA_API_VERSION = "0.1.2"
 
 
 def api_range_problem(declared: object, version: str = MOTCUA_API_VERSION) -> str | None:
