@@ -220,18 +220,19 @@ def _payment(dossier, history: list[Exchange], step: str):  # noqa: ANN001, ANN2
             return _render("land.html", 409, dossier=dossier, history=history, errors={
                 "form": "Chưa có thông báo thuế."}, form=request.form)
         notice = answered.answer
-        # The clock stands still while the citizen pays (the time for financial
-        # obligations is not counted): the core's supplement pause, naming the receipt.
-        services.act(dossier.code, "request_supplement", expected_version=dossier.version,
-                     missing=[f"Chứng từ nộp tiền theo Thông báo thuế số "
-                              f"{notice['notice_number']}"],
-                     note="Chờ người nộp hồ sơ thực hiện nghĩa vụ tài chính")
+        # The clock stands still while the citizen pays (Decree 61 does not count the
+        # time for financial obligations): the core's pause for payment, not a supplement.
+        services.act(dossier.code, "pause_for_payment", expected_version=dossier.version,
+                     note=f"Chờ người nộp hồ sơ nộp tiền theo Thông báo thuế số "
+                          f"{notice['notice_number']}",
+                     notice_number=notice["notice_number"],
+                     amount=sum(int(item["amount"]) for item in notice["items"]) or None)
         flash("Đã tạm dừng tính thời gian: chờ người dân nộp nghĩa vụ tài chính.")
     else:
         if answered is None:
             return _render("land.html", 409, dossier=dossier, history=history, errors={
                 "form": "Không có thông báo thuế đang chờ nộp."}, form=request.form)
-        services.act(dossier.code, "record_supplement", expected_version=dossier.version,
+        services.act(dossier.code, "record_payment", expected_version=dossier.version,
                      note="Đã nhận chứng từ nộp nghĩa vụ tài chính")
         exchanges.settle(services.session(), answered)
         flash("Đã xác nhận nộp nghĩa vụ tài chính; tiếp tục tính thời gian.")

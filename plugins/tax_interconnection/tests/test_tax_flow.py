@@ -15,6 +15,13 @@ from motcua_tax_interconnection.reports import pending_report, turnaround_report
 from sqlalchemy import select
 from tax_land_plugin import LAND_TRANSFER
 
+from motcua.core import timeutil
+from motcua.core.calendar import WorkingCalendar
+from motcua.core.models import Dossier, DossierEvent
+from motcua.core.reports.figures import Scope, figures
+from motcua.core.reports.periods import parse_period
+from motcua.core.workflow.deadlines import working_minutes_between
+
 REGISTRATION = "1.001612"
 
 
@@ -153,6 +160,20 @@ def _land_page(client, code: str) -> str:  # noqa: ANN001
     return page.get_data(as_text=True)
 
 
+def _report_row(app, code: str) -> dict:  # noqa: ANN001
+    """The periodic report's row (this month, now) for the dossier's receiving unit."""
+    database = app.extensions["motcua.db"]
+    with app.app_context():
+        try:
+            unit = database.session.scalar(select(Dossier).where(Dossier.code == code)).unit
+            moment = timeutil.now()
+            (row,) = figures(database.session, Scope(root=unit),
+                             parse_period(timeutil.local(moment).strftime("%Y-%m")), moment)
+            return row
+        finally:
+            database.remove()
+
+
 SLIP = {"parcel_number": "125", "map_sheet": "18", "address": "Số 5 đường Trần Phú, phường Một",
         "area_m2": "82.5", "land_use": "Đất ở tại đô thị", "price": "2400000000",
         "transferor_name": "Trần Văn Bán", "transferor_id": "001070000111",
@@ -186,8 +207,13 @@ def test_a_land_transfer_pauses_while_the_citizen_pays(motcua_app, motcua_flow,
     before = motcua_flow.view(code)
     paused = specialist.post(f"/tax/land/{code}", data={"step": "await_payment"})
     assert paused.status_code == 302, paused.get_data(as_text=True)[:400]
-    assert motcua_flow.view(code).status == "waiting_supplement"
+    # Its own pause, not a supplement: the citizen's channels say "waiting for payment of
+    # financial obligations" and the periodic report counts it in processing, on time.
+    assert motcua_flow.view(code).status == "waiting_payment"
     assert 'id="payment-confirmed"' in _land_page(specialist, code)
+    row = _report_row(motcua_app, code)
+    assert row["supplement_requested"] == 0
+    assert (row["in_processing"], row["in_processing_overdue"]) == (1, 0)
     # The citizen pays two weeks later: the platform's clock (read by the routing engine;
     # the SDK test kit has no clock of its own) moves on, so the pause really lasts.
     later = datetime.now(UTC) + timedelta(days=14)
@@ -195,14 +221,24 @@ def test_a_land_transfer_pauses_while_the_citizen_pays(motcua_app, motcua_flow,
     resumed = specialist.post(f"/tax/land/{code}", data={"step": "payment_confirmed"})
     assert resumed.status_code == 302, resumed.get_data(as_text=True)[:400]
     after = motcua_flow.view(code)
-    assert after.status != "waiting_supplement"
-    # The time spent paying is not counted: the appointment moves later by it.
-    assert after.due_at > before.due_at
+    assert after.status == "in_processing"
     assert _rows(motcua_app, Exchange)[0].status == "settled"
     events = motcua_clients.leader.get(f"/api/v1/dossiers/{code}/events").get_json()["items"]
     kinds = [event["kind"] for event in events]
-    assert kinds[-3:] == ["annotated", "supplement_requested", "supplemented"]
+    assert kinds[-3:] == ["annotated", "paused_for_payment", "payment_recorded"]
+    assert "supplement_requested" not in kinds and "supplemented" not in kinds
     assert re.search(r"Thông báo thuế số 1234/TB-CCT: 60\.000\.000 đồng", events[-3]["note"])
+    stored = _rows(motcua_app, DossierEvent, DossierEvent.dossier_id.in_(
+        select(Dossier.id).where(Dossier.code == code)))
+    assert stored[-2].data == {"notice_number": "1234/TB-CCT", "amount": 60_000_000}
+    # The time spent paying is not counted: the appointment moves later by exactly the
+    # working time paused (two weeks: several working days).
+    paused = stored[-1].data["paused_working_minutes"]
+    assert paused >= 3 * 570
+    assert after.due_at > before.due_at
+    assert working_minutes_between(WorkingCalendar(), before.due_at, after.due_at) == paused
+    assert datetime.fromisoformat(stored[-1].data["old_due_at"]) == before.due_at
+    assert datetime.fromisoformat(stored[-1].data["new_due_at"]) == after.due_at
 
 
 def test_a_land_dossier_sends_only_by_its_slip(motcua_app, motcua_flow):
