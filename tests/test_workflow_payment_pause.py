@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from motcua.core.accounts import issue_api_token
 from motcua.core.calendar import WorkingCalendar
 from motcua.core.errors import Forbidden, ValidationError
 from motcua.core.models import (
@@ -23,6 +24,8 @@ from motcua.core.workflow.control import control_slip_rows, counted_late
 from motcua.core.workflow.deadlines import add_working_minutes, working_minutes_between
 from motcua.core.workflow.overdue import check_overdue
 from motcua.core.workflow.queues import is_overdue, unit_queue
+from tests.test_department_web import act, client, counts, new_dossier, offered, state, text
+from tests.test_workflow_api import _act as api_act
 from tests.test_workflow_support import Clock, assert_history_consistent, receive, vn
 
 
@@ -180,3 +183,53 @@ def test_the_applicant_gets_an_sms_asking_to_pay_not_a_supplement_request(app, d
         assert "supplement" not in message.body.lower() and message.body.isascii()
         assert session.scalar(select(func.count(SmsMessage.id)).where(
             SmsMessage.kind == "supplement_requested")) == 0
+
+
+def test_the_work_page_pauses_for_payment_and_the_desk_records_it(app, db, routing):
+    code = new_dossier(app, db, routing)
+    specialist = client(app, routing, "specialist")
+    assert act(specialist, code, "claim").status_code == 302
+    assert "pause_for_payment" in offered(specialist, code)
+    before = counts(app, db, code)
+    bad = act(specialist, code, "pause_for_payment", note="Nộp thuế", amount="mười triệu")
+    assert bad.status_code == 400
+    assert "amount: the amount due" in text(bad) and "mười triệu" in text(bad)
+    assert counts(app, db, code) == before
+    done = act(specialist, code, "pause_for_payment", note="Nộp lệ phí trước bạ",
+               notice_number="15/TB-CCT", amount="12.500.000")
+    assert done.status_code == 302
+    assert state(app, db, code).status == "waiting_payment"
+    page = text(specialist.get(f"/department/dossiers/{code}"))
+    assert "15/TB-CCT: 12.500.000 đ" in page
+    desk = client(app, routing, "reception")
+    assert offered(desk, code) >= {"record_payment"}
+    assert "record_supplement" not in offered(desk, code)
+    assert act(desk, code, "record_payment", note="Đã nộp").status_code == 302
+    assert state(app, db, code).status == "in_processing"
+
+
+def test_the_api_pauses_for_payment_and_records_it(app, db, routing):
+    tokens = {}
+    with app.app_context():
+        for name in ("specialist", "reception"):
+            token = issue_api_token(db.session, routing.account(db.session, name), "t")
+            tokens[name] = {"Authorization": f"Bearer {token}"}
+        db.session.commit()
+        db.remove()
+    code = new_dossier(app, db, routing)
+    http = app.test_client()
+    assert api_act(http, code, "claim", tokens["specialist"]).status_code == 200
+    bad = api_act(http, code, "pause_for_payment", tokens["specialist"], note="Nộp thuế",
+                  amount="12.000")
+    assert bad.status_code == 422 and bad.get_json()["field"] == "amount"
+    missing = api_act(http, code, "pause_for_payment", tokens["specialist"], amount=5)
+    assert missing.status_code == 422 and missing.get_json()["field"] == "note"
+    paused = api_act(http, code, "pause_for_payment", tokens["specialist"],
+                     note="Nộp thuế thu nhập cá nhân", notice_number="7/TB", amount=900_000)
+    assert paused.status_code == 200, paused.get_json()
+    body = paused.get_json()
+    assert body["dossier"]["status"] == "waiting_payment"
+    assert body["event"]["kind"] == "paused_for_payment"
+    resumed = api_act(http, code, "record_payment", tokens["reception"])
+    assert resumed.status_code == 200 and resumed.get_json()["dossier"]["status"] == (
+        "in_processing")

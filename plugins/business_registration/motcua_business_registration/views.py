@@ -33,8 +33,8 @@ ACTION_LABELS = {"claim": "Claim", "forward": "Forward to the next step",
                  "approve": "Approve (the result is issued at the desk)",
                  "issue_result": "Issue the certificate"}
 PAGE_SIZE = 50
-UNFINISHED = ("received", "in_processing", "waiting_supplement", "waiting_other_agency",
-              "waiting_approval")
+UNFINISHED = ("received", "in_processing", "waiting_supplement", "waiting_payment",
+              "waiting_other_agency", "waiting_approval")
 # Who may read the register (owners' citizen IDs, addresses, capital): the desk that
 # receives the dossiers, the finance-planning office's officers and the leaders.
 REGISTER_ROLES = ("reception", "specialist", "leader")
