@@ -27,6 +27,7 @@ Prints a Markdown table of the best and median times and their ratio to the base
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -48,6 +49,10 @@ from motcua.core.reports.periods import parse_period  # noqa: E402
 from motcua.core.reports.tally import rebuild  # noqa: E402
 from motcua.core.testing import postgres_database, use_fast_password_hashing  # noqa: E402
 from motcua.core.timeutil import local_date, now  # noqa: E402
+
+# The docstring's "or a local server": a PostgreSQL on the local port when no URL is set.
+os.environ.setdefault("MOTCUA_TEST_POSTGRES_URL",
+                      "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 SEED_DOSSIERS = 300
 # Columns the copy computes rather than repeats.

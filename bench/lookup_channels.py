@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import random
 import statistics
 import sys
@@ -44,6 +45,10 @@ from motcua.core.models import Dossier, DossierEvent  # noqa: E402
 from motcua.core.testing import postgres_database, use_fast_password_hashing  # noqa: E402
 from motcua.lookup.service import lookup  # noqa: E402
 from tests.factories import build_world, intake_data  # noqa: E402
+
+# The docstring's "or a local server": a PostgreSQL on the local port when no URL is set.
+os.environ.setdefault("MOTCUA_TEST_POSTGRES_URL",
+                      "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 CHUNK = 5000
 
