@@ -1,5 +1,6 @@
 """``motcua reports rebuild-summary`` and ``check-summary``: fill the kept report figures
-again from the dossiers, and compare them with the row-by-row count."""
+again from the dossiers, and compare them with the row-by-row count; ``motcua reports
+plugin``: print a report a plugin offers."""
 
 from __future__ import annotations
 
@@ -12,11 +13,11 @@ from sqlalchemy import func, select
 
 from motcua.core.errors import ValidationError
 from motcua.core.extensions import db_session
-from motcua.core.models import ReportFigures, ReportSupplements
+from motcua.core.models import ReportFigures, ReportSupplements, Unit
 from motcua.core.reports.check import check
-from motcua.core.reports.periods import parse_period
+from motcua.core.reports.periods import current_month, parse_period
 from motcua.core.reports.tally import rebuild
-from motcua.core.timeutil import now
+from motcua.core.timeutil import local_date, now
 
 
 @click.group("reports")
@@ -60,6 +61,50 @@ def check_command(periods: tuple[str, ...]) -> None:
         click.echo("The kept figures differ: run `motcua reports rebuild-summary`.", err=True)
         sys.exit(1)
     click.echo("The kept figures agree with the dossiers.")
+
+
+@reports_group.command("plugin")
+@click.argument("plugin")
+@click.argument("name")
+@click.option("--period", "period_code", help="The period (2026-11, 2026-Q4, 2026-H2, 2026, "
+              "2026-11-01..2026-11-15). Default: this month.")
+@click.option("--unit", "unit_code", help="Limit the rows to this unit and the units under "
+              "it. Default: every unit.")
+@with_appcontext
+def plugin_command(plugin: str, name: str, period_code: str | None,
+                   unit_code: str | None) -> None:
+    """Print report NAME of enabled plugin PLUGIN, tab-separated: the column keys, then
+    one line per row. A bad name, period or unit, or a failing report: one error line and
+    exit code 1."""
+    from motcua.core.reports.plugin_reports import build_rows, find_report, plugin_reports
+
+    try:
+        period = parse_period(period_code) if period_code else current_month(
+            local_date(now()))
+    except ValidationError as error:
+        raise click.ClickException(error.message) from error
+    session = db_session()
+    if unit_code:
+        unit_code = unit_code.strip().upper()
+        if session.scalar(select(Unit.id).where(Unit.code == unit_code)) is None:
+            raise click.ClickException(f"No unit has the code {unit_code[:40]}.")
+    report = find_report(plugin, name)
+    if report is None:
+        offered = ", ".join(f"{owner} {item.name}" for owner, item in plugin_reports())
+        raise click.ClickException(
+            f"No enabled plugin {plugin[:40]!r} offers a report {name[:40]!r} "
+            f"(offered: {offered or 'none'}).")
+    outcome = build_rows(session, plugin, report, period, unit_code or None)
+    if outcome.error is not None:
+        raise click.ClickException(f"The report {plugin} {name} failed: {outcome.error}")
+    click.echo("\t".join(report.columns))
+    for row in outcome.rows:
+        click.echo("\t".join(_text(value) for value in row))
+
+
+def _text(value: object) -> str:
+    """One cell of the printed report: empty for None, no tabs or line breaks inside."""
+    return "" if value is None else " ".join(str(value).split())
 
 
 COMMANDS = [reports_group]

@@ -268,3 +268,7 @@ def _helpers() -> dict:
         return current_user.is_authenticated and bool(current_user.roles)
 
     return {"sees_reports": sees_reports, "drill_url": drill_url}
+
+
+# The plugins' reports add their pages to this blueprint (imported last: it uses it).
+from motcua.core.reports import plugin_reports as _plugin_reports  # noqa: E402, F401

@@ -1,0 +1,142 @@
+"""The reports plugins offer (the ``motcua_reports`` hook), shown to leaders and the ICT
+department next to the core's own: a list on the dashboard, a page and an Excel file per
+report at ``/reports/plugins/<plugin>/<name>``, and ``motcua reports plugin``.
+
+A report is built with ``build(session, start, end, unit_code)``: ``start`` and ``end``
+are the first and last day of the period (dates, both included) and ``unit_code`` the
+unit chosen within the viewer's units, exactly as the dashboard chooses it. A build that
+raises or answers something other than a list of dicts is a plugin failure: reported
+like any other hook failure (admin page) and shown as a message, never a server error.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Response, abort, current_app, render_template
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from openpyxl import Workbook
+from sqlalchemy.orm import Session
+
+from motcua.core.extensions import db_session
+from motcua.core.reports.periods import Period
+from motcua.core.reports.scope import Scope
+from motcua.core.reports.views import _query, _scope, bp, report_roots
+from motcua_sdk.types import Report
+
+HOOK = "motcua_reports"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The rows of one report as cells in the order of its columns, or why there are
+    none (``error``: the plugin failed)."""
+
+    rows: list[list[Any]]
+    error: str | None = None
+
+
+def plugin_reports() -> list[tuple[str, Report]]:
+    """``[(plugin name, Report)]`` of the enabled plugins, in loading order."""
+    return current_app.extensions["motcua.plugins"].reports()
+
+
+def find_report(plugin: str, name: str) -> Report | None:
+    """Report ``name`` of enabled plugin ``plugin``, if it offers one."""
+    return next((report for owner, report in plugin_reports()
+                 if owner == plugin and report.name == name), None)
+
+
+def build_rows(session: Session, plugin: str, report: Report, period: Period,
+               unit_code: str | None) -> Outcome:
+    """Run the report's build for ``period`` and ``unit_code``; a failure is reported to
+    the plugin manager (kept for the admin page) and undone, never raised."""
+    manager = current_app.extensions["motcua.plugins"]
+    try:
+        answer = report.build(session, period.first, period.last, unit_code)
+        if not isinstance(answer, list | tuple) or not all(
+                isinstance(row, dict) for row in answer):
+            raise TypeError(f"report {report.name} must return a list of dicts, "
+                            f"not {type(answer).__name__}")
+    except Exception as error:  # noqa: BLE001 - isolate plugins like every hook failure
+        # A failed SQL statement leaves the transaction unusable (PostgreSQL) and a
+        # report must change nothing: undo whatever the build did.
+        session.rollback()
+        manager.report_failure(plugin, f"{HOOK} ({report.name})", error)
+        # The first line is enough for the reader; the whole failure is on the admin page.
+        return Outcome([], f"{type(error).__name__}: {error}".splitlines()[0][:300])
+    return Outcome([[row.get(column) for column in report.columns] for row in answer])
+
+
+def _report_or_404(plugin: str, name: str) -> Report:
+    report = find_report(plugin, name)
+    if report is None:
+        abort(404, description=_("No enabled plugin %(plugin)s offers a report %(name)s.",
+                                 plugin=plugin[:40], name=name[:40]))
+    return report
+
+
+def _page(plugin: str, report: Report, outcome: Outcome, scope: Scope, period: Period,
+          roots: list) -> str:
+    query = _query(scope, period)
+    return render_template("reports/plugin_report.html", plugin=plugin, report=report,
+                           outcome=outcome, scope=scope, period=period, roots=roots,
+                           query={"unit": query["unit"], "period": query["period"]})
+
+
+@bp.get("/plugins/<plugin>/<name>")
+@login_required
+def plugin_report(plugin: str, name: str) -> str:
+    """One plugin report as a table, for the period and unit the dashboard would show."""
+    scope, period, roots = _scope()
+    report = _report_or_404(plugin, name)
+    outcome = build_rows(db_session(), plugin, report, period, scope.root.code)
+    return _page(plugin, report, outcome, scope, period, roots)
+
+
+@bp.get("/plugins/<plugin>/<name>.xlsx")
+@login_required
+def plugin_report_xlsx(plugin: str, name: str) -> Response | str:
+    """The same report as an Excel workbook (title, unit and period, column keys, rows);
+    a failed build answers the report's page with its message instead."""
+    scope, period, roots = _scope()
+    report = _report_or_404(plugin, name)
+    outcome = build_rows(db_session(), plugin, report, period, scope.root.code)
+    if outcome.error is not None:
+        return _page(plugin, report, outcome, scope, period, roots)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = report.name[:31]  # Excel's limit for a sheet name
+    sheet.append([report.title])
+    sheet.append([f"{scope.root.name} — Kỳ báo cáo {period.code} "
+                  f"(từ {period.first:%d/%m/%Y} đến {period.last:%d/%m/%Y})"])
+    sheet.append(list(report.columns))
+    for row in outcome.rows:
+        sheet.append([_cell(value) for value in row])
+    data = io.BytesIO()
+    workbook.save(data)
+    filename = f"{plugin}-{report.name}-{scope.root.code}-{period.code}.xlsx"
+    return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument."
+                    "spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+def _cell(value: Any) -> Any:
+    """A value openpyxl writes as it is (numbers, text); anything else as text."""
+    if value is None or isinstance(value, int | float | str):
+        return value
+    return str(value)
+
+
+@bp.app_context_processor
+def _listing() -> dict:
+    def listed_plugin_reports() -> list[tuple[str, Report]]:
+        # Only for accounts with a report role: the plugins' figures are the units'.
+        if not current_user.is_authenticated or not report_roots(current_user):
+            return []
+        return plugin_reports()
+
+    return {"plugin_reports": listed_plugin_reports}
