@@ -14,7 +14,7 @@ answer within ``settings.ANSWER_DAYS`` is on time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import false, or_, select
@@ -76,7 +76,18 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def _instant(value, *, after: bool = False):  # noqa: ANN001, ANN202
+    """A bound as an instant: a date given by the core's report page or CLI names a whole
+    Vietnamese day (``start`` its midnight, ``end`` the next midnight, so the period's
+    last day is counted); a datetime is taken as it is."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        day = value + timedelta(days=1) if after else value
+        return datetime.combine(day, time(0), tzinfo=LOCAL)
+    return value
+
+
 def _filtered(statement, column, start, end, unit_code, scope: Scope):  # noqa: ANN001, ANN202
+    start, end = _instant(start), _instant(end, after=True)
     if start is not None:
         statement = statement.where(column >= start)
     if end is not None:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from motcua_business_registration.models import Household
 from motcua_tax_interconnection.models import Exchange
-from motcua_tax_interconnection.reports import pending_report, turnaround_report
+from motcua_tax_interconnection.reports import LOCAL, pending_report, turnaround_report
 from sqlalchemy import select
 from tax_land_plugin import LAND_TRANSFER
 
@@ -144,7 +144,14 @@ def test_overdue_requests_and_the_figures(motcua_app, motcua_flow, motcua_client
                                     data={"outcome": "tax_code", "tax_code": "0312345678"})
     with motcua_app.app_context():
         [row] = turnaround_report(database.session, None, None, None)
+        # The core's report page and CLI give whole days, both included: an answer given
+        # today is in a period ending today, not in one ending yesterday.
+        today = datetime.now(LOCAL).date()
+        [same] = turnaround_report(database.session, today - timedelta(days=30), today, None)
+        assert turnaround_report(database.session, today - timedelta(days=30),
+                                 today - timedelta(days=1), None) == []
         database.remove()
+    assert same == row
     # Asked 15 days ago, answered now: late even across Tết (test_tax_figures
     # checks the working-day count itself on fixed dates).
     assert row["answered"] == 1 and row["on_time"] == 0
