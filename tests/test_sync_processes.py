@@ -23,6 +23,7 @@ import requests
 from sqlalchemy import text
 
 from motcua.core.models import OutboxEntry, SyncBatch, SyncNode, SyncNodeState
+from motcua.core.sync.locking import sender_lock
 from motcua.core.sync.node import drain, seal
 from motcua.core.sync.reconcile import compare_with_hub
 from tests.test_sync_faults import assert_in_sync, count
@@ -114,24 +115,63 @@ def test_the_hub_killed_mid_apply_and_restarted_loses_and_doubles_nothing(
         assert_in_sync(p, "north", 6)
 
 
+class Printed:
+    """What a worker process prints, read line by line as it comes (a thread per pipe)."""
+
+    def __init__(self, worker: subprocess.Popen) -> None:
+        self.worker, self.lines = worker, []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.worker.stdout:
+            self.lines.append(line)
+
+    def says(self, words: str) -> bool:
+        return any(words in line for line in list(self.lines))
+
+    def stop(self) -> str:
+        """SIGTERM, as :func:`stop_worker`; returns everything printed."""
+        self.worker.send_signal(signal.SIGTERM)
+        try:
+            self.worker.wait(timeout=BOUND)
+        except subprocess.TimeoutExpired:
+            self.worker.kill()
+            self.worker.wait(timeout=10)
+        self.reader.join(timeout=10)
+        return "".join(self.lines)
+
+
 def test_two_sync_run_processes_compete_and_send_each_change_once(
         templates, backend, tmp_path, postgresql_only):
     with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]},
                   hub_process=True) as p:
-        workers = [worker_process(p, "north") for _ in range(2)]
+        node = p.nodes["north"]
+        for _ in range(6):
+            receive(node, p.worlds["north"])
+        workers = [Printed(worker_process(p, "north")) for _ in range(2)]
         outputs = []
         try:
-            for _ in range(24):
-                receive(p.nodes["north"], p.worlds["north"])
+            # The node's sender lock held elsewhere: both workers must stand by, not send.
+            with sender_lock(node.extensions["motcua.db"], "north", "test") as held:
+                assert held
+                deadline = time.monotonic() + BOUND
+                while not all(w.says("Another worker is sending for node north")
+                              for w in workers):
+                    assert time.monotonic() < deadline, "a worker never stood by"
+                    time.sleep(0.1)
+                assert count(node, OutboxEntry, OutboxEntry.sent_at.is_not(None)) == 0
+            # Released: the two race for it while changes keep coming.
+            for _ in range(18):
+                receive(node, p.worlds["north"])
                 time.sleep(0.05)
-            wait_until_delivered(p.nodes["north"])
+            wait_until_delivered(node)
         finally:
-            outputs = [stop_worker(worker) for worker in workers]
+            outputs = [worker.stop() for worker in workers]
         delivered = [sum(int(n) for n in re.findall(r"Delivered (\d+) changes", out))
                      for out in outputs]
-        # Each change was sent by exactly one of the two; one stood by while the other sent.
-        assert sum(delivered) == count(p.nodes["north"], OutboxEntry)
-        assert any("Another worker is sending for node north" in out for out in outputs)
+        # Each change was sent by exactly one of the two.
+        assert sum(delivered) == count(node, OutboxEntry)
         assert_in_sync(p, "north", 24)
         with p.hub.extensions["motcua.db"].session_factory() as session:
             assert session.get(SyncNode, "north").duplicates == 0
