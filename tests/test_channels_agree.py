@@ -104,36 +104,28 @@ def test_website_api_kiosk_and_sms_agree(app, db, world, kind, status, label, un
         dossier.finished_at = timeutil.now()
     db.session.commit()
 
-    client = app.test_client()
-    typed = f" {code.lower()} "
-    website = client.get(f"/tra-cuu/{code}?lang=en")
-    api = client.get(f"/api/lookup/{typed}?lang=en")
-    client.get("/kiosk/ngon-ngu/en")
-    kiosk = client.get("/kiosk/tra-cuu", query_string={"code": f"{typed}\r\n"})
-    sms = client.get("/sms/inbound", query_string={"from": "0987654321", "lang": "en",
-                                                    "text": f"tra cứu {typed}"})
-    assert [r.status_code for r in (website, api, kiosk, sms)] == [200, 200, 200, 200]
-
-    on_website = _from_page(website.text)
+    answers = _channels(app.test_client(), code, command="tra cứu")
+    on_website = answers["website"]
     assert on_website["status"] == label
     assert on_website["late"] is late
     assert on_website["department"] == getattr(world, unit_name).name
     assert on_website["agency"] == world.district.name
     assert on_website["officer"] == (world.accounts[officer].full_name if officer else None)
-    assert _from_json(api.get_json()) == on_website
-    assert _from_page(kiosk.text) == on_website
-    assert _from_sms(sms.text) == _as_sms(on_website)
+    assert answers["api"] == on_website
+    assert answers["kiosk"] == on_website
+    assert answers["sms"] == _as_sms(on_website)
 
 
-def _channels(client, code: str) -> dict:
-    """What the website, the JSON API, the kiosk and SMS say about ``code`` (all four)."""
+def _channels(client, code: str, command: str = "HS") -> dict:
+    """What the website, the JSON API, the kiosk and SMS (``command`` and the code) say
+    about ``code``, each typed the careless way a citizen or a scanner types it."""
     typed = f" {code.lower()} "
     website = client.get(f"/tra-cuu/{code}?lang=en")
     api = client.get(f"/api/lookup/{typed}?lang=en")
     client.get("/kiosk/ngon-ngu/en")
     kiosk = client.get("/kiosk/tra-cuu", query_string={"code": f"{typed}\r\n"})
     sms = client.get("/sms/inbound", query_string={"from": "0987654321", "lang": "en",
-                                                    "text": f"HS {typed}"})
+                                                    "text": f"{command} {typed}"})
     assert [r.status_code for r in (website, api, kiosk, sms)] == [200, 200, 200, 200]
     return {"website": _from_page(website.text), "api": _from_json(api.get_json()),
             "kiosk": _from_page(kiosk.text), "sms": _from_sms(sms.text)}
