@@ -165,18 +165,23 @@ def test_changes_sealed_with_the_transfer_are_ignored_by_the_hub_not_refused(
         assert count(p.hub, HubDossier, HubDossier.code == later) == 1
 
 
+def _move_locally(app, code: str, unit_code: str) -> None:  # noqa: ANN001
+    """Move dossier ``code`` to unit ``unit_code`` on a node behind the routing engine's
+    back and queue its resync: what the hub must judge on ownership alone."""
+    with app.extensions["motcua.db"].write_session() as session:
+        dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+        dossier.unit_id = session.scalar(select(Unit.id).where(Unit.code == unit_code))
+        session.add(OutboxEntry(topic=TOPIC_RESYNC, unit_id=dossier.unit_id,
+                                dossier_id=dossier.id, payload=resync_payload(session, dossier)))
+
+
 def test_a_node_cannot_move_a_dossier_it_holds_to_another_nodes_unit(templates, backend,
                                                                      tmp_path):
     with province(templates, backend, tmp_path) as p:
         north_app = p.nodes["north"]
         code = receive(north_app, p.worlds["north"])
         assert drain(p.node("north")).error is None
-        with north_app.extensions["motcua.db"].write_session() as session:
-            dossier = session.scalar(select(Dossier).where(Dossier.code == code))
-            dossier.unit_id = session.scalar(select(Unit.id).where(Unit.code == "H72.02"))
-            session.add(OutboxEntry(topic=TOPIC_RESYNC, unit_id=dossier.unit_id,
-                                    dossier_id=dossier.id,
-                                    payload=resync_payload(session, dossier)))
+        _move_locally(north_app, code, "H72.02")
         refused = drain(p.node("north"))
         assert refused.refused and "cannot move to unit H72.02" in refused.error
         with p.hub.extensions["motcua.db"].session_factory() as session:
@@ -332,12 +337,7 @@ def test_a_worker_whose_batch_is_refused_still_takes_over_handovers(templates, b
         record(north_app, code, "transferred", username="letan", to_unit="H72.02")
         assert drain(p.node("north")).error is None
         # South's next batch is refused: it moves its dossier to a unit of north.
-        with south_app.extensions["motcua.db"].write_session() as session:
-            dossier = session.scalar(select(Dossier).where(Dossier.code == own))
-            dossier.unit_id = session.scalar(select(Unit.id).where(Unit.code == "H72.01"))
-            session.add(OutboxEntry(topic=TOPIC_RESYNC, unit_id=dossier.unit_id,
-                                    dossier_id=dossier.id,
-                                    payload=resync_payload(session, dossier)))
+        _move_locally(south_app, own, "H72.01")
         result = south_app.test_cli_runner().invoke(
             main, ["sync", "run", "--once", "--timeout", "5"])
         assert result.exit_code != 0, result.output
