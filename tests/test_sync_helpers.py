@@ -129,9 +129,10 @@ class Province:
     keys: dict[str, str] = field(default_factory=dict)
 
     def node(self, name: str) -> Node:
-        """A sync worker's view of node ``name`` (a fresh one per call)."""
+        """A sync worker's view of node ``name`` (a fresh one per call), asking the
+        node's plugins as ``motcua sync run`` does."""
         app = self.nodes[name]
-        return node_from_settings(app.config["MOTCUA"], app.extensions["motcua.db"])
+        return node_from_settings(app.config["MOTCUA"], app.extensions["motcua.db"], app)
 
 
 def _world(app: Flask) -> World:
@@ -171,9 +172,11 @@ def make_app(url: str, folder: Path, **settings) -> Flask:  # noqa: ANN003
 @contextmanager
 def province(templates, backend: str, tmp_path: Path,  # noqa: ANN001
              nodes: dict[str, list[str]] | None = None, *,
-             hub_process: bool = False) -> Iterator[Province]:
+             hub_process: bool = False, node_settings: dict | None = None
+             ) -> Iterator[Province]:
     """A hub and its nodes (default: north and south), all with the test province;
-    ``hub_process``: the hub runs in its own processes (gunicorn), not in a thread."""
+    ``hub_process``: the hub runs in its own processes (gunicorn), not in a thread;
+    ``node_settings``: more settings of every node (e.g. ``extra_plugins``)."""
     nodes = nodes if nodes is not None else {"north": NORTH_UNITS, "south": SOUTH_UNITS}
     with ExitStack() as stack:
         hub = make_app(_database_url(stack, templates, backend, tmp_path / "hub", True),
@@ -193,7 +196,8 @@ def province(templates, backend: str, tmp_path: Path,  # noqa: ANN001
             folder = tmp_path / name
             app = make_app(_database_url(stack, templates, backend, folder, False), folder,
                            role="node", sync_node_id=name, sync_hub_url=result.server.url,
-                           sync_key=result.keys[name], sync_batch_size=50)
+                           sync_key=result.keys[name],
+                           **{"sync_batch_size": 50, **(node_settings or {})})
             stack.callback(app.extensions["motcua.db"].dispose)
             result.nodes[name] = app
             result.worlds[name] = _world(app)

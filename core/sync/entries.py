@@ -2,22 +2,30 @@
 
 The outbox row holds the event and the dossier snapshot of its own transaction; at sealing
 time the entry is completed with the event's data (e.g. ``to_unit`` of a transfer), the
-public details the hub's lookup shows (checklist, result, last four phone digits as the
-second factor), plugin contributions, and for a transfer the full record the receiving
-node needs.
+details the hub's lookup shows (the handling plugin's public fields; after the second
+factor, the checklist, result and refusal reason; the last four phone digits as that
+factor), plugin contributions, and for a transfer the full record the receiving node needs.
+
+Public fields need the node's plugin manager, i.e. its application context (see
+:func:`motcua.core.sync.node.plugin_context`); without one they are left out.
 """
 
 from __future__ import annotations
+
+import logging
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from motcua.core.events import dossier_snapshot
-from motcua.core.models import Dossier, DossierDocument, DossierEvent, Unit
+from motcua.core.models import Dossier, DossierDocument, DossierEvent, Procedure, Unit
+from motcua.core.plugin_manager.dossiers import current_manager, public_fields
 from motcua.core.sync import contributions
 from motcua.core.sync.protocol import TOPIC_EVENT
 
+log = logging.getLogger(__name__)
 TRANSFER_KIND = "transferred"
+PUBLIC_FIELDS_HOOK = "motcua_public_fields"
 
 
 def _iso(moment):  # noqa: ANN001, ANN202
@@ -31,13 +39,36 @@ def _details_dict(phone: str | None, documents: list[dict], result: dict | None,
             "documents": documents, "result": result, "refusal_reason": refusal_reason}
 
 
+def _add_public_fields(details: dict, fields: dict[str, str]) -> dict:
+    # Only when there are some: the hub's copies of other dossiers (and of dossiers pushed
+    # before public fields travelled) keep the same details, hence the same fingerprints.
+    if fields:
+        details["public_fields"] = fields
+    return details
+
+
+def plugin_public_fields(dossier: Dossier) -> dict[str, str]:
+    """The handling plugin's public fields of ``dossier`` (``{label: value}``, what the
+    lookup shows without the second factor); ``{}`` for core procedures, outside an
+    application, or when the plugin fails (logged: sync goes on without them)."""
+    procedure = dossier.procedure
+    if procedure is None or not procedure.handler_plugin:
+        return {}
+    try:
+        return public_fields(dossier)
+    except Exception:  # noqa: BLE001 - e.g. a value whose str() raises; hooks are isolated
+        log.exception("public fields of %s left out of its sync entry", dossier.code)
+        return {}
+
+
 def details_of(dossier: Dossier) -> dict:
-    """What the hub's lookup may show beyond the snapshot (after the second factor)."""
-    return _details_dict(
+    """What the hub's lookup may show beyond the snapshot: the plugin's public fields,
+    and after the second factor the checklist, result and refusal reason."""
+    return _add_public_fields(_details_dict(
         dossier.applicant_phone,
         [{"name": d.name, "copy_kind": d.copy_kind, "quantity": d.quantity,
           "submitted": d.submitted} for d in dossier.documents],
-        dossier.result, dossier.refusal_reason)
+        dossier.result, dossier.refusal_reason), plugin_public_fields(dossier))
 
 
 def _details(session: Session, dossier_ids: set[int]) -> dict[int, dict]:
@@ -56,6 +87,23 @@ def _details(session: Session, dossier_ids: set[int]) -> dict[int, dict]:
             for row in session.execute(
                 select(Dossier.id, Dossier.applicant_phone, Dossier.result,
                        Dossier.refusal_reason).where(Dossier.id.in_(dossier_ids)))}
+
+
+def _with_public_fields(session: Session, dossier_ids: set[int]) -> set[int]:
+    """Those of ``dossier_ids`` whose handling plugin answers ``motcua_public_fields``
+    (found from their procedures: only these dossiers are loaded whole for the plugin)."""
+    manager = current_manager()
+    if manager is None:
+        return set()
+    names = {record.name for record in manager.enabled()
+             if manager.implements(record.name, PUBLIC_FIELDS_HOOK)}
+    if not names:
+        return set()
+    rows = session.execute(
+        select(Dossier.id, Procedure.code, Procedure.handler_plugin)
+        .join(Procedure, Procedure.id == Dossier.procedure_id)
+        .where(Dossier.id.in_(dossier_ids), Procedure.handler_plugin.in_(names)))
+    return {row.id for row in rows if manager.handler_of(row.code, row.handler_plugin)}
 
 
 def event_dict(event: DossierEvent, unit_code: str | None) -> dict:
@@ -112,9 +160,10 @@ def build_entries(session: Session, rows: list) -> list[dict]:
     } if event_ids else {}
     dossier_ids = {row.dossier_id for row in rows if row.dossier_id}
     details = _details(session, dossier_ids) if dossier_ids else {}
+    public = _with_public_fields(session, dossier_ids) if dossier_ids else set()
     # Whole ORM dossiers only where needed (plugins see the dossier; transfers carry it
     # all): loading every column of every dossier would dominate sealing.
-    wanted = dossier_ids if contributions.registered() else {
+    wanted = dossier_ids if contributions.registered() else public | {
         row.dossier_id for row in rows if row.topic == TOPIC_EVENT and row.event_id
         and row.payload.get("event", {}).get("kind") == TRANSFER_KIND}
     dossiers = {
@@ -122,6 +171,8 @@ def build_entries(session: Session, rows: list) -> list[dict]:
             select(Dossier).where(Dossier.id.in_(wanted))
             .options(selectinload(Dossier.documents)))
     } if wanted else {}
+    for dossier_id in public & dossiers.keys():  # once per dossier, not per entry
+        _add_public_fields(details[dossier_id], plugin_public_fields(dossiers[dossier_id]))
     entries = []
     for row in rows:
         entry = {"id": row.id, "topic": row.topic, "created_at": _iso(row.created_at),

@@ -16,9 +16,12 @@ import random
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from flask import Flask, current_app, has_app_context
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -51,6 +54,9 @@ class Node:
     transport: HttpHub | LocalHub
     key: object | None  # Ed25519PrivateKey; None for the standalone local hub
     batch_size: int = 1000
+    # The node's application, whose plugins complete the entries (public fields, sync
+    # payloads); None: entries go without them.
+    app: Flask | None = None
 
 
 @dataclass
@@ -66,12 +72,17 @@ class RoundResult:
     refused: bool = False  # the hub answered 4xx: waiting for a person, not the network
 
 
-def node_from_settings(settings: Settings, database: Database) -> Node:
-    """The worker's :class:`Node` for this deployment's role (standalone or node)."""
+def node_from_settings(settings: Settings, database: Database, app: Flask | None = None
+                       ) -> Node:
+    """The worker's :class:`Node` for this deployment's role (standalone or node);
+    ``app`` defaults to the current application (see :func:`plugin_context`)."""
     if settings.role == "hub":
         raise ConfigurationError("A hub has no sync worker; run 'motcua sync run' on nodes.")
+    if app is None and has_app_context() and current_app.config["MOTCUA"] is settings:
+        app = current_app._get_current_object()  # noqa: SLF001 - kept beyond the context
     if settings.role == "standalone":
-        return Node(database, LOCAL_NODE, LocalHub(database), None, settings.sync_batch_size)
+        return Node(database, LOCAL_NODE, LocalHub(database), None, settings.sync_batch_size,
+                    app)
     missing = [name for name, value in (("MOTCUA_SYNC_NODE_ID", settings.sync_node_id),
                                         ("MOTCUA_SYNC_HUB_URL", settings.sync_hub_url),
                                         ("MOTCUA_SYNC_KEY", settings.sync_key)) if not value]
@@ -79,7 +90,24 @@ def node_from_settings(settings: Settings, database: Database) -> Node:
         raise ConfigurationError(f"A node needs {', '.join(missing)} (see docs/sync.md).")
     return Node(database, settings.sync_node_id,
                 HttpHub(settings.sync_hub_url, settings.sync_node_id, settings.sync_key),
-                signing.load_private_key(settings.sync_key), settings.sync_batch_size)
+                signing.load_private_key(settings.sync_key), settings.sync_batch_size, app)
+
+
+@contextmanager
+def plugin_context(node: Node) -> Iterator[None]:
+    """The node's application context, where its plugins can be asked (public fields and
+    sync payloads read the current application's plugin manager).
+
+    Pushed only where it is not already current: the sealer thread of :func:`run_round`
+    and the standalone worker's thread start without one. Enter it outside any write
+    transaction: plugin failures are written when it ends, in a transaction of their own.
+    """
+    if node.app is None or (has_app_context()
+                            and current_app._get_current_object() is node.app):  # noqa: SLF001
+        yield
+        return
+    with node.app.app_context():
+        yield
 
 
 def ensure_state(database: Database, node_id: str) -> None:
@@ -121,7 +149,7 @@ def _skip_handed_over(session, rows: list, moment) -> list:  # noqa: ANN001
 def seal(node: Node) -> SyncBatch | None:
     """Seal the next outbox rows into a signed batch (one transaction); None if none wait."""
     ensure_state(node.database, node.node_id)
-    with node.database.write_session() as session:
+    with plugin_context(node), node.database.write_session() as session:
         moment = now()
         while True:
             # Plain rows, not ORM objects: sealing is the node's hot path.

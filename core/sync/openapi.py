@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from motcua.core.models import STATUSES
 from motcua.core.sync.protocol import MAX_ENTRIES, NODE_HEADER, SIGNATURE_HEADER, TOPICS
+from motcua.core.sync.read_model import MAX_PUBLIC_FIELDS, MAX_VALUE_LENGTH
 
 _INSTANT = {"type": "string", "format": "date-time",
             "description": "ISO 8601 with a UTC offset."}
@@ -51,8 +52,18 @@ SCHEMAS = {
         "event": {"$ref": "#/components/schemas/Event"},
         "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"},
                    "description": "dossier.resync only: every event, replacing the hub's."},
-        "details": {"type": "object", "additionalProperties": True,
-                    "description": "documents, result, refusal_reason, phone_last4."},
+        "details": {"type": "object", "additionalProperties": True, "properties": {
+            "public_fields": {
+                "type": "object", "additionalProperties": {"type": "string"},
+                "description": (
+                    "The handling plugin's public fields ({label: value}, e.g. a "
+                    "business's name), shown by the hub's lookup without the second "
+                    "factor, in label order; left out for core procedures. The hub shows "
+                    f"at most {MAX_PUBLIC_FIELDS}, each value cut to {MAX_VALUE_LENGTH} "
+                    "characters; numbers and booleans as text, other non-string values "
+                    "not at all.")}},
+            "description": "documents, result, refusal_reason, phone_last4 (shown after "
+                           "the second factor), public_fields."},
         "plugins": {"type": "object", "additionalProperties": True,
                     "description": "Plugin contributions, by plugin name."},
         "package": {"type": "object", "additionalProperties": True,

@@ -2,15 +2,24 @@
 
 On a hub the dossiers live in ``hub_dossiers`` / ``hub_dossier_events`` as the nodes
 pushed them; names of units and procedures come from the hub's own catalogue (the
-province's, which every node shares), falling back to the codes.
+province's, which every node shares), falling back to the codes. A plugin's public fields
+are the ones the node computed and pushed in the entry's ``details.public_fields``: the hub
+runs no specialty plugins.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua.core.models import HubDossier, HubDossierEvent, Procedure, Unit
+
+# Another vendor's system may push anything: what the public page shows of it is bounded.
+MAX_PUBLIC_FIELDS = 20
+MAX_LABEL_LENGTH = 100
+MAX_VALUE_LENGTH = 500
 
 
 def uses_hub_read_model() -> bool:
@@ -18,6 +27,28 @@ def uses_hub_read_model() -> bool:
     from flask import current_app, has_app_context
 
     return has_app_context() and current_app.config["MOTCUA"].role == "hub"
+
+
+def pushed_public_fields(details: Any) -> dict[str, str]:
+    """The plugin public fields in a dossier's pushed ``details``, fit to show: only
+    labels with a scalar value, as text, in label order, at most :data:`MAX_PUBLIC_FIELDS`
+    of them, each cut to length. Anything else (not an object, nested values) is left out.
+
+    In label order because the plugin's own order does not survive the trip: batches are
+    signed with sorted keys, and PostgreSQL's JSONB orders keys its own way."""
+    fields = details.get("public_fields") if isinstance(details, dict) else None
+    if not isinstance(fields, dict):
+        return {}
+    shown: dict[str, str] = {}
+    for label, value in sorted(fields.items(), key=lambda item: str(item[0])):
+        if len(shown) == MAX_PUBLIC_FIELDS:
+            break
+        if value is None or not isinstance(value, str | int | float | bool):
+            continue
+        label = str(label).strip()[:MAX_LABEL_LENGTH]
+        if label:
+            shown[label] = str(value)[:MAX_VALUE_LENGTH]
+    return shown
 
 
 def lookup_hub(session: Session, code: str, phone4: str | None):  # noqa: ANN201
@@ -64,9 +95,9 @@ def lookup_hub(session: Session, code: str, phone4: str | None):  # noqa: ANN201
                                         status=e.to_status, unit=info(e.unit_code))
                   for e in events],
     )
-    # No plugin public fields here: hub_dossiers.plugin_data holds each plugin's sync
-    # payload, neither labelled nor vetted as public; showing them needs the node to push
-    # the motcua_public_fields answer with the dossier (docs/lookup-and-kiosk.md).
+    # Not hub_dossiers.plugin_data: that is each plugin's sync payload, neither labelled
+    # nor vetted as public.
+    result.public_fields = pushed_public_fields(details)
     if phone4 is not None:
         # The core lookup's constant-time compare, safe for any text in either value.
         if service.last4_matches(str(details.get("phone_last4") or ""), phone4):

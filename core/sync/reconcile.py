@@ -20,7 +20,7 @@ from sqlalchemy import select
 from motcua.core.models import Dossier, OutboxEntry, SyncNodeState, Unit
 from motcua.core.sync import digests
 from motcua.core.sync.entries import resync_payload
-from motcua.core.sync.node import Node, drain, ensure_state
+from motcua.core.sync.node import Node, drain, ensure_state, plugin_context
 from motcua.core.sync.protocol import TOPIC_RESYNC, TOPIC_RETRACT
 from motcua.core.timeutil import now
 
@@ -44,7 +44,8 @@ class Report:
 
 def compare_with_hub(node: Node, since: date | None = None) -> Report:
     """Steps 1 and 2: which unit-days and which dossiers differ."""
-    with node.database.session_factory() as session:
+    # Fingerprints cover the plugins' public fields and contributions: ask the plugins.
+    with plugin_context(node), node.database.session_factory() as session:
         mine = digests.node_fingerprints(session, since=since)
     answer = node.transport.query("reconcile", {
         "since": since.isoformat() if since else None,
@@ -74,7 +75,7 @@ def _remember(node: Node, report: Report) -> None:
 def queue_repairs(node: Node, report: Report) -> int:
     """Step 3: queue re-sends for every differing dossier; returns how many were queued."""
     queued = 0
-    with node.database.write_session() as session:
+    with plugin_context(node), node.database.write_session() as session:
         codes = report.dossiers["missing"] + report.dossiers["different"]
         for dossier in session.scalars(select(Dossier).where(Dossier.code.in_(codes))):
             session.add(OutboxEntry(topic=TOPIC_RESYNC, unit_id=dossier.unit_id,

@@ -29,7 +29,7 @@ from motcua.core.models import (
 )
 from motcua.core.reports.tally import recount_dossier
 from motcua.core.sync.entries import resync_payload
-from motcua.core.sync.node import ensure_state
+from motcua.core.sync.node import ensure_state, plugin_context
 from motcua.core.sync.protocol import TOPIC_RESYNC
 from motcua.core.timeutil import now
 
@@ -137,7 +137,8 @@ def take_over(node, on_error=None) -> list[str]:  # noqa: ANN001 - a sync.node.N
     codes, done, failed = [], [], {}
     for handoff in answer.get("handoffs", []):
         try:
-            with node.database.write_session() as session:
+            # The queued resync carries the plugins' public fields and contributions.
+            with plugin_context(node), node.database.write_session() as session:
                 codes.append(import_handoff(session, handoff).code)
         except Exception as error:  # noqa: BLE001 - one bad hand-over must not block the rest
             message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"
