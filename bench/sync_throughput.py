@@ -5,7 +5,8 @@ Run:  python bench/sync_throughput.py [--events 100000] [--admin-url URL]
 throw-away databases (a node and a hub), and measures:
 
 1. Hub ingest: events per second through ``hub.ingest`` (signature check, JSON parsing,
-   validation, ownership check, apply, commit; one transaction per 1,000-event batch),
+   validation, ownership check, apply, the report figures a hub keeps, commit; one
+   transaction per 1,000-event batch),
    against a baseline measured in the same run: a raw batched INSERT (executemany, one
    transaction per batch) of exactly the rows the hub writes, into the same tables.
    Both run on the first ``--ingest-events`` events, alternating, best of ``--rounds``.
@@ -153,6 +154,8 @@ def measure_ingest(hub_db: Database, bodies: list[tuple[bytes, str]], rounds: in
         with hub_db.write_session() as session:
             session.execute(delete(HubDossierEvent))
             session.execute(delete(HubDossier))
+            session.execute(text("DELETE FROM report_figures"))
+            session.execute(text("DELETE FROM report_supplements"))
             session.execute(text("DELETE FROM sync_applied_batches"))
             session.execute(update(SyncNode).values(last_sequence=0))
         with hub_db.engine.connect() as connection:
@@ -182,7 +185,7 @@ def measure_ingest(hub_db: Database, bodies: list[tuple[bytes, str]], rounds: in
         for raw, signature in bodies:
             session = hub_db.session_factory()
             try:
-                hub.ingest(session, NODE, signature, raw)
+                hub.ingest(session, NODE, signature, raw, keep_figures=True)
                 session.commit()
             finally:
                 session.close()
@@ -300,6 +303,8 @@ def main() -> None:
         with hub_db.write_session() as session:
             session.execute(delete(HubDossierEvent))
             session.execute(delete(HubDossier))
+            session.execute(text("DELETE FROM report_figures"))
+            session.execute(text("DELETE FROM report_supplements"))
             session.execute(text("DELETE FROM sync_applied_batches"))
             session.execute(update(SyncNode).values(last_sequence=0))
         port = _free_port()

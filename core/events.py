@@ -11,18 +11,26 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from motcua.core.db import begin_write
-from motcua.core.models import Account, Dossier, DossierEvent, OutboxEntry
+from motcua.core.models import Account, Dossier, DossierEvent, DossierWorkflow, OutboxEntry
 from motcua.core.plugin_manager.signals import send_event_signal
 from motcua.core.reports.tally import count_event
 from motcua.core.timeutil import now
 
+_LOOK_UP = object()
 
-def dossier_snapshot(dossier: Dossier) -> dict[str, Any]:
-    """The dossier's state as it travels to the hub (no citizen ID: see the lookup rules)."""
-    return {
+
+def dossier_snapshot(dossier: Dossier, original_due_at: Any = _LOOK_UP) -> dict[str, Any]:
+    """The dossier's state as it travels to the hub (no citizen ID: see the lookup rules).
+
+    ``original_due_at``, the deadline before an apology (read from the dossier's
+    workflow unless given), travels only when there is one: the hub's reports judge
+    the dossier against it."""
+    if original_due_at is _LOOK_UP:
+        original_due_at = _original_due_at(dossier)
+    snapshot = {
         "code": dossier.code,
         "procedure_code": dossier.procedure.code if dossier.procedure else None,
         "unit_code": dossier.unit.code if dossier.unit else None,
@@ -38,6 +46,17 @@ def dossier_snapshot(dossier: Dossier) -> dict[str, Any]:
         "back_entered": dossier.back_entered,
         "version": dossier.version,
     }
+    if original_due_at is not None:
+        snapshot["original_due_at"] = _iso(original_due_at)
+    return snapshot
+
+
+def _original_due_at(dossier: Dossier) -> datetime | None:
+    session = object_session(dossier)
+    if session is None or dossier.id is None:
+        return None
+    workflow = session.get(DossierWorkflow, dossier.id)
+    return workflow.original_due_at if workflow is not None else None
 
 
 def _iso(moment: datetime | None) -> str | None:

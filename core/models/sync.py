@@ -16,6 +16,7 @@ In standalone mode both sides live in the same database.
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -27,10 +28,15 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.core.models.base import Base, JSONType, UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from motcua.core.models.procedures import Procedure
+    from motcua.core.models.units import Unit
 
 NODE_ID_LENGTH = 64
 
@@ -159,7 +165,14 @@ class HubDossier(Base):
     """A dossier as the hub sees it: the latest synced snapshot and public details."""
 
     __tablename__ = "hub_dossiers"
-    __table_args__ = (Index("ix_hub_dossiers_unit_day", "unit_code", "received_day"),)
+    __table_args__ = (
+        Index("ix_hub_dossiers_unit_day", "unit_code", "received_day"),
+        # The hub's reports read the open dossiers live (who is overdue now), as the
+        # units' servers do over ix_dossiers_open.
+        Index("ix_hub_dossiers_open", "unit_id", "procedure_id", "due_at", "received_at",
+              "status", "id", postgresql_where=text("finished_at IS NULL"),
+              sqlite_where=text("finished_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(60), unique=True)
@@ -180,6 +193,16 @@ class HubDossier(Base):
     details: Mapped[dict] = mapped_column(JSONType, default=dict)  # checklist, result ...
     plugin_data: Mapped[dict] = mapped_column(JSONType, default=dict)  # per plugin name
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the hub's reports count by (core/reports/source.py): the hub's own ids of the
+    # receiving unit and procedure the snapshot names (None: not in the hub's catalogue),
+    # the channel, and the deadline before any apology (judged against, Decree 61).
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    procedure_id: Mapped[int | None] = mapped_column(ForeignKey("procedures.id"))
+    channel: Mapped[str | None] = mapped_column(String(20))
+    original_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    unit: Mapped[Unit | None] = relationship(viewonly=True)
+    procedure: Mapped[Procedure | None] = relationship(viewonly=True)
 
     events: Mapped[list[HubDossierEvent]] = relationship(
         back_populates="dossier", order_by="HubDossierEvent.sequence",

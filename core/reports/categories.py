@@ -26,12 +26,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Date, String, and_, exists, func, not_, or_, select
+from sqlalchemy import Date, String, and_, exists, not_, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from motcua.core.models import PAUSED_STATUSES, Dossier, DossierEvent, DossierWorkflow
+from motcua.core.models import PAUSED_STATUSES
+from motcua.core.reports.source import LOCAL, Source
 
 CATEGORIES = ("to_handle", "carried_over", "received_online", "received_in_person",
               "resolved", "early", "on_time", "late", "in_processing",
@@ -92,44 +93,47 @@ def _month_start_postgresql(element, compiler, **kw):  # noqa: ANN001, ANN202
     return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
-def deadline() -> ColumnElement:
-    """The original appointment (kept by the routing engine at an apology) or the due
-    time. Needs ``dossier_workflows`` outer-joined."""
-    return func.coalesce(DossierWorkflow.original_due_at, Dossier.due_at)
+def deadline(source: Source = LOCAL) -> ColumnElement:
+    """The original appointment (kept at an apology) or the due time. Needs the
+    source's :meth:`~.source.Source.with_deadline` join."""
+    return source.deadline()
 
 
-def resolution_classes() -> dict[str, ColumnElement]:
+def resolution_classes(source: Source = LOCAL) -> dict[str, ColumnElement]:
     """How a resolved dossier ended against its :func:`deadline`: ``early`` (on a day
     before the deadline's day), ``on_time`` (by the deadline, not early) or ``late``.
     The same conditions serve the figures counted from dossiers and the figures kept as
     dossiers finish (motcua.core.reports.tally)."""
-    due = deadline()
-    early = vietnam_day(Dossier.finished_at) < vietnam_day(due)
+    due, finished_at = deadline(source), source.dossier.finished_at
+    early = vietnam_day(finished_at) < vietnam_day(due)
     return {"early": early,
-            "on_time": and_(Dossier.finished_at <= due, not_(early)),
-            "late": Dossier.finished_at > due}
+            "on_time": and_(finished_at <= due, not_(early)),
+            "late": finished_at > due}
 
 
-def conditions(start: datetime, end: datetime, now: datetime) -> dict[str, ColumnElement]:
-    """Each category's condition for the period [``start``, ``end``)."""
+def conditions(start: datetime, end: datetime, now: datetime,
+               source: Source = LOCAL) -> dict[str, ColumnElement]:
+    """Each category's condition for the period [``start``, ``end``), over the dossiers
+    of ``source``."""
+    d, e = source.dossier, source.event
     moment = min(end, now)
-    finished_in = and_(Dossier.finished_at >= start, Dossier.finished_at < end)
-    received_in = and_(Dossier.received_at >= start, Dossier.received_at < end)
-    carried = and_(Dossier.received_at < start,
-                   or_(Dossier.finished_at.is_(None), Dossier.finished_at >= start))
-    resolved = and_(finished_in, Dossier.status.in_(RESOLVED_STATUSES))
-    classes = resolution_classes()
-    processing = and_(Dossier.received_at < end,
-                      or_(Dossier.finished_at.is_(None), Dossier.finished_at >= end))
-    overdue = and_(processing, deadline() < moment, Dossier.status.not_in(PAUSED_STATUSES))
-    supplement = exists(select(DossierEvent.id).where(
-        DossierEvent.dossier_id == Dossier.id, DossierEvent.kind == "supplement_requested",
-        DossierEvent.at >= start, DossierEvent.at < end))
+    finished_in = and_(d.finished_at >= start, d.finished_at < end)
+    received_in = and_(d.received_at >= start, d.received_at < end)
+    carried = and_(d.received_at < start,
+                   or_(d.finished_at.is_(None), d.finished_at >= start))
+    resolved = and_(finished_in, d.status.in_(RESOLVED_STATUSES))
+    classes = resolution_classes(source)
+    processing = and_(d.received_at < end,
+                      or_(d.finished_at.is_(None), d.finished_at >= end))
+    overdue = and_(processing, deadline(source) < moment, d.status.not_in(PAUSED_STATUSES))
+    supplement = exists(select(e.id).where(
+        e.dossier_id == d.id, e.kind == "supplement_requested",
+        e.at >= start, e.at < end))
     return {
         "to_handle": or_(carried, received_in),
         "carried_over": carried,
-        "received_online": and_(received_in, Dossier.channel == "online"),
-        "received_in_person": and_(received_in, Dossier.channel != "online"),
+        "received_online": and_(received_in, d.channel == "online"),
+        "received_in_person": and_(received_in, d.channel != "online"),
         "resolved": resolved,
         "early": and_(resolved, classes["early"]),
         "on_time": and_(resolved, classes["on_time"]),
@@ -138,8 +142,8 @@ def conditions(start: datetime, end: datetime, now: datetime) -> dict[str, Colum
         "in_processing_on_time": and_(processing, not_(overdue)),
         "in_processing_overdue": overdue,
         "supplement_requested": and_(or_(carried, received_in), supplement),
-        "refused": and_(finished_in, Dossier.status == "refused"),
-        "withdrawn": and_(finished_in, Dossier.status == "withdrawn"),
+        "refused": and_(finished_in, d.status == "refused"),
+        "withdrawn": and_(finished_in, d.status == "withdrawn"),
     }
 
 

@@ -14,6 +14,7 @@ from motcua.core.reports import reference, summary
 from motcua.core.reports.categories import month_start
 from motcua.core.reports.periods import Period, parse_period
 from motcua.core.reports.scope import Scope
+from motcua.core.reports.source import Source, current_source
 from motcua.core.timeutil import local_date
 
 GROUPS = (None, "unit", "procedure", "field")
@@ -30,26 +31,29 @@ def default_periods(today: date) -> list[Period]:
             parse_period(f"{first:%Y-%m-%d}..{today:%Y-%m-%d}")]
 
 
-def differences(session: Session, roots: list[Unit], periods: list[Period], now: datetime
-                ) -> list[str]:
+def differences(session: Session, roots: list[Unit], periods: list[Period], now: datetime,
+                source: Source | None = None) -> list[str]:
     """Where the kept figures differ from the row-by-row count, for each of ``roots``
     (by receiving unit, procedure, field and in total) and each period, and in the
-    months chart of each period's year; empty when they all agree."""
+    months chart of each period's year; empty when they all agree. ``source``: whose
+    dossiers (default: this server's, or on a hub the nodes')."""
+    source = source or current_source()
     found = []
     for root in roots:
         for period in periods:
-            pairs = summary.pair_figures(session, root, period, now)
+            pairs = summary.pair_figures(session, root, period, now, source)
             for group in GROUPS:
                 kept = summary.grouped(session, pairs, group)
-                counted = reference.figures_from_dossiers(session, Scope(root), period, now,
-                                                          group)
+                counted = reference.figures_from_dossiers(
+                    session, Scope(root, source=source), period, now, group)
                 if kept != counted:
                     found.append(f"{root.code} {period.code} by {group or 'total'}: kept "
                                  f"{kept} but dossiers give {counted}")
         for year in sorted({period.first.year for period in periods}):
             whole = parse_period(str(year))
             kept = summary.months(session, root, whole, now)
-            counted = reference.months_from_dossiers(session, Scope(root), whole, now)
+            counted = reference.months_from_dossiers(session, Scope(root, source=source),
+                                                     whole, now)
             if kept != counted:
                 found.append(f"{root.code} months of {year}: kept {kept} but dossiers "
                              f"give {counted}")

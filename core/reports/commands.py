@@ -16,7 +16,9 @@ from motcua.core.extensions import db_session
 from motcua.core.models import ReportFigures, ReportSupplements, Unit
 from motcua.core.reports.check import check
 from motcua.core.reports.periods import current_month, parse_period
+from motcua.core.reports.source import HUB, current_source
 from motcua.core.reports.tally import rebuild
+from motcua.core.sync.apply import link_catalogue
 from motcua.core.timeutil import local_date, now
 
 
@@ -29,11 +31,15 @@ def reports_group() -> None:
 @with_appcontext
 def rebuild_command() -> None:
     """Count every dossier again into the kept figures (what the migration did once).
-    Needed only after dossiers were written without events (a bulk load); it locks the
-    figures while it runs, so run it outside office hours on a large database."""
+    Needed only after dossiers were written without events (a bulk load), and on a hub
+    after an upgrade or after adding units or procedures the nodes' dossiers named; it
+    locks the figures while it runs, so run it outside office hours on a large database."""
     session = db_session()
     started = time.perf_counter()
-    rebuild(session)
+    source = current_source()
+    if source is HUB:  # the catalogue may have gained what some copies named
+        link_catalogue(session)
+    rebuild(session, source)
     session.commit()
     rows = (session.scalar(select(func.count()).select_from(ReportFigures))
             + session.scalar(select(func.count()).select_from(ReportSupplements)))

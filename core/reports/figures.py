@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from motcua.core.models import Dossier
 from motcua.core.reports import reference, summary
 from motcua.core.reports.categories import CATEGORIES, conditions
 from motcua.core.reports.periods import Period
@@ -30,7 +29,8 @@ def figure_tables(session: Session, scope: Scope, period: Period, now: datetime,
     if not scope.by_receiving_unit:
         return {group: reference.figures_from_dossiers(session, scope, period, now, group)
                 for group in groups}
-    pairs = _picked(session, scope, summary.pair_figures(session, scope.root, period, now))
+    pairs = _picked(session, scope, summary.pair_figures(
+        session, scope.root, period, now, scope.source))
     return {group: summary.grouped(session, pairs, group) for group in groups}
 
 
@@ -53,27 +53,29 @@ def overdue_count(session: Session, scope: Scope, period: Period, now: datetime)
     """The ``in_processing_overdue`` figure alone (the dashboard's alert): for a period
     not yet over, only the live part is read."""
     if scope.by_receiving_unit and period.end > now:
-        return sum(_picked(session, scope,
-                           summary.overdue_now(session, scope.root, period, now)).values())
+        return sum(_picked(session, scope, summary.overdue_now(
+            session, scope.root, period, now, scope.source)).values())
     return figures(session, scope, period, now)[0]["in_processing_overdue"]
 
 
 def dossiers_in(session: Session, scope: Scope, period: Period, now: datetime,
                 category: str, *, key: tuple[str, str] | None = None, limit: int = 200,
-                offset: int = 0) -> tuple[list[Dossier], int]:
+                offset: int = 0) -> tuple[list, int]:
     """The dossiers a figure counts (and how many), oldest received first; ``key`` is a
-    group (``("unit", "H80.01")``) when the figure is one of a grouped table's cells."""
+    group (``("unit", "H80.01")``) when the figure is one of a grouped table's cells.
+    The items are ``Dossier`` rows, or on a hub ``HubDossier`` rows."""
     if category not in CATEGORIES:
         raise KeyError(category)
-    conds = conditions(period.start, period.end, now)
-    query = scope.where(dossier_query(select(Dossier)).where(conds["to_handle"],
-                                                             conds[category]))
+    conds = conditions(period.start, period.end, now, scope.source)
+    dossier = scope.source.dossier
+    query = scope.where(dossier_query(select(dossier), scope.source)
+                        .where(conds["to_handle"], conds[category]))
     if key is not None:
         column = GROUPS[key[0]][0]
         query = query.where(column == key[1])
     total = session.scalar(select(func.count()).select_from(
-        query.with_only_columns(Dossier.id).subquery()))
-    items = session.scalars(query.order_by(Dossier.received_at, Dossier.id)
+        query.with_only_columns(dossier.id).subquery()))
+    items = session.scalars(query.order_by(dossier.received_at, dossier.id)
                             .limit(limit).offset(offset)).all()
     return list(items), total or 0
 

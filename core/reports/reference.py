@@ -1,6 +1,7 @@
-"""The figures counted row by row from ``dossiers``: the definition the kept figures
-(:mod:`.summary`) must equal, used for department and officer views (which the kept
-figures cannot split) and by the check (``motcua reports check-summary``) and tests."""
+"""The figures counted row by row from ``dossiers`` (on a hub, ``hub_dossiers``): the
+definition the kept figures (:mod:`.summary`) must equal, used for department and
+officer views (which the kept figures cannot split) and by the check (``motcua reports
+check-summary``) and tests."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from motcua.core.models import Dossier
 from motcua.core.reports.categories import CATEGORIES, conditions, vietnam_month
 from motcua.core.reports.periods import Period
 from motcua.core.reports.scope import GROUPS, Scope, dossier_query
@@ -20,11 +20,12 @@ def figures_from_dossiers(session: Session, scope: Scope, period: Period, now: d
                           group: str | None = None) -> list[dict]:
     """One dict of category counts (plus ``key`` and ``label`` when grouped by ``unit``,
     ``procedure`` or ``field``); ungrouped: a single dict."""
-    conds = conditions(period.start, period.end, now)
+    conds = conditions(period.start, period.end, now, scope.source)
     sums = [func.coalesce(func.sum(case((conds[name], 1), else_=0)), 0).label(name)
             for name in CATEGORIES]
     keys = GROUPS[group] if group else ()
-    query = scope.where(dossier_query(select(*keys, *sums)).where(conds["to_handle"]))
+    query = scope.where(dossier_query(select(*keys, *sums), scope.source)
+                        .where(conds["to_handle"]))
     if group:
         query = query.group_by(*dict.fromkeys(keys)).order_by(keys[0])
     rows = []
@@ -43,12 +44,12 @@ def months_from_dossiers(session: Session, scope: Scope, period: Period, now: da
                          ) -> list[tuple[Period, dict]]:
     """Resolved, early, on time and late per calendar month of ``period`` up to ``now``,
     in one grouped query."""
-    conds = conditions(period.start, period.end, now)
-    month = vietnam_month(Dossier.finished_at)
+    conds = conditions(period.start, period.end, now, scope.source)
+    month = vietnam_month(scope.source.dossier.finished_at)
     sums = [func.coalesce(func.sum(case((conds[name], 1), else_=0)), 0).label(name)
             for name in ("early", "on_time", "late")]
     query = scope.where(dossier_query(select(
-        month.label("month"), func.count().label("resolved"), *sums))
+        month.label("month"), func.count().label("resolved"), *sums), scope.source)
         .where(conds["resolved"])).group_by(month)
     found = {row.month: {"resolved": row.resolved, "early": int(row.early),
                          "on_time": int(row.on_time), "late": int(row.late)}

@@ -3,12 +3,14 @@ drill-down list starts from."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import aliased
 
-from motcua.core.models import Dossier, DossierWorkflow, Procedure, StepHolding, Unit
+from motcua.core.models import Dossier, Procedure, StepHolding, Unit
+from motcua.core.reports.source import LOCAL, Source, current_source
 
 GROUPS = {
     "unit": (Unit.code, Unit.name),
@@ -34,6 +36,8 @@ class Scope:
     procedure: str | None = None
     field: str | None = None
     channel: str | None = None
+    # Whose rows: this server's dossiers, or on a hub the nodes' (core/reports/source.py).
+    source: Source = dataclasses.field(default_factory=current_source)
 
     @property
     def through(self) -> bool:
@@ -61,6 +65,10 @@ class Scope:
         return query
 
     def where(self, query: Select) -> Select:
+        """``query`` (from :func:`dossier_query`) narrowed to the scope's dossiers."""
+        dossier = self.source.dossier
+        if self.through and self.source is not LOCAL:
+            raise ValueError("a department's or an officer's view needs the step holdings")
         if not self.through:
             query = query.where(Unit.path.startswith(self.root.path))
         if self.department is not None:
@@ -78,13 +86,14 @@ class Scope:
         if self.field is not None:
             query = query.where(Procedure.field == self.field)
         if self.channel is not None:
-            query = query.where(Dossier.channel == self.channel)
+            query = query.where(dossier.channel == self.channel)
         return query
 
 
-def dossier_query(query: Select) -> Select:
-    """``query`` over dossiers with their receiving unit, procedure and workflow row."""
-    return (query.select_from(Dossier)
-            .join(Unit, Unit.id == Dossier.unit_id)
-            .join(Procedure, Procedure.id == Dossier.procedure_id)
-            .outerjoin(DossierWorkflow, DossierWorkflow.dossier_id == Dossier.id))
+def dossier_query(query: Select, source: Source = LOCAL) -> Select:
+    """``query`` over the dossiers of ``source`` with their receiving unit, procedure
+    and what their deadline reads."""
+    dossier = source.dossier
+    return source.with_deadline(query.select_from(dossier)
+                                .join(Unit, Unit.id == dossier.unit_id)
+                                .join(Procedure, Procedure.id == dossier.procedure_id))

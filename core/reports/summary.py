@@ -26,8 +26,6 @@ from sqlalchemy.orm import Session
 
 from motcua.core.models import (
     PAUSED_STATUSES,
-    Dossier,
-    DossierWorkflow,
     Procedure,
     ReportFigures,
     ReportSupplements,
@@ -36,6 +34,7 @@ from motcua.core.models import (
 from motcua.core.reports.categories import CATEGORIES
 from motcua.core.reports.periods import Period
 from motcua.core.reports.reference import months_up_to
+from motcua.core.reports.source import LOCAL, Source
 
 Pair = tuple[int, int]  # (receiving unit id, procedure id)
 
@@ -100,48 +99,48 @@ def _supplements(session: Session, root: Unit, first: date, end: date) -> dict[P
 
 
 def overdue_open(session: Session, root: Unit, end: datetime, moment: datetime,
-                 *, finished_from: datetime | None = None) -> dict[Pair, int]:
+                 *, finished_from: datetime | None = None,
+                 source: Source = LOCAL) -> dict[Pair, int]:
     """Per unit and procedure, read live: dossiers received before ``end``, unfinished
     (or, with ``finished_from``, finished at or after it), past their deadline at
     ``moment`` and not waiting for a supplement or a payment (their clock is stopped)."""
-    # Only apologised dossiers have an original deadline: join those few workflow rows.
-    apologised = (select(DossierWorkflow.dossier_id, DossierWorkflow.original_due_at)
-                  .where(DossierWorkflow.original_due_at.is_not(None)).subquery())
-    due = func.coalesce(apologised.c.original_due_at, Dossier.due_at)
-    finished = (Dossier.finished_at.is_(None) if finished_from is None
-                else Dossier.finished_at >= finished_from)
-    query = (select(Dossier.unit_id, Dossier.procedure_id, func.count())
-             .join(Unit, Unit.id == Dossier.unit_id)
-             .outerjoin(apologised, apologised.c.dossier_id == Dossier.id)
-             .where(Unit.path.startswith(root.path), finished, Dossier.received_at < end,
-                    due < moment, Dossier.status.not_in(PAUSED_STATUSES))
-             .group_by(Dossier.unit_id, Dossier.procedure_id))
+    d = source.dossier
+    finished = (d.finished_at.is_(None) if finished_from is None
+                else d.finished_at >= finished_from)
+    query, due = source.live_deadline(
+        select(d.unit_id, d.procedure_id, func.count()).join(Unit, Unit.id == d.unit_id))
+    query = (query.where(Unit.path.startswith(root.path), finished, d.received_at < end,
+                         due < moment, d.status.not_in(PAUSED_STATUSES))
+             .group_by(d.unit_id, d.procedure_id))
+    if source is not LOCAL:  # a hub's copy may name a procedure the catalogue lacks
+        query = query.where(d.procedure_id.is_not(None))
     return {(unit_id, procedure_id): count
             for unit_id, procedure_id, count in session.execute(query)}
 
 
-def overdue_now(session: Session, root: Unit, period: Period, now: datetime
-                ) -> dict[Pair, int]:
+def overdue_now(session: Session, root: Unit, period: Period, now: datetime,
+                source: Source = LOCAL) -> dict[Pair, int]:
     """In processing at the end of ``period`` and overdue (at its end, or now if it is
     not over), per unit and procedure."""
     if period.end > now:
-        found = overdue_open(session, root, period.end, now)
+        found = overdue_open(session, root, period.end, now, source=source)
         # Finished after the period's end although it is not over: only a clock
         # replayed into the past can make these, but they count as open then.
         for pair, count in overdue_open(session, root, period.end, now,
-                                        finished_from=period.end).items():
+                                        finished_from=period.end, source=source).items():
             found[pair] = found.get(pair, 0) + count
         return found
-    return overdue_open(session, root, period.end, period.end)
+    return overdue_open(session, root, period.end, period.end, source=source)
 
 
-def pair_figures(session: Session, root: Unit, period: Period, now: datetime
-                 ) -> dict[Pair, dict]:
-    """Every category per receiving unit (in ``root``'s subtree) and procedure."""
+def pair_figures(session: Session, root: Unit, period: Period, now: datetime,
+                 source: Source = LOCAL) -> dict[Pair, dict]:
+    """Every category per receiving unit (in ``root``'s subtree) and procedure; the kept
+    figures are ``source``'s (a hub keeps the nodes' dossiers' figures)."""
     first, end = period.first, period.last + timedelta(days=1)
     kept = _kept(session, root, first, end)
     supplements = _supplements(session, root, first, end)
-    overdue = overdue_now(session, root, period, now)
+    overdue = overdue_now(session, root, period, now, source)
     result = {}
     for pair in kept.keys() | supplements.keys() | overdue.keys():
         k = kept.get(pair) or defaultdict(int)

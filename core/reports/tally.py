@@ -50,7 +50,8 @@ from sqlalchemy.orm import Session
 from motcua.core.models import (
     Dossier,
     DossierEvent,
-    DossierWorkflow,
+    HubDossier,
+    HubDossierEvent,
     ReportFigures,
     ReportSupplements,
 )
@@ -62,6 +63,7 @@ from motcua.core.reports.categories import (
     resolution_classes,
     vietnam_day,
 )
+from motcua.core.reports.source import HUB, LOCAL, Source, current_source
 
 # The statuses of a finished dossier (``finished_at`` set).
 FINISHED_STATUSES = (*RESOLVED_STATUSES, "refused", "withdrawn")
@@ -77,44 +79,51 @@ def _one(condition: ColumnElement) -> ColumnElement:
 
 
 def _part(day: ColumnElement, counts: dict[str, ColumnElement], where: list,
-          *, workflow: bool = False) -> Select:
-    """One row per dossier: the day it counts on, its unit and procedure, its counts."""
+          source: Source, *, deadline_join: bool = False) -> Select:
+    """One row per dossier: the day it counts on, its unit and procedure, its counts.
+    A dossier whose unit or procedure the catalogue lacks (a hub's copy may name one)
+    has no figures to go to."""
+    d = source.dossier
     values = [counts.get(name, literal(0)).label(name) for name in REPORT_COUNTS]
-    query = select(day.label("day"), Dossier.unit_id.label("unit_id"),
-                   Dossier.procedure_id.label("procedure_id"), *values).select_from(Dossier)
-    if workflow:
-        query = query.outerjoin(DossierWorkflow, DossierWorkflow.dossier_id == Dossier.id)
+    query = select(day.label("day"), d.unit_id.label("unit_id"),
+                   d.procedure_id.label("procedure_id"), *values).select_from(d)
+    if deadline_join:
+        query = source.with_deadline(query)
+    if source is not LOCAL:
+        where = [*where, d.unit_id.is_not(None), d.procedure_id.is_not(None)]
     return query.where(*where)
 
 
-def received_part(where: list) -> list[Select]:
+def received_part(where: list, source: Source = LOCAL) -> list[Select]:
     """What a dossier adds when received."""
-    return [_part(vietnam_day(Dossier.received_at), {
-        "received_online": _one(Dossier.channel == "online"),
-        "received_in_person": _one(Dossier.channel != "online"),
-    }, where)]
+    d = source.dossier
+    return [_part(vietnam_day(d.received_at), {
+        "received_online": _one(d.channel == "online"),
+        "received_in_person": _one(d.channel != "online"),
+    }, where, source)]
 
 
-def finished_parts(where: list) -> list[Select]:
+def finished_parts(where: list, source: Source = LOCAL) -> list[Select]:
     """What a finished dossier adds: its outcome, and the days it was open and overdue."""
-    finished, received = vietnam_day(Dossier.finished_at), vietnam_day(Dossier.received_at)
-    due = vietnam_day(deadline())
+    d = source.dossier
+    finished, received = vietnam_day(d.finished_at), vietnam_day(d.received_at)
+    due = vietnam_day(deadline(source))
     # At a period's end (a midnight) it was open and overdue if that midnight came after
     # both its receipt and its deadline, and it finished later: between these two days.
     overdue_day = case((received > due, received), else_=due)
-    resolved = Dossier.status.in_(RESOLVED_STATUSES)
-    classes = resolution_classes()
-    where = [*where, Dossier.finished_at.is_not(None)]
+    resolved = d.status.in_(RESOLVED_STATUSES)
+    classes = resolution_classes(source)
+    where = [*where, d.finished_at.is_not(None)]
     return [
         _part(finished, {
             "closed": literal(1),
             **{name: _one(and_(resolved, condition)) for name, condition in classes.items()},
-            "refused": _one(Dossier.status == "refused"),
-            "withdrawn": _one(Dossier.status == "withdrawn"),
+            "refused": _one(d.status == "refused"),
+            "withdrawn": _one(d.status == "withdrawn"),
             "overdue_until": _one(overdue_day < finished),
-        }, where, workflow=True),
+        }, where, source, deadline_join=True),
         _part(overdue_day, {"overdue_from": literal(1)}, [*where, overdue_day < finished],
-              workflow=True),
+              source, deadline_join=True),
     ]
 
 
@@ -153,17 +162,19 @@ def add_figures(bind: Bind, parts: list[Select], sign: int = 1) -> None:
     _upsert(bind, ReportFigures.__table__, [*KEY, *REPORT_COUNTS], query, KEY)
 
 
-def _requests(where: list, sign: int) -> Select:
+def _requests(where: list, sign: int, source: Source = LOCAL) -> Select:
     """A dossier's requests for supplement (as ``where`` selects them, which must keep
     whole dossiers), each with the day of the dossier's previous request."""
-    previous = func.lag(DossierEvent.at).over(
-        partition_by=DossierEvent.dossier_id, order_by=(DossierEvent.at, DossierEvent.sequence))
-    return (select(vietnam_day(DossierEvent.at).label("day"),
+    d, e = source.dossier, source.event
+    previous = func.lag(e.at).over(partition_by=e.dossier_id, order_by=(e.at, e.sequence))
+    if source is not LOCAL:
+        where = [*where, d.unit_id.is_not(None), d.procedure_id.is_not(None)]
+    return (select(vietnam_day(e.at).label("day"),
                    vietnam_day(previous).label("previous_day"),
-                   Dossier.unit_id.label("unit_id"), Dossier.procedure_id.label("procedure_id"),
+                   d.unit_id.label("unit_id"), d.procedure_id.label("procedure_id"),
                    literal_column(str(int(sign))).label("weight"))
-            .select_from(DossierEvent).join(Dossier, Dossier.id == DossierEvent.dossier_id)
-            .where(DossierEvent.kind == SUPPLEMENT, *where))
+            .select_from(e).join(d, d.id == e.dossier_id)
+            .where(e.kind == SUPPLEMENT, *where))
 
 
 def add_supplements(bind: Bind, requests: list[Select]) -> None:
@@ -185,7 +196,10 @@ def add_supplements(bind: Bind, requests: list[Select]) -> None:
 def count_event(session: Session, dossier: Dossier, event: DossierEvent) -> None:
     """Add what ``event`` (flushed) changed in ``dossier``'s figures: its receipt (the
     first event), its finish (the event after which it is finished and before which it
-    was not), a request for supplement."""
+    was not), a request for supplement. On a hub, whose reports count the nodes'
+    dossiers (:func:`recount_hub_dossiers`), a dossier of its own adds nothing."""
+    if current_source() is not LOCAL:
+        return
     where = [Dossier.id == dossier.id]
     parts = []
     was_finished = False
@@ -215,13 +229,24 @@ def recount_dossier(session: Session, dossier_id: int, sign: int) -> None:
     add_supplements(session, [_requests([DossierEvent.dossier_id == dossier_id], sign)])
 
 
-def rebuild(bind: Bind) -> None:
-    """Empty both tables and count every dossier again (the back-fill)."""
+def recount_hub_dossiers(session: Session, hub_ids: list[int], sign: int) -> None:
+    """Take away (``sign`` -1) or add (1) everything the hub's copies ``hub_ids`` add,
+    as their rows stand now: around the hub applying a batch that changes them."""
+    if not hub_ids:
+        return
+    where = [HubDossier.id.in_(hub_ids)]
+    add_figures(session, [*received_part(where, HUB), *finished_parts(where, HUB)], sign)
+    requests = _requests([HubDossierEvent.dossier_id.in_(hub_ids)], sign, HUB)
+    add_supplements(session, [requests])
+
+
+def rebuild(bind: Bind, source: Source = LOCAL) -> None:
+    """Empty both tables and count every dossier of ``source`` again (the back-fill)."""
     if _dialect(bind) == "postgresql":
         # Events recorded meanwhile wait, then add to the rebuilt counts: none is
         # counted twice (seen by the rebuild and added) or lost (added, then deleted).
         bind.execute(text("LOCK TABLE report_figures, report_supplements IN EXCLUSIVE MODE"))
     bind.execute(delete(ReportFigures.__table__))
     bind.execute(delete(ReportSupplements.__table__))
-    add_figures(bind, [*received_part([]), *finished_parts([])])
-    add_supplements(bind, [_requests([], 1)])
+    add_figures(bind, [*received_part([], source), *finished_parts([], source)])
+    add_supplements(bind, [_requests([], 1, source)])

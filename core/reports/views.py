@@ -3,14 +3,16 @@ evaluation, for leaders (their units' subtree) and the ICT department (the provi
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 from flask import Blueprint, Response, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, or_, select
 
-from motcua.core.extensions import db_session, settings
-from motcua.core.models import CHANNELS, Account, Procedure, Unit
+from motcua.core.extensions import db_session
+from motcua.core.models import CHANNELS, Account, HubDossier, Procedure, Unit
 from motcua.core.reports.categories import CATEGORIES, on_time_rate
 from motcua.core.reports.excel import periodic_workbook
 from motcua.core.reports.figures import (
@@ -24,6 +26,7 @@ from motcua.core.reports.figures import (
 from motcua.core.reports.labels import CATEGORY_LABELS
 from motcua.core.reports.officers import officer_rows
 from motcua.core.reports.periods import Period, current_month, parse_period
+from motcua.core.reports.source import HUB, current_source
 from motcua.core.timeutil import local_date, now
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -45,12 +48,26 @@ def _receives_within(unit: Unit) -> bool:
         exists().where(Unit.path.startswith(unit.path), Unit.receives_dossiers.is_(True))))
 
 
+def _on_hub() -> bool:
+    return current_source() is HUB
+
+
+def _steps_stay_with_the_units() -> NoReturn:
+    """A department's or an officer's figures need who held each step, which the units'
+    servers keep and do not push: the hub answers for receiving units only."""
+    abort(400, description=_(
+        "This is the provincial hub: it counts the dossiers by receiving unit, procedure "
+        "and field. A department's or an officer's figures are on that unit's own server."))
+
+
 def _own_scope() -> Scope:
     """An officer without a report role sees only their own figures: the dossiers that
     passed through their hands, the figures their evaluation reads (docs/reports.md)."""
     own = current_user.unit
     if not current_user.roles or own is None:
         abort(403, description=_("Reports are for leaders and the ICT department."))
+    if _on_hub():
+        _steps_stay_with_the_units()
     code = (request.args.get("unit") or "").strip().upper()
     officer = request.args.get("officer", type=int)
     if (code and code != own.code) or (officer is not None and officer != current_user.id) \
@@ -104,11 +121,22 @@ def _scope(*, own: bool = False) -> tuple[Scope, Period, list[Unit]]:
         # dossiers that passed through it, wherever they were received.
         department = unit
     officer_id = request.args.get("officer", type=int)
+    if _on_hub() and (department is not None or officer_id is not None):
+        _steps_stay_with_the_units()
     if officer_id is not None:
         officer = session.get(Account, officer_id)
         if officer is None or not officer.unit.is_within(unit):
             abort(404, description=_("No such officer in this unit."))
     return Scope(unit, department, officer_id, **_narrowing()), period, roots
+
+
+def _hub_notice() -> dict | None:
+    """On a hub: how many of the nodes' dossiers its catalogue cannot place (a receiving
+    unit or a procedure it lacks), which no figure counts."""
+    if not _on_hub():
+        return None
+    return {"unplaced": db_session().scalar(select(func.count()).select_from(HubDossier).where(
+        or_(HubDossier.unit_id.is_(None), HubDossier.procedure_id.is_(None))))}
 
 
 def _departments(unit: Unit) -> list[Unit]:
@@ -163,9 +191,9 @@ def dashboard() -> str:
     return render_template(
         "reports/dashboard.html", scope=scope, period=period, total=total, tables=tables,
         months=months, overdue_now=overdue_now, roots=roots, children=children,
-        departments=_departments(scope.root) if roots else [], labels=CATEGORY_LABELS,
-        fields=_fields(), channels=CHANNEL_LABELS,
-        officer_name=_officer_name(scope), on_hub=settings().role == "hub",
+        departments=_departments(scope.root) if roots and not _on_hub() else [],
+        labels=CATEGORY_LABELS, fields=_fields(), channels=CHANNEL_LABELS,
+        officer_name=_officer_name(scope), hub=_hub_notice(),
         rate=on_time_rate, query=_query(scope, period), now_month=this_month)
 
 
@@ -184,6 +212,7 @@ def drill_down() -> str:
     items, total = dossiers_in(db_session(), scope, period, now(), category, key=key,
                                limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     return render_template("reports/dossiers.html", scope=scope, period=period,
+                           on_hub=_on_hub(),
                            category=category, label=CATEGORY_LABELS[category], key=key,
                            items=items, total=total, number=number, page_size=PAGE_SIZE,
                            query=_query(scope, period))
@@ -225,7 +254,7 @@ def periodic() -> str:
     group, scope, period, rows, total = _periodic()
     return render_template("reports/periodic.html", scope=scope, period=period, rows=rows,
                            total=total, by=group, rate=on_time_rate,
-                           on_hub=settings().role == "hub", narrowed=narrowed(scope),
+                           hub=_hub_notice(), narrowed=narrowed(scope),
                            query=_query(scope, period, by=group))
 
 
@@ -250,6 +279,8 @@ def periodic_xlsx() -> Response:
 @login_required
 def officers() -> str:
     """Officer evaluation: steps closed, on-time share, late steps, apologies."""
+    if _on_hub():
+        _steps_stay_with_the_units()
     scope, period, _roots = _scope()
     rows = officer_rows(db_session(), scope.root, period)
     return render_template("reports/officers.html", scope=scope, period=period, rows=rows,

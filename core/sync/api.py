@@ -24,7 +24,8 @@ def push_batch() -> tuple[Response, int]:
     """Apply one signed batch (see the OpenAPI document)."""
     session = db_session()
     result = hub.ingest(session, request.headers.get(NODE_HEADER),
-                        request.headers.get(SIGNATURE_HEADER), request.get_data(cache=False))
+                        request.headers.get(SIGNATURE_HEADER), request.get_data(cache=False),
+                        keep_figures=settings().role == "hub")
     session.commit()
     return jsonify(result), 200
 

@@ -19,10 +19,13 @@ from motcua.core.errors import Forbidden
 from motcua.core.models import (
     HubDossier,
     HubDossierEvent,
+    Procedure,
     SyncHandoff,
     SyncNode,
     SyncNodeUnit,
+    Unit,
 )
+from motcua.core.reports.tally import recount_hub_dossiers
 from motcua.core.sync.protocol import TOPIC_EVENT, TOPIC_RESYNC, TOPIC_RETRACT, parse_instant
 from motcua.core.timeutil import local_date, now
 
@@ -73,6 +76,10 @@ def dossier_columns(snapshot: dict) -> dict[str, Any]:
         "unit_code": snapshot["unit_code"],
         "received_day": local_date(received_at),
         "procedure_code": snapshot.get("procedure_code"),
+        # A system that does not say counts as the desk, the default channel.
+        "channel": snapshot.get("channel") or "in_person",
+        "original_due_at": parse_instant(snapshot.get("original_due_at"), "original_due_at",
+                                         nullable=True),
         "status": snapshot["status"],
         "applicant_name": snapshot["applicant_name"],
         "received_at": received_at,
@@ -101,9 +108,11 @@ def event_row(event: dict, holder_unit_code: str | None) -> dict[str, Any]:
     }
 
 
-def apply_entries(session: Session, node: SyncNode, entries: list[dict]) -> Applied:
+def apply_entries(session: Session, node: SyncNode, entries: list[dict], *,
+                  keep_figures: bool = False) -> Applied:
     """Apply validated ``entries`` for ``node``; returns the hand-overs made and the
-    entries ignored (about dossiers the node has handed over).
+    entries ignored (about dossiers the node has handed over). With ``keep_figures``
+    (on a hub, whose reports count the nodes' dossiers) the report figures follow.
 
     Raises :class:`ForeignUnit` before writing if any entry is not the node's to push.
     """
@@ -181,7 +190,7 @@ def apply_entries(session: Session, node: SyncNode, entries: list[dict]) -> Appl
                                  "package": entry.get("package")})
                 target.owner = to_node
                 target.handed_away = not node.local
-    _write(session, targets.values())
+    _write(session, targets.values(), keep_figures)
     return Applied(_write_handoffs(session, handoffs), ignored)
 
 
@@ -212,10 +221,42 @@ def _check_owner(node: SyncNode, own_units: set[str] | None, target: _Target | N
             field=f"entries[{index}].dossier.unit_code")
 
 
-def _write(session: Session, targets) -> None:  # noqa: ANN001
+def _catalogue_ids(session: Session, live: list[_Target]) -> tuple[dict, dict]:
+    """The hub's ids of the units and procedures the snapshots name, by code."""
+    units = {t.snapshot["unit_code"] for t in live}
+    procedures = {t.snapshot.get("procedure_code") for t in live} - {None}
+    return (dict(session.execute(select(Unit.code, Unit.id).where(Unit.code.in_(units)))
+                 .all()) if units else {},
+            dict(session.execute(select(Procedure.code, Procedure.id)
+                                 .where(Procedure.code.in_(procedures))).all())
+            if procedures else {})
+
+
+def link_catalogue(bind) -> None:  # noqa: ANN001 - a Session or a Connection
+    """Point every hub copy at the hub's units and procedures by the codes it names
+    again (after the catalogue gained what some copies named)."""
+    table = HubDossier.__table__
+    bind.execute(table.update().values(
+        unit_id=select(Unit.id).where(Unit.code == table.c.unit_code).scalar_subquery(),
+        procedure_id=select(Procedure.id).where(Procedure.code == table.c.procedure_code)
+        .scalar_subquery()))
+
+
+def _write(session: Session, targets, keep_figures: bool) -> None:  # noqa: ANN001
     moment = now()
     retract = [t.hub_id for t in targets if t.retract and t.hub_id is not None]
     live = [t for t in targets if not t.retract and t.snapshot is not None]
+    if keep_figures:
+        # What these dossiers added as the hub held them goes; below, their new state
+        # is added: whatever the batch did (a duplicate, a resync, a retraction).
+        recount_hub_dossiers(session, [*retract, *(t.hub_id for t in live
+                                                   if t.hub_id is not None)], -1)
+    unit_ids, procedure_ids = _catalogue_ids(session, live)
+
+    def columns(target: _Target) -> dict[str, Any]:
+        return {**dossier_columns(target.snapshot),
+                "unit_id": unit_ids.get(target.snapshot["unit_code"]),
+                "procedure_id": procedure_ids.get(target.snapshot.get("procedure_code"))}
     if retract:
         session.execute(delete(HubDossierEvent).where(HubDossierEvent.dossier_id.in_(retract)))
         session.execute(delete(HubDossier).where(HubDossier.id.in_(retract)))
@@ -226,7 +267,7 @@ def _write(session: Session, targets) -> None:  # noqa: ANN001
         session.execute(insert(HubDossier.__table__), [
             {"code": t.code, "owner_node": t.owner, "details": t.details or {},
              "plugin_data": t.plugins or {}, "updated_at": moment,
-             **dossier_columns(t.snapshot)} for t in new])
+             **columns(t)} for t in new])
         ids = dict(session.execute(select(HubDossier.code, HubDossier.id)
                                    .where(HubDossier.code.in_([t.code for t in new]))).all())
         for target in new:
@@ -235,7 +276,7 @@ def _write(session: Session, targets) -> None:  # noqa: ANN001
         rows = []
         for t in changed:
             row = {"id": t.hub_id, "owner_node": t.owner, "updated_at": moment,
-                   **dossier_columns(t.snapshot)}
+                   **columns(t)}
             if t.details is not None:
                 row["details"] = t.details
             if t.plugins is not None:
@@ -252,6 +293,8 @@ def _write(session: Session, targets) -> None:  # noqa: ANN001
         statement = _insert(session, HubDossierEvent.__table__).on_conflict_do_nothing(
             index_elements=["dossier_id", "sequence"])
         session.execute(statement, event_rows)
+    if keep_figures:
+        recount_hub_dossiers(session, [t.hub_id for t in live], 1)
 
 
 def _write_handoffs(session: Session, handoffs: list[dict]) -> list[dict]:

@@ -25,6 +25,7 @@ from motcua.core.events import dossier_snapshot
 from motcua.core.models import (
     Dossier,
     DossierEvent,
+    DossierWorkflow,
     HubDossier,
     HubDossierEvent,
     SyncOwnership,
@@ -127,12 +128,20 @@ def node_fingerprints(session: Session, *, since: date | None = None,
         if unit_day is not None and key != unit_day:
             continue
         chosen.append((key, dossier))
-    events = _event_hashes(session, DossierEvent, [d.id for _, d in chosen])
+    ids = [d.id for _, d in chosen]
+    events = _event_hashes(session, DossierEvent, ids)
+    # The original deadlines in a few reads, not one per dossier.
+    original_due = {}
+    for start in range(0, len(ids), CHUNK):
+        original_due.update(session.execute(
+            select(DossierWorkflow.dossier_id, DossierWorkflow.original_due_at).where(
+                DossierWorkflow.dossier_id.in_(ids[start:start + CHUNK]),
+                DossierWorkflow.original_due_at.is_not(None))).all())
     result: Fingerprints = defaultdict(dict)
     for key, dossier in chosen:
         result[key][dossier.code] = fingerprint(
-            dossier_snapshot(dossier), events[dossier.id], details_of(dossier),
-            contributions.collect(dossier))
+            dossier_snapshot(dossier, original_due.get(dossier.id)), events[dossier.id],
+            details_of(dossier), contributions.collect(dossier))
     return dict(result)
 
 

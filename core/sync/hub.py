@@ -130,18 +130,24 @@ def decode(raw: bytes) -> object:
         raise ValidationError(f"The body is not UTF-8 JSON: {error}.") from None
 
 
-def ingest(session: Session, node_id: str | None, signature: str | None, raw: bytes) -> dict:
-    """Verify and apply one pushed batch; the caller commits. Returns the answer body."""
+def ingest(session: Session, node_id: str | None, signature: str | None, raw: bytes, *,
+           keep_figures: bool = False) -> dict:
+    """Verify and apply one pushed batch; the caller commits. Returns the answer body.
+    ``keep_figures``: the report figures follow the read model (a hub's reports count
+    the nodes' dossiers; a standalone deployment's count its own)."""
     node = authenticate(session, node_id, signature, raw)
     body = validate_batch(decode(raw))
     if body["node"] != node.node_id:
         raise ValidationError(f"The batch says node {body['node'][:64]!r} but was signed by "
                               f"{node.node_id}.", field="node")
-    return apply_batch(session, node, body, hashlib.sha256(raw).hexdigest())
+    return apply_batch(session, node, body, hashlib.sha256(raw).hexdigest(),
+                       keep_figures=keep_figures)
 
 
-def apply_batch(session: Session, node: SyncNode, body: dict, body_sha256: str) -> dict:
-    """Apply a verified batch for ``node`` exactly once and in sequence order."""
+def apply_batch(session: Session, node: SyncNode, body: dict, body_sha256: str, *,
+                keep_figures: bool = False) -> dict:
+    """Apply a verified batch for ``node`` exactly once and in sequence order (see
+    :func:`ingest` for ``keep_figures``)."""
     begin_write(session)
     # Serialise batches of one node (PostgreSQL row lock; SQLite holds the write lock).
     session.refresh(node, with_for_update=True)
@@ -159,7 +165,7 @@ def apply_batch(session: Session, node: SyncNode, body: dict, body_sha256: str) 
         raise SequenceGap(f"Batch {sequence} of node {node.node_id} arrived before batch "
                           f"{node.last_sequence + 1}; nothing was applied.",
                           node.last_sequence + 1)
-    applied = apply_entries(session, node, body["entries"])
+    applied = apply_entries(session, node, body["entries"], keep_figures=keep_figures)
     response = {"status": "applied", "node": node.node_id, "sequence": sequence,
                 "applied": len(body["entries"]) - len(applied.ignored),
                 "handoffs": applied.handoffs}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from motcua.core.models import STATUSES
+from motcua.core.models import CHANNELS, STATUSES
 from motcua.core.sync.protocol import MAX_ENTRIES, NODE_HEADER, SIGNATURE_HEADER, TOPICS
 from motcua.core.sync.read_model import MAX_PUBLIC_FIELDS, MAX_VALUE_LENGTH
 
@@ -25,12 +25,17 @@ SCHEMAS = {
                      "unit_code": {"type": "string", "maxLength": 40,
                                    "description": "Receiving unit; must be the node's, "
                                                   "unless the hub handed the dossier over."},
-                     "procedure_code": _NULL_STRING,
-                     "channel": _NULL_STRING,
+                     "procedure_code": {**_NULL_STRING, "maxLength": 40,
+                                        "description": "The province's procedure code; "
+                                                       "the hub's reports count by it."},
+                     "channel": {**_NULL_STRING, "enum": [*CHANNELS, None]},
                      "status": {"type": "string", "enum": list(STATUSES)},
                      "applicant_name": {"type": "string", "maxLength": 160},
                      "received_at": _INSTANT, "due_at": _NULL_INSTANT,
                      "finished_at": _NULL_INSTANT, "returned_at": _NULL_INSTANT,
+                     "original_due_at": {**_NULL_INSTANT, "description": (
+                         "Only after an apology: the deadline before the new "
+                         "appointment, which the reports judge the dossier against.")},
                      "holder_unit_code": _NULL_STRING, "holder_account": _NULL_STRING,
                      "back_entered": {"type": "boolean"},
                      "version": {"type": "integer",

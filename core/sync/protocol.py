@@ -18,7 +18,7 @@ from typing import Any
 
 from motcua.core.config import SYNC_BATCH_SIZE_MAX
 from motcua.core.errors import ValidationError
-from motcua.core.models import STATUSES
+from motcua.core.models import CHANNELS, STATUSES
 
 PROTOCOL_VERSION = 1
 TOPIC_EVENT = "dossier.event"
@@ -94,12 +94,18 @@ def validate_snapshot(snapshot: Any, path: str) -> None:
         _fail(f"{path}.applicant_name", "longer than 160 characters")
     _need(snapshot, "version", int, path)
     parse_instant(snapshot.get("received_at"), f"{path}.received_at")
-    for key in ("due_at", "finished_at", "returned_at"):
+    for key in ("due_at", "finished_at", "returned_at", "original_due_at"):
         parse_instant(snapshot.get(key), f"{path}.{key}", nullable=True)
-    for key in ("procedure_code", "holder_unit_code", "holder_account", "channel"):
+    for key, longest in (("procedure_code", 40), ("holder_unit_code", 40),
+                         ("holder_account", 160), ("channel", 20)):
         value = snapshot.get(key)
         if value is not None and not isinstance(value, str):
             _fail(f"{path}.{key}", "must be a string or null")
+        if value is not None and len(value) > longest:
+            _fail(f"{path}.{key}", f"longer than {longest} characters")
+    channel = snapshot.get("channel")
+    if channel is not None and channel not in CHANNELS:
+        _fail(f"{path}.channel", f"unknown channel {channel!r}; one of {', '.join(CHANNELS)}")
 
 
 def validate_event(event: Any, path: str) -> None:
