@@ -50,8 +50,6 @@ from sqlalchemy.orm import Session
 from motcua.core.models import (
     Dossier,
     DossierEvent,
-    HubDossier,
-    HubDossierEvent,
     ReportFigures,
     ReportSupplements,
 )
@@ -63,7 +61,7 @@ from motcua.core.reports.categories import (
     resolution_classes,
     vietnam_day,
 )
-from motcua.core.reports.source import HUB, LOCAL, Source, current_source
+from motcua.core.reports.source import LOCAL, Source, current_source
 
 # The statuses of a finished dossier (``finished_at`` set).
 FINISHED_STATUSES = (*RESOLVED_STATUSES, "refused", "withdrawn")
@@ -145,24 +143,30 @@ def _upsert(bind: Bind, table, columns: list[str], query: Select, key: tuple[str
         set_={name: table.c[name] + statement.excluded[name] for name in counts}))
 
 
+def figure_sums(parts: list[Select], sign: int = 1) -> Select:
+    """The rows ``parts`` select, summed (times ``sign``) on their days and months, in
+    key order: ``grain, day, unit_id, procedure_id`` and the counts."""
+    rows = union_all(*parts).subquery("parts")
+    grains = _grains()
+    day = case((grains.c.grain == "m", month_start(rows.c.day)), else_=rows.c.day)
+    weight = literal_column(str(int(sign)))
+    return (select(grains.c.grain, day, rows.c.unit_id, rows.c.procedure_id,
+                   *(func.sum(rows.c[name]) * weight for name in REPORT_COUNTS))
+            .select_from(rows).join(grains, true())
+            .group_by(grains.c.grain, day, rows.c.unit_id, rows.c.procedure_id)
+            .order_by(grains.c.grain, day, rows.c.unit_id, rows.c.procedure_id))
+
+
 def add_figures(bind: Bind, parts: list[Select], sign: int = 1) -> None:
     """Add (``sign`` 1) or take away (-1) the rows ``parts`` select, on their days and
     months."""
     if not parts:
         return
-    rows = union_all(*parts).subquery("parts")
-    grains = _grains()
-    day = case((grains.c.grain == "m", month_start(rows.c.day)), else_=rows.c.day)
-    weight = literal_column(str(int(sign)))
-    query = (select(grains.c.grain, day, rows.c.unit_id, rows.c.procedure_id,
-                    *(func.sum(rows.c[name]) * weight for name in REPORT_COUNTS))
-             .select_from(rows).join(grains, true())
-             .group_by(grains.c.grain, day, rows.c.unit_id, rows.c.procedure_id)
-             .order_by(grains.c.grain, day, rows.c.unit_id, rows.c.procedure_id))
-    _upsert(bind, ReportFigures.__table__, [*KEY, *REPORT_COUNTS], query, KEY)
+    _upsert(bind, ReportFigures.__table__, [*KEY, *REPORT_COUNTS], figure_sums(parts, sign),
+            KEY)
 
 
-def _requests(where: list, sign: int, source: Source = LOCAL) -> Select:
+def requests_part(where: list, sign: int, source: Source = LOCAL) -> Select:
     """A dossier's requests for supplement (as ``where`` selects them, which must keep
     whole dossiers), each with the day of the dossier's previous request."""
     d, e = source.dossier, source.event
@@ -177,27 +181,44 @@ def _requests(where: list, sign: int, source: Source = LOCAL) -> Select:
             .where(e.kind == SUPPLEMENT, *where))
 
 
-def add_supplements(bind: Bind, requests: list[Select]) -> None:
-    """Add the requests selected (by :func:`_requests`, with their weights)."""
+def supplement_sums(requests: list[Select]) -> Select:
+    """The requests selected (by :func:`requests_part`, with their weights) summed on their
+    days and months, in key order: ``grain, day, previous_day, unit_id, procedure_id``
+    and ``requests``."""
     rows = union_all(*requests).subquery("requests")
     grains = _grains()
     day = case((grains.c.grain == "m", month_start(rows.c.day)), else_=rows.c.day)
     previous = func.coalesce(rows.c.previous_day, literal(NO_PREVIOUS_DAY, Date))
-    query = (select(grains.c.grain, day, previous, rows.c.unit_id, rows.c.procedure_id,
-                    func.sum(rows.c.weight))
-             .select_from(rows).join(grains, true())
-             .group_by(grains.c.grain, day, previous, rows.c.unit_id, rows.c.procedure_id)
-             .having(func.sum(rows.c.weight) != 0)
-             .order_by(grains.c.grain, day, previous, rows.c.unit_id, rows.c.procedure_id))
-    _upsert(bind, ReportSupplements.__table__, [*SUPPLEMENT_KEY, "requests"], query,
-            SUPPLEMENT_KEY)
+    return (select(grains.c.grain, day, previous, rows.c.unit_id, rows.c.procedure_id,
+                   func.sum(rows.c.weight))
+            .select_from(rows).join(grains, true())
+            .group_by(grains.c.grain, day, previous, rows.c.unit_id, rows.c.procedure_id)
+            .having(func.sum(rows.c.weight) != 0)
+            .order_by(grains.c.grain, day, previous, rows.c.unit_id, rows.c.procedure_id))
+
+
+def add_supplements(bind: Bind, requests: list[Select]) -> None:
+    """Add the requests selected (by :func:`requests_part`, with their weights)."""
+    _upsert(bind, ReportSupplements.__table__, [*SUPPLEMENT_KEY, "requests"],
+            supplement_sums(requests), SUPPLEMENT_KEY)
+
+
+def add_rows(bind: Bind, table, key: tuple[str, ...], rows: list[dict]) -> None:  # noqa: ANN001
+    """Add ``rows`` (dicts of key and count columns, in key order) to ``table``'s counts."""
+    if not rows:
+        return
+    statement = (pg_insert if _dialect(bind) == "postgresql" else sqlite_insert)(table)
+    counts = [name for name in rows[0] if name not in key]
+    bind.execute(statement.on_conflict_do_update(
+        index_elements=list(key),
+        set_={name: table.c[name] + statement.excluded[name] for name in counts}), rows)
 
 
 def count_event(session: Session, dossier: Dossier, event: DossierEvent) -> None:
     """Add what ``event`` (flushed) changed in ``dossier``'s figures: its receipt (the
     first event), its finish (the event after which it is finished and before which it
     was not), a request for supplement. On a hub, whose reports count the nodes'
-    dossiers (:func:`recount_hub_dossiers`), a dossier of its own adds nothing."""
+    dossiers (:mod:`.hub_tally`), a dossier of its own adds nothing."""
     if current_source() is not LOCAL:
         return
     where = [Dossier.id == dossier.id]
@@ -217,8 +238,9 @@ def count_event(session: Session, dossier: Dossier, event: DossierEvent) -> None
         # The dossier's requests again, without this one and with it: the new request
         # may come before a later one (a replayed time), whose previous day it changes.
         add_supplements(session, [
-            _requests([DossierEvent.dossier_id == dossier.id, DossierEvent.id != event.id], -1),
-            _requests([DossierEvent.dossier_id == dossier.id], 1)])
+            requests_part([DossierEvent.dossier_id == dossier.id,
+                           DossierEvent.id != event.id], -1),
+            requests_part([DossierEvent.dossier_id == dossier.id], 1)])
 
 
 def recount_dossier(session: Session, dossier_id: int, sign: int) -> None:
@@ -226,18 +248,7 @@ def recount_dossier(session: Session, dossier_id: int, sign: int) -> None:
     rows stand now: around a change made without events (a take-over)."""
     where = [Dossier.id == dossier_id]
     add_figures(session, [*received_part(where), *finished_parts(where)], sign)
-    add_supplements(session, [_requests([DossierEvent.dossier_id == dossier_id], sign)])
-
-
-def recount_hub_dossiers(session: Session, hub_ids: list[int], sign: int) -> None:
-    """Take away (``sign`` -1) or add (1) everything the hub's copies ``hub_ids`` add,
-    as their rows stand now: around the hub applying a batch that changes them."""
-    if not hub_ids:
-        return
-    where = [HubDossier.id.in_(hub_ids)]
-    add_figures(session, [*received_part(where, HUB), *finished_parts(where, HUB)], sign)
-    requests = _requests([HubDossierEvent.dossier_id.in_(hub_ids)], sign, HUB)
-    add_supplements(session, [requests])
+    add_supplements(session, [requests_part([DossierEvent.dossier_id == dossier_id], sign)])
 
 
 def rebuild(bind: Bind, source: Source = LOCAL) -> None:
@@ -249,4 +260,4 @@ def rebuild(bind: Bind, source: Source = LOCAL) -> None:
     bind.execute(delete(ReportFigures.__table__))
     bind.execute(delete(ReportSupplements.__table__))
     add_figures(bind, [*received_part([], source), *finished_parts([], source)])
-    add_supplements(bind, [_requests([], 1, source)])
+    add_supplements(bind, [requests_part([], 1, source)])

@@ -25,7 +25,7 @@ from motcua.core.models import (
     SyncNodeUnit,
     Unit,
 )
-from motcua.core.reports.tally import recount_hub_dossiers
+from motcua.core.reports.hub_tally import add_difference, contribution
 from motcua.core.sync.protocol import TOPIC_EVENT, TOPIC_RESYNC, TOPIC_RETRACT, parse_instant
 from motcua.core.timeutil import local_date, now
 
@@ -246,11 +246,9 @@ def _write(session: Session, targets, keep_figures: bool) -> None:  # noqa: ANN0
     moment = now()
     retract = [t.hub_id for t in targets if t.retract and t.hub_id is not None]
     live = [t for t in targets if not t.retract and t.snapshot is not None]
-    if keep_figures:
-        # What these dossiers added as the hub held them goes; below, their new state
-        # is added: whatever the batch did (a duplicate, a resync, a retraction).
-        recount_hub_dossiers(session, [*retract, *(t.hub_id for t in live
-                                                   if t.hub_id is not None)], -1)
+    if keep_figures:  # what the copies added as the hub held them (core/reports/hub_tally)
+        before = contribution(session, [*retract, *(t.hub_id for t in live
+                                                    if t.hub_id is not None)])
     unit_ids, procedure_ids = _catalogue_ids(session, live)
 
     def columns(target: _Target) -> dict[str, Any]:
@@ -294,7 +292,7 @@ def _write(session: Session, targets, keep_figures: bool) -> None:  # noqa: ANN0
             index_elements=["dossier_id", "sequence"])
         session.execute(statement, event_rows)
     if keep_figures:
-        recount_hub_dossiers(session, [t.hub_id for t in live], 1)
+        add_difference(session, before, contribution(session, [t.hub_id for t in live]))
 
 
 def _write_handoffs(session: Session, handoffs: list[dict]) -> list[dict]:
