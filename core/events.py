@@ -14,7 +14,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
 from motcua.core.db import begin_write
-from motcua.core.models import Account, Dossier, DossierEvent, DossierWorkflow, OutboxEntry
+from motcua.core.errors import Conflict
+from motcua.core.messages import _
+from motcua.core.models import (
+    Account,
+    Dossier,
+    DossierEvent,
+    DossierWorkflow,
+    OutboxEntry,
+    SyncOwnership,
+)
 from motcua.core.plugin_manager.signals import send_event_signal
 from motcua.core.reports.tally import count_event
 from motcua.core.timeutil import now
@@ -63,6 +72,17 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
+def _refuse_if_handed_over(session: Session, dossier: Dossier) -> None:
+    """A dossier this server handed over to another node's unit (liên thông) is that
+    server's now: a change made here (a screen opened before, a job) would never reach
+    the hub, so the record would split in two. The caller's whole change is refused."""
+    mark = session.get(SyncOwnership, dossier.code)
+    if mark is not None and not mark.owned:
+        raise Conflict(_("Dossier %(code)s was transferred to a unit on another server "
+                         "(%(node)s); it can no longer be changed here.",
+                         code=dossier.code, node=mark.peer_node or "?"))
+
+
 def record_event(
     session: Session,
     dossier: Dossier,
@@ -81,6 +101,7 @@ def record_event(
     # so concurrent events on one dossier get consecutive numbers and a current snapshot.
     begin_write(session)
     session.refresh(dossier, with_for_update=True)
+    _refuse_if_handed_over(session, dossier)
     sequence = (
         session.scalar(
             select(func.max(DossierEvent.sequence)).where(DossierEvent.dossier_id == dossier.id)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from motcua.core.cli import main
+from motcua.core.errors import Conflict
 from motcua.core.events import record_event
 from motcua.core.models import (
     Account,
@@ -123,8 +124,12 @@ def test_after_a_handover_a_late_local_event_is_not_sent_and_later_dossiers_stil
         record(north_app, code, "transferred", username="letan", to_unit="H72.02")
         assert drain(p.node("north")).error is None
         events_at_hub = count(p.hub, HubDossierEvent)
-        # A write at north after the hand-over (a job's event, a stale screen).
-        record(north_app, code, "claimed", username="letan")
+        # A write at north that committed while the hand-over's answer was on its way
+        # (a job's event, a stale screen), so after the batch ahead was sealed: north
+        # did not know yet and recorded it. Recorded here with the ownership mark as it
+        # stood then, since north refuses such writes once it knows (the next test).
+        _while_still_owned(north_app, code,
+                           lambda: record(north_app, code, "claimed", username="letan"))
         later = receive(north_app, p.worlds["north"])
         result = drain(p.node("north"))
         assert result.error is None
@@ -139,6 +144,42 @@ def test_after_a_handover_a_late_local_event_is_not_sent_and_later_dossiers_stil
         assert [row.last_error for row in skipped] == [f"{NOT_SENT_HANDED_OVER} south"]
         assert all(row.sent_at is not None for row in skipped)
         assert compare_with_hub(p.node("north")).differences == []
+
+
+def _while_still_owned(app, code: str, write) -> None:  # noqa: ANN001
+    with app.extensions["motcua.db"].write_session() as session:
+        session.execute(update(SyncOwnership).where(SyncOwnership.dossier_code == code)
+                        .values(owned=True))
+    write()
+    with app.extensions["motcua.db"].write_session() as session:
+        session.execute(update(SyncOwnership).where(SyncOwnership.dossier_code == code)
+                        .values(owned=False))
+
+
+def test_once_the_node_knows_of_the_handover_it_refuses_changes_to_the_dossier(
+        templates, backend, tmp_path):
+    with province(templates, backend, tmp_path) as p:
+        north_app = p.nodes["north"]
+        code = receive(north_app, p.worlds["north"])
+        record(north_app, code, "transferred", username="letan", to_unit="H72.02")
+        assert drain(p.node("north")).error is None
+        events, outbox = count(north_app, DossierEvent), count(north_app, OutboxEntry)
+        with pytest.raises(Conflict, match="transferred to a unit on another server"):
+            record(north_app, code, "claimed", username="letan")
+        database = north_app.extensions["motcua.db"]
+        with north_app.app_context():  # an officer's action, as the screens call it
+            session = database.session
+            dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+            desk = session.scalar(select(Account).where(Account.username == "letan"))
+            with pytest.raises(Conflict, match="south"):
+                actions.withdraw(session, dossier, desk, reason="Người nộp xin rút hồ sơ")
+            session.rollback()
+            database.remove()
+        assert (count(north_app, DossierEvent), count(north_app, OutboxEntry)) == (events,
+                                                                                    outbox)
+        with database.session_factory() as session:
+            assert session.scalar(select(Dossier.status).where(Dossier.code == code)) \
+                == "waiting_other_agency"
 
 
 def test_changes_sealed_with_the_transfer_are_ignored_by_the_hub_not_refused(
