@@ -269,6 +269,11 @@ def test_a_nodes_dossiers_reach_the_hub_dashboard(live_province):
 
     periodic = client.get("/reports/periodic", query_string={"unit": "H72", "period": month})
     assert periodic.status_code == 200
+    # An ad-hoc report by channel counts the hub's copies row by row.
+    for channel, expected in (("in_person", 3), ("online", 0)):
+        narrowed = client.get("/reports/", query_string={
+            "unit": "H72", "period": month, "channel": channel}).get_data(as_text=True)
+        assert f'data-figure="to_handle">{expected}<' in narrowed, channel
 
     # What the hub cannot answer says so, and is not a server error.
     for path, args in (("/reports/", {"unit": "H72", "department": "H72.01.02"}),

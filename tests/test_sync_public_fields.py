@@ -87,19 +87,27 @@ def hub_details(p, code: str) -> dict:  # noqa: ANN001
         return session.scalar(select(HubDossier.details).where(HubDossier.code == code))
 
 
+def _name_then_trade(dossier):  # noqa: ANN001, ANN202 - the plugin's order, not A to Z
+    return {LABEL: f"Hộ kinh doanh {dossier.applicant_name}", "Ngành nghề": "Bán lẻ"}
+
+
 def test_the_hub_lookup_shows_the_public_fields_the_node_shows(templates, backend, tmp_path):
-    with plugin_province(templates, backend, tmp_path) as p:
+    plugin = household_plugin(public_fields=_name_then_trade)
+    with plugin_province(templates, backend, tmp_path, plugin) as p:
         code = receive(p.nodes["north"], p.worlds["north"], name="Lý Văn Tư")
         assert drain(p.node("north")).error is None
-        expected = {LABEL: "Hộ kinh doanh Lý Văn Tư"}
+        expected = {LABEL: "Hộ kinh doanh Lý Văn Tư", "Ngành nghề": "Bán lẻ"}
         hub, node = p.hub.test_client(), p.nodes["north"].test_client()
         assert node.get(f"/api/lookup/{code}").get_json()["public_fields"] == expected
         assert hub.get(f"/api/lookup/{code}").get_json()["public_fields"] == expected
-        # Without the second factor, on the website and the kiosk alike.
-        for page in (hub.get(f"/tra-cuu/{code}").text,
-                     hub.get("/kiosk/tra-cuu", query_string={"code": code}).text):
+        # Without the second factor, on the website and the kiosk alike, in the plugin's
+        # order as on the node's own page.
+        pages = [hub.get(f"/tra-cuu/{code}").text,
+                 hub.get("/kiosk/tra-cuu", query_string={"code": code}).text,
+                 node.get(f"/tra-cuu/{code}").text]
+        for page in pages:
             assert re.search(rf'<dt>{LABEL}</dt><dd class="public-field">Hộ kinh doanh '
-                             r'Lý Văn Tư</dd>', page)
+                             r'Lý Văn Tư</dd>\s*<dt>Ngành nghề</dt>', page), page
         # The hub and the node hold the same copy, public fields included.
         assert compare_with_hub(p.node("north")).clean
 
@@ -113,7 +121,7 @@ def test_the_sync_run_command_sends_them_from_every_batch(templates, backend, tm
         run = p.nodes["north"].test_cli_runner().invoke(main, ["sync", "run", "--once"])
         assert "Delivered 3 changes in 3 batches" in run.output, run.output
         for code, name in zip(codes, names, strict=True):
-            assert hub_details(p, code)["public_fields"] == {LABEL: f"Hộ kinh doanh {name}"}
+            assert hub_details(p, code)["public_fields"] == [[LABEL, f"Hộ kinh doanh {name}"]]
 
 
 def test_core_procedures_carry_no_public_fields_and_are_not_loaded_whole(
@@ -138,8 +146,8 @@ def test_core_procedures_carry_no_public_fields_and_are_not_loaded_whole(
         assert "public_fields" not in hub_details(p, birth)
         assert p.hub.test_client().get(f"/api/lookup/{birth}").get_json()[
             "public_fields"] == {}
-        assert hub_details(p, household)["public_fields"] == {
-            LABEL: "Hộ kinh doanh Nguyễn Văn An"}
+        assert hub_details(p, household)["public_fields"] == [
+            [LABEL, "Hộ kinh doanh Nguyễn Văn An"]]
 
 
 def test_a_failing_public_fields_hook_does_not_stop_sync(templates, backend, tmp_path):
@@ -195,7 +203,9 @@ def push_with_public_fields(p, public_fields) -> str:  # noqa: ANN001
       "Vốn": 150000000, "Đang hoạt động": True, "Tỷ lệ": 0.5, "<b>Nhãn</b>": "<i>x</i>"},
      {"Vốn": "150000000", "Đang hoạt động": "True", "Tỷ lệ": "0.5",
       "<b>Nhãn</b>": "<i>x</i>"}),
-], ids=["list", "string", "number", "mixed"])
+    ([["Vốn", 5], ["Lẻ"], "x", [1, 2], ["Lồng", {"n": 1}], ["Ấp", "x"], ["Vốn", "again"]],
+     {"Vốn": "5", "1": "2", "Ấp": "x"}),
+], ids=["list", "string", "number", "mixed", "pairs"])
 def test_hostile_public_fields_are_shown_as_bounded_text_or_not_at_all(
         templates, backend, tmp_path, pushed, shown):
     with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]}) as p:

@@ -42,8 +42,11 @@ def _details_dict(phone: str | None, documents: list[dict], result: dict | None,
 def _add_public_fields(details: dict, fields: dict[str, str]) -> dict:
     # Only when there are some: the hub's copies of other dossiers (and of dossiers pushed
     # before public fields travelled) keep the same details, hence the same fingerprints.
+    # As [label, value] pairs: a JSON object's order does not survive the trip (batches
+    # are signed with sorted keys, PostgreSQL's JSONB orders keys its own way), a list's
+    # does, so the hub shows the fields in the plugin's order, as the node does.
     if fields:
-        details["public_fields"] = fields
+        details["public_fields"] = [[label, value] for label, value in fields.items()]
     return details
 
 

@@ -59,14 +59,17 @@ SCHEMAS = {
                    "description": "dossier.resync only: every event, replacing the hub's."},
         "details": {"type": "object", "additionalProperties": True, "properties": {
             "public_fields": {
-                "type": "object", "additionalProperties": {"type": "string"},
+                "type": "array", "items": {
+                    "type": "array", "minItems": 2, "maxItems": 2,
+                    "items": {"type": "string"}},
                 "description": (
-                    "The handling plugin's public fields ({label: value}, e.g. a "
-                    "business's name), shown by the hub's lookup without the second "
-                    "factor, in label order; left out for core procedures. The hub shows "
-                    f"at most {MAX_PUBLIC_FIELDS}, each value cut to {MAX_VALUE_LENGTH} "
-                    "characters; numbers and booleans as text, other non-string values "
-                    "not at all.")}},
+                    "The handling plugin's public fields as [label, value] pairs in the "
+                    "plugin's order (e.g. a business's name), shown by the hub's lookup "
+                    "without the second factor; left out for core procedures. An object "
+                    "{label: value} is accepted too and shown in label order. The hub "
+                    f"shows at most {MAX_PUBLIC_FIELDS}, each value cut to "
+                    f"{MAX_VALUE_LENGTH} characters; numbers and booleans as text, other "
+                    "values not at all.")}},
             "description": "documents, result, refusal_reason, phone_last4 (shown after "
                            "the second factor), public_fields."},
         "plugins": {"type": "object", "additionalProperties": True,

@@ -31,23 +31,29 @@ def uses_hub_read_model() -> bool:
 
 def pushed_public_fields(details: Any) -> dict[str, str]:
     """The plugin public fields in a dossier's pushed ``details``, fit to show: only
-    labels with a scalar value, as text, in label order, at most :data:`MAX_PUBLIC_FIELDS`
-    of them, each cut to length. Anything else (not an object, nested values) is left out.
+    labels with a scalar value, as text, at most :data:`MAX_PUBLIC_FIELDS` of them, each
+    cut to length. Anything else (not pairs or an object, nested values) is left out.
 
-    In label order because the plugin's own order does not survive the trip: batches are
-    signed with sorted keys, and PostgreSQL's JSONB orders keys its own way."""
+    ``[[label, value], ...]`` keeps the plugin's order (what a node sends); an object,
+    which another system may send, is shown in label order, since JSON objects lose
+    theirs on the way."""
     fields = details.get("public_fields") if isinstance(details, dict) else None
-    if not isinstance(fields, dict):
+    if isinstance(fields, dict):
+        pairs = sorted(fields.items(), key=lambda item: str(item[0]))
+    elif isinstance(fields, list):
+        pairs = [item for item in fields if isinstance(item, list) and len(item) == 2]
+    else:
         return {}
     shown: dict[str, str] = {}
-    for label, value in sorted(fields.items(), key=lambda item: str(item[0])):
+    for label, value in pairs:
         if len(shown) == MAX_PUBLIC_FIELDS:
             break
-        if value is None or not isinstance(value, str | int | float | bool):
+        if value is None or not isinstance(value, str | int | float | bool) \
+                or not isinstance(label, str | int | float):
             continue
         label = str(label).strip()[:MAX_LABEL_LENGTH]
         if label:
-            shown[label] = str(value)[:MAX_VALUE_LENGTH]
+            shown.setdefault(label, str(value)[:MAX_VALUE_LENGTH])
     return shown
 
 
