@@ -21,20 +21,12 @@ from motcua.core.sync import contributions, signing
 from motcua.core.sync.node import Node, drain, seal
 from motcua.core.sync.read_model import MAX_PUBLIC_FIELDS, MAX_VALUE_LENGTH
 from motcua.core.sync.reconcile import compare_with_hub, reconcile
-from motcua_sdk import DocumentSpec, ProcedureSpec, hookimpl
+from motcua_sdk import hookimpl
 from tests.factories import intake_data
+from tests.test_plugin_manager import HOUSEHOLD
 from tests.test_sync_helpers import province, receive
 
 LABEL = "Tên hộ kinh doanh"
-HOUSEHOLD = ProcedureSpec(
-    code="1.001612", name="Đăng ký thành lập hộ kinh doanh",
-    field="Thành lập và hoạt động của hộ kinh doanh", level="district", processing_days=3,
-    fee=100000, result_type="Giấy chứng nhận đăng ký hộ kinh doanh",
-    documents=(DocumentSpec("Giấy đề nghị đăng ký hộ kinh doanh"),
-               DocumentSpec("Bản sao giấy tờ pháp lý của cá nhân", copy_kind="copy"),
-               DocumentSpec("Văn bản ủy quyền (nếu có)", required=False)))
-
-
 def household_plugin(**hooks) -> types.ModuleType:
     """A plugin handling the household-business procedure and making its name public."""
     plugin = types.ModuleType("publicplug")

@@ -116,13 +116,20 @@ def test_a_transfer_to_another_node_changes_ownership_exactly_once(templates, ba
         assert count(p.hub, SyncHandoff) == 1
 
 
+def _handed_to_south(p):  # noqa: ANN001, ANN202
+    """A dossier received at north, transferred to the south district and delivered (the
+    hub handed it over); north's app and the code."""
+    north_app = p.nodes["north"]
+    code = receive(north_app, p.worlds["north"])
+    record(north_app, code, "transferred", username="letan", to_unit="H72.02")
+    assert drain(p.node("north")).error is None
+    return north_app, code
+
+
 def test_after_a_handover_a_late_local_event_is_not_sent_and_later_dossiers_still_arrive(
         templates, backend, tmp_path):
     with province(templates, backend, tmp_path) as p:
-        north_app = p.nodes["north"]
-        code = receive(north_app, p.worlds["north"])
-        record(north_app, code, "transferred", username="letan", to_unit="H72.02")
-        assert drain(p.node("north")).error is None
+        north_app, code = _handed_to_south(p)
         events_at_hub = count(p.hub, HubDossierEvent)
         # A write at north that committed while the hand-over's answer was on its way
         # (a job's event, a stale screen), so after the batch ahead was sealed: north
@@ -159,10 +166,7 @@ def _while_still_owned(app, code: str, write) -> None:  # noqa: ANN001
 def test_once_the_node_knows_of_the_handover_it_refuses_changes_to_the_dossier(
         templates, backend, tmp_path):
     with province(templates, backend, tmp_path) as p:
-        north_app = p.nodes["north"]
-        code = receive(north_app, p.worlds["north"])
-        record(north_app, code, "transferred", username="letan", to_unit="H72.02")
-        assert drain(p.node("north")).error is None
+        north_app, code = _handed_to_south(p)
         events, outbox = count(north_app, DossierEvent), count(north_app, OutboxEntry)
         with pytest.raises(Conflict, match="transferred to a unit on another server"):
             record(north_app, code, "claimed", username="letan")
