@@ -168,10 +168,17 @@ class HubDossier(Base):
     __table_args__ = (
         Index("ix_hub_dossiers_unit_day", "unit_code", "received_day"),
         # The hub's reports read the open dossiers live (who is overdue now), as the
-        # units' servers do over ix_dossiers_open.
-        Index("ix_hub_dossiers_open", "unit_id", "procedure_id", "due_at", "received_at",
-              "status", "id", postgresql_where=text("finished_at IS NULL"),
+        # units' servers do over ix_dossiers_open; with the original deadline, which the
+        # hub keeps on the row, so that read never leaves the index.
+        Index("ix_hub_dossiers_open", "unit_id", "procedure_id", "due_at",
+              "original_due_at", "received_at", "status", "id",
+              postgresql_where=text("finished_at IS NULL"),
               sqlite_where=text("finished_at IS NULL")),
+        # The copies no figure can count (a unit or procedure the catalogue lacks), which
+        # every report page of a hub counts for its notice: few, found without a scan.
+        Index("ix_hub_dossiers_unplaced", "id",
+              postgresql_where=text("unit_id IS NULL OR procedure_id IS NULL"),
+              sqlite_where=text("unit_id IS NULL OR procedure_id IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -184,7 +191,8 @@ class HubDossier(Base):
     applicant_name: Mapped[str] = mapped_column(String(160))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Indexed for the reports (finished since a period ended), as dossiers.finished_at is.
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     holder_unit_code: Mapped[str | None] = mapped_column(String(40))
     holder_account: Mapped[str | None] = mapped_column(String(160))

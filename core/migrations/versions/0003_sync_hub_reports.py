@@ -34,9 +34,16 @@ def upgrade() -> None:
                                     'procedures', ['procedure_id'], ['id'])
         batch_op.create_index(
             'ix_hub_dossiers_open',
-            ['unit_id', 'procedure_id', 'due_at', 'received_at', 'status', 'id'],
+            ['unit_id', 'procedure_id', 'due_at', 'original_due_at', 'received_at', 'status',
+             'id'],
             unique=False, postgresql_where=sa.text('finished_at IS NULL'),
             sqlite_where=sa.text('finished_at IS NULL'))
+        batch_op.create_index(batch_op.f('ix_hub_dossiers_finished_at'), ['finished_at'],
+                              unique=False)
+        batch_op.create_index(
+            'ix_hub_dossiers_unplaced', ['id'], unique=False,
+            postgresql_where=sa.text('unit_id IS NULL OR procedure_id IS NULL'),
+            sqlite_where=sa.text('unit_id IS NULL OR procedure_id IS NULL'))
     _back_fill(op.get_bind())
 
 
@@ -73,6 +80,8 @@ def _naive_utc(value: str | None) -> datetime | None:
 
 def downgrade() -> None:
     with op.batch_alter_table('hub_dossiers', schema=None) as batch_op:
+        batch_op.drop_index('ix_hub_dossiers_unplaced')
+        batch_op.drop_index(batch_op.f('ix_hub_dossiers_finished_at'))
         batch_op.drop_index('ix_hub_dossiers_open')
         batch_op.drop_constraint(batch_op.f('fk_hub_dossiers_procedure_id_procedures'),
                                  type_='foreignkey')
