@@ -674,22 +674,33 @@ def record_supplement(session: Session, dossier: Dossier, actor: Account, *,
                       ) -> DossierEvent:
     """The desk records the supplement: the clock resumes and every deadline moves back
     by the working time the dossier waited."""
-    move = _lock(session, dossier, expected_version, actor)
-    _require_status(dossier, ("waiting_supplement",), "marked as supplemented")
-    if not auth.is_reception(actor, dossier):
-        auth.require_step(actor, dossier, move.instance)
-    note = _text(note, "note", required=False)
-    minutes, old_due = _resume_clock(session, move)
+    move, note, data = _resume_waiting(session, dossier, actor, "waiting_supplement",
+                                       "marked as supplemented", note, expected_version)
     pause = _open_pause(session, dossier)
     if pause is not None:
         pause.resumed_at = move.moment
         pause.resumed_by_id = actor.id
-        pause.paused_working_minutes = minutes
+        pause.paused_working_minutes = data["paused_working_minutes"]
         pause.new_due_at = dossier.due_at
+    return _record(session, move, "supplemented", actor, note=note, data=data)
+
+
+def _resume_waiting(session: Session, dossier: Dossier, actor: Account, waiting: str,
+                    verb: str, note: str | None, expected_version: int | None
+                    ) -> tuple[_Move, str | None, dict]:
+    """The desk or the step's officer ends a wait (``waiting``: for a supplement or a
+    payment): the clock resumes and the dossier is back in processing. Returns the move,
+    the checked note and the event's data (the working minutes waited, the deadline
+    before and after)."""
+    move = _lock(session, dossier, expected_version, actor)
+    _require_status(dossier, (waiting,), verb)
+    if not auth.is_reception(actor, dossier):
+        auth.require_step(actor, dossier, move.instance)
+    note = _text(note, "note", required=False)
+    minutes, old_due = _resume_clock(session, move)
     dossier.status = processing_status(session, dossier, dossier.holder_unit)
-    return _record(session, move, "supplemented", actor, note=note, data={
-        "paused_working_minutes": minutes, "old_due_at": _iso(old_due),
-        "new_due_at": _iso(dossier.due_at)})
+    return move, note, {"paused_working_minutes": minutes, "old_due_at": _iso(old_due),
+                        "new_due_at": _iso(dossier.due_at)}
 
 
 def _resume_clock(session: Session, move: _Move) -> tuple[int, datetime]:
@@ -748,16 +759,9 @@ def record_payment(session: Session, dossier: Dossier, actor: Account, *,
     """The desk (or the officer holding the dossier) records that the applicant paid:
     the clock resumes and every deadline moves back by the working time waited, as
     when a supplement is recorded."""
-    move = _lock(session, dossier, expected_version, actor)
-    _require_status(dossier, ("waiting_payment",), "marked as paid")
-    if not auth.is_reception(actor, dossier):
-        auth.require_step(actor, dossier, move.instance)
-    note = _text(note, "note", required=False)
-    minutes, old_due = _resume_clock(session, move)
-    dossier.status = processing_status(session, dossier, dossier.holder_unit)
-    return _record(session, move, "payment_recorded", actor, note=note, data={
-        "paused_working_minutes": minutes, "old_due_at": _iso(old_due),
-        "new_due_at": _iso(dossier.due_at)})
+    move, note, data = _resume_waiting(session, dossier, actor, "waiting_payment",
+                                       "marked as paid", note, expected_version)
+    return _record(session, move, "payment_recorded", actor, note=note, data=data)
 
 
 @_action
