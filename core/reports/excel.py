@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import io
 
+from flask import Response
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from motcua.core.reports.categories import on_time_rate
+from motcua.core.reports.periods import Period
 
 # (column title, category) after "No." and the row's name; grouped under the headings.
 HEADINGS = [
@@ -30,6 +32,7 @@ HEADINGS = [
 ]
 COLUMNS = [category for _heading, columns in HEADINGS for _title, category in columns]
 FIRST_DATA_ROW = 7
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _thin = Side(style="thin")
 _box = Border(left=_thin, right=_thin, top=_thin, bottom=_thin)
 
@@ -94,3 +97,15 @@ def periodic_workbook(title: str, subtitle: str, name_heading: str, rows: list[d
     output = io.BytesIO()
     book.save(output)
     return output.getvalue()
+
+
+def period_line(unit_name: str, period: Period) -> str:
+    """The line under a report's title: the unit and the period, as the forms write it."""
+    return (f"{unit_name} — Kỳ báo cáo {period.code} "
+            f"(từ {period.first:%d/%m/%Y} đến {period.last:%d/%m/%Y})")
+
+
+def workbook_response(data: bytes, filename: str) -> Response:
+    """A workbook's bytes as a download named ``filename``."""
+    return Response(data, mimetype=XLSX,
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})

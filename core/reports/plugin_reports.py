@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from motcua.core.extensions import db_session
+from motcua.core.reports.excel import period_line, workbook_response
 from motcua.core.reports.periods import Period
 from motcua.core.reports.scope import Scope
 from motcua.core.reports.views import _query, _scope, bp, report_roots
@@ -111,17 +112,14 @@ def plugin_report_xlsx(plugin: str, name: str) -> Response | str:
     sheet = workbook.active
     sheet.title = report.name[:31]  # Excel's limit for a sheet name
     sheet.append([report.title])
-    sheet.append([f"{scope.root.name} — Kỳ báo cáo {period.code} "
-                  f"(từ {period.first:%d/%m/%Y} đến {period.last:%d/%m/%Y})"])
+    sheet.append([period_line(scope.root.name, period)])
     sheet.append(list(report.columns))
     for row in outcome.rows:
         sheet.append([_cell(value) for value in row])
     data = io.BytesIO()
     workbook.save(data)
-    filename = f"{plugin}-{report.name}-{scope.root.code}-{period.code}.xlsx"
-    return Response(data.getvalue(), mimetype="application/vnd.openxmlformats-officedocument."
-                    "spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
+    return workbook_response(
+        data.getvalue(), f"{plugin}-{report.name}-{scope.root.code}-{period.code}.xlsx")
 
 
 def _cell(value: Any) -> Any:

@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, or_, select
 from motcua.core.extensions import db_session
 from motcua.core.models import CHANNELS, Account, HubDossier, Procedure, Unit
 from motcua.core.reports.categories import CATEGORIES, on_time_rate
-from motcua.core.reports.excel import periodic_workbook
+from motcua.core.reports.excel import period_line, periodic_workbook, workbook_response
 from motcua.core.reports.figures import (
     GROUPS,
     Scope,
@@ -26,7 +26,7 @@ from motcua.core.reports.figures import (
 from motcua.core.reports.labels import CATEGORY_LABELS
 from motcua.core.reports.officers import officer_rows
 from motcua.core.reports.periods import Period, current_month, parse_period
-from motcua.core.reports.source import HUB, current_source
+from motcua.core.sync.read_model import uses_hub_read_model
 from motcua.core.timeutil import local_date, now
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -48,10 +48,6 @@ def _receives_within(unit: Unit) -> bool:
         exists().where(Unit.path.startswith(unit.path), Unit.receives_dossiers.is_(True))))
 
 
-def _on_hub() -> bool:
-    return current_source() is HUB
-
-
 def _steps_stay_with_the_units() -> NoReturn:
     """A department's or an officer's figures need who held each step, which the units'
     servers keep and do not push: the hub answers for receiving units only."""
@@ -66,7 +62,7 @@ def _own_scope() -> Scope:
     own = current_user.unit
     if not current_user.roles or own is None:
         abort(403, description=_("Reports are for leaders and the ICT department."))
-    if _on_hub():
+    if uses_hub_read_model():
         _steps_stay_with_the_units()
     code = (request.args.get("unit") or "").strip().upper()
     officer = request.args.get("officer", type=int)
@@ -121,7 +117,7 @@ def _scope(*, own: bool = False) -> tuple[Scope, Period, list[Unit]]:
         # dossiers that passed through it, wherever they were received.
         department = unit
     officer_id = request.args.get("officer", type=int)
-    if _on_hub() and (department is not None or officer_id is not None):
+    if uses_hub_read_model() and (department is not None or officer_id is not None):
         _steps_stay_with_the_units()
     if officer_id is not None:
         officer = session.get(Account, officer_id)
@@ -133,7 +129,7 @@ def _scope(*, own: bool = False) -> tuple[Scope, Period, list[Unit]]:
 def _hub_notice() -> dict | None:
     """On a hub: how many of the nodes' dossiers its catalogue cannot place (a receiving
     unit or a procedure it lacks), which no figure counts."""
-    if not _on_hub():
+    if not uses_hub_read_model():
         return None
     return {"unplaced": db_session().scalar(select(func.count()).select_from(HubDossier).where(
         or_(HubDossier.unit_id.is_(None), HubDossier.procedure_id.is_(None))))}
@@ -191,7 +187,7 @@ def dashboard() -> str:
     return render_template(
         "reports/dashboard.html", scope=scope, period=period, total=total, tables=tables,
         months=months, overdue_now=overdue_now, roots=roots, children=children,
-        departments=_departments(scope.root) if roots and not _on_hub() else [],
+        departments=_departments(scope.root) if roots and not uses_hub_read_model() else [],
         labels=CATEGORY_LABELS, fields=_fields(), channels=CHANNEL_LABELS,
         officer_name=_officer_name(scope), hub=_hub_notice(),
         rate=on_time_rate, query=_query(scope, period), now_month=this_month)
@@ -212,7 +208,7 @@ def drill_down() -> str:
     items, total = dossiers_in(db_session(), scope, period, now(), category, key=key,
                                limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
     return render_template("reports/dossiers.html", scope=scope, period=period,
-                           on_hub=_on_hub(),
+                           on_hub=uses_hub_read_model(),
                            category=category, label=CATEGORY_LABELS[category], key=key,
                            items=items, total=total, number=number, page_size=PAGE_SIZE,
                            query=_query(scope, period))
@@ -265,21 +261,17 @@ def periodic_xlsx() -> Response:
     group, scope, period, rows, total = _periodic()
     data = periodic_workbook(
         "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
-        f"{scope.root.name} — Kỳ báo cáo {period.code} "
-        f"(từ {period.first:%d/%m/%Y} đến {period.last:%d/%m/%Y}){narrowed(scope)}",
+        period_line(scope.root.name, period) + narrowed(scope),
         "Đơn vị tiếp nhận" if group == "unit" else "Lĩnh vực",
         rows, {**total, "label": "Tổng cộng"})
-    name = f"bao-cao-{scope.root.code}-{period.code}.xlsx"
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument."
-                    "spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename={name}"})
+    return workbook_response(data, f"bao-cao-{scope.root.code}-{period.code}.xlsx")
 
 
 @bp.get("/officers")
 @login_required
 def officers() -> str:
     """Officer evaluation: steps closed, on-time share, late steps, apologies."""
-    if _on_hub():
+    if uses_hub_read_model():
         _steps_stay_with_the_units()
     scope, period, _roots = _scope()
     rows = officer_rows(db_session(), scope.root, period)
