@@ -15,6 +15,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -66,6 +68,16 @@ def wait_until_delivered(app, seconds: float = BOUND) -> None:  # noqa: ANN001
             return
         time.sleep(0.2)
     raise AssertionError(f"not delivered within {seconds} s")
+
+
+@contextmanager
+def north_with(templates, backend, tmp_path, dossiers: int) -> Iterator:  # noqa: ANN001
+    """The hub in its own processes and node north holding ``dossiers`` new dossiers."""
+    with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]},
+                  hub_process=True) as p:
+        for _ in range(dossiers):
+            receive(p.nodes["north"], p.worlds["north"])
+        yield p
 
 
 @pytest.fixture
@@ -144,11 +156,8 @@ class Printed:
 
 def test_two_sync_run_processes_compete_and_send_each_change_once(
         templates, backend, tmp_path, postgresql_only):
-    with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]},
-                  hub_process=True) as p:
+    with north_with(templates, backend, tmp_path, 6) as p:
         node = p.nodes["north"]
-        for _ in range(6):
-            receive(node, p.worlds["north"])
         workers = [Printed(worker_process(p, "north")) for _ in range(2)]
         outputs = []
         try:
@@ -178,10 +187,7 @@ def test_two_sync_run_processes_compete_and_send_each_change_once(
 
 
 def test_duplicated_and_reordered_deliveries_end_equal(templates, backend, tmp_path):
-    with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]},
-                  hub_process=True) as p:
-        for _ in range(6):
-            receive(p.nodes["north"], p.worlds["north"])
+    with north_with(templates, backend, tmp_path, 6) as p:
         node = p.node("north")
         node.batch_size = 2
         batches = {b.sequence: b for b in (seal(node) for _ in range(3))}
@@ -273,10 +279,7 @@ def _through(p, proxy: FaultyProxy, read_timeout: float = 10.0):  # noqa: ANN001
 
 def test_a_read_timeout_after_the_hub_applied_is_retried_as_a_duplicate(
         templates, backend, tmp_path):
-    with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]},
-                  hub_process=True) as p:
-        for _ in range(4):
-            receive(p.nodes["north"], p.worlds["north"])
+    with north_with(templates, backend, tmp_path, 4) as p:
         proxy = FaultyProxy(p.server.url, "stall", faults=1, delay=3.0)
         try:
             node = _through(p, proxy, read_timeout=1.0)
@@ -291,10 +294,7 @@ def test_a_read_timeout_after_the_hub_applied_is_retried_as_a_duplicate(
 
 def test_connections_reset_after_the_hub_applied_lose_and_double_nothing(
         templates, backend, tmp_path):
-    with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]},
-                  hub_process=True) as p:
-        for _ in range(4):
-            receive(p.nodes["north"], p.worlds["north"])
+    with north_with(templates, backend, tmp_path, 4) as p:
         proxy = FaultyProxy(p.server.url, "reset", faults=2)
         try:
             node = _through(p, proxy)

@@ -3,6 +3,8 @@ re-sending; the ICT page shows what it found."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
@@ -33,12 +35,19 @@ def test_fingerprints_and_digests_change_with_any_synced_field():
     assert digest({"a": "1"}) != digest({"a": "1", "b": "2"})
 
 
-def test_an_altered_event_content_at_the_hub_is_found_and_repaired(templates, backend,
-                                                                   tmp_path):
+@contextmanager
+def one_delivered(templates, backend, tmp_path) -> Iterator[tuple]:  # noqa: ANN001
+    """Node north with one dossier delivered to the hub: (province, code, sync worker)."""
     with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]}) as p:
         code = receive(p.nodes["north"], p.worlds["north"])
         node = p.node("north")
         drain(node)
+        yield p, code, node
+
+
+def test_an_altered_event_content_at_the_hub_is_found_and_repaired(templates, backend,
+                                                                   tmp_path):
+    with one_delivered(templates, backend, tmp_path) as (p, code, node):
         hub_db = p.hub.extensions["motcua.db"]
         with hub_db.write_session() as session:
             dossier_id = session.scalar(select(HubDossier.id).where(HubDossier.code == code))
@@ -57,10 +66,7 @@ def test_an_altered_event_content_at_the_hub_is_found_and_repaired(templates, ba
 
 
 def test_altered_plugin_data_at_the_hub_is_found_and_repaired(templates, backend, tmp_path):
-    with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]}) as p:
-        code = receive(p.nodes["north"], p.worlds["north"])
-        node = p.node("north")
-        drain(node)
+    with one_delivered(templates, backend, tmp_path) as (p, code, node):
         hub_db = p.hub.extensions["motcua.db"]
         with hub_db.write_session() as session:
             session.execute(update(HubDossier).where(HubDossier.code == code)
