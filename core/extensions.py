@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask import session as http_session
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -32,7 +32,10 @@ def settings() -> Settings:
 
 
 def select_locale() -> str:
-    """Language of the page: the user's explicit choice, else the deployment default."""
+    """Language of the page: the user's explicit choice, else the deployment default
+    (also for a command, which has no page: a message shared with the pages)."""
+    if not has_request_context():
+        return settings().language
     chosen = http_session.get("lang") or request.args.get("lang")
     if chosen in LANGUAGES:
         return chosen

@@ -6,6 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from motcua.core.errors import ValidationError
 from motcua.core.timeutil import VIETNAM
 
@@ -77,10 +80,44 @@ def parse_period(code: str | None) -> Period:
         month = int(match.group(2))
         if 1 <= month <= 12:
             return Period(code, date(year, month, 1), _month_end(year, month))
-    raise ValidationError(
-        f"Period {code[:40]!r}: write a month (2026-11), a quarter (2026-Q4), a half year "
-        "(2026-H2), a year (2026) or days (2026-11-01..2026-11-15).", field="period")
+    raise ValidationError(_(
+        "Period %(code)s: write a month (2026-11), a quarter (2026-Q4), a half year "
+        "(2026-H2), a year (2026) or days (2026-11-01..2026-11-15).", code=repr(code[:40])),
+        field="period")
 
 
 def current_month(today: date) -> Period:
     return parse_period(f"{today:%Y-%m}")
+
+
+# The parts of a year the period picker offers, as the code after the year ("" is the
+# whole year): what leaders report on, a month, a quarter, a half or the year.
+PARTS = {
+    "": _l("Whole year"),
+    "H1": _l("First half of the year"), "H2": _l("Second half of the year"),
+    **{f"Q{n}": _l("Quarter %(n)s", n=n) for n in range(1, 5)},
+    **{f"{n:02d}": _l("Month %(n)s", n=n) for n in range(1, 13)},
+}
+PICKER_YEARS = 6  # the years offered: this one and the five before
+
+
+def picked_period(year: str | None, part: str | None) -> Period:
+    """The period the picker's ``year`` and ``part`` fields name (a ``part`` that is a
+    whole code, the run of days the picker keeps, stands alone); a
+    :class:`ValidationError`, as for a typed code, when they name none."""
+    year, part = (year or "").strip(), (part or "").strip().upper()
+    if part not in PARTS:
+        return parse_period(part)
+    return parse_period(f"{year}-{part}" if part else year)
+
+
+def picker_years(today: date, period: Period) -> list[int]:
+    """The years the picker offers, newest first, and the shown period's year."""
+    years = set(range(today.year - PICKER_YEARS + 1, today.year + 1)) | {period.first.year}
+    return sorted(years, reverse=True)
+
+
+def picker_part(period: Period) -> str | None:
+    """The picker's part for ``period`` (None for a run of days, which it cannot show)."""
+    _year, _sep, part = period.code.partition("-")
+    return part if part in PARTS and ".." not in period.code else None

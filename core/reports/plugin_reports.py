@@ -22,13 +22,23 @@ from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from motcua.core.extensions import db_session
-from motcua.core.reports.excel import period_line, workbook_response
+from motcua.core.reports.excel import (
+    page_setup,
+    period_line,
+    report_heading,
+    signature_block,
+    table_header,
+    table_row,
+    workbook_response,
+)
 from motcua.core.reports.periods import Period
 from motcua.core.reports.scope import Scope
 from motcua.core.reports.views import _query, _scope, bp, report_roots
+from motcua.core.timeutil import local_date, now
 from motcua_sdk.types import Report
 
 HOOK = "motcua_reports"
+PLUGIN_HEADER_ROW = 4  # under the title, the unit and period, and the date of making
 
 
 @dataclass(frozen=True)
@@ -101,8 +111,9 @@ def plugin_report(plugin: str, name: str) -> str:
 @bp.get("/plugins/<plugin>/<name>.xlsx")
 @login_required
 def plugin_report_xlsx(plugin: str, name: str) -> Response | str:
-    """The same report as an Excel workbook (title, unit and period, column keys, rows);
-    a failed build answers the report's page with its message instead."""
+    """The same report as an Excel workbook (title, unit and period, date of making,
+    column keys, rows, signatures), set up for A4; a failed build answers the report's
+    page with its message instead."""
     scope, period, roots = _scope()
     report = _report_or_404(plugin, name)
     outcome = build_rows(db_session(), plugin, report, period, scope.root.code)
@@ -111,11 +122,13 @@ def plugin_report_xlsx(plugin: str, name: str) -> Response | str:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = report.name[:31]  # Excel's limit for a sheet name
-    sheet.append([report.title])
-    sheet.append([period_line(scope.root.name, period)])
-    sheet.append(list(report.columns))
-    for row in outcome.rows:
-        sheet.append([_cell(value) for value in row])
+    width, made_on = len(report.columns), local_date(now())
+    report_heading(sheet, width, report.title, period_line(scope.root.name, period), made_on)
+    table_header(sheet, PLUGIN_HEADER_ROW, list(report.columns))
+    for number, row in enumerate(outcome.rows, start=PLUGIN_HEADER_ROW + 1):
+        table_row(sheet, number, [_cell(value) for value in row])
+    page_setup(sheet, width, f"{PLUGIN_HEADER_ROW}:{PLUGIN_HEADER_ROW}")
+    signature_block(sheet, PLUGIN_HEADER_ROW + len(outcome.rows) + 2, width, made_on)
     data = io.BytesIO()
     workbook.save(data)
     return workbook_response(

@@ -25,7 +25,15 @@ from motcua.core.reports.figures import (
 )
 from motcua.core.reports.labels import CATEGORY_LABELS
 from motcua.core.reports.officers import officer_rows
-from motcua.core.reports.periods import Period, current_month, parse_period
+from motcua.core.reports.periods import (
+    PARTS,
+    Period,
+    current_month,
+    parse_period,
+    picked_period,
+    picker_part,
+    picker_years,
+)
 from motcua.core.sync.read_model import uses_hub_read_model
 from motcua.core.timeutil import local_date, now
 
@@ -89,11 +97,19 @@ def _narrowing() -> dict:
     return {"procedure": procedure, "field": field, "channel": channel}
 
 
+def _period() -> Period:
+    """The period the query string names: the picker's year and part, else a typed code
+    (the links the pages make), else this month."""
+    if request.args.get("year"):
+        return picked_period(request.args["year"], request.args.get("part"))
+    period_code = request.args.get("period")
+    return parse_period(period_code) if period_code else current_month(local_date(now()))
+
+
 def _scope(*, own: bool = False) -> tuple[Scope, Period, list[Unit]]:
     """The scope and period the query string asks for, within what the user may see;
     with ``own``, an officer without a report role gets their own figures."""
-    period_code = request.args.get("period")
-    period = parse_period(period_code) if period_code else current_month(local_date(now()))
+    period = _period()
     roots = report_roots(current_user)
     if not roots:
         if own:
@@ -263,7 +279,7 @@ def periodic_xlsx() -> Response:
         "BÁO CÁO TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
         period_line(scope.root.name, period) + narrowed(scope),
         "Đơn vị tiếp nhận" if group == "unit" else "Lĩnh vực",
-        rows, {**total, "label": "Tổng cộng"})
+        rows, {**total, "label": "Tổng cộng"}, local_date(now()))
     return workbook_response(data, f"bao-cao-{scope.root.code}-{period.code}.xlsx")
 
 
@@ -290,7 +306,12 @@ def _helpers() -> dict:
         # Officers see their own figures; leaders and the ICT department their units'.
         return current_user.is_authenticated and bool(current_user.roles)
 
-    return {"sees_reports": sees_reports, "drill_url": drill_url}
+    def period_picker(period: Period) -> dict:
+        return {"parts": PARTS, "part": picker_part(period),
+                "years": picker_years(local_date(now()), period)}
+
+    return {"sees_reports": sees_reports, "drill_url": drill_url,
+            "period_picker": period_picker}
 
 
 # The plugins' reports add their pages to this blueprint (imported last: it uses it).

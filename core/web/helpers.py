@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from motcua.core.accounts import has_role
+from motcua.core.numbers import format_count, format_rate
 from motcua.core.timeutil import local
 
 STATUS_LABELS = {
@@ -54,6 +55,8 @@ def template_globals() -> dict:
         "fmt_dt": format_datetime,
         "fmt_date": format_date,
         "fmt_money": format_money,
+        "fmt_count": format_count,
+        "fmt_rate": format_rate,
         "current_language": str(get_locale() or "vi"),
     }
 
