@@ -130,9 +130,16 @@ def test_the_report_downloads_as_excel(app, world):
     sheet = load_workbook(io.BytesIO(response.data)).active
     assert sheet["A1"].value == "Hồ sơ tiếp nhận theo đơn vị"
     assert "2026-12" in sheet["A2"].value and "01/12/2026" in sheet["A2"].value
-    assert [cell.value for cell in sheet[3]] == ["unit", "received"]
-    assert [cell.value for cell in sheet[4]] == ["H72.01.01", 2]
-    assert sheet.max_row == 4
+    assert sheet["A3"].value.startswith("Ngày lập báo cáo: ")
+    assert [cell.value for cell in sheet[4]] == ["unit", "received"]
+    assert [cell.value for cell in sheet[5]] == ["H72.01.01", 2]
+    assert sheet["B5"].number_format == "#,##0"
+    # Two columns: A4 portrait, fitted to the width, the column keys on every page.
+    assert (sheet.page_setup.paperSize, sheet.page_setup.orientation) == (9, "portrait")
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.print_title_rows == "$4:$4"
+    assert sheet["A7"].value is None and sheet["B7"].value.startswith("Ngày ")
+    assert (sheet["A8"].value, sheet["B8"].value) == ("NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ")
 
 
 @pytest.mark.parametrize(("name", "message"), [

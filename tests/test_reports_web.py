@@ -69,10 +69,75 @@ def test_periodic_report_page_and_excel_layout(leader):
     desk = [sheet.cell(row=7, column=c).value for c in range(1, 18)]
     assert desk[:2] == [1, "Bộ phận một cửa thành phố Tây Ninh"]
     assert desk[2:16] == [11, 2, 1, 8, 5, 1, 2, 2, 4, 2, 2, 2, 1, 1]
-    assert desk[16] == 60.0
+    assert desk[16] == 0.6
     total = [sheet.cell(row=8, column=c).value for c in range(1, 18)]
     assert total[1] == "Tổng cộng" and total[2:16] == desk[2:16]
     assert sheet.cell(row=9, column=2).value is None
+
+
+def test_periodic_excel_is_set_up_for_a4_with_the_date_signatures_and_number_formats(leader):
+    sheet = load_workbook(io.BytesIO(leader.get(f"/reports/periodic.xlsx?{SEPTEMBER}").data)).active
+    # Made "today" (the pages' clock): 5 October 2026.
+    assert sheet["A3"].value == "Ngày lập báo cáo: 05/10/2026"
+    assert sheet["A2"].value.startswith("UBND thành phố Tây Ninh — Kỳ báo cáo 2026-09")
+    setup = sheet.page_setup
+    assert (setup.paperSize, setup.orientation) == (9, "landscape")  # 17 columns: wide
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (setup.fitToWidth, setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == "$4:$6"
+    margins = sheet.page_margins
+    assert margins.left > 0.5 and margins.right > 0.3 and margins.top > 0.3
+    # Counts with the thousands separator, the rate as a percentage with one decimal:
+    # Excel shows them with the reader's separators (1.234 and 60,0% in Vietnamese).
+    assert {sheet.cell(row=7, column=c).number_format for c in range(3, 17)} == {"#,##0"}
+    assert sheet["Q7"].number_format == "#,##0.0%" and sheet["Q8"].number_format == "#,##0.0%"
+    # Two rows under the table: the date, then who made it (left) and the head (right).
+    assert sheet["I10"].value == "Ngày 05 tháng 10 năm 2026"
+    assert (sheet["A11"].value, sheet["I11"].value) == ("NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ")
+    assert (sheet["A12"].value, sheet["I12"].value) == ("(Ký, ghi rõ họ tên)",
+                                                        "(Ký tên, đóng dấu)")
+    assert {"A11:H11", "I11:Q11"} <= {str(r) for r in sheet.merged_cells.ranges}
+
+
+def test_figures_are_in_the_readers_number_format(leader):
+    english = leader.get(f"/reports/?{SEPTEMBER}").get_data(as_text=True)
+    assert "60.0%" in english
+    vietnamese = leader.get(f"/reports/?{SEPTEMBER}&lang=vi").get_data(as_text=True)
+    assert "60,0%" in vietnamese and "60.0%" not in vietnamese
+    periodic = leader.get(f"/reports/periodic?{SEPTEMBER}&lang=vi").get_data(as_text=True)
+    assert "<td>60,0%</td>" in periodic
+
+
+def test_the_period_picker_names_a_month_a_quarter_a_half_or_a_year(leader):
+    def period_of(query: str) -> str:
+        page = leader.get(f"/reports/periodic?unit=H72.01&{query}").get_data(as_text=True)
+        return re.search(r"\(([0-9/]+ – [0-9/]+)\)", page).group(1)
+
+    assert period_of("year=2026&part=09") == "01/09/2026 – 30/09/2026"
+    assert period_of("year=2026&part=Q3") == "01/07/2026 – 30/09/2026"
+    assert period_of("year=2026&part=H1") == "01/01/2026 – 30/06/2026"
+    assert period_of("year=2025&part=") == "01/01/2025 – 31/12/2025"
+    page = leader.get(f"/reports/?{SEPTEMBER}").get_data(as_text=True)
+    assert re.search(r'<option value="09" selected>', page)
+    assert re.search(r'<option value="2026" selected>2026</option>', page)
+    assert 'name="period"' not in page  # nothing to type
+    days = leader.get("/reports/?unit=H72.01&period=2026-09-07..2026-09-11").get_data(
+        as_text=True)
+    assert '<option value="2026-09-07..2026-09-11" selected>' in days  # kept as it is
+    assert leader.get("/reports/periodic?unit=H72.01&year=2026&part=2026-09-07..2026-09-11"
+                      ).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["period=2026-13", "period=soon", "year=2026&part=Q5",
+                                   "year=26&part=09", "year=2026&part=13"])
+def test_a_bad_period_is_a_400_in_the_readers_language(leader, query):
+    for path in ("/reports/", "/reports/periodic", "/reports/periodic.xlsx"):
+        vietnamese = leader.get(f"{path}?unit=H72.01&{query}&lang=vi")
+        assert vietnamese.status_code == 400
+        text = vietnamese.get_data(as_text=True)
+        assert "viết một tháng (2026-11)" in text and "write a month" not in text
+    english = leader.get(f"/reports/?unit=H72.01&{query}")
+    assert english.status_code == 400 and "write a month (2026-11)" in english.text
 
 
 def test_officer_evaluation(leader):
