@@ -66,6 +66,13 @@ def home():
     return render_template("kiosk/home.html")
 
 
+@bp.route("/status.css")
+def status_colours():
+    """The status colours of the lookup website (one file for both), served under
+    /kiosk like everything the kiosk loads."""
+    return send_from_directory(current_app.blueprints["lookup"].static_folder, "status.css")
+
+
 @bp.route("/ngon-ngu/<code>")
 def language(code: str):
     if code in LANGUAGES:

@@ -7,6 +7,8 @@ keypad; a kiosk left alone returns to its home screen in Vietnamese.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from motcua.core.intake import DeskContext, take_in
@@ -165,3 +167,58 @@ def test_kiosk_catalogue_search_with_the_on_screen_keys(live, page):
     page.locator("#search-summary a").click()  # "Show all" brings the whole list back
     page.wait_for_url(f"{base}/kiosk/thu-tuc")
     assert page.locator(".procedure-list .list-button").count() > 1
+
+
+# A typical dossier's history: received, then seven steps through the departments.
+TYPICAL_STEPS = [("transferred", "in_processing"), ("supplement_requested", "waiting_supplement"),
+                 ("supplemented", "in_processing"), ("transferred", "in_processing"),
+                 ("submitted_for_approval", "waiting_approval"), ("approved", "in_processing"),
+                 ("result_issued", "result_ready")]
+
+
+def give_a_typical_history(app, code: str) -> None:  # noqa: ANN001
+    """Add :data:`TYPICAL_STEPS` to dossier ``code`` (eight lines in all) and leave it
+    with its result ready, as its last step says."""
+    from sqlalchemy import select
+
+    from motcua.core.models import Dossier, DossierEvent, Unit
+
+    database = app.extensions["motcua.db"]
+    with app.app_context():
+        session = database.session
+        dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+        units = session.scalars(select(Unit).order_by(Unit.path.desc())).all()
+        first = max(event.sequence for event in dossier.events)
+        for number, (kind, status) in enumerate(TYPICAL_STEPS, start=1):
+            session.add(DossierEvent(dossier_id=dossier.id, sequence=first + number, kind=kind,
+                                     at=dossier.received_at + timedelta(hours=4 * number),
+                                     to_status=status, to_unit_id=units[number % len(units)].id))
+        dossier.status = "result_ready"
+        session.commit()
+        database.remove()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1080, 1920), (768, 1366)])
+def test_kiosk_on_a_portrait_screen_shows_a_typical_dossier_without_scrolling(
+        sqlite_app, live, width, height):
+    base, code = live
+    give_a_typical_history(sqlite_app, code)
+    with chromium_page(width, height) as kiosk:
+        kiosk.goto(f"{base}/kiosk/tra-cuu?code={code}")
+        assert kiosk.locator(".timeline li").count() == 8
+        scroll = kiosk.evaluate("""() => ({height: document.documentElement.scrollHeight,
+            width: document.documentElement.scrollWidth, innerHeight, innerWidth})""")
+        assert scroll["height"] <= scroll["innerHeight"], scroll
+        assert scroll["width"] <= scroll["innerWidth"], scroll
+        status = kiosk.locator("#status")
+        box = status.bounding_box()
+        size = float(status.evaluate("e => getComputedStyle(e).fontSize").removesuffix("px"))
+        assert size >= 48 and box["width"] >= 0.8 * (width - 60)  # large, across the screen
+        kiosk_colours = status.evaluate(
+            "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+    with chromium_page(390, 844) as phone:
+        phone.goto(f"{base}/tra-cuu/{code}")
+        website_colours = phone.locator("#status").evaluate(
+            "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]")
+    # One source of the colours: a ready result is green on both.
+    assert kiosk_colours == website_colours == ["rgb(27, 110, 58)", "rgb(227, 243, 232)"]
