@@ -92,6 +92,9 @@ def test_leader_picks_a_quarter_with_the_keyboard_and_prints_the_report_on_a4_la
         page.emulate_media(media="print")
         assert not page.locator("header.topbar").is_visible()  # the navigation is left out
         assert not page.locator("form.filters").is_visible()
+        page.emulate_media(media="screen")
+        assert not page.locator("[data-signatures]").is_visible()  # on paper only
+        page.emulate_media(media="print")
         pdf = tmp_path / "report.pdf"
         page.pdf(path=str(pdf), prefer_css_page_size=True)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True,
@@ -102,3 +105,4 @@ def test_leader_picks_a_quarter_with_the_keyboard_and_prints_the_report_on_a4_la
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "Tổng cộng" in text and "Print" not in text
+    assert "NGƯỜI LẬP BIỂU" in text and "THỦ TRƯỞNG ĐƠN VỊ" in text  # signed on paper

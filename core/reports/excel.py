@@ -77,16 +77,24 @@ def page_setup(sheet: Worksheet, width: int, title_rows: str) -> None:
     sheet.print_options.horizontalCentered = True
 
 
+def signing(made_on: date) -> dict:
+    """Who signs a report and when, as Vietnamese state reports are signed: the one who
+    made it (left) and the head of the unit (right, under the date); the workbooks and
+    the printed pages both use it."""
+    return {"date": f"Ngày {made_on:%d} tháng {made_on:%m} năm {made_on:%Y}",
+            "maker": ("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)"),
+            "head": ("THỦ TRƯỞNG ĐƠN VỊ", "(Ký tên, đóng dấu)")}
+
+
 def signature_block(sheet: Worksheet, row: int, width: int, made_on: date) -> None:
-    """From ``row`` on: who made the report (left) and the head of the unit (right),
-    under the date, as Vietnamese state reports are signed."""
-    half = max(width // 2, 1)
+    """From ``row`` on: the :func:`signing` block, the maker in the left half of the
+    columns and the head of the unit in the right."""
+    half, signers = max(width // 2, 1), signing(made_on)
     blocks = (
-        (1, half, [None, "NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)"]),
-        (half + 1, width, [f"Ngày {made_on:%d} tháng {made_on:%m} năm {made_on:%Y}",
-                           "THỦ TRƯỞNG ĐƠN VỊ", "(Ký tên, đóng dấu)"]),
+        (1, half, [None, *signers["maker"]]),
+        (half + 1, width, [signers["date"], *signers["head"]]),
     )
-    fonts = (Font(italic=True), Font(bold=True), Font(italic=True))
+    fonts = (Font(italic=True), Font(bold=True), Font(italic=True))  # date, title, note
     for first, last, lines in blocks:
         for offset, (text, font) in enumerate(zip(lines, fonts, strict=True)):
             _line(sheet, row + offset, first, max(last, first), text, font)

@@ -27,6 +27,7 @@ from motcua.core.reports.excel import (
     period_line,
     report_heading,
     signature_block,
+    signing,
     table_header,
     table_row,
     workbook_response,
@@ -95,6 +96,7 @@ def _page(plugin: str, report: Report, outcome: Outcome, scope: Scope, period: P
     query = _query(scope, period)
     return render_template("reports/plugin_report.html", plugin=plugin, report=report,
                            outcome=outcome, scope=scope, period=period, roots=roots,
+                           signing=signing(local_date(now())),
                            query={"unit": query["unit"], "period": query["period"]})
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, or_, select
 from motcua.core.extensions import db_session
 from motcua.core.models import CHANNELS, Account, HubDossier, Procedure, Unit
 from motcua.core.reports.categories import CATEGORIES, on_time_rate
-from motcua.core.reports.excel import period_line, periodic_workbook, workbook_response
+from motcua.core.reports.excel import period_line, periodic_workbook, signing, workbook_response
 from motcua.core.reports.figures import (
     GROUPS,
     Scope,
@@ -267,6 +267,7 @@ def periodic() -> str:
     return render_template("reports/periodic.html", scope=scope, period=period, rows=rows,
                            total=total, by=group, rate=on_time_rate,
                            hub=_hub_notice(), narrowed=narrowed(scope),
+                           signing=signing(local_date(now())),
                            query=_query(scope, period, by=group))
 
 
