@@ -89,6 +89,11 @@ def test_leader_picks_a_quarter_with_the_keyboard_and_prints_the_report_on_a4_la
         assert page.locator("select[data-period-part]").input_value() == "Q3"
 
         page.goto(f"{base}/reports/periodic?unit=H72.01&period=2026-09")
+        # The Print button opens the browser's dialog from a script file (no inline
+        # handler): stand in for the dialog, which a headless browser cannot show.
+        page.evaluate("() => { window.print = () => { window.printed = true; }; }")
+        page.click("button[data-print]")
+        assert page.evaluate("() => window.printed") is True
         page.emulate_media(media="print")
         assert not page.locator("header.topbar").is_visible()  # the navigation is left out
         assert not page.locator("form.filters").is_visible()
