@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask import session as http_session
 from flask_babel import Babel
 from flask_login import LoginManager
@@ -29,6 +29,15 @@ def db_session() -> Session:
 
 def settings() -> Settings:
     return current_app.config["MOTCUA"]
+
+
+def public_base_url() -> str:
+    """The address citizens reach this server at: ``MOTCUA_PUBLIC_BASE_URL`` when set, else
+    the address the current request was served on (empty outside a request)."""
+    configured = settings().public_base_url
+    if configured or not has_request_context():
+        return configured
+    return request.url_root.rstrip("/")
 
 
 def select_locale() -> str:

@@ -29,6 +29,8 @@ import os
 
 from flask import Flask, current_app
 
+from motcua.core.extensions import public_base_url
+
 DEFAULTS = {
     "SMS_GATEWAY": "console",
     "SMS_SECRET": "",
@@ -60,4 +62,4 @@ def get(key: str) -> str:
 
 def public_url() -> str:
     """Base URL at which the gateway reaches this app."""
-    return (get("SMS_PUBLIC_URL") or current_app.config["MOTCUA"].public_base_url).rstrip("/")
+    return (get("SMS_PUBLIC_URL") or public_base_url()).rstrip("/")

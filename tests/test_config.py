@@ -23,7 +23,7 @@ def test_defaults_are_the_documented_ones(tmp_path, monkeypatch):
     assert settings.language == "vi"
     assert settings.production is False
     assert settings.timezone == "Asia/Ho_Chi_Minh"
-    assert settings.public_base_url == "http://127.0.0.1:5000"
+    assert settings.public_base_url == ""  # unset: the served address (docs/configuration.md)
     assert settings.province_code == "72"
     assert settings.attachment_max_bytes == 10 * 1024 * 1024
     assert "application/pdf" in settings.attachment_types
