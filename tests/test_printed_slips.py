@@ -87,7 +87,7 @@ def desk(sqlite_app):
         code = receive(session, sqlite_app, routing, applicant=APPLICANT,
                        submitted_documents=documents).code
         database.remove()
-    assert not sqlite_app.config["MOTCUA"].public_base_url
+    sqlite_app.config["MOTCUA"].public_base_url = ""  # MOTCUA_PUBLIC_BASE_URL unset
     with serve(sqlite_app) as url:
         yield sqlite_app, routing, url, code
 
