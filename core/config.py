@@ -39,7 +39,9 @@ class Settings:
     language: str = "vi"
     production: bool = False
     timezone: str = "Asia/Ho_Chi_Minh"
-    public_base_url: str = "http://127.0.0.1:5000"
+    # Empty when not configured: pages then use the address the request came in on
+    # (core.extensions.public_base_url), so a slip never names a port nobody serves.
+    public_base_url: str = ""
     province_code: str = "72"
     attachment_max_bytes: int = 10 * 1024 * 1024
     attachment_types: tuple[str, ...] = (
@@ -200,7 +202,7 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
         role=role,
         language=language,
         production=production,
-        public_base_url=env.get("MOTCUA_PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        public_base_url=env.get("MOTCUA_PUBLIC_BASE_URL", "").strip().rstrip("/"),
         province_code=env.get("MOTCUA_PROVINCE_CODE", "72"),
     )
     settings.sync_node_id = env.get("MOTCUA_SYNC_NODE_ID", "").strip()

@@ -31,6 +31,15 @@ def settings() -> Settings:
     return current_app.config["MOTCUA"]
 
 
+def public_base_url() -> str:
+    """The address citizens reach this server at: ``MOTCUA_PUBLIC_BASE_URL`` when set, else
+    the address the current request was served on (empty outside a request)."""
+    configured = settings().public_base_url
+    if configured or not has_request_context():
+        return configured
+    return request.url_root.rstrip("/")
+
+
 def select_locale() -> str:
     """Language of the page: the user's explicit choice, else the deployment default
     (also for a command, which has no page: a message shared with the pages)."""

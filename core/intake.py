@@ -97,6 +97,18 @@ def missing_documents(procedure: Procedure, submitted_ids: set[int]) -> list[str
     return [d.name for d in procedure.documents if d.required and d.id not in submitted_ids]
 
 
+def _document_forms(entries: list[dict], known: set[int]) -> dict[int, dict]:
+    """The officer's form and quantity per document id (the rest keep the procedure's)."""
+    forms: dict[int, dict] = {}
+    for index, entry in enumerate(entries):
+        if entry["document_id"] not in known or entry["document_id"] in forms:
+            raise ValidationError(_("Give the form of each of this procedure's documents at "
+                                    "most once."),
+                                  field=f"document_forms.{index}.document_id")
+        forms[entry["document_id"]] = entry
+    return forms
+
+
 def take_in(ctx: DeskContext, data: dict) -> Dossier:
     """Receive a complete dossier (or back-enter one taken on paper, 004 Art. 7.3)."""
     values = _load(IntakeSchema(), data)
@@ -123,6 +135,7 @@ def take_in(ctx: DeskContext, data: dict) -> Dossier:
               "guidance slip instead.", documents="; ".join(missing)),
             field="submitted_documents",
         )
+    forms = _document_forms(values["document_forms"], known)
     moment = now()
     received_at, back_entered = moment, False
     if values["received_at"] is not None:
@@ -179,9 +192,11 @@ def take_in(ctx: DeskContext, data: dict) -> Dossier:
     session.add(dossier)
     by_document = {}
     for position, document in enumerate(procedure.documents):
+        handed_in = forms.get(document.id, {})
         line = DossierDocument(
             procedure_document_id=document.id, position=position, name=document.name,
-            copy_kind=document.copy_kind, quantity=document.quantity,
+            copy_kind=handed_in.get("copy_kind", document.copy_kind),
+            quantity=handed_in.get("quantity", document.quantity),
             submitted=document.id in submitted,
         )
         dossier.documents.append(line)

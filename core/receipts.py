@@ -17,8 +17,12 @@ from barcode.writer import SVGWriter
 # Sizes in millimetres. A 0.4 mm module stays within what a handheld scanner resolves on
 # a laser-printed slip and still fits a 20-character code in about 110 mm of an A4 page.
 MODULE_WIDTH_MM = 0.4
-BAR_HEIGHT_MM = 15.0
+BAR_HEIGHT_MM = 12.0
 QUIET_ZONE_MM = 6.5  # Code128 needs at least ten modules of blank space either side
+# A 0.6 mm QR module is 7 dots at 300 dpi: a phone camera reads it from a hand's length,
+# and a lookup address (version 4-5) stays under 28 mm square with its quiet zone.
+QR_MODULE_MM = 0.6
+QR_BORDER_MODULES = 4
 
 _PROLOGUE = re.compile(r"^.*?(?=<svg\b)", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
@@ -63,17 +67,24 @@ def code128_svg(code: str, *, show_text: bool = True) -> str:
     return (head + body).strip()
 
 
-def qr_svg(url: str, *, scale: int = 4) -> str:
-    """An inline ``<svg>`` QR code (error correction M, quiet zone of four modules)."""
+def qr_svg(url: str, *, module_mm: float = QR_MODULE_MM) -> str:
+    """An inline ``<svg>`` QR code (error correction M, quiet zone of four modules).
+
+    Like the barcode it has a ``viewBox`` (in modules) and a natural size in millimetres:
+    without the viewBox, CSS shrinking the element crops the symbol instead of scaling it.
+    """
     if not url:
         raise ValueError("A QR code needs some content.")
+    symbol = segno.make(url, error="m", micro=False)
+    side = symbol.symbol_size(border=QR_BORDER_MODULES)[0] * module_mm
     buffer = io.BytesIO()
-    segno.make(url, error="m", micro=False).save(
-        buffer, kind="svg", scale=scale, border=4, xmldecl=False, svgns=True,
-        svgclass="qrcode", lineclass=None, nl=False, title=None,
+    symbol.save(
+        buffer, kind="svg", scale=1, border=QR_BORDER_MODULES, xmldecl=False, svgns=True,
+        svgclass="qrcode", lineclass=None, nl=False, title=None, omitsize=True,
     )
     return buffer.getvalue().decode("utf-8").replace(
-        "<svg ", f'<svg role="img" aria-label="{_escape(url)}" ', 1
+        "<svg ", f'<svg width="{side:g}mm" height="{side:g}mm" role="img" '
+                 f'aria-label="{_escape(url)}" ', 1
     )
 
 

@@ -23,6 +23,7 @@ from marshmallow import (
 
 from motcua.core.messages import N_, _
 from motcua.core.models import CHANNELS
+from motcua.core.models.dossiers import COPY_KINDS, DOCUMENT_QUANTITY_MAX
 
 CITIZEN_ID = re.compile(r"^\d{12}$")
 _PHONE_DIGITS = re.compile(r"^0\d{9,10}$")
@@ -42,6 +43,16 @@ class _Length(validate.Length):
         error = (N_("Enter at most {max} characters.") if min is None
                  else N_("Enter between {min} and {max} characters."))
         super().__init__(min=min, max=max, error=error)
+
+    def _format_error(self, value, message: str) -> str:  # noqa: ANN001
+        return _(self.error).format(min=self.min, max=self.max)
+
+
+class _Range(validate.Range):
+    """A number limit whose message is ours, translated when the check fails."""
+
+    def __init__(self, *, min: int, max: int) -> None:  # noqa: A002
+        super().__init__(min=min, max=max, error=N_("Give a number from {min} to {max}."))
 
     def _format_error(self, value, message: str) -> str:  # noqa: ANN001
         return _(self.error).format(min=self.min, max=self.max)
@@ -148,6 +159,19 @@ class ApplicantSchema(_Schema):
                                 "to 096."))
 
 
+class DocumentFormSchema(_Schema):
+    """How one checklist document was handed in: its form and how many of it."""
+
+    class Meta:
+        unknown = RAISE
+
+    document_id = fields.Integer(required=True, error_messages=_messages())
+    copy_kind = fields.String(required=True, validate=_OneOf(list(COPY_KINDS)),
+                              error_messages=_messages())
+    quantity = fields.Integer(required=True, validate=_Range(min=1, max=DOCUMENT_QUANTITY_MAX),
+                              error_messages=_messages(invalid=N_("Give a whole number.")))
+
+
 class IntakeSchema(_Schema):
     """A new dossier as the desk or an API client hands it in."""
 
@@ -165,6 +189,10 @@ class IntakeSchema(_Schema):
             too_large=N_("A checklist entry must be a document number."))),
         load_default=list, error_messages=_messages(
             invalid=N_("Give the checklist as a list of document numbers.")))
+    # Per document, its form and quantity when they differ from the procedure's list.
+    document_forms = fields.List(fields.Nested(DocumentFormSchema), load_default=list,
+                                 error_messages=_messages(
+        invalid=N_("Give the document forms as a list of objects.")))
     channel = fields.String(load_default="in_person", error_messages=_messages(),
                             validate=_OneOf([c for c in CHANNELS if c != "back_entry"]))
     note = fields.String(load_default=None, allow_none=True, validate=_Length(max=2000),

@@ -29,6 +29,9 @@ import os
 
 from flask import Flask, current_app
 
+from motcua.core.commands.serve import DEFAULT_URL
+from motcua.core.extensions import public_base_url
+
 DEFAULTS = {
     "SMS_GATEWAY": "console",
     "SMS_SECRET": "",
@@ -60,4 +63,6 @@ def get(key: str) -> str:
 
 def public_url() -> str:
     """Base URL at which the gateway reaches this app."""
-    return (get("SMS_PUBLIC_URL") or current_app.config["MOTCUA"].public_base_url).rstrip("/")
+    # Outside a request with nothing configured (the queue worker), the development
+    # server's address: the gateway then has to run beside it.
+    return (get("SMS_PUBLIC_URL") or public_base_url() or DEFAULT_URL).rstrip("/")

@@ -9,8 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from motcua.core.cli import main
+from motcua.core.commands.serve import served_url
 from motcua.core.config import load_settings
 from motcua.core.errors import ConfigurationError
+from motcua.core.extensions import public_base_url
 
 
 def test_defaults_are_the_documented_ones(tmp_path, monkeypatch):
@@ -23,7 +25,7 @@ def test_defaults_are_the_documented_ones(tmp_path, monkeypatch):
     assert settings.language == "vi"
     assert settings.production is False
     assert settings.timezone == "Asia/Ho_Chi_Minh"
-    assert settings.public_base_url == "http://127.0.0.1:5000"
+    assert settings.public_base_url == ""  # unset: the served address (docs/configuration.md)
     assert settings.province_code == "72"
     assert settings.attachment_max_bytes == 10 * 1024 * 1024
     assert "application/pdf" in settings.attachment_types
@@ -141,3 +143,19 @@ def test_production_requires_certified_plugins_unless_told_otherwise(tmp_path):
     settings = load_settings({**base, "MOTCUA_CERTIFICATES_DIR": str(tmp_path / "certs")})
     assert settings.certificates_path == tmp_path / "certs"
     assert load_settings(base).certificates_path == tmp_path / "certificates"
+
+
+def test_unset_public_base_url_is_the_address_the_request_came_in_on(sqlite_app):
+    app = sqlite_app
+    with app.test_request_context("/", base_url="http://10.0.0.5:8080/"):
+        assert public_base_url() == "http://10.0.0.5:8080"
+    app.config["MOTCUA"].public_base_url = "https://motcua.example.gov.vn"
+    with app.test_request_context("/", base_url="http://10.0.0.5:8080/"):
+        assert public_base_url() == "https://motcua.example.gov.vn"
+
+
+def test_motcua_serve_names_the_address_it_serves_on():
+    assert served_url("127.0.0.1", 8080) == "http://127.0.0.1:8080"
+    assert served_url("::1", 5001) == "http://[::1]:5001"
+    # Every interface: no single address to print, pages use the request's.
+    assert served_url("0.0.0.0", 5000) is None

@@ -163,8 +163,11 @@ def test_intake_form_shows_checklist_and_appointment(desk_client, world, app):
     assert response.status_code == 200
     for document in world.household_business.documents:
         assert document.name in page
-    assert "1 copy" in page
     assert page.count('name="documents"') == len(world.household_business.documents)
+    # Each line's form and quantity, preset from the procedure's list.
+    for document in world.household_business.documents:
+        assert f'<option value="{document.copy_kind}" selected>' in page
+        assert f'name="quantity_{document.id}" min="1" max="99"' in page
     with app.app_context():
         session = app.extensions["motcua.db"].session
         due = load_calendar(session).due_at(now(), world.household_business.processing_days)
@@ -198,6 +201,34 @@ def test_receipt_shows_code_barcode_qr_and_appointment(desk_client, world, app):
     dossier = load_dossier(app, code)
     assert local(dossier.due_at).strftime("%H giờ %M phút, ngày %d/%m/%Y") in page
     assert "Nguyễn Thị Lễ Tân" in page  # the receiving officer
+
+
+def test_form_and_quantity_set_at_the_desk_reach_receipt_page_and_api(desk_client, world):
+    second = world.household_business.documents[1]
+    code = receive(desk_client, world, **{f"copy_kind_{second.id}": "certified_copy",
+                                          f"quantity_{second.id}": "3"})
+    receipt = desk_client.get(f"/dossiers/{code}/receipt").get_data(as_text=True)
+    # The receipt's column is the form of the document, with the real value per line.
+    assert "<th class=\"kind\">Hình thức</th>" in receipt and "Mẫu đơn, tờ khai" not in receipt
+    assert ('<td class="kind" data-copy-kind="certified_copy">Bản sao chứng thực</td>'
+            '<td class="number" data-quantity>03</td>') in receipt
+    page = desk_client.get(f"/dossiers/{code}").get_data(as_text=True)
+    assert "<td>Certified copy</td>\n        <td>3</td>" in page
+    lines = desk_client.get(f"/api/v1/dossiers/{code}").get_json()["documents"]
+    assert [(line["copy_kind"], line["quantity"]) for line in lines] == [
+        ("original", 1), ("certified_copy", 3), ("original", 1)]
+
+
+def test_the_form_column_is_hinh_thuc_in_vietnamese_not_the_blank_form(desk_client, world,
+                                                                       app):
+    app.config["MOTCUA"].language = "vi"
+    second = world.household_business.documents[1]
+    code = receive(desk_client, world, **{f"copy_kind_{second.id}": "certified_copy"})
+    page = desk_client.get(f"/dossiers/{code}").get_data(as_text=True)
+    assert "<th>Hình thức</th><th>Số lượng</th>" in page
+    assert "Mẫu đơn, tờ khai" not in page and "<td>Bản sao chứng thực</td>" in page
+    form = desk_client.get(intake_url(world)).get_data(as_text=True)
+    assert "<label>Hình thức" in form
 
 
 def test_dossier_page_leads_to_its_processing_page(desk_client, world):
@@ -239,6 +270,9 @@ BAD_INPUTS = {
     "back-entry field without back-entry mode is ignored, bad email is not": (
         {"applicant.email": "not-an-email"}, "Enter a valid email address"),
     "too long a name": ({"applicant.name": "x" * 161}, "Enter between 2 and 160 characters."),
+    "no copies of a document": ({"quantity_{first}": "0"}, "Give a number from 1 to 99."),
+    "a quantity that is no number": ({"quantity_{first}": "two"}, "Give a whole number."),
+    "a form not offered": ({"copy_kind_{first}": "photo"}, "Choose one of:"),
 }
 
 
@@ -246,7 +280,9 @@ BAD_INPUTS = {
 def test_bad_intake_input_is_refused_and_writes_nothing(desk_client, world, app,
                                                         overrides, message):
     before = counts(app)
-    data = form_data(world, **overrides)
+    first = world.household_business.documents[0].id
+    data = form_data(world, **{key.format(first=first): value
+                               for key, value in overrides.items()})
     response = desk_client.post(intake_url(world), data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 400

@@ -91,6 +91,21 @@ def test_take_in_writes_dossier_checklist_event_and_outbox(app, db, world):
         assert count(db.session, OutboxEntry) == 1
 
 
+def test_take_in_records_the_form_and_quantity_of_each_document(app, db, world):
+    first, second, third = world.household_business.documents
+    with app.app_context():
+        data = intake_data(world, document_forms=[
+            {"document_id": second.id, "copy_kind": "certified_copy", "quantity": 2}])
+        code = take_in(desk(app, db, world), data).code
+        db.session.commit()
+        db.session.expire_all()
+        lines = find_dossier(db.session, code).documents
+        # The officer's choice for the second; the procedure's list for the others.
+        assert [(line.copy_kind, line.quantity) for line in lines] == [
+            (first.copy_kind, first.quantity), ("certified_copy", 2),
+            (third.copy_kind, third.quantity)]
+
+
 def test_take_in_records_one_received_event_with_its_outbox_payload(app, db, world):
     with app.app_context():
         dossier = take_in(desk(app, db, world), intake_data(world))
@@ -194,6 +209,18 @@ INVALID = {
     "document of another procedure": (lambda w: intake_data(
         w, submitted_documents=[d.id for d in w.household_business.documents]
         + [w.birth_registration.documents[0].id]), ValidationError, "does not have"),
+    "copy kind not offered": (lambda w: intake_data(w, document_forms=[
+        {"document_id": w.household_business.documents[0].id, "copy_kind": "photo",
+         "quantity": 1}]), ValidationError, "document_forms.0.copy_kind"),
+    "no copies": (lambda w: intake_data(w, document_forms=[
+        {"document_id": w.household_business.documents[0].id, "copy_kind": "copy",
+         "quantity": 0}]), ValidationError, "from 1 to 99"),
+    "form of another procedure's document": (lambda w: intake_data(w, document_forms=[
+        {"document_id": w.birth_registration.documents[0].id, "copy_kind": "copy",
+         "quantity": 1}]), ValidationError, "at most once"),
+    "form of one document twice": (lambda w: intake_data(w, document_forms=[
+        {"document_id": w.household_business.documents[0].id, "copy_kind": "copy",
+         "quantity": 1}] * 2), ValidationError, "at most once"),
     "back-entry in the future": (lambda w: _back_entry(w, timedelta(hours=1)),
                                  ValidationError, "future"),
     "back-entry too old": (lambda w: _back_entry(w, -timedelta(days=91)), ValidationError,

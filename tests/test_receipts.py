@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ElementTree
 
 import pytest
 
-from motcua.core.receipts import code128_svg, qr_svg
+from motcua.core.receipts import QR_MODULE_MM, code128_svg, qr_svg
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -93,6 +93,15 @@ def test_qr_svg_is_inline_svg():
     assert root.tag == f"{SVG_NS}svg"
     assert "qrcode" in root.get("class")
     assert not svg.startswith("<?xml")
+
+
+def test_qr_svg_scales_by_its_viewbox_and_has_a_size_in_millimetres():
+    # Without a viewBox, CSS sizing the element crops the symbol to one finder pattern.
+    root = ElementTree.fromstring(qr_svg("https://motcua.example.vn/tra-cuu/H72.01.01-260105-0001"))
+    modules = int(root.get("viewBox").split()[2])
+    assert root.get("viewBox") == f"0 0 {modules} {modules}"
+    assert root.get("width") == root.get("height") == f"{modules * QR_MODULE_MM:g}mm"
+    assert 20 <= modules * QR_MODULE_MM <= 30
 
 
 def test_qr_svg_refuses_empty_content():

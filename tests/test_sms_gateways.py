@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from motcua.core.models import SmsMessage
 from motcua.sms.cli import sms_group
-from motcua.sms.gateways import HttpJsonGateway
+from motcua.sms.gateways import HttpJsonGateway, callback_url
 from motcua.sms.queue import send_pass
 from tests.browser import serve
 from tests.test_sms_queue import messages, receive
@@ -118,3 +118,13 @@ def test_send_command_refuses_bad_options_and_unknown_gateways(app, db, world):
     result = runner.invoke(sms_group, ["send"])
     assert result.exit_code != 0
     assert "MOTCUA_SMS_GATEWAY" in str(result.exception) + result.output
+
+
+def test_report_address_without_any_public_url_is_the_served_one_or_the_dev_server(sqlite_app):
+    sqlite_app.config["MOTCUA"].public_base_url = ""
+    sqlite_app.config["SMS_PUBLIC_URL"] = ""
+    with sqlite_app.test_request_context("/", base_url="http://10.0.0.5:8080/"):
+        assert callback_url() == "http://10.0.0.5:8080/sms/dlr"
+    # The queue worker has no request: the development server's address, as before.
+    with sqlite_app.app_context():
+        assert callback_url() == "http://127.0.0.1:5000/sms/dlr"

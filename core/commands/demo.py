@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from motcua.core import migrate
+from motcua.core.commands.serve import DEFAULT_URL
 from motcua.core.demo import DEFAULT_DOSSIERS, DEFAULT_SEED, DEMO_PASSWORD, build_demo
 from motcua.core.demo.geography import COMMUNE_COUNT, PROVINCIAL_UNITS
 from motcua.core.errors import MotcuaError
@@ -91,7 +92,8 @@ def demo_command(province: str | None, seed: int, dossiers: int, until_day: date
     else:
         click.echo(f"A demo province already exists: {summary.province} "
                    "(nothing changed; --reset rebuilds it).")
-    click.echo(f"\nOpen {config.public_base_url}/login after `motcua serve` and log in as:")
+    click.echo(f"\nOpen {config.public_base_url or DEFAULT_URL}/login after `motcua serve` and "
+               "log in as:")
     width = max((len(username) for username, _, _ in summary.accounts), default=8)
     for username, full_name, unit in summary.accounts:
         click.echo(f"  {username:<{width}}  {full_name} — {unit}")

@@ -41,6 +41,10 @@ FINAL_STATUSES = ("returned", "refused", "withdrawn")
 # deadline; the dossier is neither overdue nor counting down while in them.
 PAUSED_STATUSES = ("waiting_supplement", "waiting_payment")
 CHANNELS = ("in_person", "online", "post", "back_entry")
+# The form of a document handed in (bản chính / bản sao / bản sao chứng thực) and how many
+# of it: the checklist records both per document, the receipt prints them.
+COPY_KINDS = ("original", "copy", "certified_copy")
+DOCUMENT_QUANTITY_MAX = 99
 
 
 class DossierCodeCounter(Base):

@@ -27,7 +27,9 @@ from motcua.core.errors import MotcuaError, NotFound, ValidationError
 from motcua.core.extensions import db_session, settings
 from motcua.core.intake import DeskContext, give_guidance, load_calendar, refuse_at_desk, take_in
 from motcua.core.models import Procedure, Unit
+from motcua.core.models.dossiers import DOCUMENT_QUANTITY_MAX
 from motcua.core.timeutil import from_local, now
+from motcua.core.web.dossier_pages import COPY_KINDS
 from motcua.core.web.helpers import format_datetime, role_required
 from motcua.core.web.scope import intake_units
 
@@ -71,6 +73,17 @@ def _submitted(form: MultiDict) -> list[int]:
     except ValueError:
         raise ValidationError(_("The checklist was not sent correctly; reload the form."),
                               field="submitted_documents") from None
+
+
+def _document_forms(form: MultiDict, procedure: Procedure) -> list[dict]:
+    """Form and quantity of every checklist line, in the procedure's order (so an error at
+    ``document_forms.<i>`` is shown at the i-th line); a line the page did not send keeps
+    the procedure's values."""
+    return [{"document_id": document.id,
+             "copy_kind": form.get(f"copy_kind_{document.id}") or document.copy_kind,
+             "quantity": (form.get(f"quantity_{document.id}") or "").strip()
+             or document.quantity}
+            for document in procedure.documents]
 
 
 def _files() -> list[IncomingFile]:
@@ -168,6 +181,7 @@ def _perform(action: str, procedure: Procedure, units: list[Unit], back_entry: b
         "unit_code": unit_code,
         "applicant": _applicant(form),
         "submitted_documents": _submitted(form),
+        "document_forms": _document_forms(form, procedure),
         "note": _text(form, "note"),
         "sms_consent": form.get("sms_consent") == "on",
     }
@@ -196,7 +210,8 @@ def _render(procedure: Procedure, units: list[Unit], *, back_entry: bool,
         "desk/intake.html", procedure=procedure, units=units, back_entry=back_entry,
         form=form, errors=errors, error=error, appointment=appointment,
         back_entry_due=_back_entry_due(procedure, form) if back_entry else None,
-        max_kb=settings().attachment_max_bytes // 1024,
+        max_kb=settings().attachment_max_bytes // 1024, copy_kinds=COPY_KINDS,
+        quantity_max=DOCUMENT_QUANTITY_MAX,
     ), (error.status_code if error else 200)
 
 

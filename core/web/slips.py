@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from motcua.core.audit.record import personal_data_viewed
-from motcua.core.extensions import db_session, settings
+from motcua.core.extensions import db_session, public_base_url
 from motcua.core.models import DeskGuidance
 from motcua.core.receipts import code128_svg, qr_svg
 from motcua.core.timeutil import local, now
@@ -30,7 +30,7 @@ COPY_KINDS_VI = {"original": "Bản chính", "copy": "Bản sao",
 
 def lookup_url(code: str) -> str:
     """Where the citizen looks the dossier up (the public lookup website)."""
-    return f"{settings().public_base_url}/tra-cuu/{code}"
+    return f"{public_base_url()}/tra-cuu/{code}"
 
 
 @bp.route("/dossiers/<code>/receipt")
@@ -43,8 +43,8 @@ def receipt(code: str):
     url = lookup_url(dossier.code)
     page = render_template(
         "slips/receipt.html", dossier=dossier, unit=dossier.unit, issued=local(dossier.entered_at),
-        barcode_svg=code128_svg(dossier.code), qr_svg=qr_svg(url), lookup_url=url,
-        public_base_url=settings().public_base_url, copy_kinds=COPY_KINDS_VI,
+        barcode_svg=code128_svg(dossier.code, show_text=False), qr_svg=qr_svg(url), lookup_url=url,
+        public_base_url=public_base_url(), copy_kinds=COPY_KINDS_VI,
     )
     # The slip shows the applicant's ID number, phone and address (004 Art. 9.3).
     personal_data_viewed(dossier.code, "receipt slip")
