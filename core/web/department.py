@@ -46,9 +46,9 @@ from motcua.core.web.department_slips import bp as slips_bp
 from motcua.core.web.scope import may_view, visible_dossier
 from motcua.core.workflow import actions
 from motcua.core.workflow import authorization as auth
+from motcua.core.workflow.choices import likely_actions
 from motcua.core.workflow.control import control_slip_rows, counted_late, original_due_at
 from motcua.core.workflow.deadlines import add_working_days
-from motcua.core.workflow.choices import likely_actions
 from motcua.core.workflow.queues import is_overdue, my_queue, unit_queue
 from motcua.core.workflow.transfers import Sender, sender_of
 
