@@ -523,7 +523,13 @@ def test_the_likely_actions_come_first_the_rest_behind_a_menu(app, db, routing):
     primary, menu = _sections(text(specialist.get(f"/department/dossiers/{code}")))
     assert _actions_in(primary) == ["claim"]
     assert {"transfer", "request_supplement", "refuse"} <= set(_actions_in(menu))
+    # The dossier's page asks the same function: a shortcut to the form, nothing else.
+    details = text(specialist.get(f"/dossiers/{code}"))
+    assert re.findall(r'data-likely-action="(\w+)"', details) == ["claim"]
+    assert f'href="/department/dossiers/{code}#action-claim"' in details
     assert act(specialist, code, "claim").status_code == 302
+    assert re.findall(r'data-likely-action="(\w+)"', text(specialist.get(
+        f"/dossiers/{code}"))) == ["submit_for_approval"]
     page = text(specialist.get(f"/department/dossiers/{code}"))
     primary, menu = _sections(page)
     assert _actions_in(primary) == ["submit_for_approval"]
