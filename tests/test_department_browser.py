@@ -19,7 +19,7 @@ from motcua.core.models import Dossier, DossierWorkflow
 from motcua.core.timeutil import local
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, serve, skip_unless_browser
 from tests.factories import PASSWORD, build_world
-from tests.test_workflow_support import Clock, add_routing, vn
+from tests.test_workflow_support import Clock, add_routing, receive, vn
 
 pytestmark = pytest.mark.browser
 
@@ -30,11 +30,11 @@ def live(sqlite_app, monkeypatch):
     clock = Clock(monkeypatch, vn(2026, 12, 7, 9, 0))  # a Monday
     database = sqlite_app.extensions["motcua.db"]
     with sqlite_app.app_context():
-        add_routing(database.session, build_world(database.session))
+        world = add_routing(database.session, build_world(database.session))
         database.remove()
     sqlite_app.config["WTF_CSRF_ENABLED"] = True
     with serve(sqlite_app) as url:
-        yield sqlite_app, url, clock
+        yield sqlite_app, url, clock, world
 
 
 @contextmanager
@@ -67,6 +67,8 @@ def act(page, base: str, code: str, action: str, **fields) -> None:  # noqa: ANN
     page.goto(f"{base}/department/dossiers/{code}")
     form = page.locator(f"form[data-action={action}]")
     assert form.count() == 1, f"{action} is not offered: {page.inner_text('main')[:400]}"
+    if not form.is_visible():  # behind the "other actions" menu
+        page.click("[data-more-actions] > summary")
     for name, value in fields.items():
         field = form.locator(f"[name={name}]").first
         tag = field.evaluate("e => e.tagName + (e.type ? ':' + e.type : '')")
@@ -82,7 +84,7 @@ def act(page, base: str, code: str, action: str, **fields) -> None:  # noqa: ANN
 
 
 def test_desk_to_departments_to_leader_and_back_with_every_hand_over_printed(live, tmp_path):
-    app, base, clock = live
+    app, base, clock, _routing = live
     with browser() as chromium:
         desk = officer(chromium, base, "letan")
         desk.goto(f"{base}/intake/1.001612")
@@ -120,9 +122,9 @@ def test_desk_to_departments_to_leader_and_back_with_every_hand_over_printed(liv
         act(tax, base, code, "claim")
         act(tax, base, code, "transfer", to_unit="H72.01.02", note="Không nợ thuế")
 
-        # Two days later the step is late: the specialist apologises with a new date.
+        # Two days later the step is late: the specialist, who got it back from the tax
+        # office without claiming it again, apologises with a new date.
         clock.set(vn(2026, 12, 9, 10, 0))
-        act(specialist, base, code, "claim")
         act(specialist, base, code, "apologize", new_due_date="2026-12-14",
             new_due_time="16:00", reason="Chờ xác nhận của cơ quan thuế")
         specialist.wait_for_url("**/slips/apology")
@@ -206,3 +208,68 @@ def routing(app) -> dict:  # noqa: ANN001
         app.extensions["motcua.db"].remove()
     return {"reception": accounts["letan"], "specialist": accounts["chuyenvien"],
             "tax_specialist": accounts["thue"], "leader": accounts["lanhdao"]}
+
+
+def test_work_page_puts_the_step_first_and_filters_the_units_to_transfer_to(live, tmp_path):
+    """The likely action is the form on show, the others open from their menu; typing in
+    the filter box narrows the transfer list (without diacritics) and picks the match;
+    back at the tax office the sending unit is offered first. Without JavaScript the
+    list is a plain select. Set MOTCUA_DOCS_IMAGES to a folder to keep the screenshot
+    the department guide shows."""
+    import os
+    from pathlib import Path
+
+    app, base, _clock, routing = live
+    with app.app_context():
+        code = receive(app.extensions["motcua.db"].session, app, routing).code
+        app.extensions["motcua.db"].remove()
+    with browser() as chromium:
+        specialist = officer(chromium, base, "chuyenvien")
+        specialist.goto(f"{base}/lang/vi")  # the screens as the guide shows them
+        act(specialist, base, code, "claim")
+        specialist.goto(f"{base}/department/dossiers/{code}")
+        primary = specialist.locator("[data-primary-actions] form[data-action]")
+        assert [primary.nth(i).get_attribute("data-action") for i in range(primary.count())] \
+            == ["submit_for_approval"]
+        transfer = specialist.locator("form[data-action=transfer]")
+        assert not transfer.is_visible()
+        folder = os.environ.get("MOTCUA_DOCS_IMAGES")
+        shot = Path(folder) if folder else tmp_path
+        specialist.screenshot(path=str(shot / "department-work-page.png"), full_page=True)
+        specialist.click("[data-more-actions] > summary")
+        assert transfer.is_visible()
+        assert transfer.locator("button").inner_text() == "Chuyển cơ quan khác"
+        specialist.fill("#to_unit-filter", "chi cuc thue")
+        assert specialist.eval_on_selector("#to_unit", "s => s.value") == "H72.T01"
+        shown = specialist.eval_on_selector_all(
+            "#to_unit option", "os => os.filter(o => o.value && !o.hidden).map(o => o.value)")
+        assert shown == ["H72.T01"]
+        with specialist.expect_navigation():
+            transfer.locator("button[type=submit]").click()
+
+        tax = officer(chromium, base, "thue")
+        act(tax, base, code, "claim")
+        tax.goto(f"{base}/department/dossiers/{code}")
+        # Sending it back is the likely action there, its sender first and chosen.
+        assert tax.locator("[data-primary-actions] form[data-action=transfer]").is_visible()
+        assert tax.eval_on_selector("#to_unit", "s => s.value") == "H72.01.02"
+        sender = routing.accounts["specialist"].full_name
+        assert sender in tax.locator("#to_unit option[data-sender]").inner_text()
+
+        plain = chromium.new_context(java_script_enabled=False)
+        page = plain.new_page()
+        page.goto(f"{base}/login")
+        page.fill("input[name=username]", "thue")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.goto(f"{base}/department/dossiers/{code}")
+        assert not page.locator("#to_unit-filter").is_visible()
+        page.select_option("#to_unit", "H72.01.02")
+        with page.expect_navigation():
+            page.locator("form[data-action=transfer] button[type=submit]").click()
+        plain.close()
+    with app.app_context():
+        session = app.extensions["motcua.db"].session
+        dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+        assert dossier.holder_account.username == "chuyenvien"  # back to its sender
+        app.extensions["motcua.db"].remove()

@@ -156,9 +156,11 @@ def test_the_whole_path_through_the_forms(app, db, routing, clock):
     assert state(app, db, code).status == "waiting_other_agency"
     assert act(tax, code, "claim").status_code == 302
     assert act(tax, code, "transfer", to_unit="H72.01.02").status_code == 302
-    assert state(app, db, code).status == "in_processing"
+    back = state(app, db, code)
+    # Back with the specialist who sent it, not only in the unit's queue.
+    assert back.status == "in_processing"
+    assert back.holder_account_id == routing.accounts["specialist"].id
 
-    assert act(specialist, code, "claim").status_code == 302
     assert act(specialist, code, "submit_for_approval", note="Đủ điều kiện").status_code == 302
     assert state(app, db, code).status == "waiting_approval"
     # The specialist no longer sees it; the leader sends it back with a reason.
@@ -498,3 +500,109 @@ def test_printed_processing_slips_are_recorded_as_personal_data_views(app, db, r
             (apologised, "apology slip", routing.accounts["reception"].full_name),
             (refused, "processing refusal slip", routing.accounts["reception"].full_name)]
         db.remove()
+
+
+# ---------------------------------------------------------------------------- work page
+
+
+def _sections(page: str) -> tuple[str, str]:
+    """(primary forms, the "other actions" menu) of a work page."""
+    primary = page.split("data-primary-actions", 1)[1].split("</div>", 1)[0]
+    menu = page.split("data-more-actions", 1)[1].split("</details>", 1)[0] \
+        if "data-more-actions" in page else ""
+    return primary, menu
+
+
+def _actions_in(html: str) -> list[str]:
+    return re.findall(r'data-action="(\w+)"', html)
+
+
+def test_the_likely_actions_come_first_the_rest_behind_a_menu(app, db, routing):
+    code = new_dossier(app, db, routing)
+    specialist = client(app, routing, "specialist")
+    primary, menu = _sections(text(specialist.get(f"/department/dossiers/{code}")))
+    assert _actions_in(primary) == ["claim"]
+    assert {"transfer", "request_supplement", "refuse"} <= set(_actions_in(menu))
+    # The dossier's page asks the same function: a shortcut to the form, nothing else.
+    details = text(specialist.get(f"/dossiers/{code}"))
+    assert re.findall(r'data-likely-action="(\w+)"', details) == ["claim"]
+    assert f'href="/department/dossiers/{code}#action-claim"' in details
+    assert act(specialist, code, "claim").status_code == 302
+    assert re.findall(r'data-likely-action="(\w+)"', text(specialist.get(
+        f"/dossiers/{code}"))) == ["submit_for_approval"]
+    page = text(specialist.get(f"/department/dossiers/{code}"))
+    primary, menu = _sections(page)
+    assert _actions_in(primary) == ["submit_for_approval"]
+    assert "claim" not in _actions_in(page) and "submit_for_approval" not in menu
+    # Refusing here is refusing to settle the dossier, with its own slip; in Vietnamese
+    # it is not the desk's "refuse to receive".
+    assert "Refuse to settle" in menu
+    specialist.get("/lang/vi")
+    page = text(specialist.get(f"/department/dossiers/{code}"))
+    assert "Từ chối giải quyết" in _sections(page)[1]
+    assert "Từ chối tiếp nhận" not in page
+    # A failed form in the menu opens the menu, with its message.
+    response = act(specialist, code, "refuse", reason="")
+    assert response.status_code == 400
+    assert re.search(r'<details[^>]*data-more-actions[^>]*\bopen\b', text(response))
+
+
+def test_a_dossier_transferred_back_goes_to_the_officer_who_sent_it(app, db, routing):
+    code = new_dossier(app, db, routing)
+    finance_leader = client(app, routing, "finance_leader")
+    tax = client(app, routing, "tax_specialist")
+    assert act(finance_leader, code, "assign", to_account="chuyenvien2").status_code == 302
+    # The leader sends it for the colleague holding it: it comes back to the colleague.
+    assert act(finance_leader, code, "transfer", to_unit="H72.T01").status_code == 302
+    assert act(tax, code, "claim").status_code == 302
+    page = text(tax.get(f"/department/dossiers/{code}"))
+    assert _actions_in(_sections(page)[0])[0] == "transfer"
+    options = re.findall(r'<option value="([\w.]+)"', page.split('id="to_unit"', 1)[1])
+    assert options[0] == "H72.01.02"  # back to the sender first, selected
+    assert re.search(r'<option value="H72.01.02" data-sender selected>[^<]*'
+                     r'\(Lý Chuyên Viên Hai\)', page)
+    assert 'data-filter-select="to_unit"' in page and "js/select-filter.js" in page
+    assert act(tax, code, "transfer", to_unit="H72.01.02", note="Không nợ thuế"
+               ).status_code == 302
+    back = state(app, db, code)
+    assert back.holder_account_id == routing.accounts["specialist2"].id
+    assert back.status == "in_processing"
+    with app.app_context():
+        dossier = db.session.scalar(select(Dossier).where(Dossier.code == code))
+        events = [e for e in dossier.events if e.kind == "transferred"]
+        holding = db.session.scalar(select(StepHolding).where(
+            StepHolding.dossier_id == dossier.id, StepHolding.time_out.is_(None)))
+        assert events[0].data["from_account"] == "chuyenvien2"
+        assert events[1].data["to_account"] == "chuyenvien2"
+        assert holding.account_id == routing.accounts["specialist2"].id
+        db.remove()
+    colleague = client(app, routing, "specialist2")
+    assert code in text(colleague.get("/department/"))  # in their own queue
+    timeline = text(colleague.get(f"/department/dossiers/{code}"))
+    assert re.search(r"data-handed-back>Back to Lý Chuyên Viên Hai, who sent it<", timeline)
+
+
+def test_a_transfer_elsewhere_or_to_a_sender_who_left_goes_to_the_units_queue(app, db, routing):
+    from motcua.core.models import Account
+
+    onward, gone = new_dossier(app, db, routing), new_dossier(app, db, routing)
+    specialist = client(app, routing, "specialist")
+    tax = client(app, routing, "tax_specialist")
+    for code in (onward, gone):
+        assert act(specialist, code, "claim").status_code == 302
+        assert act(specialist, code, "transfer", to_unit="H72.T01").status_code == 302
+    # Not back to the unit that sent it: nobody there sent it, its queue gets it.
+    assert act(tax, onward, "transfer", to_unit="H72.03").status_code == 302
+    assert state(app, db, onward).holder_account_id is None
+    page = text(client(app, routing, "planning_specialist").get(
+        f"/department/dossiers/{onward}"))
+    assert "data-handed-back" not in page
+    assert re.search(r'<option value="H72.T01" data-sender selected>', page)
+    # The sender's account was closed meanwhile: back to the unit's queue.
+    with app.app_context():
+        db.session.get(Account, routing.accounts["specialist"].id).active = False
+        db.session.commit()
+        db.remove()
+    assert act(tax, gone, "transfer", to_unit="H72.01.02").status_code == 302
+    assert state(app, db, gone).holder_account_id is None
+    assert "claim" in offered(client(app, routing, "specialist2"), gone)

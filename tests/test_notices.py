@@ -4,6 +4,7 @@ are idempotent; officers read and mark their own notices only."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -46,8 +47,16 @@ def test_each_hand_over_notifies_whoever_must_act_next(app, db, routing, clock):
         session.commit()
         assert set(notices(session, dossier, "arrived")) == {"chuyenvien", "chuyenvien2",
                                                               "thue"}
+        def arrivals() -> Counter:
+            return Counter(notice.account.username for notice in session.scalars(select(
+                Notice).where(Notice.dossier_id == dossier.id, Notice.reason == "arrived")))
+
+        before = arrivals()
         actions.transfer(session, dossier, account("tax_specialist"), to_unit="H72.01.02")
-        actions.claim(session, dossier, account("specialist"))
+        session.commit()
+        # Back with the colleague who sent it: only they are told it arrived.
+        assert arrivals() - before == Counter({"chuyenvien2": 1})
+        actions.assign(session, dossier, account("finance_leader"), "chuyenvien")
         actions.request_supplement(session, dossier, account("specialist"), missing=["A"])
         session.commit()
         assert notices(session, dossier, "supplement_requested") == {

@@ -95,9 +95,12 @@ def demo_command(province: str | None, seed: int, dossiers: int, until_day: date
     click.echo(f"\nOpen {config.public_base_url or DEFAULT_URL}/login after `motcua serve` and "
                "log in as:")
     width = max((len(username) for username, _, _ in summary.accounts), default=8)
-    for username, full_name, unit in summary.accounts:
-        click.echo(f"  {username:<{width}}  {full_name} — {unit}")
+    for username, full_name, roles in summary.accounts:
+        click.echo(f"  {username:<{width}}  {full_name} — {roles}")
     click.echo(f"Password for every demo account: {DEMO_PASSWORD}")
+    click.echo("To walk a dossier: the desk receives it; the specialist of the unit its "
+               "workflow names claims it (a land dossier can go to the tax office and back); "
+               "the leader approves; the desk issues and returns the result.")
     click.echo("\nDossiers per status:")
     for status in STATUSES:
         click.echo(f"  {status:<22}{summary.statuses.get(status, 0):>5}")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from motcua.core.accounts import hash_password
 from motcua.core.config import Settings
-from motcua.core.demo.accounts import DEMO_PASSWORD, build_accounts
+from motcua.core.demo.accounts import DEMO_PASSWORD, PRINTED, build_accounts, describe_roles
 from motcua.core.demo.catalogue import build_catalogue, copy_forms
 from motcua.core.demo.dossiers import build_dossiers
 from motcua.core.demo.geography import build_geography, find_province
@@ -28,7 +28,6 @@ from motcua.core.timeutil import now
 
 DEFAULT_SEED = 2026
 DEFAULT_DOSSIERS = 300
-PRINTED = ("letan", "letan.*", "chuyenvien", "lanhdao", "quantri", "cntt")
 
 __all__ = ["DEFAULT_DOSSIERS", "DEFAULT_SEED", "DEMO_PASSWORD", "DemoSummary", "build_demo",
            "existing_demo"]
@@ -40,7 +39,7 @@ class DemoSummary:
 
     province: str
     created: bool
-    accounts: list[tuple[str, str, str]]  # username, full name, unit
+    accounts: list[tuple[str, str, str]]  # username, full name, roles with their units
     statuses: Counter = field(default_factory=Counter)
     forms: int = 0
 
@@ -86,12 +85,14 @@ def describe(session: Session, province_name: str, *, created: bool) -> DemoSumm
     """The printed accounts and the dossiers per status of the demo in ``session``."""
     statuses = Counter(dict(session.execute(
         select(Dossier.status, func.count()).group_by(Dossier.status)).all()))
+    # The first commune: the one whose desk account was created first.
+    first_desk = session.scalar(select(Account.username).where(Account.username.like("letan.%"))
+                                .order_by(Account.id).limit(1))
+    commune = first_desk.removeprefix("letan.") if first_desk else ""
     accounts = []
-    for username in PRINTED:
-        query = select(Account).where(Account.username == username)
-        if username.endswith("*"):
-            query = select(Account).where(Account.username.like(username[:-1] + "%"))
-        account = session.scalar(query.order_by(Account.id).limit(1))
+    for pattern in PRINTED:
+        account = session.scalar(select(Account).where(
+            Account.username == pattern.format(commune=commune)))
         if account is not None:
-            accounts.append((account.username, account.full_name, account.unit.name))
+            accounts.append((account.username, account.full_name, describe_roles(account)))
     return DemoSummary(province_name, created, accounts, statuses)

@@ -53,22 +53,34 @@ def build_accounts(session: Session, geography: Geography, password_hash: str
                      part, [("specialist", part)], password_hash, "Chuyên viên")
         _account(session, f"lanhdao.{commune.slug}", f"Lãnh đạo {commune.unit.name}",
                  commune.unit, [("leader", commune.unit)], password_hash, "Chủ tịch UBND")
+    # Each department and the tax office: a specialist who reviews (the land one is the
+    # printed `chuyenvien`) and a leader who signs what the workflow has it sign there.
     for function, unit in g.departments.items():
         if function != "land":
             _account(session, f"chuyenvien.{function}", f"Chuyên viên {unit.name}", unit,
                      [("specialist", unit)], password_hash, "Chuyên viên")
+        _account(session, f"lanhdao.{function}", f"Lãnh đạo {unit.name}", unit,
+                 [("leader", unit)], password_hash, "Lãnh đạo")
     session.flush()
     return accounts
 
 
-def printed_accounts(geography: Geography) -> list[tuple[str, str]]:
-    """(username, what it is for), in the order the command prints them."""
-    first = geography.communes[0]
-    return [
-        ("letan", f"reception at {geography.centre.name}"),
-        (f"letan.{first.slug}", f"reception at {first.desk.name}"),
-        ("chuyenvien", f"specialist at {geography.departments['land'].name}"),
-        ("lanhdao", f"leader of {geography.province.name}"),
-        ("quantri", f"unit admin of {geography.province.name}"),
-        ("cntt", "ICT admin (workflows, catalogue, accounts)"),
-    ]
+# The accounts `motcua demo` prints: everyone a new user needs to walk a dossier of each
+# kind from the desk through the department (and the tax office) to the leader and back,
+# at the province's service centre and at the first commune ({commune}, found again from
+# its desk account when an existing demo is described).
+PRINTED = (
+    "letan", "chuyenvien", "lanhdao.land", "chuyenvien.finance", "lanhdao.finance",
+    "chuyenvien.justice", "lanhdao.justice", "chuyenvien.construction",
+    "lanhdao.construction", "chuyenvien.tax", "lanhdao.tax", "lanhdao",
+    "letan.{commune}", "chuyenvien.kinhte.{commune}", "chuyenvien.vanphong.{commune}",
+    "lanhdao.{commune}", "quantri", "cntt",
+)
+ROLE_LABELS = {"reception": "reception", "specialist": "specialist", "leader": "leader",
+               "unit_admin": "unit admin", "ict_admin": "ICT admin"}
+
+
+def describe_roles(account: Account) -> str:
+    """``specialist, Sở Tài chính tỉnh Tây Ninh``: each role with the unit it covers."""
+    return "; ".join(f"{ROLE_LABELS.get(assignment.role, assignment.role)}, "
+                     f"{assignment.unit.name}" for assignment in account.roles)

@@ -164,7 +164,7 @@ def story(rng: random.Random, plan: Plan) -> tuple[list[str], bool]:
         steps.append("transfer_to_tax")
         if target == "waiting_other_agency":
             return steps, False
-        steps += ["tax_claims", "transfer_back", "claim"]
+        steps += ["tax_claims", "transfer_back"]  # back to the specialist who sent it
     if late and rng.random() < 0.6:
         steps.append("apologize")
     if target in ("waiting_approval", "result_ready", "returned"):

@@ -46,9 +46,11 @@ from motcua.core.web.department_slips import bp as slips_bp
 from motcua.core.web.scope import may_view, visible_dossier
 from motcua.core.workflow import actions
 from motcua.core.workflow import authorization as auth
+from motcua.core.workflow.choices import likely_actions
 from motcua.core.workflow.control import control_slip_rows, counted_late, original_due_at
 from motcua.core.workflow.deadlines import add_working_days
 from motcua.core.workflow.queues import is_overdue, my_queue, unit_queue
+from motcua.core.workflow.transfers import Sender, sender_of
 
 bp = Blueprint("department", __name__, url_prefix="/department")
 bp.register_blueprint(notices_bp)
@@ -70,7 +72,8 @@ ACTION_LABELS = {
     "pause_for_payment": _l("Pause while the applicant pays a financial obligation"),
     "record_payment": _l("Record the payment of financial obligations"),
     "apologize": _l("Apologise and set a new appointment"),
-    "refuse": _l("Refuse the dossier"),
+    # Refusing during processing, not the desk's refusal to receive (its own slip).
+    "refuse": _l("Refuse to settle"),
     "withdraw": _l("Withdraw on the applicant's request"),
     "approve": _l("Approve"),
     "issue_result": _l("Issue the result"),
@@ -196,11 +199,14 @@ def assign_candidates(session: Session, dossier: Dossier, instance: DossierWorkf
     return [account for account in found if account.id != dossier.holder_account_id]
 
 
-def transfer_targets(session: Session, dossier: Dossier) -> list[Unit]:
-    """Active units the dossier can be transferred to (every unit but its holder)."""
-    return list(session.scalars(
-        select(Unit).where(Unit.active.is_(True), Unit.id != dossier.holder_unit_id)
-        .order_by(Unit.path)))
+def transfer_targets(session: Session, dossier: Dossier, sender: Sender | None = None
+                     ) -> list[Unit]:
+    """Active units the dossier can be transferred to (every unit but its holder), but
+    the unit that sent it, which the form offers first on its own."""
+    query = select(Unit).where(Unit.active.is_(True), Unit.id != dossier.holder_unit_id)
+    if sender is not None:
+        query = query.where(Unit.id != sender.unit.id)
+    return list(session.scalars(query.order_by(Unit.path)))
 
 
 def _render_work(dossier: Dossier, *, failed: str | None = None,
@@ -211,8 +217,13 @@ def _render_work(dossier: Dossier, *, failed: str | None = None,
     available = actions.available_actions(session, dossier, account)
     steps = instance.steps if instance else []
     index = instance.step_index if instance else None
+    primary, others = likely_actions(available, dossier, instance)
+    sender = sender_of(session, dossier) if "transfer" in available else None
+    if sender is not None and not sender.unit.active:
+        sender = None
     context = {
         "dossier": dossier, "instance": instance, "available": available,
+        "primary": primary, "others": others, "sender": sender,
         "labels": ACTION_LABELS, "event_labels": EVENT_LABELS,
         "return_methods": RETURN_METHOD_LABELS,
         # Against the original deadline: after an apology it is still counted late.
@@ -224,7 +235,7 @@ def _render_work(dossier: Dossier, *, failed: str | None = None,
                           if index is not None and i < index and step["role"] == "specialist"],
         "candidates": assign_candidates(session, dossier, instance)
         if instance and "assign" in available else [],
-        "units": transfer_targets(session, dossier) if "transfer" in available else [],
+        "units": transfer_targets(session, dossier, sender) if "transfer" in available else [],
         "today": local(timeutil.now()).date().isoformat(),
     }
     status = error.status_code if error is not None else 200

@@ -13,7 +13,11 @@ from motcua.core.attachments import read_file
 from motcua.core.audit.record import personal_data_viewed
 from motcua.core.extensions import db_session, settings
 from motcua.core.intake import is_late
+from motcua.core.models import DossierWorkflow
+from motcua.core.web.department import ACTION_LABELS
 from motcua.core.web.scope import visible_dossier
+from motcua.core.workflow import actions
+from motcua.core.workflow.choices import likely_actions
 
 bp = Blueprint("dossiers", __name__)
 
@@ -42,11 +46,16 @@ COPY_KINDS = {
 @bp.route("/dossiers/<code>")
 @login_required
 def show(code: str):
-    dossier = visible_dossier(db_session(), current_user, code)
+    session = db_session()
+    dossier = visible_dossier(session, current_user, code)
     personal_data_viewed(dossier.code, "desk dossier page")
+    # The work page's likely actions, as shortcuts to their forms there.
+    likely, _others = likely_actions(actions.available_actions(session, dossier, current_user),
+                                     dossier, session.get(DossierWorkflow, dossier.id))
     return render_template(
         "desk/dossier.html", dossier=dossier, late=is_late(dossier),
-        event_labels=EVENT_LABELS, copy_kinds=COPY_KINDS,
+        event_labels=EVENT_LABELS, copy_kinds=COPY_KINDS, likely=likely,
+        action_labels=ACTION_LABELS,
     )
 
 

@@ -47,6 +47,7 @@ from motcua.core.workflow import authorization as auth
 from motcua.core.workflow.authorization import _
 from motcua.core.workflow.deadlines import add_working_days, push_back, working_minutes_between
 from motcua.core.workflow.definitions import resolve_selector
+from motcua.core.workflow.transfers import officer_taking_back, sender_of
 
 RETURN_METHODS = ("in_person", "post", "online")
 # Where an officer of the current step can work the dossier.
@@ -617,7 +618,8 @@ def transfer(session: Session, dossier: Dossier, actor: Account, *, to_unit,  # 
     ``to_unit``: a :class:`Unit`, an agency code or a selector (``function:tax``,
     ``parent``). Outside the receiving agency's tree the dossier is
     ``waiting_other_agency``; that agency's officers forward it on, send it back, or
-    transfer it back.
+    transfer it back: back to the unit that sent it, it goes to the officer who sent it
+    (:mod:`.transfers`).
     """
     move = _lock(session, dossier, expected_version, actor)
     _check_step_work(session, move, actor, "transferred")
@@ -629,18 +631,22 @@ def transfer(session: Session, dossier: Dossier, actor: Account, *, to_unit,  # 
     instance = move.instance
     step = instance.steps[instance.step_index]
     step_unit = _resolve_step_unit(session, move, instance.step_index)
+    sender = sender_of(session, dossier)
+    sent_by = dossier.holder_account or actor
     _close_holding(session, dossier, move.moment, "transferred", account=actor)
     instance.transferred = unit.id != step_unit.id
     dossier.holder_unit = unit
-    dossier.holder_account = None
+    back_to = officer_taking_back(sender, dossier, instance)
+    dossier.holder_account = back_to
     _open_holding(session, dossier, step_index=instance.step_index, step_name=step["name"],
-                  role=step["role"], unit=unit, account=None, time_in=move.moment,
+                  role=step["role"], unit=unit, account=back_to, time_in=move.moment,
                   due_at=instance.step_due_at)
     dossier.status = processing_status(session, dossier, unit)
-    return _record(session, move, "transferred", actor, note=note,
-                   data={"to_unit": unit.code,
-                         "from_unit": move.from_unit_id and session.get(
-                             Unit, move.from_unit_id).code})
+    data = {"to_unit": unit.code, "from_account": sent_by.username,
+            "from_unit": move.from_unit_id and session.get(Unit, move.from_unit_id).code}
+    if back_to is not None:
+        data |= {"to_account": back_to.username, "to_account_name": back_to.full_name}
+    return _record(session, move, "transferred", actor, note=note, data=data)
 
 
 @_action
