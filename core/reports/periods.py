@@ -10,11 +10,11 @@ from motcua.core.errors import ValidationError
 from motcua.core.timeutil import VIETNAM
 
 _PATTERNS = {
-    "year": re.compile(r"^(\d{4})$"),
-    "half": re.compile(r"^(\d{4})-H([12])$"),
-    "quarter": re.compile(r"^(\d{4})-Q([1-4])$"),
-    "month": re.compile(r"^(\d{4})-(\d{2})$"),
-    "days": re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$"),
+    "year": re.compile(r"^([0-9]{4})\Z"),
+    "half": re.compile(r"^([0-9]{4})-H([12])\Z"),
+    "quarter": re.compile(r"^([0-9]{4})-Q([1-4])\Z"),
+    "month": re.compile(r"^([0-9]{4})-([0-9]{2})\Z"),
+    "days": re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})\Z"),
 }
 
 
