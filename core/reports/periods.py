@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from motcua.core.errors import ValidationError
+from motcua.core.messages import _
 from motcua.core.timeutil import VIETNAM
 
 _PATTERNS = {
@@ -78,8 +79,9 @@ def parse_period(code: str | None) -> Period:
         if 1 <= month <= 12:
             return Period(code, date(year, month, 1), _month_end(year, month))
     raise ValidationError(
-        f"Period {code[:40]!r}: write a month (2026-11), a quarter (2026-Q4), a half year "
-        "(2026-H2), a year (2026) or days (2026-11-01..2026-11-15).", field="period")
+        _("Period %(code)s: write a month (2026-11), a quarter (2026-Q4), a half year "
+          "(2026-H2), a year (2026) or days (2026-11-01..2026-11-15).", code=repr(code[:40])),
+        field="period")
 
 
 def current_month(today: date) -> Period:
