@@ -24,6 +24,8 @@ import motcua.core
 
 CATALOGUE = Path(motcua.core.__file__).parent / "translations" / "vi" / "LC_MESSAGES"
 SNAKE_CASE = re.compile(r"(?<![\w./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/-])")
+IDENTIFIER = re.compile(r"[a-z][a-z0-9_.]*")
+LABEL_ELEMENTS = {"dt", "th", "label", "legend"}
 # Attributes a person reads (or hears from a screen reader).
 READ_ATTRIBUTES = ("title", "placeholder", "aria-label", "alt")
 # Paths that are not pages of the officer's UI, or that would end the walk (log out, switch
@@ -79,10 +81,13 @@ class PageParser(HTMLParser):
         self.links: list[str] = []
         self.forms: list[Form] = []
         self._skip: list[str] = []  # open elements whose text nobody reads as UI
+        self._opened = ""
+        self.headings: list[str] = []  # texts of label cells (dt, th, label)
         self._select: dict | None = None
 
     def handle_starttag(self, tag, attrs):  # noqa: ANN001
         attrs = {name: value or "" for name, value in attrs}
+        self._opened = tag
         data = attrs.get("translate") == "no"  # HTML's mark of data, such as a log's codes
         if tag in ("script", "style") or (data and tag not in VOID_ELEMENTS):
             self._skip.append(tag)
@@ -113,6 +118,9 @@ class PageParser(HTMLParser):
     def handle_data(self, data):  # noqa: ANN001
         if not self._skip and data.strip():
             self.texts.append(data)
+            if self._opened in LABEL_ELEMENTS:
+                self.headings.append(data.strip())
+        self._opened = ""
 
 
 @dataclass
@@ -132,6 +140,9 @@ class Walk:
         parser.feed(html)
         named = re.compile(rf"(?<![\w.])(?:{'|'.join(map(re.escape, fields))})(?![\w])"
                            ) if fields else None
+        # A label that is a bare lower-case word is a key of the data (``number``).
+        self.problems += [f"{where}: raw key {text!r} as a label" for text in parser.headings
+                          if IDENTIFIER.fullmatch(text)]
         for text in parser.texts:
             for found in named.findall(text) if named else ():
                 self.problems.append(f"{where}: field name {found!r} in {text.strip()[:120]!r}")
@@ -166,30 +177,35 @@ def _key(url: str) -> tuple:
     return parts.path, tuple(sorted(k for k, _ in parse_qsl(parts.query)))
 
 
-def walk(client, seeds: list[str], english: re.Pattern, limit: int = 400) -> Walk:  # noqa: ANN001
-    """Visit ``seeds`` and the app's pages they link to, then send each form once empty
-    and once with bad values; every HTML answer is checked."""
+def walk(client, seeds: list[str], english: re.Pattern, *, skip=lambda url: False,  # noqa: ANN001
+         limit: int = 400) -> Walk:
+    """Visit ``seeds`` and the app's pages they link to (but those ``skip`` names), then
+    send each form once empty and once with bad values; every HTML answer is checked."""
     result = Walk(english)
     queue, seen, tried_forms = deque(seeds), set(), set()
     while queue and len(result.pages) < limit:
         url = queue.popleft()
         parts = urlsplit(url)
         if parts.netloc or not parts.path.startswith("/") or parts.path.startswith(
-                SKIPPED_PREFIXES) or _key(url) in seen:
+                SKIPPED_PREFIXES) or _key(url) in seen or skip(url):
             continue
         seen.add(_key(url))
         response = client.get(url)
+        response.close()  # a streamed download (an export) ends its request here
         if response.mimetype != "text/html" or response.status_code >= 500:
             if response.status_code >= 500:
                 result.problems.append(f"GET {url}: {response.status_code}")
             continue
-        result.pages.add(url)
         parser = result.check(f"GET {url}", response.get_data(as_text=True))
+        if response.status_code == 404:  # a code this route does not take: checked, no page
+            continue
+        result.pages.add(url)
         queue.extend(link for link in parser.links if not link.startswith("#"))
         for form in parser.forms:
             action = form.action or url
             key = _form_key(form, url)
-            if urlsplit(action).path.startswith(SKIPPED_PREFIXES) or key in tried_forms:
+            if urlsplit(action).path.startswith(SKIPPED_PREFIXES) or key in tried_forms or (
+                    skip(action)):
                 continue
             tried_forms.add(key)
             for fill in (_empty, _bad):
