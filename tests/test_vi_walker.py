@@ -40,7 +40,7 @@ def codes(app, db, routing) -> list[str]:
                       applicant_name="Nguyễn Văn An", applicant_phone=None,
                       submitted_documents=set())
         session.commit()
-        values = [*session.scalars(select(Dossier.code)), *session.scalars(
+        values = [*session.scalars(select(Dossier.code).order_by(Dossier.id)), *session.scalars(
             select(Procedure.code)), *session.scalars(select(Unit.code))]
         db.remove()
     return values
@@ -102,7 +102,8 @@ def test_pages_known_to_show_english_still_do(app, routing, codes):
 def test_the_applicants_unlocked_page_labels_the_result(app, routing, codes):
     """The result's parts are named in Vietnamese, not by their keys (number, summary)."""
     app.config["MOTCUA"].language = "vi"
-    page = app.test_client().get(f"/tra-cuu/{codes[1]}?phone4=5678").get_data(as_text=True)
+    ready = codes[1]  # the second dossier of the fixture has its result
+    page = app.test_client().get(f"/tra-cuu/{ready}?phone4=5678").get_data(as_text=True)
     assert "HKD-0001" in page
     assert "<dt>Số văn bản kết quả</dt>" in page and "<dt>Trích yếu</dt>" in page
     assert "<dt>number</dt>" not in page and "<dt>summary</dt>" not in page
