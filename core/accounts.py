@@ -13,7 +13,15 @@ from sqlalchemy.orm import Session
 
 from motcua.core.db import begin_write
 from motcua.core.errors import Forbidden, NotFound, ValidationError
-from motcua.core.models import ROLE_NAMES, Account, ApiToken, RoleAssignment, Unit
+from motcua.core.models import (
+    ROLE_NAMES,
+    Account,
+    ApiToken,
+    RoleAssignment,
+    Unit,
+    column_length,
+)
+from motcua.core.text import UnfitText, clean_line
 from motcua.core.timeutil import now
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended (RFC 9106) costs
@@ -67,17 +75,27 @@ def create_account(
     account = Account(
         username=username,
         password_hash=hash_password(password),
-        full_name=full_name.strip(),
+        full_name=_line(full_name, Account.full_name, "full_name") or "",
         unit=unit,
-        email=email,
-        phone=phone,
-        title=title,
+        email=_line(email, Account.email, "email"),
+        phone=_line(phone, Account.phone, "phone"),
+        title=_line(title, Account.title, "title"),
     )
     for role, scope in roles:
         grant_role(account, role, scope)
     session.add(account)
     session.flush()
     return account
+
+
+def _line(value: str | None, column, field: str) -> str | None:  # noqa: ANN001
+    """``value`` cleaned as one line that fits ``column``; blank becomes None."""
+    if value is None:
+        return None
+    try:
+        return clean_line(value, max_length=column_length(column)) or None
+    except UnfitText as error:
+        raise ValidationError(f"{field}: {error}", field=field) from None
 
 
 def grant_role(account: Account, role: str, scope: Unit) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, scoped_session
 from motcua.core.errors import MotcuaError, NotFound, ValidationError
 from motcua.core.messages import _
 
-_DIGEST = re.compile(r"^[0-9a-f]{64}$")
+_DIGEST = re.compile(r"^[0-9a-f]{64}\Z")
 # Keys in Session.info: the files this transaction stored, and whether the session is watched.
 _STORED = "motcua.attachments.stored"
 _WATCHED = "motcua.attachments.watched"
@@ -51,6 +51,12 @@ class IncomingFile:
     data: bytes
     document_id: int | None = None
 
+    @property
+    def bare_type(self) -> str:
+        """The media type without parameters (``application/pdf; x=...`` ->
+        ``application/pdf``): what is checked, and so what is stored."""
+        return (self.content_type or "").split(";")[0].strip().lower()
+
 
 def check_file(incoming: IncomingFile, *, max_bytes: int, allowed_types: tuple[str, ...]) -> None:
     """Raise :class:`ValidationError` unless the file is within the limits."""
@@ -63,7 +69,7 @@ def check_file(incoming: IncomingFile, *, max_bytes: int, allowed_types: tuple[s
               size=len(incoming.data) // 1024, limit=max_bytes // 1024),
             field="attachments",
         )
-    content_type = (incoming.content_type or "").split(";")[0].strip().lower()
+    content_type = incoming.bare_type
     if content_type not in allowed_types:
         raise ValidationError(
             _("File %(name)s has type %(type)s; allowed are PDF, JPEG, PNG and Word "

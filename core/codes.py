@@ -17,8 +17,9 @@ from sqlalchemy.orm import Session
 
 from motcua.core.models import DossierCodeCounter, Unit
 
-CODE_PATTERN = re.compile(r"^(?P<agency>[A-Z0-9.]{1,40})-(?P<day>\d{6})-(?P<seq>\d{4,6})$")
-AGENCY_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9.]{0,39}$")
+CODE_PATTERN = re.compile(
+    r"^(?P<agency>[A-Z0-9.]{1,40})-(?P<day>[0-9]{6})-(?P<seq>[0-9]{4,6})\Z")
+AGENCY_CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9.]{0,39}\Z")
 
 
 def format_code(agency_code: str, day: date, sequence: int) -> str:

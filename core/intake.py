@@ -32,8 +32,10 @@ from motcua.core.models import (
     DossierDocument,
     Procedure,
     Unit,
+    column_length,
 )
 from motcua.core.schemas import IntakeSchema, RefusalSchema, first_error, normalize_phone
+from motcua.core.text import UnfitText, clean_line
 from motcua.core.timeutil import local_date, now
 
 BACK_ENTRY_MAX_AGE = timedelta(days=90)
@@ -206,7 +208,7 @@ def take_in(ctx: DeskContext, data: dict) -> Dossier:
         digest = store_in_transaction(session, ctx.settings.attachments_path, incoming.data)
         line = by_document.get(incoming.document_id)
         dossier.attachments.append(Attachment(
-            filename=incoming.filename[:255], content_type=incoming.content_type,
+            filename=incoming.filename[:255], content_type=incoming.bare_type,
             size=len(incoming.data), sha256=digest, uploaded_by_id=ctx.actor.id,
             dossier_document_id=line.id if line else None,
         ))
@@ -255,7 +257,12 @@ def give_guidance(ctx: DeskContext, *, procedure_code: str, unit_code: str,
     session = ctx.session
     procedure, unit = _procedure_and_unit(session, procedure_code, unit_code)
     _require_reception(ctx.actor, unit)
-    if len((applicant_name or "").strip()) < 2:
+    try:
+        applicant_name = clean_line(applicant_name or "",
+                                    max_length=column_length(DeskGuidance.applicant_name))
+    except UnfitText as error:
+        raise ValidationError(f"applicant.name: {error}", field="applicant.name") from None
+    if len(applicant_name) < 2:
         raise ValidationError("applicant.name: " + _("Applicant name is required."),
                               field="applicant.name")
     try:
@@ -274,7 +281,7 @@ def give_guidance(ctx: DeskContext, *, procedure_code: str, unit_code: str,
                               field="submitted_documents")
     begin_write(session)
     guidance = DeskGuidance(
-        unit=unit, procedure=procedure, applicant_name=applicant_name.strip(),
+        unit=unit, procedure=procedure, applicant_name=applicant_name,
         applicant_phone=applicant_phone, missing=missing, note=note, given_by_id=ctx.actor.id,
     )
     session.add(guidance)

@@ -23,3 +23,22 @@ def _(message: str, **variables: object) -> str:
 def N_(message: str) -> str:  # noqa: N802
     """Mark ``message`` for the catalogue; it is translated later, where it is shown."""
     return message
+
+
+# What a page calls the fields the services name in their messages, so a message says
+# "Lý do là bắt buộc." and not "reason là bắt buộc."; the error's ``field`` keeps the
+# identifier for API clients and for placing the message next to its input.
+FIELD_LABELS = {
+    "reason": N_("Reason"),
+    "note": N_("Note"),
+    "collected_by": N_("Collected by (name)"),
+    "notice_number": N_("Tax notice number"),
+    "missing": N_("Missing or to be completed"),
+}
+
+
+def field_label(field: str) -> str:
+    """The translated label of a field identifier; ``missing.3`` is labelled as
+    ``missing``. An identifier without a label stays as it is."""
+    label = FIELD_LABELS.get(field.split(".")[0])
+    return _(label) if label is not None else field

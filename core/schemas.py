@@ -22,11 +22,12 @@ from marshmallow import (
 )
 
 from motcua.core.messages import N_, _
-from motcua.core.models import CHANNELS
+from motcua.core.models import CHANNELS, Dossier, column_length
 from motcua.core.models.dossiers import COPY_KINDS, DOCUMENT_QUANTITY_MAX
+from motcua.core.text import UnfitText, ascii_digits, clean_line
 
-CITIZEN_ID = re.compile(r"^\d{12}$")
-_PHONE_DIGITS = re.compile(r"^0\d{9,10}$")
+CITIZEN_ID_LENGTH = column_length(Dossier.applicant_citizen_id)
+_PHONE_DIGITS = re.compile(r"0[0-9]{9,10}")
 
 
 def _messages(**extra: str) -> dict:
@@ -115,10 +116,27 @@ def normalize_phone(raw: str | None) -> str | None:
         digits = "0" + digits[3:].removeprefix("0")
     elif digits.startswith("84") and len(digits) in (11, 12):
         digits = "0" + digits[2:]
-    if not _PHONE_DIGITS.match(digits):
+    if not _PHONE_DIGITS.fullmatch(digits):
         raise SchemaError(_("Phone number must be a Vietnamese number such as "
                           "0912345678."))
     return digits
+
+
+class LineField(fields.String):
+    """One line of text cleaned by :func:`~motcua.core.text.clean_line` (NFC, no
+    invisible characters, emoji or markup); its length is checked by a validator so the
+    OpenAPI document shows it."""
+
+    def _deserialize(self, value, attr, data, **kwargs):  # noqa: ANN001
+        try:
+            return clean_line(super()._deserialize(value, attr, data, **kwargs))
+        except UnfitText as error:
+            raise SchemaError(str(error)) from None
+
+
+def limited(column, *, min: int | None = None) -> _Length:  # noqa: A002, ANN001
+    """A length check as long as ``column`` allows."""
+    return _Length(min=min, max=column_length(column))
 
 
 class PhoneField(fields.String):
@@ -130,15 +148,17 @@ class ApplicantSchema(_Schema):
     class Meta:
         unknown = RAISE
 
-    name = fields.String(required=True, validate=_Length(min=2, max=160),
-                         error_messages=_messages())
+    name = LineField(required=True, validate=limited(Dossier.applicant_name, min=2),
+                     error_messages=_messages())
     citizen_id = fields.String(required=True, error_messages=_messages())
     phone = PhoneField(load_default=None, allow_none=True, error_messages=_messages())
-    email = _EmailField(load_default=None, allow_none=True, error_messages=_messages())
-    address = fields.String(required=True, validate=_Length(min=3, max=400),
-                            error_messages=_messages())
-    organization = fields.String(load_default=None, allow_none=True,
-                                 validate=_Length(max=255), error_messages=_messages())
+    email = _EmailField(load_default=None, allow_none=True,
+                        validate=limited(Dossier.applicant_email), error_messages=_messages())
+    address = LineField(required=True, validate=limited(Dossier.applicant_address, min=3),
+                        error_messages=_messages())
+    organization = LineField(load_default=None, allow_none=True,
+                             validate=limited(Dossier.applicant_organization),
+                             error_messages=_messages())
 
     @validates("name")
     def _name(self, value: str, **_kw) -> None:
@@ -152,7 +172,10 @@ class ApplicantSchema(_Schema):
 
     @validates("citizen_id")
     def _citizen_id(self, value: str, **_kw) -> None:
-        if not CITIZEN_ID.match(value or ""):
+        if value and not value.isascii() and any(ch.isdigit() for ch in value):
+            raise SchemaError(_("Type the digits 0 to 9 (not full-width or other "
+                                "scripts' digits)."))
+        if len(value) != CITIZEN_ID_LENGTH or not ascii_digits(value):
             raise SchemaError(_("Citizen ID (CCCD) must be exactly 12 digits."))
         if not 1 <= int(value[:3]) <= 96:
             raise SchemaError(_("Citizen ID (CCCD) starts with a province code from 001 "
@@ -207,8 +230,9 @@ class IntakeSchema(_Schema):
         invalid_awareness=N_("Give the date and time with its time zone, such as "
                              "2026-03-02T08:30:00+07:00."),
         format=N_("Give a date and time such as 2026-03-02T08:30:00+07:00.")))
-    back_entry_reason = fields.String(load_default=None, allow_none=True,
-                                      validate=_Length(max=400), error_messages=_messages())
+    back_entry_reason = LineField(load_default=None, allow_none=True,
+                                  validate=limited(Dossier.back_entry_reason),
+                                  error_messages=_messages())
 
 
 class RefusalSchema(_Schema):

@@ -273,7 +273,7 @@ def test_bad_input_is_a_message_on_its_form_and_changes_nothing(app, db, routing
     assert "Tick or write at least one missing document." in body
     assert 'data-action="request_supplement"' in body and "nothing ticked" in body
     response = act(specialist, code, "refuse", reason="   ")
-    assert response.status_code == 400 and "reason is required" in text(response)
+    assert response.status_code == 400 and "Reason is required." in text(response)
     response = act(specialist, code, "apologize", new_due_date="2020-01-01",
                    reason="Trễ")
     assert response.status_code == 400

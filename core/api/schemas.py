@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, fields
 
 from motcua.core.intake import is_late
-from motcua.core.schemas import IntakeSchema
+from motcua.core.models import Attachment
+from motcua.core.schemas import IntakeSchema, limited
 from motcua.core.timeutil import local
 
 
@@ -37,8 +38,8 @@ class AttachmentInSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    filename = fields.String(required=True, validate=validate.Length(min=1, max=255))
-    content_type = fields.String(required=True)
+    filename = fields.String(required=True, validate=limited(Attachment.filename, min=1))
+    content_type = fields.String(required=True, validate=limited(Attachment.content_type))
     data_base64 = fields.String(required=True)
     document_id = fields.Integer(load_default=None, allow_none=True)
 

@@ -13,9 +13,13 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from motcua.core.errors import ValidationError
+from motcua.core.messages import N_, _
 from motcua.core.models import Account, AuditEntry
 from motcua.core.text import fold
 from motcua.core.timeutil import VIETNAM, local
+
+# The viewer's labels of the date fields, which its messages name.
+DATE_LABELS = {"since": N_("From"), "until": N_("To")}
 
 EXPORT_COLUMNS = ("seq", "at", "actor_id", "actor_name", "action", "target", "detail", "ip",
                   "hash")
@@ -41,7 +45,8 @@ class AuditFilter:
             try:
                 return date.fromisoformat(value)
             except ValueError:
-                raise ValidationError(f"{name}: a date as YYYY-MM-DD, not {value[:20]!r}.",
+                raise ValidationError(_("%(field)s: write a date as YYYY-MM-DD, not %(value)s.",
+                                        field=_(DATE_LABELS[name]), value=repr(value[:20])),
                                       field=name) from None
 
         def text(name: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from motcua.core.models.accounts import ROLE_NAMES, Account, ApiToken, RoleAssignment
 from motcua.core.models.audit import AuditEntry, AuditHead
-from motcua.core.models.base import Base, utcnow
+from motcua.core.models.base import Base, column_length, utcnow
 from motcua.core.models.calendar import CalendarOverride
 from motcua.core.models.dossiers import (
     CHANNELS,
@@ -44,7 +44,7 @@ from motcua.core.models.workflow import (
 
 __all__ = [
     "Account", "ApiToken", "AuditEntry", "AuditHead", "Attachment", "Base", "CHANNELS",
-    "CalendarOverride",
+    "CalendarOverride", "column_length",
     "DeskGuidance", "Dossier", "DossierCodeCounter", "DossierDocument", "DossierEvent",
     "FINAL_STATUSES", "PAUSED_STATUSES", "OutboxEntry", "Procedure", "ProcedureDocument",
     "ROLE_NAMES",

@@ -53,3 +53,10 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 def utcnow() -> datetime:
     """Column default for "when": the application's clock (replayable, see timeutil)."""
     return timeutil.now()
+
+
+def column_length(attribute) -> int:  # noqa: ANN001
+    """The length of a ``String`` column (``Dossier.applicant_name`` -> 160): the one source
+    of the limits the desk form, the API and the command line check, so a value they
+    accept always fits the database (PostgreSQL refuses a longer one)."""
+    return attribute.property.columns[0].type.length

@@ -22,7 +22,7 @@ from motcua.core.plugin_manager import purity
 log = logging.getLogger(__name__)
 
 ENTRY_POINT_GROUP = "motcua.plugins"
-NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}\Z")
 
 ENABLED, DISABLED, REFUSED = "enabled", "disabled", "refused"
 

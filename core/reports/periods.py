@@ -6,18 +6,18 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from motcua.core.errors import ValidationError
+from motcua.core.messages import _
 from motcua.core.timeutil import VIETNAM
 
 _PATTERNS = {
-    "year": re.compile(r"^(\d{4})$"),
-    "half": re.compile(r"^(\d{4})-H([12])$"),
-    "quarter": re.compile(r"^(\d{4})-Q([1-4])$"),
-    "month": re.compile(r"^(\d{4})-(\d{2})$"),
-    "days": re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$"),
+    "year": re.compile(r"^([0-9]{4})\Z"),
+    "half": re.compile(r"^([0-9]{4})-H([12])\Z"),
+    "quarter": re.compile(r"^([0-9]{4})-Q([1-4])\Z"),
+    "month": re.compile(r"^([0-9]{4})-([0-9]{2})\Z"),
+    "days": re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})\Z"),
 }
 
 
@@ -80,9 +80,9 @@ def parse_period(code: str | None) -> Period:
         month = int(match.group(2))
         if 1 <= month <= 12:
             return Period(code, date(year, month, 1), _month_end(year, month))
-    raise ValidationError(_(
-        "Period %(code)s: write a month (2026-11), a quarter (2026-Q4), a half year "
-        "(2026-H2), a year (2026) or days (2026-11-01..2026-11-15).", code=repr(code[:40])),
+    raise ValidationError(
+        _("Period %(code)s: write a month (2026-11), a quarter (2026-Q4), a half year "
+          "(2026-H2), a year (2026) or days (2026-11-01..2026-11-15).", code=repr(code[:40])),
         field="period")
 
 

@@ -15,26 +15,17 @@ from motcua.core.extensions import db_session, settings
 from motcua.core.intake import is_late
 from motcua.core.models import DossierWorkflow
 from motcua.core.web.department import ACTION_LABELS
+from motcua.core.web.department import EVENT_LABELS as WORK_EVENT_LABELS
 from motcua.core.web.scope import visible_dossier
 from motcua.core.workflow import actions
 from motcua.core.workflow.choices import likely_actions
 
 bp = Blueprint("dossiers", __name__)
 
-EVENT_LABELS = {
-    "received": _l("Received at the desk"),
-    "back_entered": _l("Back-entered (received on paper)"),
-    "refused_at_desk": _l("Refused at the desk"),
-    "transferred": _l("Transferred"),
-    "supplement_requested": _l("Supplement requested"),
-    "supplemented": _l("Supplemented"),
-    "paused_for_payment": _l("Waiting for payment of financial obligations"),
-    "payment_recorded": _l("Payment of financial obligations recorded"),
-    "result_issued": _l("Result issued"),
-    "returned": _l("Returned to applicant"),
-    "withdrawn": _l("Withdrawn"),
-    "annotated": _l("Information from another agency"),
-}
+# Every kind the departments' pages name (a dossier in processing has claims, forwards
+# and approvals too), the back-entry in the desk's own words.
+EVENT_LABELS = {**WORK_EVENT_LABELS,
+                "back_entered": _l("Back-entered (received on paper)")}
 
 COPY_KINDS = {
     "original": _l("Original"),

@@ -35,6 +35,13 @@ ROLE_LABELS = {
     "ict_admin": _l("ICT administrator"),
 }
 
+# The parts of a dossier's result (``Dossier.result``) the department records, as the
+# citizen's page and the desk show them.
+RESULT_LABELS = {
+    "number": _l("Number of the result document"),
+    "summary": _l("Summary"),
+}
+
 
 def format_datetime(moment: datetime | None, pattern: str = "%d/%m/%Y %H:%M") -> str:
     return local(moment).strftime(pattern) if moment else ""
@@ -52,6 +59,7 @@ def template_globals() -> dict:
     return {
         "status_label": lambda status: STATUS_LABELS.get(status, status),
         "role_label": lambda role: ROLE_LABELS.get(role, role),
+        "result_label": lambda key: RESULT_LABELS.get(key, key),
         "fmt_dt": format_datetime,
         "fmt_date": format_date,
         "fmt_money": format_money,

@@ -33,6 +33,7 @@ from motcua.core.db import begin_write
 from motcua.core.errors import Conflict, Forbidden, NotFound, ValidationError
 from motcua.core.events import record_event
 from motcua.core.intake import load_calendar
+from motcua.core.messages import field_label
 from motcua.core.models import (
     PAUSED_STATUSES,
     Account,
@@ -183,13 +184,16 @@ def _text(value: object, field: str, *, required: bool = True, limit: int = MAX_
           ) -> str | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise ValidationError(_("%(field)s is required.", field=field), field=field)
+            raise ValidationError(_("%(field)s is required.", field=field_label(field)),
+                                  field=field)
         return None
     if not isinstance(value, str):
-        raise ValidationError(_("%(field)s must be text.", field=field), field=field)
+        raise ValidationError(_("%(field)s must be text.", field=field_label(field)),
+                              field=field)
     value = value.strip()
     if len(value) > limit:
-        raise ValidationError(_("%(field)s: at most %(limit)s characters.", field=field,
+        raise ValidationError(_("%(field)s: at most %(limit)s characters.",
+                                 field=field_label(field),
                                  limit=limit), field=field)
     return value
 

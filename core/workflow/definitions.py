@@ -25,7 +25,7 @@ from motcua.core.models.workflow import STEP_ROLES
 MAX_STEPS = 30
 MAX_STEP_DAYS = 365
 STEP_KEYS = {"name", "role", "days", "unit"}
-FUNCTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+FUNCTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}\Z")
 
 
 def validate_steps(steps: object) -> list[dict]:

@@ -23,8 +23,8 @@ import re
 import string
 
 TYPE_CODE = "8"
-NUMBER_PATTERN = re.compile(r"^\d{2}[A-Z]{1,2}8\d{6}$")
-AREA_PATTERN = re.compile(r"^[A-Z](\d{2})\.(\d{2})")
+NUMBER_PATTERN = re.compile(r"^[0-9]{2}[A-Z]{1,2}8[0-9]{6}\Z")
+AREA_PATTERN = re.compile(r"^[A-Z]([0-9]{2})\.([0-9]{2})")
 MAX_SEQUENCE = 999_999
 
 

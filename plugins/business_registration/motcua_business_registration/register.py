@@ -26,7 +26,7 @@ from motcua_sdk.errors import Conflict, NotFound, ValidationError
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 # A tax code (MST) of 10 or 13 digits, or a 12-digit personal ID number: whatever plugin
 # annotates ``tax_code``, nothing else reaches the register.
-TAX_CODE = re.compile(r"\d{10}|\d{10}-\d{3}|\d{12}")
+TAX_CODE = re.compile(r"[0-9]{10}|[0-9]{10}-[0-9]{3}|[0-9]{12}")
 
 
 def now() -> datetime:

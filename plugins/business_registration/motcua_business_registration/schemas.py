@@ -26,7 +26,7 @@ from motcua_business_registration.numbering import NUMBER_PATTERN
 from motcua_business_registration.text import fold, tidy
 from motcua_business_registration.vsic import VSIC_2018
 
-CITIZEN_ID = re.compile(r"^\d{12}$")
+CITIZEN_ID = re.compile(r"^[0-9]{12}\Z")
 MAX_CAPITAL = 10**13  # VND; far above any household business, catches extra digits
 
 

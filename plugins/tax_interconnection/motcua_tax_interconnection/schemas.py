@@ -12,13 +12,14 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
-TAX_CODE = r"^(\d{10}|\d{10}-\d{3}|\d{12})$"  # MST 10 or 13 digits, or a personal ID number
+# MST 10 or 13 digits, or a personal ID number
+TAX_CODE = r"^([0-9]{10}|[0-9]{10}-[0-9]{3}|[0-9]{12})\Z"
 
 
 class PartySchema(Schema):
     full_name = fields.String(required=True, validate=validate.Length(min=2, max=160))
     citizen_id = fields.String(required=True, validate=validate.Regexp(
-        r"^\d{12}$", error="A citizen ID has 12 digits."))
+        r"^[0-9]{12}\Z", error="A citizen ID has 12 digits."))
 
 
 class LandSlipSchema(Schema):

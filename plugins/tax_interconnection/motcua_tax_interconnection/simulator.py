@@ -46,7 +46,7 @@ SENDER_ID = "tax-office-simulator"
 LAND_ITEMS = (("Lệ phí trước bạ", Decimal("0.005")),
               ("Thuế thu nhập cá nhân", Decimal("0.02")))
 PAY_DAYS = 30
-CITIZEN_ID = re.compile(r"\d{12}")
+CITIZEN_ID = re.compile(r"[0-9]{12}")
 KINDS = ("business", "land")
 
 SCHEMA = """
