@@ -30,3 +30,13 @@ def normalize_code(raw: str | None) -> str:
     text = text.replace("–", "-").replace("—", "-").replace("_", "-")
     text = "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] != "C")
     return text.upper()
+
+
+def phone_digits(raw: str | None) -> str:
+    """A phone number as national digits ("0912345678") from any way it is written:
+    "+84 912 345 678", "84912345678", "0912.345.678", "+84 (0) 912 345 678"."""
+    digits = re.sub(r"\D", "", raw or "")
+    if digits.startswith("84") and len(digits) in (11, 12):
+        # "+84 (0) 912..." is common on business cards: keep a single leading zero.
+        digits = "0" + digits[2:].removeprefix("0")
+    return digits

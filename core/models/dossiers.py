@@ -15,12 +15,13 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from motcua.core.models.accounts import Account
 from motcua.core.models.base import Base, JSONType, UTCDateTime, utcnow
 from motcua.core.models.procedures import Procedure
 from motcua.core.models.units import Unit
+from motcua.core.text import fold, phone_digits
 
 # Decree 61 states; "late" is derived from the deadline, never stored as a status.
 STATUSES = (
@@ -79,6 +80,11 @@ class Dossier(Base):
     applicant_address: Mapped[str | None] = mapped_column(String(400))
     applicant_organization: Mapped[str | None] = mapped_column(String(255))
     sms_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the search box compares with (see search_columns): kept here on every write so
+    # a search never folds a row; lower() alone does not fold "Đ" on SQLite.
+    search_name: Mapped[str] = mapped_column(String(160), default="", server_default="",
+                                             index=True)
+    search_phone: Mapped[str | None] = mapped_column(String(20), index=True)
 
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -120,6 +126,21 @@ class Dossier(Base):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @validates("applicant_name", "applicant_phone")
+    def _keep_search_columns(self, key: str, value: str | None) -> str | None:
+        name = value if key == "applicant_name" else self.applicant_name
+        phone = value if key == "applicant_phone" else self.applicant_phone
+        for column, searched in search_columns(name, phone).items():
+            setattr(self, column, searched)
+        return value
+
+
+def search_columns(name: str | None, phone: str | None) -> dict:
+    """The search columns of a dossier with this applicant name and phone: the name
+    lower-case without diacritics ("Đỗ Thị Ánh" -> "do thi anh", any Unicode form), the
+    phone as national digits. Writes that bypass the ORM (sync) set them from here."""
+    return {"search_name": fold(name)[:160], "search_phone": phone_digits(phone) or None}
 
 
 class DossierDocument(Base):
