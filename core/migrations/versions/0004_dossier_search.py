@@ -56,5 +56,7 @@ def downgrade() -> None:
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dossiers_search_phone'))
         batch_op.drop_index(batch_op.f('ix_dossiers_search_name'))
-        batch_op.drop_column('search_phone')
-        batch_op.drop_column('search_name')
+    # Not batch mode: on SQLite that copies the table, which the foreign keys of a
+    # database holding dossiers refuse; both backends drop a plain column in place.
+    op.execute('ALTER TABLE dossiers DROP COLUMN search_phone')
+    op.execute('ALTER TABLE dossiers DROP COLUMN search_name')
