@@ -61,7 +61,8 @@ PATHS: dict[str, dict] = {
     }},
     "/api/v1/dossiers": {
         "get": {
-            "summary": "Find dossiers in the caller's scope, newest first, paged.", "security": SECURED,
+            "summary": "Find dossiers in the caller's scope, newest first, paged.",
+            "security": SECURED,
             "parameters": [
                 _query("status", "Status.", type="string", enum=[
                     "received", "in_processing", "waiting_supplement", "waiting_payment",
