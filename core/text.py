@@ -8,6 +8,7 @@ import unicodedata
 from unidecode import unidecode
 
 _SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 def fold(text: str | None) -> str:
@@ -40,3 +41,9 @@ def phone_digits(raw: str | None) -> str:
         # "+84 (0) 912..." is common on business cards: keep a single leading zero.
         digits = "0" + digits[2:].removeprefix("0")
     return digits
+
+
+def name_words(text: str | None) -> list[str]:
+    """The words of a name as the search compares them: folded, letters and digits only
+    ("Nguyễn Thị A-Lan" -> ["nguyen", "thi", "a", "lan"])."""
+    return _WORD.findall(fold(text))

@@ -14,7 +14,7 @@ from motcua.core import migrate
 from motcua.core.intake import DeskContext, take_in
 from motcua.core.models import Dossier
 from motcua.core.models.dossiers import search_columns
-from motcua.core.web.dossier_search import Filters, search
+from motcua.core.web.dossier_search import Filters, query_condition, search
 from motcua.core.workflow import actions
 from tests.conftest import login
 from tests.factories import applicant, intake_data, make_procedure
@@ -80,6 +80,8 @@ def test_search_columns_fold_the_name_in_any_unicode_form_and_the_phone_to_natio
     for phone in ("+84 912 345 678", "84912345678", "0912.345.678", "+84 (0) 912-345-678"):
         assert search_columns("x", phone)["search_phone"] == "0912345678"
     assert search_columns("x", "")["search_phone"] is None
+    assert search_columns("Nguyễn Thị A-Lan (Hộ KD)", None)["search_name"] == (
+        "nguyen thi a lan ho kd")
 
 
 def test_the_model_keeps_the_search_columns_on_every_write(app, db, routing, people):
@@ -262,3 +264,16 @@ def test_the_migration_back_fills_the_search_columns(app, db, routing, people):
             "SELECT search_name, search_phone FROM dossiers WHERE code = :code"),
             {"code": people.do}).one()._mapping)
     assert rows == {"search_name": "do thi anh", "search_phone": "0912345678"}
+
+
+def test_postgresql_finds_name_words_through_the_index(app, db, backend, people):
+    if backend != "postgresql":
+        pytest.skip("SQLite compares with LIKE; a unit's database is small")
+    with app.app_context():
+        session = db.session
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        statement = select(Dossier.id).where(query_condition("Đỗ thị"))
+        sql = str(statement.compile(session.get_bind(), compile_kwargs={"literal_binds": True}))
+        plan = "\n".join(session.scalars(text(f"EXPLAIN {sql}")))
+        assert "ix_dossiers_search_words" in plan, plan
+        db.remove()

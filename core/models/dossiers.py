@@ -21,7 +21,7 @@ from motcua.core.models.accounts import Account
 from motcua.core.models.base import Base, JSONType, UTCDateTime, utcnow
 from motcua.core.models.procedures import Procedure
 from motcua.core.models.units import Unit
-from motcua.core.text import fold, phone_digits
+from motcua.core.text import name_words, phone_digits
 
 # Decree 61 states; "late" is derived from the deadline, never stored as a status.
 STATUSES = (
@@ -64,6 +64,10 @@ class Dossier(Base):
         Index("ix_dossiers_open", "unit_id", "procedure_id", "due_at", "received_at",
               "status", "id", postgresql_where=text("finished_at IS NULL"),
               sqlite_where=text("finished_at IS NULL")),
+        # The words of the folded name, for PostgreSQL's full-text prefix match (GIN, no
+        # extension needed); SQLite scans (see motcua.core.web.dossier_search.NameWords).
+        Index("ix_dossiers_search_words", text("to_tsvector('simple', search_name)"),
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -138,9 +142,11 @@ class Dossier(Base):
 
 def search_columns(name: str | None, phone: str | None) -> dict:
     """The search columns of a dossier with this applicant name and phone: the name
-    lower-case without diacritics ("Đỗ Thị Ánh" -> "do thi anh", any Unicode form), the
-    phone as national digits. Writes that bypass the ORM (sync) set them from here."""
-    return {"search_name": fold(name)[:160], "search_phone": phone_digits(phone) or None}
+    lower-case without diacritics, its words of letters and digits only ("Đỗ Thị Ánh" ->
+    "do thi anh", in any Unicode form), the phone as national digits. Writes that bypass
+    the ORM (sync) set them from here."""
+    return {"search_name": " ".join(name_words(name))[:160],
+            "search_phone": phone_digits(phone) or None}
 
 
 class DossierDocument(Base):

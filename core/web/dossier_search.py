@@ -13,12 +13,25 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    false,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 
 from motcua.core.errors import MotcuaError
 from motcua.core.models import STATUSES, Account, Dossier, Procedure
-from motcua.core.text import fold, phone_digits
+from motcua.core.text import name_words, phone_digits
 from motcua.core.web.scope import dossier_code, visible_condition
 from motcua.core.workflow.authorization import _
 from motcua.core.workflow.queues import overdue_condition
@@ -107,9 +120,39 @@ def query_condition(query: str) -> ColumnElement[bool] | None:
     if _NUMBER.match(query):
         return or_(Dossier.applicant_citizen_id == re.sub(r"\D", "", query),
                    Dossier.search_phone == phone_digits(query))
-    return and_(*[or_(Dossier.search_name.startswith(word, autoescape=True),
-                      Dossier.search_name.contains(" " + word, autoescape=True))
-                  for word in fold(query).split()])
+    words = name_words(query)
+    return NameWords(words) if words else false()
+
+
+class NameWords(ColumnElement[bool]):
+    """SQL condition: each of ``words`` begins a word of the dossier's folded name.
+
+    PostgreSQL asks its full-text index of the name's words (``ix_dossiers_search_words``)
+    with a prefix query; SQLite, a unit's small database, compares with LIKE.
+    """
+
+    type = Boolean()
+    inherit_cache = False  # the words are the statement: nothing worth caching
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = list(words)
+
+
+@compiles(NameWords)
+def _name_words_like(element: NameWords, compiler, **kw) -> str:  # noqa: ANN001
+    column = Dossier.search_name
+    # Grouped: the statement around this element cannot see the ORs inside it.
+    return compiler.process(and_(*[
+        or_(column.startswith(word), column.contains(" " + word))
+        for word in element.words]).self_group(), **kw)
+
+
+@compiles(NameWords, "postgresql")
+def _name_words_fulltext(element: NameWords, compiler, **kw) -> str:  # noqa: ANN001
+    simple = literal_column("'simple'")
+    query = " & ".join(f"{word}:*" for word in element.words)
+    return compiler.process(func.to_tsvector(simple, Dossier.search_name).op("@@")(
+        func.to_tsquery(simple, bindparam(None, query, type_=String()))).self_group(), **kw)
 
 
 def apply_filters(statement: Select, filters: Filters) -> Select:

@@ -7,7 +7,7 @@ Revises: 0003_sync_hub_reports
 import sqlalchemy as sa
 from alembic import op
 
-from motcua.core.text import fold, phone_digits
+from motcua.core.text import name_words, phone_digits
 
 revision = '0004_dossier_search'
 down_revision = '0003_sync_hub_reports'
@@ -34,7 +34,7 @@ def _backfill() -> None:
         for row in rows:
             connection.execute(
                 dossiers.update().where(dossiers.c.id == row.id).values(
-                    search_name=fold(row.applicant_name)[:160],
+                    search_name=" ".join(name_words(row.applicant_name))[:160],
                     search_phone=phone_digits(row.applicant_phone) or None))
         last = rows[-1].id
 
@@ -50,9 +50,16 @@ def upgrade() -> None:
                               unique=False)
         batch_op.create_index(batch_op.f('ix_dossiers_search_phone'), ['search_phone'],
                               unique=False)
+    if op.get_bind().dialect.name == 'postgresql':
+        # The name's words for the full-text prefix match of the search box.
+        op.create_index('ix_dossiers_search_words', 'dossiers',
+                        [sa.text("to_tsvector('simple', search_name)")],
+                        unique=False, postgresql_using='gin')
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == 'postgresql':
+        op.drop_index('ix_dossiers_search_words', table_name='dossiers')
     with op.batch_alter_table('dossiers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_dossiers_search_phone'))
         batch_op.drop_index(batch_op.f('ix_dossiers_search_name'))
