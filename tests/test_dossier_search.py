@@ -162,6 +162,26 @@ def test_filters_and_paging(app, db, routing, people, clock):
     assert pages == [[people.binh], [people.an], [people.do], []]
 
 
+def test_a_dossier_whose_clock_is_stopped_is_not_overdue_in_any_list(app, db, routing,
+                                                                     people, clock):
+    # The API's overdue filter once listed a dossier waiting for a supplement; it now asks
+    # the queues' rule.
+    with app.app_context():
+        session = db.session
+        dossier = session.scalar(select(Dossier).where(Dossier.code == people.an))
+        specialist = routing.account(session, "specialist")
+        actions.claim(session, dossier, specialist)
+        actions.request_supplement(session, dossier, specialist, missing=["Bản sao CCCD"])
+        session.commit()
+        db.remove()
+    clock.set(vn(2027, 1, 20, 9, 0))
+    overdue = [people.binh, people.do]
+    assert found(app, db, routing, "reception", "", Filters(overdue=True)) == overdue
+    auth = {"Authorization": f"Bearer {make_token(app, routing.accounts['reception'].id)}"}
+    listed = app.test_client().get("/api/v1/dossiers?overdue=true", headers=auth).get_json()
+    assert [item["code"] for item in listed["items"]] == overdue
+
+
 # --- web -----------------------------------------------------------------------------------
 
 
