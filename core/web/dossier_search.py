@@ -27,7 +27,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from motcua.core.errors import MotcuaError
 from motcua.core.models import STATUSES, Account, Dossier, Procedure
@@ -192,5 +192,7 @@ def search_statement(account: Account, query: str, filters: Filters) -> Select:
 
 def search(session: Session, account: Account, query: str, filters: Filters, *,
            page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """One page of :func:`search_statement`."""
-    return paged(session, search_statement(account, query, filters), page, per_page)
+    """One page of :func:`search_statement`, with the procedure each row shows."""
+    statement = search_statement(account, query, filters).options(
+        selectinload(Dossier.procedure))
+    return paged(session, statement, page, per_page)
