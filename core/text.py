@@ -8,6 +8,7 @@ import unicodedata
 from unidecode import unidecode
 
 _SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 def fold(text: str | None) -> str:
@@ -75,3 +76,19 @@ def ascii_digits(value: str) -> bool:
     """True if every character is one of 0-9 (``str.isdigit`` and ``\\d`` also accept
     full-width and Arabic-Indic digits, which no register or SMS gateway reads)."""
     return value.isascii() and value.isdigit()
+
+
+def phone_digits(raw: str | None) -> str:
+    """A phone number as national digits ("0912345678") from any way it is written:
+    "+84 912 345 678", "84912345678", "0912.345.678", "+84 (0) 912 345 678"."""
+    digits = re.sub(r"\D", "", raw or "")
+    if digits.startswith("84") and len(digits) in (11, 12):
+        # "+84 (0) 912..." is common on business cards: keep a single leading zero.
+        digits = "0" + digits[2:].removeprefix("0")
+    return digits
+
+
+def name_words(text: str | None) -> list[str]:
+    """The words of a name as the search compares them: folded, letters and digits only
+    ("Nguyễn Thị A-Lan" -> ["nguyen", "thi", "a", "lan"])."""
+    return _WORD.findall(fold(text))

@@ -13,11 +13,11 @@ from datetime import datetime, time, timedelta
 
 from flask import Response, g, jsonify, request, url_for
 from marshmallow import ValidationError as SchemaError
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from motcua.core.api.auth import auth_required
-from motcua.core.api.params import BadRequest, bool_param, date_param, paging
+from motcua.core.api.params import BadRequest, date_param, paging
 from motcua.core.api.schemas import (
     AttachmentInSchema,
     DossierPageSchema,
@@ -29,10 +29,12 @@ from motcua.core.audit.record import record
 from motcua.core.errors import NotFound, ValidationError
 from motcua.core.extensions import db_session, settings
 from motcua.core.intake import DeskContext, take_in
-from motcua.core.models import FINAL_STATUSES, STATUSES, Account, Dossier, Procedure, Unit
+from motcua.core.models import Dossier, Unit
 from motcua.core.schemas import first_error
 from motcua.core.text import normalize_code
-from motcua.core.timeutil import VIETNAM, now
+from motcua.core.timeutil import VIETNAM
+from motcua.core.web.dossier_search import paged, read_filters, search_statement
+from motcua.core.web.scope import visible_condition
 
 
 def _json_body() -> dict:
@@ -80,26 +82,9 @@ def create_dossier() -> tuple[Response, int, dict]:
     return jsonify(DossierSchema().dump(dossier)), 201, {"Location": location}
 
 
-def _scope_roots(account: Account) -> list[Unit]:
-    return [assignment.unit for assignment in account.roles]
-
-
-def _in_scope(account: Account):  # noqa: ANN202
-    """SQL condition: the dossier's unit or holder unit lies in one of the account's scopes."""
-    roots = _scope_roots(account)
-    if not roots:
-        return None
-    unit, holder = aliased(Unit), aliased(Unit)
-    owned = select(Dossier.id).join(unit, Dossier.unit_id == unit.id).where(
-        or_(*[unit.path.startswith(root.path, autoescape=True) for root in roots]))
-    held = select(Dossier.id).join(holder, Dossier.holder_unit_id == holder.id).where(
-        or_(*[holder.path.startswith(root.path, autoescape=True) for root in roots]))
-    return or_(Dossier.id.in_(owned), Dossier.id.in_(held))
-
-
 def _visible(code: str) -> Dossier:
     account = g.api_account
-    condition = _in_scope(account)
+    condition = visible_condition(account)
     dossier = None
     if condition is not None:
         dossier = db_session().scalar(
@@ -132,12 +117,9 @@ def _local_start(day) -> datetime:  # noqa: ANN001
 
 
 def _filters(statement):  # noqa: ANN001, ANN202
+    """The list's own filters (unit subtree, dates received); the search box and the
+    filters shared with the web lists are :mod:`motcua.core.web.dossier_search`'s."""
     args = request.args
-    status = args.get("status")
-    if status:
-        if status not in STATUSES:
-            raise BadRequest(f"status must be one of {', '.join(STATUSES)}.", field="status")
-        statement = statement.where(Dossier.status == status)
     if args.get("unit"):
         unit = db_session().scalar(select(Unit).where(
             Unit.code == args["unit"].strip().upper()))
@@ -145,42 +127,23 @@ def _filters(statement):  # noqa: ANN001, ANN202
             raise BadRequest(f"Unknown unit {args['unit']!r}.", field="unit")
         statement = statement.where(Dossier.unit_id.in_(
             select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))))
-    if args.get("procedure"):
-        statement = statement.where(Dossier.procedure_id.in_(
-            select(Procedure.id).where(Procedure.code == args["procedure"].strip())))
     received_from, received_to = date_param("received_from"), date_param("received_to")
     if received_from:
         statement = statement.where(Dossier.received_at >= _local_start(received_from))
     if received_to:
         statement = statement.where(
             Dossier.received_at < _local_start(received_to + timedelta(days=1)))
-    if bool_param("overdue"):
-        statement = statement.where(Dossier.finished_at.is_(None), Dossier.due_at < now(),
-                                    Dossier.status.not_in(FINAL_STATUSES))
-    query = (args.get("q") or "").strip()
-    if query:
-        statement = statement.where(or_(
-            Dossier.code == normalize_code(query),
-            func.lower(Dossier.applicant_name).contains(query.lower(), autoescape=True),
-        ))
     return statement
 
 
 @auth_required
 def list_dossiers() -> Response:
-    """GET /dossiers: dossiers in the caller's scope, newest first, filtered and paged."""
+    """GET /dossiers: dossiers in the caller's scope matching the search box ``q`` (code,
+    applicant name, citizen ID or phone) and the filters, newest first, paged."""
     page, per_page = paging()
-    condition = _in_scope(g.api_account)
-    if condition is None:
-        return jsonify(DossierPageSchema().dump(
-            {"items": [], "page": page, "per_page": per_page, "total": 0}))
-    statement = _filters(select(Dossier).where(condition))
-    session = db_session()
-    total = session.scalar(select(func.count()).select_from(statement.subquery()))
-    items = session.scalars(
-        statement.order_by(Dossier.received_at.desc(), Dossier.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)
-        .options(selectinload(Dossier.documents), selectinload(Dossier.attachments))
-    )
+    statement = _filters(search_statement(g.api_account, request.args.get("q") or "",
+                                          read_filters(request.args)))
+    found = paged(db_session(), statement.options(
+        selectinload(Dossier.documents), selectinload(Dossier.attachments)), page, per_page)
     return jsonify(DossierPageSchema().dump(
-        {"items": list(items), "page": page, "per_page": per_page, "total": total}))
+        {"items": found.items, "page": page, "per_page": per_page, "total": found.total}))

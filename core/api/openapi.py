@@ -61,7 +61,8 @@ PATHS: dict[str, dict] = {
     }},
     "/api/v1/dossiers": {
         "get": {
-            "summary": "Dossiers in the caller's scope, newest first.", "security": SECURED,
+            "summary": "Find dossiers in the caller's scope, newest first, paged.",
+            "security": SECURED,
             "parameters": [
                 _query("status", "Status.", type="string", enum=[
                     "received", "in_processing", "waiting_supplement", "waiting_payment",
@@ -73,9 +74,14 @@ PATHS: dict[str, dict] = {
                        format="date"),
                 _query("received_to", "Last local date received.", type="string",
                        format="date"),
-                _query("overdue", "Only unfinished dossiers past their due time.",
-                       type="boolean"),
-                _query("q", "Dossier code or part of the applicant's name."), *PAGING],
+                _query("overdue", "Only dossiers overdue now: unfinished, past their "
+                       "deadline, and not waiting for a supplement or a payment (their "
+                       "clock is stopped).", type="boolean"),
+                _query("officer", "Username of the officer holding the dossier."),
+                _query("q", "One search box: a dossier code (exact; as typed or scanned), "
+                       "a citizen ID, a phone number in any format (+84, 84, 0, spaces, "
+                       "dots), or words of the applicant's name, each the start of a word "
+                       "of the name, case and diacritics ignored."), *PAGING],
             "responses": _ok("DossierPage", "OK", "200", "400", "401"),
         },
         "post": {

@@ -15,12 +15,13 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from motcua.core.models.accounts import Account
 from motcua.core.models.base import Base, JSONType, UTCDateTime, utcnow
 from motcua.core.models.procedures import Procedure
 from motcua.core.models.units import Unit
+from motcua.core.text import name_words, phone_digits
 
 # Decree 61 states; "late" is derived from the deadline, never stored as a status.
 STATUSES = (
@@ -67,6 +68,10 @@ class Dossier(Base):
         Index("ix_dossiers_open", "unit_id", "procedure_id", "due_at", "received_at",
               "status", "id", postgresql_where=text("finished_at IS NULL"),
               sqlite_where=text("finished_at IS NULL")),
+        # The words of the folded name, for PostgreSQL's full-text prefix match (GIN, no
+        # extension needed); SQLite scans (see motcua.core.web.dossier_search.NameWords).
+        Index("ix_dossiers_search_words", text("to_tsvector('simple', search_name)"),
+              postgresql_using="gin").ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -83,6 +88,11 @@ class Dossier(Base):
     applicant_address: Mapped[str | None] = mapped_column(String(400))
     applicant_organization: Mapped[str | None] = mapped_column(String(255))
     sms_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the search box compares with (see search_columns): kept here on every write so
+    # a search never folds a row; lower() alone does not fold "Đ" on SQLite.
+    search_name: Mapped[str] = mapped_column(String(160), default="", server_default="",
+                                             index=True)
+    search_phone: Mapped[str | None] = mapped_column(String(20), index=True)
 
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -124,6 +134,23 @@ class Dossier(Base):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_STATUSES
+
+    @validates("applicant_name", "applicant_phone")
+    def _keep_search_columns(self, key: str, value: str | None) -> str | None:
+        name = value if key == "applicant_name" else self.applicant_name
+        phone = value if key == "applicant_phone" else self.applicant_phone
+        for column, searched in search_columns(name, phone).items():
+            setattr(self, column, searched)
+        return value
+
+
+def search_columns(name: str | None, phone: str | None) -> dict:
+    """The search columns of a dossier with this applicant name and phone: the name
+    lower-case without diacritics, its words of letters and digits only ("Đỗ Thị Ánh" ->
+    "do thi anh", in any Unicode form), the phone as national digits. Writes that bypass
+    the ORM (sync) set them from here."""
+    return {"search_name": " ".join(name_words(name))[:160],
+            "search_phone": phone_digits(phone) or None}
 
 
 class DossierDocument(Base):

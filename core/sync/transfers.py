@@ -27,6 +27,7 @@ from motcua.core.models import (
     SyncOwnership,
     Unit,
 )
+from motcua.core.models.dossiers import search_columns
 from motcua.core.reports.tally import recount_dossier
 from motcua.core.sync.entries import resync_payload
 from motcua.core.sync.node import ensure_state, plugin_context
@@ -83,6 +84,7 @@ def import_handoff(session: Session, handoff: dict) -> Dossier:
         "specialist_data": package.get("specialist_data") or {},
         "result": package.get("result"), "fee": package.get("fee") or 0,
         "version": snapshot["version"],
+        **search_columns(snapshot["applicant_name"], applicant.get("phone")),
     }
     if existing is not None:
         # Written below without events: its report figures come out now, back after.

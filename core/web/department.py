@@ -42,19 +42,29 @@ from motcua.core.models import (
 from motcua.core.plugin_manager.dossiers import issue_result as plugin_issue_result
 from motcua.core.timeutil import from_local, local
 from motcua.core.web.department_notices import bp as notices_bp
+from motcua.core.web.department_search import bp as search_bp
+from motcua.core.web.department_search import filter_choices
 from motcua.core.web.department_slips import bp as slips_bp
+from motcua.core.web.dossier_search import apply_filters, paged, read_filters, read_page
 from motcua.core.web.scope import may_view, visible_dossier
 from motcua.core.workflow import actions
 from motcua.core.workflow import authorization as auth
 from motcua.core.workflow.choices import likely_actions
 from motcua.core.workflow.control import control_slip_rows, counted_late, original_due_at
 from motcua.core.workflow.deadlines import add_working_days
-from motcua.core.workflow.queues import is_overdue, my_queue, unit_queue
+from motcua.core.workflow.queues import (
+    is_overdue,
+    my_queue,
+    my_queue_statement,
+    unit_queue,
+    unit_queue_statement,
+)
 from motcua.core.workflow.transfers import Sender, sender_of
 
 bp = Blueprint("department", __name__, url_prefix="/department")
 bp.register_blueprint(notices_bp)
 bp.register_blueprint(slips_bp)
+bp.register_blueprint(search_bp)
 
 WORKING_ROLES = ("specialist", "leader", "reception", "ict_admin")
 MAX_MISSING_LINES = 50
@@ -152,14 +162,19 @@ def due_soon_horizon(session: Session) -> datetime:
 @bp.route("/")
 @login_required
 def queues():
-    """The officer's queues: what they hold, and what waits in their units."""
+    """The officer's queues: what they hold, and what waits in their units; the one
+    shown narrowed by the filters and paged."""
     session = db_session()
     account: Account = current_user
     scope = request.args.get("scope") or "mine"
     if scope not in ("mine", "unit"):
         abort(400, description=_("Unknown queue."))
+    filters = read_filters(request.args)
+    page, per_page = read_page(request.args)
+    statement = my_queue_statement(account) if scope == "mine" else unit_queue_statement(
+        account)
+    shown = paged(session, apply_filters(statement, filters), page, per_page)
     mine, units = my_queue(session, account), unit_queue(session, account)
-    shown = mine if scope == "mine" else units
     horizon = due_soon_horizon(session)
     counts = {
         "mine": len(mine), "unit": len(units),
@@ -168,9 +183,10 @@ def queues():
                         if not is_overdue(d) and d.due_at <= horizon
                         and d.status not in PAUSED_STATUSES),
     }
-    return render_template("department/queues.html", scope=scope, dossiers=shown,
-                           counts=counts, horizon=horizon, is_overdue=is_overdue,
-                           steps=_current_steps(session, shown))
+    return render_template("department/queues.html", scope=scope, dossiers=shown.items,
+                           found=shown, filters=filters, counts=counts, horizon=horizon,
+                           is_overdue=is_overdue, steps=_current_steps(session, shown.items),
+                           **filter_choices(session, account))
 
 
 def _current_steps(session: Session, dossiers: list[Dossier]) -> dict[int, DossierWorkflow]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from motcua.core.accounts import has_role, scope_units
 from motcua.core.codes import is_valid_code
@@ -71,6 +71,20 @@ def dossier_code(raw: str | None) -> str | None:
 def may_view(account: Account, *units: Unit | None) -> bool:
     """True if ``account`` holds any role over one of ``units``."""
     return any(has_role(account, role, unit) for unit in units if unit for role in ROLE_NAMES)
+
+
+def visible_condition(account: Account):  # noqa: ANN201
+    """SQL form of :func:`may_view` over dossiers: the dossier's receiving unit or the unit
+    holding it lies in one of the account's role scopes (None if it has no role)."""
+    roots = [assignment.unit for assignment in account.roles]
+    if not roots:
+        return None
+    unit, holder = aliased(Unit), aliased(Unit)
+    owned = select(Dossier.id).join(unit, Dossier.unit_id == unit.id).where(
+        or_(*[unit.path.startswith(root.path, autoescape=True) for root in roots]))
+    held = select(Dossier.id).join(holder, Dossier.holder_unit_id == holder.id).where(
+        or_(*[holder.path.startswith(root.path, autoescape=True) for root in roots]))
+    return or_(Dossier.id.in_(owned), Dossier.id.in_(held))
 
 
 def visible_dossier(session: Session, account: Account, raw_code: str) -> Dossier:

@@ -17,6 +17,7 @@ from motcua.core.models import (
     SyncOwnership,
 )
 from motcua.core.timeutil import now
+from motcua.core.workflow.queues import overdue_condition
 
 BATCH = 200
 
@@ -29,8 +30,7 @@ def overdue_candidates(session: Session, moment: datetime, limit: int = BATCH) -
     """
     return list(session.scalars(
         select(Dossier.id).join(DossierWorkflow, DossierWorkflow.dossier_id == Dossier.id)
-        .where(Dossier.due_at < moment, Dossier.finished_at.is_(None),
-               Dossier.status.not_in((*FINAL_STATUSES, *PAUSED_STATUSES)),
+        .where(overdue_condition(moment),
                DossierWorkflow.overdue_recorded_at.is_(None),
                Dossier.code.not_in(select(SyncOwnership.dossier_code)
                                    .where(SyncOwnership.owned.is_(False))))

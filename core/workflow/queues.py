@@ -6,7 +6,9 @@ deadline does exactly that, since an overdue dossier's deadline is already past.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, false, or_, select
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from motcua.core.models import (
@@ -24,16 +26,19 @@ _LOAD = (selectinload(Dossier.procedure), selectinload(Dossier.unit),
          selectinload(Dossier.holder_unit), selectinload(Dossier.holder_account))
 
 
-def my_queue(session: Session, actor: Account, *, limit: int = QUEUE_LIMIT) -> list[Dossier]:
-    """Unfinished dossiers ``actor`` holds in person (claimed or assigned), plus the
-    results this reception officer handed back and not yet returned are not included:
+def my_queue_statement(actor: Account) -> Select:
+    """Unfinished dossiers ``actor`` holds in person (claimed or assigned), overdue first.
+    The results this reception officer handed back and not yet returned are not included:
     those are the desk's, see :func:`unit_queue`."""
-    statement = (
-        select(Dossier).where(Dossier.holder_account_id == actor.id,
-                              Dossier.status.not_in(FINAL_STATUSES),
-                              Dossier.status != "result_ready")
-        .order_by(Dossier.due_at, Dossier.id).limit(limit).options(*_LOAD))
-    return list(session.scalars(statement))
+    return (select(Dossier).where(Dossier.holder_account_id == actor.id,
+                                  Dossier.status.not_in(FINAL_STATUSES),
+                                  Dossier.status != "result_ready")
+            .order_by(Dossier.due_at, Dossier.id).options(*_LOAD))
+
+
+def my_queue(session: Session, actor: Account, *, limit: int = QUEUE_LIMIT) -> list[Dossier]:
+    """The dossiers of :func:`my_queue_statement`, the first ``limit`` of them."""
+    return list(session.scalars(my_queue_statement(actor).limit(limit)))
 
 
 def _within(column, root: Unit):  # noqa: ANN001, ANN202
@@ -68,20 +73,24 @@ def unit_queue_condition(actor: Account):  # noqa: ANN201
     return or_(*parts), holder, receiving
 
 
-def unit_queue(session: Session, actor: Account, *, limit: int = QUEUE_LIMIT) -> list[Dossier]:
+def unit_queue_statement(actor: Account) -> Select:
     """Unfinished dossiers waiting in the units where ``actor`` works, at a step that
     needs one of the actor's roles (claimed by a colleague or not), overdue first."""
     condition, holder, receiving = unit_queue_condition(actor)
     if condition is None:
         condition = false()
-    statement = (
+    return (
         select(Dossier)
         .join(DossierWorkflow, DossierWorkflow.dossier_id == Dossier.id)
         .join(holder, Dossier.holder_unit_id == holder.id)
         .join(receiving, Dossier.unit_id == receiving.id)
         .where(Dossier.status.not_in(FINAL_STATUSES), condition)
-        .order_by(Dossier.due_at, Dossier.id).limit(limit).options(*_LOAD))
-    return list(session.scalars(statement))
+        .order_by(Dossier.due_at, Dossier.id).options(*_LOAD))
+
+
+def unit_queue(session: Session, actor: Account, *, limit: int = QUEUE_LIMIT) -> list[Dossier]:
+    """The dossiers of :func:`unit_queue_statement`, the first ``limit`` of them."""
+    return list(session.scalars(unit_queue_statement(actor).limit(limit)))
 
 
 def is_overdue(dossier: Dossier) -> bool:
@@ -91,3 +100,11 @@ def is_overdue(dossier: Dossier) -> bool:
     return (dossier.finished_at is None
             and dossier.status not in (*FINAL_STATUSES, *PAUSED_STATUSES)
             and dossier.due_at < now())
+
+
+def overdue_condition(moment: datetime | None = None) -> ColumnElement[bool]:
+    """SQL form of :func:`is_overdue` at ``moment`` (now by default), for lists, filters
+    and the periodic check."""
+    return and_(Dossier.finished_at.is_(None),
+                Dossier.status.not_in((*FINAL_STATUSES, *PAUSED_STATUSES)),
+                Dossier.due_at < (moment or now()))
