@@ -82,18 +82,18 @@ def sqlite_app(templates, tmp_path):
 
 
 @pytest.fixture
-def configured_app(templates, tmp_path):
-    """Make an SQLite app with the test world and some settings changed, e.g.
+def configured_app(templates, backend, tmp_path):
+    """Make (app, world): an app with the test world and some settings changed, e.g.
     ``configured_app(production=True)``."""
     made = []
 
     def make(**overrides):
-        app = _make_app(templates, "sqlite", tmp_path, **overrides)
+        app = _make_app(templates, backend, tmp_path, **overrides)
         made.append(app)
         with app.app_context():
-            build_world(app.extensions["motcua.db"].session)
+            world = build_world(app.extensions["motcua.db"].session)
             app.extensions["motcua.db"].remove()
-        return app
+        return app, world
 
     yield make
     for app in made:

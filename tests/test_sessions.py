@@ -77,7 +77,7 @@ def test_a_session_ends_after_its_absolute_lifetime_however_busy(app, world, mom
 
 
 def test_timeouts_are_settings(configured_app, moment):
-    app = configured_app(session_idle_minutes=5)
+    app, _world = configured_app(session_idle_minutes=5)
     officer = login(app.test_client(), "letan")
     moment[0] += timedelta(minutes=5)
     assert officer.get("/").status_code == 302
@@ -93,7 +93,7 @@ def _cookie_flags(response) -> set[str]:  # noqa: ANN001
 @pytest.mark.parametrize("production", [False, True])
 def test_the_session_cookie_is_httponly_samesite_lax_and_secure_in_production(
         configured_app, production):
-    app = configured_app(production=production)
+    app, _world = configured_app(production=production)
     response = app.test_client().post("/login", data={"username": "letan",
                                                       "password": PASSWORD})
     flags = _cookie_flags(response)

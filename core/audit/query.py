@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from motcua.core.errors import ValidationError
 from motcua.core.models import Account, AuditEntry
 from motcua.core.text import fold
-from motcua.core.timeutil import VIETNAM, local
+from motcua.core.timeutil import EARLIEST_DATE, LATEST_DATE, VIETNAM, local, parse_date
 
 EXPORT_COLUMNS = ("seq", "at", "actor_id", "actor_name", "action", "target", "detail", "ip",
                   "hash")
@@ -39,9 +39,10 @@ class AuditFilter:
             if not value:
                 return None
             try:
-                return date.fromisoformat(value)
+                return parse_date(value)
             except ValueError:
-                raise ValidationError(f"{name}: a date as YYYY-MM-DD, not {value[:20]!r}.",
+                raise ValidationError(f"{name}: a date as YYYY-MM-DD from {EARLIEST_DATE} "
+                                      f"to {LATEST_DATE}, not {value[:20]!r}.",
                                       field=name) from None
 
         def text(name: str) -> str | None:

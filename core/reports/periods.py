@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from motcua.core.errors import ValidationError
-from motcua.core.timeutil import VIETNAM
+from motcua.core.timeutil import EARLIEST_DATE, LATEST_DATE, VIETNAM, parse_date
 
 _PATTERNS = {
     "year": re.compile(r"^(\d{4})$"),
@@ -59,13 +59,15 @@ def parse_period(code: str | None) -> Period:
             continue
         if kind == "days":
             try:
-                first, last = (date.fromisoformat(part) for part in match.groups())
+                first, last = (parse_date(part) for part in match.groups())
             except ValueError:
                 break
             if last < first:
                 break
             return Period(code, first, last)
         year = int(match.group(1))
+        if not EARLIEST_DATE.year <= year <= LATEST_DATE.year:
+            break
         if kind == "year":
             return Period(code, date(year, 1, 1), date(year, 12, 31))
         if kind == "half":
@@ -79,7 +81,8 @@ def parse_period(code: str | None) -> Period:
             return Period(code, date(year, month, 1), _month_end(year, month))
     raise ValidationError(
         f"Period {code[:40]!r}: write a month (2026-11), a quarter (2026-Q4), a half year "
-        "(2026-H2), a year (2026) or days (2026-11-01..2026-11-15).", field="period")
+        f"(2026-H2), a year (2026) or days (2026-11-01..2026-11-15), from "
+        f"{EARLIEST_DATE.year} to {LATEST_DATE.year}.", field="period")
 
 
 def current_month(today: date) -> Period:
