@@ -49,9 +49,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     )
     csrf.init_app(app)
 
-    from motcua.core.web import error_handlers, input_guard
+    from motcua.core.web import error_handlers, input_guard, security_headers
 
     input_guard.init_app(app)
+    security_headers.init_app(app)
     _register_blueprints(app)
     error_handlers.init_app(app)
 
