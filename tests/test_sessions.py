@@ -18,7 +18,7 @@ START = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
 def moment(monkeypatch):
     """The clock the session stamps read; tests move ``moment[0]``."""
     moment = [START]
-    monkeypatch.setattr("motcua.core.timeutil.now", lambda: moment[0])
+    monkeypatch.setattr("motcua.core.web.sessions.clock", lambda: moment[0].timestamp())
     return moment
 
 
