@@ -146,6 +146,18 @@ def authenticate(
     return account
 
 
+def set_password(account: Account, password: str) -> None:
+    """Give ``account`` a new password and end every session logged in with the old one."""
+    account.password_hash = hash_password(password)
+    end_sessions(account)
+
+
+def end_sessions(account: Account) -> None:
+    """Make every session cookie issued to ``account`` so far worthless (logout, new
+    password): the cookies carry the generation they were issued under."""
+    account.session_generation = (account.session_generation or 0) + 1
+
+
 def roles_of(account: Account) -> set[str]:
     """Names of the roles ``account`` holds anywhere."""
     return {assignment.role for assignment in account.roles}

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext
-from sqlalchemy.orm.exc import StaleDataError
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from motcua.core.config import Settings, load_settings
 from motcua.core.db import Database
-from motcua.core.errors import Conflict, MotcuaError
 from motcua.core.extensions import babel, csrf, login_manager, select_locale
+from motcua.core.json_limits import BoundedJSONProvider
+from motcua.core.web import numbers
 
 HERE = Path(__file__).parent
 
@@ -31,6 +30,8 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
         static_folder=str(HERE / "static"),
     )
     app.config.update(settings.as_flask_config())
+    app.json = BoundedJSONProvider(app)
+    numbers.init_app(app)
     if settings.trusted_proxies:
         hops = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
@@ -48,11 +49,12 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     )
     csrf.init_app(app)
 
-    from motcua.core.web import input_guard
+    from motcua.core.web import error_handlers, input_guard, security_headers
 
     input_guard.init_app(app)
+    security_headers.init_app(app)
     _register_blueprints(app)
-    _register_error_handlers(app)
+    error_handlers.init_app(app)
 
     from motcua.core.plugin_manager import init_app as init_plugins
 
@@ -111,35 +113,3 @@ def _register_blueprints(app: Flask) -> None:
     from motcua import sms
 
     sms.init_app(app)
-
-
-def _register_error_handlers(app: Flask) -> None:
-    def wants_json() -> bool:
-        return request.path.startswith(("/api/", "/sync/v1/")) or request.accept_mimetypes.best == (
-            "application/json"
-        )
-
-    @app.errorhandler(MotcuaError)
-    def _motcua_error(error: MotcuaError):
-        if wants_json():
-            body = {"error": error.message}
-            if error.field:
-                body["field"] = error.field
-            return jsonify(body), error.status_code
-        return render_template("error.html", message=error.message), error.status_code
-
-    @app.errorhandler(StaleDataError)
-    def _stale_data(_error: StaleDataError):
-        # The ORM's version check failed: another officer saved the same record first.
-        app.extensions["motcua.db"].session.rollback()
-        return _motcua_error(Conflict(gettext(
-            "This dossier was just changed by someone else; reload it and try again.")))
-
-    for code in (400, 401, 403, 404, 405, 409, 413, 429):
-
-        @app.errorhandler(code)
-        def _http_error(error, code=code):  # noqa: ANN001
-            message = getattr(error, "description", None) or str(error)
-            if wants_json():
-                return jsonify({"error": message}), code
-            return render_template("error.html", message=message), code

@@ -21,6 +21,9 @@ from motcua.core.errors import MotcuaError, NotFound, ValidationError
 from motcua.core.messages import _
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}\Z")
+# Line breaks and other control characters: a name carrying them cannot go into the
+# Content-Disposition header of a download.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # Keys in Session.info: the files this transaction stored, and whether the session is watched.
 _STORED = "motcua.attachments.stored"
 _WATCHED = "motcua.attachments.watched"
@@ -61,6 +64,10 @@ class IncomingFile:
 def check_file(incoming: IncomingFile, *, max_bytes: int, allowed_types: tuple[str, ...]) -> None:
     """Raise :class:`ValidationError` unless the file is within the limits."""
     name = incoming.filename or "?"
+    if _CONTROL.search(name):
+        raise ValidationError(_("File name %(name)s contains a line break or another control "
+                                "character; rename the file.", name=repr(name)[:80]),
+                              field="attachments")
     if not incoming.data:
         raise ValidationError(_("File %(name)s is empty.", name=name), field="attachments")
     if len(incoming.data) > max_bytes:
@@ -82,6 +89,12 @@ def check_file(incoming: IncomingFile, *, max_bytes: int, allowed_types: tuple[s
               type=content_type),
             field="attachments",
         )
+
+
+def download_name(filename: str) -> str:
+    """``filename`` fit for a download header (names stored before control characters
+    were refused have them replaced)."""
+    return _CONTROL.sub("_", filename) or "file"
 
 
 def store_file(root: Path, data: bytes) -> str:

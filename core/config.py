@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -56,6 +57,10 @@ class Settings:
     trusted_proxies: int = 0
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    # An officer's login ends after this long without a request, and this long after it
+    # began whatever happens (docs/security.md).
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
     # Sync (docs/sync.md): a node's identity at the hub, the hub's URL and the node's
     # Ed25519 private key; standalone deployments feed their read model in-process.
     sync_node_id: str = ""
@@ -95,6 +100,16 @@ class Settings:
             "BABEL_DEFAULT_LOCALE": self.language,
             "BABEL_DEFAULT_TIMEZONE": self.timezone,
             "WTF_CSRF_TIME_LIMIT": None,
+            # Production runs behind HTTPS: the cookies must never travel in clear text.
+            "SESSION_COOKIE_SECURE": self.production,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "REMEMBER_COOKIE_SECURE": self.production,
+            "REMEMBER_COOKIE_HTTPONLY": True,
+            "REMEMBER_COOKIE_SAMESITE": "Lax",
+            # The signature's own age limit (Flask's default is 31 days); the absolute
+            # timeout itself is checked in core/web/sessions.py.
+            "PERMANENT_SESSION_LIFETIME": timedelta(hours=self.session_max_hours),
             "MOTCUA": self,
             **self.extra,
         }
@@ -223,6 +238,12 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
     if env.get("MOTCUA_CERTIFICATES_DIR"):
         settings.certificates_dir = Path(env["MOTCUA_CERTIFICATES_DIR"]).resolve()
     settings.conformance_public_key = env.get("MOTCUA_CONFORMANCE_PUBLIC_KEY", "").strip()
+    settings.session_idle_minutes = (
+        _positive_int(env, "MOTCUA_SESSION_IDLE_MINUTES") or settings.session_idle_minutes
+    )
+    settings.session_max_hours = (
+        _positive_int(env, "MOTCUA_SESSION_MAX_HOURS") or settings.session_max_hours
+    )
     settings.attachment_max_bytes = (
         _positive_int(env, "MOTCUA_ATTACHMENT_MAX_BYTES") or settings.attachment_max_bytes
     )

@@ -23,6 +23,10 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+# The largest value an Integer column holds on every backend (PostgreSQL's integer; SQLite
+# takes 64 bits): an id or number from a request beyond it can match no row.
+INT_MAX = 2**31 - 1
+
 _IMMEDIATE = "motcua_immediate"
 # Keys in the DBAPI connection's ``info``: is the open transaction a writer, and how many
 # rows had the connection changed when it began (to tell a read-only transaction).

@@ -14,6 +14,21 @@ _replayed_moment: ContextVar[datetime | None] = ContextVar("motcua_replayed_mome
                                                            default=None)
 
 
+# The dates a request may name (filters, periods): beyond them the conversions to and
+# from Vietnam time and the day after the last one overflow Python's calendar.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(2999, 12, 31)
+
+
+def parse_date(text: str) -> date:
+    """A ``YYYY-MM-DD`` date between :data:`EARLIEST_DATE` and :data:`LATEST_DATE`;
+    ValueError otherwise."""
+    day = date.fromisoformat(text)
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValueError(f"{text} is outside {EARLIEST_DATE.year}-{LATEST_DATE.year}")
+    return day
+
+
 def now() -> datetime:
     """The current moment in UTC, or the moment being replayed (see :func:`replaying_at`)."""
     return _replayed_moment.get() or datetime.now(UTC)

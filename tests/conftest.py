@@ -54,7 +54,7 @@ def sqlite_only() -> str:
     return "sqlite"
 
 
-def _make_app(templates, backend: str, tmp_path):
+def _make_app(templates, backend: str, tmp_path, **overrides):
     url = templates(backend).fresh_url(tmp_path)
     app = create_app(
         instance_path=tmp_path / "instance",
@@ -62,6 +62,7 @@ def _make_app(templates, backend: str, tmp_path):
         secret_key="test-secret",
         TESTING=True,
         WTF_CSRF_ENABLED=False,
+        **overrides,
     )
     return app
 
@@ -78,6 +79,25 @@ def sqlite_app(templates, tmp_path):
     app = _make_app(templates, "sqlite", tmp_path)
     yield app
     app.extensions["motcua.db"].dispose()
+
+
+@pytest.fixture
+def configured_app(templates, backend, tmp_path):
+    """Make (app, world): an app with the test world and some settings changed, e.g.
+    ``configured_app(production=True)``."""
+    made = []
+
+    def make(**overrides):
+        app = _make_app(templates, backend, tmp_path, **overrides)
+        made.append(app)
+        with app.app_context():
+            world = build_world(app.extensions["motcua.db"].session)
+            app.extensions["motcua.db"].remove()
+        return app, world
+
+    yield make
+    for app in made:
+        app.extensions["motcua.db"].dispose()
 
 
 @pytest.fixture

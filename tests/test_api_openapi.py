@@ -1,10 +1,17 @@
-"""The OpenAPI document is valid OpenAPI 3 and lists every API v1 route."""
+"""The OpenAPI documents are valid OpenAPI 3, list every API v1 route and state the rules
+the code enforces."""
 
 from __future__ import annotations
 
+import base64
 import re
 
+import pytest
 from openapi_spec_validator import validate
+
+from motcua.core.db import INT_MAX
+from motcua.core.json_limits import MAX_DEPTH
+from tests.factories import applicant, intake_data
 
 
 def test_document_validates_as_openapi_3(sqlite_app):
@@ -27,3 +34,34 @@ def test_document_lists_every_route(sqlite_app):
                 routes.add((path, method.lower()))
     documented = {(path, method) for path, ops in document["paths"].items() for method in ops}
     assert routes and routes == documented
+
+
+@pytest.mark.parametrize("path", ["/api/v1/openapi.json", "/sync/v1/openapi.json"])
+def test_both_documents_state_the_rules_every_request_is_held_to(sqlite_app, path):
+    document = sqlite_app.test_client().get(path).get_json()
+    validate(document)
+    rules = document["info"]["description"]
+    for rule in ("NUL character", f"deeper than {MAX_DEPTH} levels", str(INT_MAX), "405",
+                 "Allow", "500"):
+        assert rule in rules, rule
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            assert "default" in operation["responses"]
+
+
+CITIZEN_IDS = ["072090001234", "07209000123", "0720900012345", "07209000123a", "0720900O1234"]
+
+
+def test_the_documented_patterns_agree_with_what_the_api_refuses(app, world, desk_client):
+    schemas = desk_client.get("/api/v1/openapi.json").get_json()["components"]["schemas"]
+    citizen_id = schemas["Applicant"]["properties"]["citizen_id"]["pattern"]
+    for value in CITIZEN_IDS:
+        answer = desk_client.post("/api/v1/dossiers", json=intake_data(
+            world, applicant=applicant(citizen_id=value)))
+        assert (answer.status_code == 201) == bool(re.search(citizen_id, value)), value
+    filename = schemas["AttachmentIn"]["properties"]["filename"]["pattern"]
+    for name in ("don.pdf", "don\r\n.pdf", "don\t.pdf"):
+        answer = desk_client.post("/api/v1/dossiers", json=intake_data(world, attachments=[
+            {"filename": name, "content_type": "application/pdf",
+             "data_base64": base64.b64encode(b"%PDF-1.4\n").decode()}]))
+        assert (answer.status_code == 201) == bool(re.search(filename, name)), name

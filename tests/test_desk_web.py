@@ -197,7 +197,7 @@ def test_receipt_shows_code_barcode_qr_and_appointment(desk_client, world, app):
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in page
     assert 'class="barcode"' in page and f'aria-label="{code}"' in page
     assert f"/tra-cuu/{code}" in page and 'class="qrcode"' in page
-    assert "window.print()" in page
+    assert 'id="print-button" data-print' in page
     dossier = load_dossier(app, code)
     assert local(dossier.due_at).strftime("%H giờ %M phút, ngày %d/%m/%Y") in page
     assert "Nguyễn Thị Lễ Tân" in page  # the receiving officer

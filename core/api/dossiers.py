@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from datetime import datetime, time, timedelta
 
 from flask import Response, g, jsonify, request, url_for
@@ -16,6 +15,7 @@ from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from motcua.core import json_limits
 from motcua.core.api.auth import auth_required
 from motcua.core.api.params import BadRequest, date_param, paging
 from motcua.core.api.schemas import (
@@ -42,7 +42,7 @@ def _json_body() -> dict:
     if not request.is_json:
         raise BadRequest("Send the body as JSON with 'Content-Type: application/json'.")
     try:
-        body = json.loads(request.get_data(as_text=True) or "")
+        body = json_limits.loads(request.get_data(as_text=True) or "")
     except ValueError as error:
         raise BadRequest(f"The body is not valid JSON: {error}.") from None
     if not isinstance(body, dict):

@@ -6,7 +6,9 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Response, jsonify
 
-from motcua.core.api import schemas, workflow
+from motcua.core.api import conventions, schemas, workflow
+from motcua.core.schemas import _PHONE_DIGITS as PHONE_DIGITS
+from motcua.core.schemas import CITIZEN_ID_LENGTH
 
 ERRORS = {
     "400": "The request cannot be read (bad JSON, wrong content type, bad query parameter).",
@@ -129,8 +131,7 @@ def build_spec() -> dict:
     spec = APISpec(
         title="motcua API", version="1.0.0", openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],
-        info={"description": "REST API of the electronic one-stop shop. "
-                             "Errors are JSON: {\"error\": message, \"field\": path}."},
+        info={"description": "REST API of the electronic one-stop shop. " + conventions.RULES},
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for name, schema in COMPONENTS.items():
@@ -138,9 +139,31 @@ def build_spec() -> dict:
     for code, description in ERRORS.items():
         spec.components.response(f"Error{code}", {
             "description": description, "content": _json("Error")})
+    spec.components.response("ErrorDefault", {
+        "description": conventions.DEFAULT_ERROR, "content": _json("Error")})
     for path, operations in PATHS.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    document = spec.to_dict()
+    conventions.add_default_errors(document["paths"],
+                                   {"$ref": "#/components/responses/ErrorDefault"})
+    _state_checks(document["components"]["schemas"])
+    return document
+
+
+def _state_checks(schemas: dict) -> None:
+    """Write into the document the checks the schemas make in code (marshmallow's
+    validators of their own, which apispec cannot see)."""
+    applicant = schemas["Applicant"]["properties"]
+    applicant["citizen_id"].update(
+        pattern=f"^[0-9]{{{CITIZEN_ID_LENGTH}}}$",
+        description="Citizen ID (CCCD): 12 digits, the first three a province code from 001 "
+        "to 096.")
+    applicant["phone"].update(
+        pattern=f"^{PHONE_DIGITS.pattern}$", description="A Vietnamese number; +84 and 84 are "
+        "read as 0, spaces, dots, dashes and brackets are ignored.")
+    schemas["AttachmentIn"]["properties"]["filename"].update(
+        pattern="^[^\\x00-\\x1f\\x7f]+$",
+        description="No line break or other control character.")
 
 
 def openapi_json() -> Response:

@@ -6,7 +6,9 @@ from datetime import date
 
 from flask import request
 
+from motcua.core.db import INT_MAX
 from motcua.core.errors import MotcuaError
+from motcua.core.timeutil import EARLIEST_DATE, LATEST_DATE, parse_date
 
 MAX_PER_PAGE = 100
 DEFAULT_PER_PAGE = 20
@@ -18,7 +20,7 @@ class BadRequest(MotcuaError):
     status_code = 400
 
 
-def int_param(name: str, default: int, low: int, high: int | None = None) -> int:
+def int_param(name: str, default: int, low: int, high: int = INT_MAX) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
@@ -26,9 +28,8 @@ def int_param(name: str, default: int, low: int, high: int | None = None) -> int
         value = int(raw)
     except ValueError:
         raise BadRequest(f"{name} must be a whole number.", field=name) from None
-    if value < low or (high is not None and value > high):
-        bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
-        raise BadRequest(f"{name} must be {bounds}.", field=name)
+    if not low <= value <= high:
+        raise BadRequest(f"{name} must be from {low} to {high}.", field=name)
     return value
 
 
@@ -42,9 +43,10 @@ def date_param(name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        return parse_date(raw)
     except ValueError:
-        raise BadRequest(f"{name} must be a date as YYYY-MM-DD.", field=name) from None
+        raise BadRequest(f"{name} must be a date as YYYY-MM-DD, from {EARLIEST_DATE} to "
+                         f"{LATEST_DATE}.", field=name) from None
 
 
 def bool_param(name: str) -> bool:

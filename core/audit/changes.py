@@ -15,7 +15,8 @@ from motcua.core.audit.context import current_actor, current_ip
 from motcua.core.models import Account, Dossier, DossierEvent, RoleAssignment
 from motcua.core.models.workflow import Workflow
 
-QUIET_ACCOUNT_FIELDS = {"failed_logins", "locked_until", "last_login_at"}
+# Bookkeeping of logins and sessions: logins and logouts have entries of their own.
+QUIET_ACCOUNT_FIELDS = {"failed_logins", "locked_until", "last_login_at", "session_generation"}
 
 
 def _changed_fields(account: Account) -> list[str]:

@@ -16,7 +16,7 @@ from motcua.core.errors import ValidationError
 from motcua.core.messages import N_, _
 from motcua.core.models import Account, AuditEntry
 from motcua.core.text import fold
-from motcua.core.timeutil import VIETNAM, local
+from motcua.core.timeutil import VIETNAM, local, parse_date
 
 # The viewer's labels of the date fields, which its messages name.
 DATE_LABELS = {"since": N_("From"), "until": N_("To")}
@@ -43,7 +43,7 @@ class AuditFilter:
             if not value:
                 return None
             try:
-                return date.fromisoformat(value)
+                return parse_date(value)
             except ValueError:
                 raise ValidationError(_("%(field)s: write a date as YYYY-MM-DD, not %(value)s.",
                                         field=_(DATE_LABELS[name]), value=repr(value[:20])),

@@ -1,11 +1,11 @@
-"""``motcua user create`` and ``motcua user token``."""
+"""``motcua user create``, ``motcua user password`` and ``motcua user token``."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
-from motcua.core.accounts import create_account, issue_api_token
+from motcua.core.accounts import create_account, issue_api_token, set_password
 from motcua.core.errors import NotFound
 from motcua.core.extensions import db_session
 from motcua.core.models import ROLE_NAMES, Account
@@ -47,18 +47,35 @@ def create_command(username, full_name, unit_code, roles, password, email, phone
                f"{', '.join(roles) or 'none'}.")
 
 
+def _account(session, username: str) -> Account:  # noqa: ANN001
+    from sqlalchemy import select
+
+    account = session.scalar(select(Account).where(Account.username == username.lower()))
+    if account is None:
+        raise NotFound(f"No account {username}.")
+    return account
+
+
+@user_group.command("password")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@with_appcontext
+def password_command(username: str, password: str) -> None:
+    """Set a new password for USERNAME; every session it has open is logged out."""
+    session = db_session()
+    set_password(_account(session, username), password)
+    session.commit()
+    click.echo(f"New password set for {username.lower()}; its open sessions have ended.")
+
+
 @user_group.command("token")
 @click.argument("username")
 @click.option("--name", default="api", help="What the token is for.")
 @with_appcontext
 def token_command(username: str, name: str) -> None:
     """Issue an API bearer token for USERNAME (printed once)."""
-    from sqlalchemy import select
-
     session = db_session()
-    account = session.scalar(select(Account).where(Account.username == username.lower()))
-    if account is None:
-        raise NotFound(f"No account {username}.")
+    account = _account(session, username)
     token = issue_api_token(session, account, name)
     session.commit()
     click.echo(token)

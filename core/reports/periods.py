@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from motcua.core.errors import ValidationError
 from motcua.core.messages import _
-from motcua.core.timeutil import VIETNAM
+from motcua.core.timeutil import EARLIEST_DATE, LATEST_DATE, VIETNAM, parse_date
 
 _PATTERNS = {
     "year": re.compile(r"^([0-9]{4})\Z"),
@@ -62,13 +62,15 @@ def parse_period(code: str | None) -> Period:
             continue
         if kind == "days":
             try:
-                first, last = (date.fromisoformat(part) for part in match.groups())
+                first, last = (parse_date(part) for part in match.groups())
             except ValueError:
                 break
             if last < first:
                 break
             return Period(code, first, last)
         year = int(match.group(1))
+        if not EARLIEST_DATE.year <= year <= LATEST_DATE.year:
+            break
         if kind == "year":
             return Period(code, date(year, 1, 1), date(year, 12, 31))
         if kind == "half":

@@ -10,7 +10,6 @@ concerns a unit or dossier the node owns (403) → apply, all in one transaction
 from __future__ import annotations
 
 import hashlib
-import json
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -18,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from motcua.core import json_limits
 from motcua.core.db import begin_write
 from motcua.core.errors import Conflict, MotcuaError, NotFound, ValidationError
 from motcua.core.models import (
@@ -125,8 +125,8 @@ def authenticate(session: Session, node_id: str | None, signature: str | None,
 def decode(raw: bytes) -> object:
     """The JSON in ``raw``; :class:`ValidationError` (400) if it is not JSON."""
     try:
-        return json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return json_limits.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
         raise ValidationError(f"The body is not UTF-8 JSON: {error}.") from None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from motcua.core.api import conventions
 from motcua.core.models import CHANNELS, STATUSES
 from motcua.core.sync.protocol import MAX_ENTRIES, NODE_HEADER, SIGNATURE_HEADER, TOPICS
 from motcua.core.sync.read_model import MAX_PUBLIC_FIELDS, MAX_VALUE_LENGTH
@@ -132,7 +133,7 @@ def _query_op(summary: str, result: dict) -> dict:
 def build_spec() -> dict:
     """The OpenAPI 3.0 document as a dict."""
     obj = {"type": "object", "additionalProperties": True}
-    return {
+    document = {
         "openapi": "3.0.3",
         "info": {"title": "motcua sync", "version": "1.0.0", "description": (
             "How a unit server (node) pushes dossier changes to the provincial hub. Every "
@@ -140,7 +141,7 @@ def build_spec() -> dict:
             f"{SIGNATURE_HEADER} is the unpadded URL-safe base64 signature of the exact "
             f"body bytes, header {NODE_HEADER} the node id given at registration. Batches "
             "are applied atomically, idempotently by (node, sequence) and in sequence "
-            "order; a refused batch changes nothing.")},
+            "order; a refused batch changes nothing. " + conventions.RULES)},
         "paths": {
             "/sync/v1/batches": {"post": {
                 "summary": "Push the node's next batch of changes.", "security": SIGNED,
@@ -180,3 +181,6 @@ def build_spec() -> dict:
             },
         },
     }
+    conventions.add_default_errors(document["paths"],
+                                   _error("default", conventions.DEFAULT_ERROR))
+    return document

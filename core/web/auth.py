@@ -6,21 +6,32 @@ from urllib.parse import urlparse
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 
-from motcua.core.accounts import AccountLocked, LoginRefused, authenticate, roles_of
+from motcua.core.accounts import (
+    AccountLocked,
+    LoginRefused,
+    authenticate,
+    end_sessions,
+    roles_of,
+)
 from motcua.core.audit.record import record
 from motcua.core.config import LANGUAGES
 from motcua.core.extensions import db_session, login_manager, settings
 from motcua.core.models import Account
+from motcua.core.web import sessions
 
 bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
 def _load_account(account_id: str) -> Account | None:
-    account = db_session().get(Account, int(account_id))
-    return account if account and account.active else None
+    account = db_session().get(Account, int(account_id)) if account_id.isdigit() else None
+    if account is None or not account.active or sessions.refusal(account, settings()):
+        sessions.forget()
+        return None
+    sessions.touch()
+    return account
 
 
 def _safe_next(target: str | None, default: str | None = None) -> str:
@@ -66,7 +77,7 @@ def login():
         except LoginRefused:
             record("login.failed", target=_attempted(), detail={"reason": "wrong password"})
             return render_template("login.html", error=_("Wrong username or password.")), 401
-        login_user(account)
+        sessions.begin(account)
         record("login", target=account.username, actor=account)
         return redirect(_safe_next(request.args.get("next"), landing_page(account)))
     return render_template("login.html", error=None)
@@ -75,8 +86,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # Every copy of this account's session cookie ends here, not only this browser's.
+    end_sessions(current_user)
     record("logout", target=current_user.username)
     logout_user()
+    sessions.forget()
     flash(_("You have logged out."))
     return redirect(url_for("auth.login"))
 

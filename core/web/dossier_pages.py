@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from motcua.core.attachments import read_file
+from motcua.core.attachments import download_name, read_file
 from motcua.core.audit.record import personal_data_viewed
 from motcua.core.extensions import db_session, settings
 from motcua.core.intake import is_late
@@ -62,4 +62,4 @@ def attachment(code: str, attachment_id: int):
     # a damaged scan is never handed out as if it were the applicant's document.
     data = read_file(settings().attachments_path, found.sha256)
     return send_file(io.BytesIO(data), mimetype=found.content_type, as_attachment=True,
-                     download_name=found.filename)
+                     download_name=download_name(found.filename))
