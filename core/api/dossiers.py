@@ -29,10 +29,19 @@ from motcua.core.audit.record import record
 from motcua.core.errors import NotFound, ValidationError
 from motcua.core.extensions import db_session, settings
 from motcua.core.intake import DeskContext, take_in
-from motcua.core.models import FINAL_STATUSES, STATUSES, Account, Dossier, Procedure, Unit
+from motcua.core.models import (
+    FINAL_STATUSES,
+    STATUSES,
+    Account,
+    Dossier,
+    DossierEvent,
+    Procedure,
+    Unit,
+)
 from motcua.core.schemas import first_error
 from motcua.core.text import normalize_code
 from motcua.core.timeutil import VIETNAM, now
+from motcua.core.workflow.lateness import deadline_sql, late_condition
 
 
 def _json_body() -> dict:
@@ -155,8 +164,9 @@ def _filters(statement):  # noqa: ANN001, ANN202
         statement = statement.where(
             Dossier.received_at < _local_start(received_to + timedelta(days=1)))
     if bool_param("overdue"):
-        statement = statement.where(Dossier.finished_at.is_(None), Dossier.due_at < now(),
-                                    Dossier.status.not_in(FINAL_STATUSES))
+        statement = statement.where(
+            Dossier.finished_at.is_(None), Dossier.status.not_in(FINAL_STATUSES),
+            late_condition(deadline_sql(), Dossier, DossierEvent, now()))
     query = (args.get("q") or "").strip()
     if query:
         statement = statement.where(or_(

@@ -32,7 +32,6 @@ from motcua.core.errors import Conflict, MotcuaError, ValidationError
 from motcua.core.extensions import db_session
 from motcua.core.intake import load_calendar
 from motcua.core.models import (
-    PAUSED_STATUSES,
     Account,
     Dossier,
     DossierWorkflow,
@@ -46,9 +45,15 @@ from motcua.core.web.department_slips import bp as slips_bp
 from motcua.core.web.scope import may_view, visible_dossier
 from motcua.core.workflow import actions
 from motcua.core.workflow import authorization as auth
-from motcua.core.workflow.control import control_slip_rows, counted_late, original_due_at
+from motcua.core.workflow.control import control_slip_rows, original_due_at
 from motcua.core.workflow.deadlines import add_working_days
-from motcua.core.workflow.queues import is_overdue, my_queue, unit_queue
+from motcua.core.workflow.lateness import (
+    dossier_is_late,
+    is_due_soon,
+    is_overdue,
+    load_workflows,
+)
+from motcua.core.workflow.queues import my_queue, unit_queue
 
 bp = Blueprint("department", __name__, url_prefix="/department")
 bp.register_blueprint(notices_bp)
@@ -158,12 +163,12 @@ def queues():
     mine, units = my_queue(session, account), unit_queue(session, account)
     shown = mine if scope == "mine" else units
     horizon = due_soon_horizon(session)
+    both = {*mine, *units}
+    load_workflows(session, both)
     counts = {
         "mine": len(mine), "unit": len(units),
-        "overdue": sum(1 for d in {*mine, *units} if is_overdue(d)),
-        "due_soon": sum(1 for d in {*mine, *units}
-                        if not is_overdue(d) and d.due_at <= horizon
-                        and d.status not in PAUSED_STATUSES),
+        "overdue": sum(1 for d in both if is_overdue(d)),
+        "due_soon": sum(1 for d in both if is_due_soon(d, horizon)),
     }
     return render_template("department/queues.html", scope=scope, dossiers=shown,
                            counts=counts, horizon=horizon, is_overdue=is_overdue,
@@ -216,7 +221,7 @@ def _render_work(dossier: Dossier, *, failed: str | None = None,
         "labels": ACTION_LABELS, "event_labels": EVENT_LABELS,
         "return_methods": RETURN_METHOD_LABELS,
         # Against the original deadline: after an apology it is still counted late.
-        "late": counted_late(session, dossier),
+        "late": dossier_is_late(dossier),
         "original_due_at": original_due_at(session, dossier),
         "rows": control_slip_rows(session, dossier),
         "failed": failed, "error": error, "form": form or MultiDict(),

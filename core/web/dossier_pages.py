@@ -12,8 +12,8 @@ from flask_login import current_user, login_required
 from motcua.core.attachments import read_file
 from motcua.core.audit.record import personal_data_viewed
 from motcua.core.extensions import db_session, settings
-from motcua.core.intake import is_late
 from motcua.core.web.scope import visible_dossier
+from motcua.core.workflow.lateness import dossier_is_late
 
 bp = Blueprint("dossiers", __name__)
 
@@ -45,7 +45,7 @@ def show(code: str):
     dossier = visible_dossier(db_session(), current_user, code)
     personal_data_viewed(dossier.code, "desk dossier page")
     return render_template(
-        "desk/dossier.html", dossier=dossier, late=is_late(dossier),
+        "desk/dossier.html", dossier=dossier, late=dossier_is_late(dossier),
         event_labels=EVENT_LABELS, copy_kinds=COPY_KINDS,
     )
 

@@ -17,7 +17,6 @@ from motcua.core.models import (
     DossierWorkflow,
     Unit,
 )
-from motcua.core.timeutil import now
 
 QUEUE_LIMIT = 500
 _LOAD = (selectinload(Dossier.procedure), selectinload(Dossier.unit),
@@ -82,12 +81,3 @@ def unit_queue(session: Session, actor: Account, *, limit: int = QUEUE_LIMIT) ->
         .where(Dossier.status.not_in(FINAL_STATUSES), condition)
         .order_by(Dossier.due_at, Dossier.id).limit(limit).options(*_LOAD))
     return list(session.scalars(statement))
-
-
-def is_overdue(dossier: Dossier) -> bool:
-    """Unfinished, running and past its (current) deadline. A dossier waiting for a
-    supplement or a payment is not overdue: its clock is stopped, and its deadline moves
-    back by the pause when it resumes (as in the periodic overdue check)."""
-    return (dossier.finished_at is None
-            and dossier.status not in (*FINAL_STATUSES, *PAUSED_STATUSES)
-            and dossier.due_at < now())
