@@ -13,7 +13,7 @@ from motcua.core import timeutil
 from motcua.sms.gsm import to_gsm7
 
 SMS_REPLY = re.compile(r"^Dossier (?P<code>\S+) \([^)]*\): (?P<status>[^.]+)\. "
-                       r"(?:Held by: (?P<holder>.+?)\. )?Appointment: (?P<due>\S+)\. "
+                       r"(?:(?:Held|Handled) by: (?P<holder>.+?)\. )?Appointment: (?P<due>\S+)\. "
                        r"(?P<verdict>On time|Late)\.$")
 DUE_ON_PAGE = re.compile(r"Appointment to return the result</dt><dd>(\d\d/\d\d/\d{4})")
 PUBLIC_FIELD = re.compile(r'<dt>([^<]*)</dt><dd class="public-field">([^<]*)</dd>')

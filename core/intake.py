@@ -8,7 +8,7 @@ are added to the caller's session for one commit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
@@ -295,9 +295,3 @@ def find_dossier(session: Session, code: str) -> Dossier:
     if dossier is None:
         raise NotFound(_("No dossier with code %(code)s.", code=code))
     return dossier
-
-
-def is_late(dossier: Dossier, moment: datetime | None = None) -> bool:
-    """Derived lateness: unfinished past its due time, or finished after it."""
-    end = dossier.finished_at or moment or now()
-    return end > dossier.due_at

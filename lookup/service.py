@@ -24,11 +24,19 @@ from sqlalchemy.orm import Session, aliased
 
 from motcua.core.codes import is_valid_code
 from motcua.core.errors import NotFound, ValidationError
-from motcua.core.intake import is_late
-from motcua.core.models import Account, Dossier, DossierEvent, Procedure, Unit
+from motcua.core.models import (
+    FINAL_STATUSES,
+    Account,
+    Dossier,
+    DossierEvent,
+    DossierWorkflow,
+    Procedure,
+    Unit,
+)
 from motcua.core.plugin_manager.dossiers import public_fields
 from motcua.core.sync.read_model import lookup_hub, uses_hub_read_model
 from motcua.core.text import normalize_code
+from motcua.core.workflow.lateness import is_late, pause_started
 from motcua.lookup.labels import event_label, status_label
 
 MAX_INPUT_LENGTH = 100  # a code is at most ~60 characters; more is not a code
@@ -39,6 +47,8 @@ SUB_AGENCY_KINDS = ("office", "department")
 # hmac.compare_digest refuses as non-ASCII str (a 500, not an answer).
 _PHONE4 = re.compile(r"[0-9]{4}")
 _ASCII_DIGITS = frozenset("0123456789")
+# The events of a dossier's receipt at the desk.
+RECEIPT_EVENTS = ("received", "back_entered")
 
 
 class MalformedCode(ValidationError):
@@ -114,10 +124,17 @@ class LookupResult:
     def on_time(self) -> bool:
         return not self.late
 
+    @property
+    def closed(self) -> bool:
+        """Returned, refused or withdrawn: nobody handles it any more, so the channels
+        name who handled it last rather than who is handling it."""
+        return self.status in FINAL_STATUSES
+
     def to_dict(self) -> dict:
         """JSON-ready form: datetimes as ISO 8601 with offset."""
         data = _plain(self)
         data["on_time"] = self.on_time
+        data["closed"] = self.closed
         return data
 
 
@@ -225,6 +242,7 @@ _LOOKUP = (
            Dossier.received_at, Dossier.due_at, Dossier.finished_at, Dossier.returned_at,
            Procedure.code.label("procedure_code"), Procedure.name.label("procedure_name"),
            Procedure.handler_plugin,
+           DossierWorkflow.original_due_at,
            _Receiving.code.label("unit_code"), _Receiving.name.label("unit_name"),
            _Holder.code.label("holder_code"), _Holder.name.label("holder_name"),
            _Holder.kind.label("holder_kind"), _Holder.parent_id.label("holder_parent_id"),
@@ -239,6 +257,7 @@ _LOOKUP = (
     .outerjoin(_Holder, _Holder.id == Dossier.holder_unit_id)
     .outerjoin(_Agency, _Agency.id == _Holder.parent_id)
     .outerjoin(Account, Account.id == Dossier.holder_account_id)
+    .outerjoin(DossierWorkflow, DossierWorkflow.dossier_id == Dossier.id)
     .outerjoin(DossierEvent, DossierEvent.dossier_id == Dossier.id)
     .outerjoin(_EventUnit, _EventUnit.id == DossierEvent.to_unit_id)
     .where(Dossier.code == bindparam("code"))
@@ -271,13 +290,20 @@ def _read(session: Session, code: str) -> list:
     return rows
 
 
-def _timeline(rows) -> list[TimelineEntry]:  # noqa: ANN001
+def timeline_unit(kind: str, unit: UnitInfo | None, receiving: UnitInfo) -> UnitInfo | None:
+    """The unit a timeline entry credits: the receiving desk for the receipt (its event
+    names the unit the dossier went on to, the first step's), else the event's unit."""
+    return receiving if kind in RECEIPT_EVENTS else unit
+
+
+def _timeline(rows, receiving: UnitInfo) -> list[TimelineEntry]:  # noqa: ANN001
     return [
         TimelineEntry(at=row.event_at, kind=row.event_kind,
                       label=event_label(row.event_kind, row.event_status),
                       status=row.event_status,
-                      unit=UnitInfo(code=row.event_unit_code, name=row.event_unit_name)
-                      if row.event_unit_code else None)
+                      unit=timeline_unit(row.event_kind, UnitInfo(
+                          code=row.event_unit_code, name=row.event_unit_name)
+                          if row.event_unit_code else None, receiving))
         for row in rows if row.event_kind is not None
     ]
 
@@ -303,11 +329,12 @@ def lookup(session: Session, raw_code: str | None, phone4: str | None = None) ->
             _("No dossier has the code %(code)s. Check it against your receipt; a dossier "
               "received today may take a few minutes to appear.", code=code), field="code")
     row = rows[0]
+    receiving = UnitInfo(code=row.unit_code, name=row.unit_name)
     result = LookupResult(
         code=row.code,
         procedure_code=row.procedure_code,
         procedure_name=row.procedure_name,
-        receiving_unit=UnitInfo(code=row.unit_code, name=row.unit_name),
+        receiving_unit=receiving,
         applicant=mask_name(row.applicant_name),
         received_at=row.received_at,
         due_at=row.due_at,
@@ -315,12 +342,15 @@ def lookup(session: Session, raw_code: str | None, phone4: str | None = None) ->
         returned_at=row.returned_at,
         status=row.status,
         status_label=status_label(row.status),
-        late=is_late(row),
+        late=is_late(due_at=row.due_at, original_due_at=row.original_due_at,
+                     finished_at=row.finished_at, status=row.status,
+                     paused_at=pause_started(row.status, (
+                         (r.event_kind, r.event_at) for r in rows if r.event_kind))),
         agency=_holder_agency(session, row),
         department=UnitInfo(code=row.holder_code, name=row.holder_name)
         if row.holder_code else None,
         officer=row.officer,
-        timeline=_timeline(rows),
+        timeline=_timeline(rows, receiving),
     )
     # A plugin's public fields and the applicant's own detail need the whole dossier;
     # plain lookups of core procedures never load it.

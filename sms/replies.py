@@ -50,7 +50,9 @@ def dossier_text(result: LookupResult) -> str:
           name=result.applicant, status=result.status_label),
     ]
     holder = responsible(result)
-    if holder:
+    if holder and result.closed:
+        parts.append(_("Handled by: %(holder)s.", holder=holder))
+    elif holder:
         parts.append(_("Held by: %(holder)s.", holder=holder))
     parts.append(_("Appointment: %(date)s.", date=due))
     parts.append(verdict(result) + ".")

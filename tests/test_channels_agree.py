@@ -8,15 +8,24 @@ import re
 from datetime import datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from motcua.core import timeutil
-from motcua.core.models import STATUSES, Account, Dossier, Unit
+from motcua.core.accounts import issue_api_token
+from motcua.core.models import STATUSES, Account, Dossier, DossierEvent, Unit
+from motcua.core.reports.figures import Scope, dossiers_in
+from motcua.core.reports.periods import parse_period
 from motcua.core.sync.node import drain
+from motcua.core.workflow import actions
+from motcua.core.workflow.overdue import check_overdue
 from motcua.sms.gsm import to_gsm7
+from tests.conftest import login
 from tests.factories import World
 from tests.test_lookup_service import STATUS_CASES, move, receive
 from tests.test_sync_helpers import province
 from tests.test_sync_helpers import receive as receive_on_node
+from tests.test_workflow_support import Clock, add_routing, vn
+from tests.test_workflow_support import receive as receive_routed
 
 # Every status a dossier can be in: the lookup tests' cases, plus received, waiting for
 # the applicant's payment of a financial obligation, and returned.
@@ -64,7 +73,7 @@ def _from_json(data: dict) -> dict:
 
 
 SMS_REPLY = re.compile(r"^Dossier (?P<code>\S+) \([^)]*\): (?P<status>[^.]+)\. "
-                       r"(?:Held by: (?P<holder>.+?)\. )?Appointment: (?P<due>\S+)\. "
+                       r"(?:(?:Held|Handled) by: (?P<holder>.+?)\. )?Appointment: (?P<due>\S+)\. "
                        r"(?P<verdict>On time|Late)\.$")
 
 
@@ -163,3 +172,199 @@ def test_on_a_hub_all_channels_agree_in_every_status(templates, backend, tmp_pat
             assert on_hub["api"] == on_hub["kiosk"] == on_hub["website"], status
             assert on_hub["sms"] == _as_sms(on_hub["website"]), status
             assert on_hub == _channels(node, codes[status]), status
+
+
+# ------------------------------------------------ lateness: one rule, every place asks it
+
+RECEIVED, ASKED = vn(2026, 12, 7, 9, 0), vn(2026, 12, 21, 10, 0)  # Mondays
+LATE_RECEIVED = vn(2026, 12, 18, 9, 0)  # the Friday before: due after ASKED
+CLAIM = ("claim", "specialist", {})
+# Scenario: (received at, [(at, action, by, arguments)], late at ASKED). The household
+# business procedure takes 3 working days: received on the 7th, due on the 10th.
+LATENESS = {
+    "running_on_time": (LATE_RECEIVED, [(vn(2026, 12, 18, 10, 0), *CLAIM)], False),
+    "running_late": (RECEIVED, [(vn(2026, 12, 7, 10, 0), *CLAIM)], True),
+    # The clock stopped before the deadline: on time however long the applicant takes.
+    "supplement_wait": (RECEIVED, [
+        (vn(2026, 12, 7, 10, 0), *CLAIM),
+        (vn(2026, 12, 8, 9, 0), "request_supplement", "specialist", {"missing": ["Bản sao"]}),
+    ], False),
+    # ... and late if it stopped after the deadline.
+    "supplement_wait_already_late": (RECEIVED, [
+        (vn(2026, 12, 7, 10, 0), *CLAIM),
+        (vn(2026, 12, 14, 9, 0), "request_supplement", "specialist", {"missing": ["Bản sao"]}),
+    ], True),
+    "payment_wait": (RECEIVED, [
+        (vn(2026, 12, 7, 10, 0), *CLAIM),
+        (vn(2026, 12, 8, 9, 0), "pause_for_payment", "specialist", {"note": "Nộp thuế"}),
+    ], False),
+    # Eight working days waited (8th to 18th): the deadline moves to the 22nd.
+    "supplemented": (RECEIVED, [
+        (vn(2026, 12, 7, 10, 0), *CLAIM),
+        (vn(2026, 12, 8, 9, 0), "request_supplement", "specialist", {"missing": ["Bản sao"]}),
+        (vn(2026, 12, 18, 9, 0), "record_supplement", "reception", {}),
+    ], False),
+    # The citizen is shown the new appointment; the original deadline (the 10th) passed.
+    "apologised": (RECEIVED, [
+        (vn(2026, 12, 7, 10, 0), *CLAIM),
+        (vn(2026, 12, 9, 9, 0), "apologize", "specialist",
+         {"new_due_at": vn(2026, 12, 31, 9, 0), "reason": "Chờ xác minh"}),
+    ], True),
+    "apologised_before_its_deadline": (LATE_RECEIVED, [
+        (vn(2026, 12, 18, 10, 0), *CLAIM),
+        (vn(2026, 12, 18, 11, 0), "apologize", "specialist",
+         {"new_due_at": vn(2026, 12, 31, 9, 0), "reason": "Chờ xác minh"}),
+    ], False),
+    "finished_on_time": (RECEIVED, [
+        (vn(2026, 12, 7, 10, 0), *CLAIM),
+        (vn(2026, 12, 7, 14, 0), "submit_for_approval", "specialist", {}),
+        (vn(2026, 12, 8, 9, 0), "approve", "leader", {}),
+        (vn(2026, 12, 8, 10, 0), "issue_result", "reception", {"result": {"number": "1"}}),
+        (vn(2026, 12, 9, 9, 0), "return_result", "reception",
+         {"collected_by": "An", "method": "in_person"}),
+    ], False),
+    "finished_late": (RECEIVED, [
+        (vn(2026, 12, 7, 10, 0), *CLAIM),
+        (vn(2026, 12, 14, 9, 0), "submit_for_approval", "specialist", {}),
+        (vn(2026, 12, 15, 9, 0), "approve", "leader", {}),
+        (vn(2026, 12, 15, 10, 0), "issue_result", "reception", {"result": {"number": "2"}}),
+    ], True),
+}
+
+
+def _drive(app, db, routing, clock, scenario: str) -> str:
+    """Take a dossier through ``scenario`` with the routing engine; returns its code."""
+    received_at, steps, _late = LATENESS[scenario]
+    clock.set(received_at)
+    with app.app_context():
+        session = db.session
+        dossier = receive_routed(session, app, routing)
+        for at, name, by, arguments in steps:
+            clock.set(at)
+            actions.ACTIONS[name](session, dossier, routing.account(session, by), **arguments)
+            session.commit()
+        code = dossier.code
+        db.remove()
+    clock.set(ASKED)
+    return code
+
+
+def _verdict(page) -> bool:  # noqa: ANN001
+    assert page.status_code == 200, page.status_code
+    verdict = re.search(r'data-verdict="(late|on_time)"', page.text)
+    assert verdict, "verdict missing from the page"
+    return verdict[1] == "late"
+
+
+def _in_reports(app, db, world: World, code: str) -> bool:
+    """Whether the month's report counts the dossier late: resolved late, or in
+    processing and overdue (the row-by-row lists behind the figures; on a hub, of the
+    nodes' copies)."""
+    with app.app_context():
+        session = db.session
+        scope = Scope(root=session.get(Unit, world.province.id))
+        period = parse_period("2026-12")
+        found = {category: {d.code for d in dossiers_in(session, scope, period, ASKED,
+                                                        category)[0]}
+                 for category in ("late", "in_processing_overdue", "early", "on_time",
+                                  "in_processing_on_time")}
+        db.remove()
+    late = code in found["late"] | found["in_processing_overdue"]
+    assert late != (code in found["early"] | found["on_time"] | found["in_processing_on_time"])
+    return late
+
+
+@pytest.mark.parametrize("scenario", list(LATENESS))
+def test_every_place_judges_lateness_alike(app, db, routing, clock, scenario):
+    """Issue #15: a dossier waiting for the applicant, an apologised one, a late or an
+    on-time one, running or finished, is late or on time alike on the website, its JSON
+    API, the kiosk, SMS, the desk's and the officer's pages, the officers' API and the
+    reports (the hub's lookup: test_hub_lookup_judges_lateness_as_the_node)."""
+    app.config.update(LOOKUP_RATE_LIMIT="1000 per minute", SMS_RATE_LIMIT="1000 per minute")
+    code = _drive(app, db, routing, clock, scenario)
+    expected = LATENESS[scenario][2]
+    answers = _channels(app.test_client(), code)
+    assert answers["website"]["late"] is expected
+    assert answers["api"] == answers["kiosk"] == answers["website"]
+    assert answers["sms"] == _as_sms(answers["website"])
+    with app.app_context():
+        due = db.session.scalar(select(Dossier.due_at).where(Dossier.code == code))
+        db.remove()
+    assert answers["website"]["due"] == timeutil.local(due).strftime("%d/%m/%Y")
+    desk = login(app.test_client(), routing.accounts["reception"].username)
+    assert _verdict(desk.get(f"/dossiers/{code}?lang=en")) is expected
+    admin = login(app.test_client(), routing.accounts["ict_admin"].username)
+    assert _verdict(admin.get(f"/department/dossiers/{code}?lang=en")) is expected
+    with app.app_context():
+        token = issue_api_token(db.session, routing.account(db.session, "ict_admin"), "t")
+        db.session.commit()
+        db.remove()
+    headers = {"Authorization": f"Bearer {token}"}
+    api = app.test_client().get(f"/api/v1/dossiers/{code}", headers=headers)
+    assert api.status_code == 200 and api.get_json()["late"] is expected
+    overdue = expected and not scenario.startswith("finished")
+    listed = app.test_client().get("/api/v1/dossiers?overdue=true", headers=headers)
+    assert (code in {item["code"] for item in listed.get_json()["items"]}) is overdue
+    assert _in_reports(app, db, routing.world, code) is expected
+    with app.app_context():
+        check_overdue(db.session, ASKED)
+        kinds = db.session.scalars(select(DossierEvent.kind).join(Dossier).where(
+            Dossier.code == code)).all()
+        db.remove()
+    assert ("overdue" in kinds) is overdue
+
+
+def test_a_returned_dossier_is_no_longer_being_handled_and_was_received_by_the_desk(
+        app, db, routing, clock):
+    """Issue #15: a returned dossier said "being handled by" (đang xử lý) its desk officer
+    on the lookup and SMS, and its timeline credited the receipt to the first step's
+    department rather than the desk that received it."""
+    app.config.update(LOOKUP_RATE_LIMIT="1000 per minute", SMS_RATE_LIMIT="1000 per minute")
+    returned = _drive(app, db, routing, clock, "finished_on_time")
+    running = _drive(app, db, routing, clock, "running_late")
+    http = app.test_client()
+    for code, closed in ((returned, True), (running, False)):
+        page = http.get(f"/tra-cuu/{code}?lang=en").text
+        assert ("Who handled it last" in page) is closed
+        assert ("Who is responsible now" in page) is not closed
+        sms = _channels(http, code)["sms"]
+        reply = http.get("/sms/inbound", query_string={
+            "from": "0987654321", "lang": "en", "text": f"HS {code}"}).text
+        assert ("Handled by: " in reply, "Held by: " in reply) == (closed, not closed)
+        assert sms["holder"]
+        data = http.get(f"/api/lookup/{code}?lang=en").get_json()
+        assert data["closed"] is closed
+        received = data["timeline"][0]
+        assert received["kind"] == "received"
+        assert received["unit"]["code"] == routing.world.district_desk.code
+    # The receipt's own event names the first step's unit, where the dossier went.
+    assert data["timeline"][1]["unit"]["code"] == routing.world.finance_office.code
+
+
+def test_hub_lookup_judges_lateness_as_the_node(templates, backend, tmp_path, monkeypatch):
+    """The hub's website, JSON API, kiosk and SMS, and its reports over the nodes'
+    copies, judge every lateness scenario as the node does, from the copies the node
+    pushed (original deadline and pausing events included); the receipt is credited to
+    the desk there too."""
+    clock = Clock(monkeypatch, RECEIVED)
+    with province(templates, backend, tmp_path, nodes={"north": ["H72.01", "H72.01.01",
+                                                                "H72.01.02"]}) as p:
+        node_app, world = p.nodes["north"], p.worlds["north"]
+        node_db = node_app.extensions["motcua.db"]
+        for app in (node_app, p.hub):
+            app.config.update(LOOKUP_RATE_LIMIT="1000 per minute",
+                              SMS_RATE_LIMIT="1000 per minute")
+        with node_app.app_context():
+            routing = add_routing(node_db.session, world)
+            node_db.remove()
+        codes = {name: _drive(node_app, node_db, routing, clock, name) for name in LATENESS}
+        assert drain(p.node("north")).error is None
+        hub, node = p.hub.test_client(), node_app.test_client()
+        for name, code in codes.items():
+            on_hub = _channels(hub, code)
+            assert on_hub["website"]["late"] is LATENESS[name][2], name
+            assert on_hub == _channels(node, code), name
+            assert _in_reports(p.hub, p.hub.extensions["motcua.db"], p.worlds["hub"],
+                               code) is LATENESS[name][2], name
+            timeline = hub.get(f"/api/lookup/{code}").get_json()["timeline"]
+            assert timeline[0]["unit"]["code"] == world.district_desk.code, name

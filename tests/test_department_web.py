@@ -106,6 +106,34 @@ def test_queues_list_mine_and_my_units_overdue_first_with_counts(app, db, routin
     assert re.search(r'data-unread-count>\s*2<', text(specialist.get("/department/")))
 
 
+def test_due_soon_counts_only_running_dossiers_not_yet_late(app, db, routing, clock):
+    """Issue #15: the desk's "due within one working day" counted results ready long
+    ago (finished, nothing is due) and waiting dossiers (their clocks are stopped). It
+    counts running dossiers due by tomorrow and not yet late; results ready at the desk
+    are neither due soon nor overdue."""
+    ready, waiting, running = (new_dossier(app, db, routing) for _ in range(3))
+    specialist, leader = client(app, routing, "specialist"), client(app, routing, "leader")
+    for code in (ready, waiting, running):
+        assert act(specialist, code, "claim").status_code == 302
+    assert act(specialist, ready, "submit_for_approval").status_code == 302
+    assert act(leader, ready, "approve").status_code == 302
+    assert act(specialist, waiting, "request_supplement",
+               missing="Bản sao CCCD").status_code == 302
+    desk = client(app, routing, "reception")
+    clock.set(vn(2026, 12, 9, 10, 0))  # the running one is due within one working day
+    page = text(desk.get("/department/?scope=unit"))
+    assert ready in page and waiting in page
+    assert 'data-count="due_soon">0<' in page and 'data-count="overdue">0<' in page
+    mine = text(specialist.get("/department/"))
+    assert running in mine and 'data-count="due_soon">1<' in mine
+
+    clock.set(vn(2027, 1, 11, 10, 0))  # a month on: the result waits, nothing is late
+    page = text(desk.get("/department/?scope=unit"))
+    assert 'data-count="due_soon">0<' in page and 'data-count="overdue">0<' in page
+    mine = text(specialist.get("/department/"))
+    assert 'data-count="due_soon">0<' in mine and 'data-count="overdue">1<' in mine
+
+
 def test_unknown_queue_is_a_clear_400(app, db, routing):
     assert client(app, routing, "specialist").get("/department/?scope=x").status_code == 400
 

@@ -19,7 +19,6 @@ from motcua.core.intake import (
     DeskContext,
     find_dossier,
     give_guidance,
-    is_late,
     load_calendar,
     refuse_at_desk,
     take_in,
@@ -35,6 +34,7 @@ from motcua.core.models import (
     OutboxEntry,
 )
 from motcua.core.timeutil import VIETNAM, local, now
+from motcua.core.workflow.lateness import dossier_is_late
 from tests.factories import applicant, intake_data
 
 PDF = b"%PDF-1.4\n% don de nghi\n%%EOF\n"
@@ -170,7 +170,7 @@ def test_back_entry_counts_the_deadline_from_the_original_time(app, db, world):
         assert event.at == received
         assert event.recorded_at > received
         assert event.note == "Mất điện, tiếp nhận trên giấy"
-        assert is_late(dossier)  # 20 days ago with 3 working days: already late
+        assert dossier_is_late(dossier)  # 20 days ago with 3 working days: already late
 
 
 # --- refusals that must write nothing -----------------------------------------------------
@@ -440,7 +440,7 @@ def test_find_dossier_of_an_unknown_code_is_not_found(app, db, world):
 def test_lateness_is_derived_from_the_deadline(app, db, world):
     with app.app_context():
         dossier = take_in(desk(app, db, world), intake_data(world))
-        assert not is_late(dossier, dossier.due_at)
-        assert is_late(dossier, dossier.due_at + timedelta(minutes=1))
+        assert not dossier_is_late(dossier, dossier.due_at)
+        assert dossier_is_late(dossier, dossier.due_at + timedelta(minutes=1))
         dossier.finished_at = dossier.due_at - timedelta(hours=1)
-        assert not is_late(dossier, dossier.due_at + timedelta(days=30))
+        assert not dossier_is_late(dossier, dossier.due_at + timedelta(days=30))

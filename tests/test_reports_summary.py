@@ -81,6 +81,8 @@ def stories(app, db, routing, september):  # noqa: F811
             (vn(2026, 10, 7, 9), "record_supplement", {"by": "reception"}),
             (vn(2026, 10, 8, 9), "submit_for_approval", {"by": "specialist"}),
             (vn(2026, 10, 9, 10), "approve", {"by": "leader"}),
+            (vn(2026, 10, 9, 11), "issue_result", {"by": "reception",
+                                                   "result": {"number": "E1"}}),
             (vn(2026, 10, 12, 9), "return_result", {"by": "reception",
                                                     "collected_by": "Nguyễn Văn An",
                                                     "method": "in_person"})])

@@ -11,13 +11,14 @@ from motcua.core.calendar import WorkingCalendar
 from motcua.core.errors import ValidationError
 from motcua.core.models import CalendarOverride, DossierWorkflow, SupplementPause
 from motcua.core.workflow import actions
-from motcua.core.workflow.control import control_slip_rows, finished_on_time, original_due_at
+from motcua.core.workflow.control import control_slip_rows, original_due_at
 from motcua.core.workflow.deadlines import (
     MINUTES_PER_DAY,
     add_working_days,
     add_working_minutes,
     working_minutes_between,
 )
+from motcua.core.workflow.lateness import dossier_is_late
 from tests.test_workflow_support import Clock, assert_history_consistent, receive, vn
 
 CALENDAR = WorkingCalendar()
@@ -151,7 +152,7 @@ def test_apology_sets_a_new_appointment_but_the_dossier_stays_late(
                              result={"number": "HKD-7"})
         session.commit()
         assert dossier.finished_at < dossier.due_at  # meets the new appointment ...
-        assert finished_on_time(session, dossier) is False  # ... and still counts late
+        assert dossier_is_late(dossier)  # ... and still counts late
 
 
 def test_deadlines_never_move_earlier(app, db, routing, monkeypatch):

@@ -93,6 +93,38 @@ def test_whole_path_desk_department_leader_result_returned(app, db, routing, mon
         assert rows[3].time_out == vn(2026, 12, 10, 14, 0)
 
 
+def test_an_approved_dossier_is_returned_only_once_its_result_is_issued(app, db, routing):
+    """After the last approval the desk is offered "issue result", not "return": a
+    return before the result would hand the applicant nothing, with no result_issued
+    event and no result SMS. The action itself refuses it (web, API, CLI, plugins)."""
+    with app.app_context():
+        session = db.session
+        dossier = receive(session, app, routing)
+        specialist = routing.account(session, "specialist")
+        actions.claim(session, dossier, specialist)
+        actions.submit_for_approval(session, dossier, specialist)
+        actions.approve(session, dossier, routing.account(session, "leader"))
+        session.commit()
+        reception = routing.account(session, "reception")
+        assert dossier.status == "result_ready" and not dossier.result
+        offered = actions.available_actions(session, dossier, reception)
+        assert "issue_result" in offered and "return_result" not in offered
+        version = dossier.version
+        with pytest.raises(ValidationError, match="not been issued"):
+            actions.return_result(session, dossier, reception, collected_by="An",
+                                  method="in_person")
+        session.rollback()
+        assert (dossier.status, dossier.version) == ("result_ready", version)
+
+        actions.issue_result(session, dossier, reception, result={"number": "HKD-0009"})
+        session.commit()
+        assert "return_result" in actions.available_actions(session, dossier, reception)
+        actions.return_result(session, dossier, reception, collected_by="An",
+                              method="in_person")
+        session.commit()
+        assert event_kinds(session, dossier)[-2:] == ["result_issued", "returned"]
+
+
 def test_default_workflow_is_one_step_at_the_receiving_unit(app, db, world):
     with app.app_context():
         session = db.session

@@ -20,10 +20,11 @@ from motcua.core.models import (
     SupplementPause,
 )
 from motcua.core.workflow import actions
-from motcua.core.workflow.control import control_slip_rows, counted_late
+from motcua.core.workflow.control import control_slip_rows
 from motcua.core.workflow.deadlines import add_working_minutes, working_minutes_between
+from motcua.core.workflow.lateness import dossier_is_late, is_overdue
 from motcua.core.workflow.overdue import check_overdue
-from motcua.core.workflow.queues import is_overdue, unit_queue
+from motcua.core.workflow.queues import unit_queue
 from tests.test_department_web import act, client, counts, new_dossier, offered, state, text
 from tests.test_workflow_api import _act as api_act
 from tests.test_workflow_support import Clock, assert_history_consistent, receive, vn
@@ -151,7 +152,7 @@ def test_a_dossier_waiting_for_payment_is_not_overdue(app, db, routing, monkeypa
         session.commit()
         clock.set(dossier.due_at.replace(year=2027))
         assert not is_overdue(dossier)
-        assert not counted_late(session, dossier)
+        assert not dossier_is_late(dossier)
         assert check_overdue(session) == 0
         assert "overdue" not in session.scalars(select(DossierEvent.kind).where(
             DossierEvent.dossier_id == dossier.id)).all()

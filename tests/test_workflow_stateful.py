@@ -32,12 +32,13 @@ from motcua.core.models import (
     StepHolding,
 )
 from motcua.core.workflow import actions, authorization
-from motcua.core.workflow.control import counted_late, finished_on_time, original_due_at
+from motcua.core.workflow.control import original_due_at
 from motcua.core.workflow.deadlines import (
     MINUTES_PER_DAY,
     add_working_minutes,
     working_minutes_between,
 )
+from motcua.core.workflow.lateness import dossier_is_late
 from motcua.core.workflow.overdue import check_overdue
 from tests.test_workflow_support import Clock, add_routing, receive, vn
 
@@ -315,10 +316,9 @@ def test_random_actions_keep_every_invariant(app, db, world, monkeypatch):
             dossier, session = self.dossier, self.session
             assert original_due_at(session, dossier) == self.judged_due
             if dossier.finished_at is not None:
-                assert finished_on_time(session, dossier) == (
-                    dossier.finished_at <= self.judged_due)
+                assert dossier_is_late(dossier) == (dossier.finished_at > self.judged_due)
             elif dossier.status not in PAUSED_STATUSES:
-                assert counted_late(session, dossier) == (clock.moment > self.judged_due)
+                assert dossier_is_late(dossier) == (clock.moment > self.judged_due)
 
         @invariant()
         def events_are_contiguous_with_one_outbox_row_each(self) -> None:

@@ -94,8 +94,8 @@ class Clock:
     def __init__(self, monkeypatch, start: datetime) -> None:  # noqa: ANN001
         self.moment = start
         for target in ("motcua.core.timeutil.now", "motcua.core.intake.now",
-                       "motcua.core.workflow.control.now", "motcua.core.workflow.queues.now",
-                       "motcua.core.workflow.overdue.now"):
+                       "motcua.core.workflow.control.now", "motcua.core.workflow.lateness.now",
+                       "motcua.core.workflow.overdue.now", "motcua.core.api.dossiers.now"):
             monkeypatch.setattr(target, self.now)
 
     def now(self) -> datetime:

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from marshmallow import RAISE, Schema, fields
 
-from motcua.core.intake import is_late
 from motcua.core.models import Attachment
 from motcua.core.schemas import IntakeSchema, limited
 from motcua.core.timeutil import local
+from motcua.core.workflow.lateness import dossier_is_late
 
 
 class LocalDateTime(fields.DateTime):
@@ -118,7 +118,7 @@ class DossierSchema(Schema):
     received_at = LocalDateTime()
     due_at = LocalDateTime()
     finished_at = LocalDateTime(allow_none=True)
-    late = fields.Function(lambda d: is_late(d), metadata={"type": "boolean"})
+    late = fields.Function(lambda d: dossier_is_late(d), metadata={"type": "boolean"})
     back_entered = fields.Boolean()
     holder_unit = fields.Function(lambda d: d.holder_unit.code if d.holder_unit else None,
                                   metadata={"type": "string", "nullable": True})

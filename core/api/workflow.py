@@ -34,7 +34,8 @@ from motcua.core.workflow.definitions import (
     save_workflow,
     workflow_versions,
 )
-from motcua.core.workflow.queues import is_overdue, my_queue, unit_queue
+from motcua.core.workflow.lateness import is_overdue, load_workflows
+from motcua.core.workflow.queues import my_queue, unit_queue
 
 # action name -> (function, required fields, optional fields)
 ACTIONS: dict[str, tuple] = {
@@ -258,7 +259,9 @@ def queue() -> Response:
     if scope not in ("mine", "unit"):
         raise BadRequest("scope must be mine or unit.", field="scope")
     finder = my_queue if scope == "mine" else unit_queue
-    items = finder(db_session(), g.api_account)
+    session = db_session()
+    items = finder(session, g.api_account)
+    load_workflows(session, items)
     return jsonify(QueueSchema().dump({"scope": scope, "items": items}))
 
 

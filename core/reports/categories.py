@@ -11,9 +11,10 @@ over), a dossier is:
   the deadline's day), ``on_time`` (by the deadline) and ``late`` (after it);
 - ``refused`` / ``withdrawn``: ended so in the period;
 - ``in_processing``: not finished at the end of the period, ``in_processing_on_time`` or
-  ``in_processing_overdue`` (its deadline passed before "now", unless its clock is
-  stopped waiting for a supplement or for the applicant's payment of a financial
-  obligation: a dossier waiting for payment is in processing, never a supplement);
+  ``in_processing_overdue`` (late at "now" by :mod:`motcua.core.workflow.lateness`: its
+  deadline passed, and if it waits for a supplement or for the applicant's payment of a
+  financial obligation, passed before that wait stopped its clock; a dossier waiting
+  for payment is in processing, never a supplement);
 - ``supplement_requested``: a supplement was asked for in the period.
 
 The deadline is the original appointment: an apology's new date does not make a late
@@ -31,8 +32,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
-from motcua.core.models import PAUSED_STATUSES
 from motcua.core.reports.source import LOCAL, Source
+from motcua.core.workflow.lateness import late_condition
 
 CATEGORIES = ("to_handle", "carried_over", "received_online", "received_in_person",
               "resolved", "early", "on_time", "late", "in_processing",
@@ -125,7 +126,7 @@ def conditions(start: datetime, end: datetime, now: datetime,
     classes = resolution_classes(source)
     processing = and_(d.received_at < end,
                       or_(d.finished_at.is_(None), d.finished_at >= end))
-    overdue = and_(processing, deadline(source) < moment, d.status.not_in(PAUSED_STATUSES))
+    overdue = and_(processing, late_condition(deadline(source), d, e, moment))
     supplement = exists(select(e.id).where(
         e.dossier_id == d.id, e.kind == "supplement_requested",
         e.at >= start, e.at < end))

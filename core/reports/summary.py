@@ -25,7 +25,6 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, sele
 from sqlalchemy.orm import Session
 
 from motcua.core.models import (
-    PAUSED_STATUSES,
     Procedure,
     ReportFigures,
     ReportSupplements,
@@ -35,6 +34,7 @@ from motcua.core.reports.categories import CATEGORIES
 from motcua.core.reports.periods import Period
 from motcua.core.reports.reference import months_up_to
 from motcua.core.reports.source import LOCAL, Source
+from motcua.core.workflow.lateness import late_condition
 
 Pair = tuple[int, int]  # (receiving unit id, procedure id)
 
@@ -103,14 +103,15 @@ def overdue_open(session: Session, root: Unit, end: datetime, moment: datetime,
                  source: Source = LOCAL) -> dict[Pair, int]:
     """Per unit and procedure, read live: dossiers received before ``end``, unfinished
     (or, with ``finished_from``, finished at or after it), past their deadline at
-    ``moment`` and not waiting for a supplement or a payment (their clock is stopped)."""
+    ``moment`` (:func:`~motcua.core.workflow.lateness.late_condition`: a dossier waiting
+    for a supplement or a payment is judged when its clock stopped)."""
     d = source.dossier
     finished = (d.finished_at.is_(None) if finished_from is None
                 else d.finished_at >= finished_from)
     query, due = source.live_deadline(
         select(d.unit_id, d.procedure_id, func.count()).join(Unit, Unit.id == d.unit_id))
     query = (query.where(Unit.path.startswith(root.path), finished, d.received_at < end,
-                         due < moment, d.status.not_in(PAUSED_STATUSES))
+                         late_condition(due, d, source.event, moment))
              .group_by(d.unit_id, d.procedure_id))
     if source is not LOCAL:  # a hub's copy may name a procedure the catalogue lacks
         query = query.where(d.procedure_id.is_not(None))

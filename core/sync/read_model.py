@@ -59,7 +59,7 @@ def pushed_public_fields(details: Any) -> dict[str, str]:
 
 def lookup_hub(session: Session, code: str, phone4: str | None):  # noqa: ANN201
     """:func:`motcua.lookup.service.lookup` for an already parsed ``code`` on a hub."""
-    from motcua.core.intake import is_late
+    from motcua.core.workflow.lateness import is_late, pause_started
     from motcua.lookup import service
     from motcua.lookup.labels import event_label, status_label
 
@@ -84,21 +84,26 @@ def lookup_hub(session: Session, code: str, phone4: str | None):  # noqa: ANN201
     holder = units.get(dossier.holder_unit_code)
     agency = service.responsible_agency(holder) if holder else None
     details = dossier.details or {}
+    receiving = info(dossier.unit_code)
     result = service.LookupResult(
         code=dossier.code, procedure_code=dossier.procedure_code or "",
         procedure_name=procedure.name if procedure else (dossier.procedure_code or ""),
-        receiving_unit=info(dossier.unit_code),
+        receiving_unit=receiving,
         applicant=service.mask_name(dossier.applicant_name),
         received_at=dossier.received_at, due_at=dossier.due_at,
         finished_at=dossier.finished_at, returned_at=dossier.returned_at,
         status=dossier.status, status_label=status_label(dossier.status),
-        late=is_late(dossier) if dossier.due_at else False,
+        late=is_late(due_at=dossier.due_at, original_due_at=dossier.original_due_at,
+                     finished_at=dossier.finished_at, status=dossier.status,
+                     paused_at=pause_started(dossier.status, ((e.kind, e.at) for e in events))),
         agency=service.UnitInfo(code=agency.code, name=agency.name) if agency else (
             info(dossier.holder_unit_code)),
         department=info(dossier.holder_unit_code), officer=dossier.holder_account,
         timeline=[service.TimelineEntry(at=e.at, kind=e.kind,
                                         label=event_label(e.kind, e.to_status),
-                                        status=e.to_status, unit=info(e.unit_code))
+                                        status=e.to_status,
+                                        unit=service.timeline_unit(e.kind, info(e.unit_code),
+                                                                   receiving))
                   for e in events],
     )
     # Not hub_dossiers.plugin_data: that is each plugin's sync payload, neither labelled

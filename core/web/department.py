@@ -32,7 +32,6 @@ from motcua.core.errors import Conflict, MotcuaError, ValidationError
 from motcua.core.extensions import db_session
 from motcua.core.intake import load_calendar
 from motcua.core.models import (
-    PAUSED_STATUSES,
     Account,
     Dossier,
     DossierWorkflow,
@@ -50,10 +49,15 @@ from motcua.core.web.scope import may_view, visible_dossier
 from motcua.core.workflow import actions
 from motcua.core.workflow import authorization as auth
 from motcua.core.workflow.choices import likely_actions
-from motcua.core.workflow.control import control_slip_rows, counted_late, original_due_at
+from motcua.core.workflow.control import control_slip_rows, original_due_at
 from motcua.core.workflow.deadlines import add_working_days
-from motcua.core.workflow.queues import (
+from motcua.core.workflow.lateness import (
+    dossier_is_late,
+    is_due_soon,
     is_overdue,
+    load_workflows,
+)
+from motcua.core.workflow.queues import (
     my_queue,
     my_queue_statement,
     unit_queue,
@@ -176,12 +180,12 @@ def queues():
     shown = paged(session, apply_filters(statement, filters), page, per_page)
     mine, units = my_queue(session, account), unit_queue(session, account)
     horizon = due_soon_horizon(session)
+    both = {*mine, *units}
+    load_workflows(session, both)
     counts = {
         "mine": len(mine), "unit": len(units),
-        "overdue": sum(1 for d in {*mine, *units} if is_overdue(d)),
-        "due_soon": sum(1 for d in {*mine, *units}
-                        if not is_overdue(d) and d.due_at <= horizon
-                        and d.status not in PAUSED_STATUSES),
+        "overdue": sum(1 for d in both if is_overdue(d)),
+        "due_soon": sum(1 for d in both if is_due_soon(d, horizon)),
     }
     return render_template("department/queues.html", scope=scope, dossiers=shown.items,
                            found=shown, filters=filters, counts=counts, horizon=horizon,
@@ -243,7 +247,7 @@ def _render_work(dossier: Dossier, *, failed: str | None = None,
         "labels": ACTION_LABELS, "event_labels": EVENT_LABELS,
         "return_methods": RETURN_METHOD_LABELS,
         # Against the original deadline: after an apology it is still counted late.
-        "late": counted_late(session, dossier),
+        "late": dossier_is_late(dossier),
         "original_due_at": original_due_at(session, dossier),
         "rows": control_slip_rows(session, dossier),
         "failed": failed, "error": error, "form": form or MultiDict(),

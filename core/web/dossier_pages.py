@@ -12,13 +12,13 @@ from flask_login import current_user, login_required
 from motcua.core.attachments import download_name, read_file
 from motcua.core.audit.record import personal_data_viewed
 from motcua.core.extensions import db_session, settings
-from motcua.core.intake import is_late
 from motcua.core.models import DossierWorkflow
 from motcua.core.web.department import ACTION_LABELS
 from motcua.core.web.department import EVENT_LABELS as WORK_EVENT_LABELS
 from motcua.core.web.scope import visible_dossier
 from motcua.core.workflow import actions
 from motcua.core.workflow.choices import likely_actions
+from motcua.core.workflow.lateness import dossier_is_late
 
 bp = Blueprint("dossiers", __name__)
 
@@ -44,7 +44,7 @@ def show(code: str):
     likely, _others = likely_actions(actions.available_actions(session, dossier, current_user),
                                      dossier, session.get(DossierWorkflow, dossier.id))
     return render_template(
-        "desk/dossier.html", dossier=dossier, late=is_late(dossier),
+        "desk/dossier.html", dossier=dossier, late=dossier_is_late(dossier),
         event_labels=EVENT_LABELS, copy_kinds=COPY_KINDS, likely=likely,
         action_labels=ACTION_LABELS,
     )

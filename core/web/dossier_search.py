@@ -34,7 +34,7 @@ from motcua.core.models import STATUSES, Account, Dossier, Procedure
 from motcua.core.text import name_words, phone_digits
 from motcua.core.web.scope import dossier_code, visible_condition
 from motcua.core.workflow.authorization import _
-from motcua.core.workflow.queues import overdue_condition
+from motcua.core.workflow.lateness import overdue_condition
 
 PER_PAGE = 25
 MAX_PER_PAGE = 100

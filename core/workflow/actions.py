@@ -910,10 +910,16 @@ def issue_result(session: Session, dossier: Dossier, actor: Account, *,
 @_action
 def return_result(session: Session, dossier: Dossier, actor: Account, *, collected_by: str,
                   method: str, expected_version: int | None = None) -> DossierEvent:
-    """The desk hands the result to the applicant: who collected it, and how."""
+    """The desk hands the result to the applicant: who collected it, and how. Only an
+    issued result can be handed over: every procedure names its result (``result_type``),
+    so a dossier approved without one waits at the desk until it is issued (and the
+    applicant told), see :func:`result_to_return`."""
     move = _lock(session, dossier, expected_version, actor)
     auth.require_reception(actor, dossier)
     _require_status(dossier, ("result_ready",), "returned")
+    if not result_to_return(dossier):
+        raise ValidationError(_("The result of this dossier has not been issued yet; "
+                                 "issue it before returning it to the applicant."))
     collected_by = _text(collected_by, "collected_by", limit=160)
     if method not in RETURN_METHODS:
         raise ValidationError(_("method must be one of %(methods)s.",
@@ -924,6 +930,11 @@ def return_result(session: Session, dossier: Dossier, actor: Account, *, collect
     dossier.holder_account = actor
     return _record(session, move, "returned", actor,
                    data={"collected_by": collected_by, "method": method})
+
+
+def result_to_return(dossier: Dossier) -> bool:
+    """Whether the dossier has an issued result for the desk to hand over."""
+    return bool(dossier.result)
 
 
 def available_actions(session: Session, dossier: Dossier, actor: Account) -> list[str]:
@@ -972,7 +983,7 @@ def available_actions(session: Session, dossier: Dossier, actor: Account) -> lis
     elif status == "result_ready":
         offer("issue_result", not dossier.result and (
             reception or auth.is_leader_over(actor, dossier.unit)))
-        offer("return_result", reception)
+        offer("return_result", reception and result_to_return(dossier))
     if status in UNFINISHED:
         offer("apologize", at_step or reception or leader)
         offer("refuse", works or leader)

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from motcua.core.models import PAUSED_STATUSES, Dossier, DossierWorkflow, StepHolding
+from motcua.core.models import Dossier, DossierWorkflow, StepHolding
 from motcua.core.timeutil import local, now
 
 
@@ -81,24 +81,3 @@ def original_due_at(session: Session, dossier: Dossier) -> datetime:
     if instance is not None and instance.original_due_at is not None:
         return instance.original_due_at
     return dossier.due_at
-
-
-def finished_on_time(session: Session, dossier: Dossier, moment: datetime | None = None
-                     ) -> bool:
-    """On time against the original deadline (an apology does not make a dossier on
-    time); unfinished dossiers are judged at ``moment`` (default: now)."""
-    end = dossier.finished_at or moment or now()
-    return end <= original_due_at(session, dossier)
-
-
-def counted_late(session: Session, dossier: Dossier, moment: datetime | None = None) -> bool:
-    """Whether the dossier counts as late, as screens should say: against its original
-    deadline (an apology's new appointment does not make it on time), judged at
-    ``moment`` (default: now) while it runs and at the pause's start while it waits for
-    a supplement or a payment (the clock is stopped; the deadline moves back when it
-    resumes)."""
-    if dossier.finished_at is None and dossier.status in PAUSED_STATUSES:
-        instance = session.get(DossierWorkflow, dossier.id)
-        if instance is not None and instance.paused_at is not None:
-            moment = instance.paused_at
-    return not finished_on_time(session, dossier, moment)

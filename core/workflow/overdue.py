@@ -4,37 +4,37 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from motcua.core.db import begin_write
 from motcua.core.events import record_event
 from motcua.core.models import (
     FINAL_STATUSES,
-    PAUSED_STATUSES,
     Dossier,
     DossierWorkflow,
     SyncOwnership,
 )
 from motcua.core.timeutil import now
-from motcua.core.workflow.queues import overdue_condition
+from motcua.core.workflow.lateness import is_overdue, overdue_condition
 
 BATCH = 200
 
 
 def overdue_candidates(session: Session, moment: datetime, limit: int = BATCH) -> list[int]:
-    """Ids of unfinished dossiers past their deadline with no ``overdue`` event yet.
-
-    A dossier waiting for a supplement or a payment is not overdue: its clock is stopped. A dossier
-    handed over to another node (sync) is that node's to mark.
+    """Ids of unfinished dossiers late at ``moment`` (:mod:`.lateness`: against the
+    original deadline; one waiting for a supplement or a payment only if it was late
+    when its clock stopped) with no ``overdue`` event yet. A dossier handed over to
+    another node (sync) is that node's to mark.
     """
+    deadline = func.coalesce(DossierWorkflow.original_due_at, Dossier.due_at)
     return list(session.scalars(
         select(Dossier.id).join(DossierWorkflow, DossierWorkflow.dossier_id == Dossier.id)
         .where(overdue_condition(moment),
                DossierWorkflow.overdue_recorded_at.is_(None),
                Dossier.code.not_in(select(SyncOwnership.dossier_code)
                                    .where(SyncOwnership.owned.is_(False))))
-        .order_by(Dossier.due_at, Dossier.id).limit(limit)))
+        .order_by(deadline, Dossier.id).limit(limit)))
 
 
 def check_overdue(session: Session, moment: datetime | None = None) -> int:
@@ -67,8 +67,8 @@ def mark_overdue(session: Session, dossier_id: int, moment: datetime) -> bool:
     instance = session.scalar(select(DossierWorkflow).where(
         DossierWorkflow.dossier_id == dossier_id).execution_options(populate_existing=True))
     if (dossier is None or instance is None or instance.overdue_recorded_at is not None
-            or dossier.finished_at is not None or dossier.due_at >= moment
-            or dossier.status in (*FINAL_STATUSES, *PAUSED_STATUSES)):
+            or dossier.finished_at is not None or dossier.status in FINAL_STATUSES
+            or not is_overdue(dossier, moment)):
         return False
     instance.overdue_recorded_at = moment
     record_event(session, dossier, "overdue", actor=None, from_status=dossier.status,

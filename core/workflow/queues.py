@@ -6,9 +6,7 @@ deadline does exactly that, since an overdue dossier's deadline is already past.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
+from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from motcua.core.models import (
@@ -19,7 +17,6 @@ from motcua.core.models import (
     DossierWorkflow,
     Unit,
 )
-from motcua.core.timeutil import now
 
 QUEUE_LIMIT = 500
 _LOAD = (selectinload(Dossier.procedure), selectinload(Dossier.unit),
@@ -91,20 +88,3 @@ def unit_queue_statement(actor: Account) -> Select:
 def unit_queue(session: Session, actor: Account, *, limit: int = QUEUE_LIMIT) -> list[Dossier]:
     """The dossiers of :func:`unit_queue_statement`, the first ``limit`` of them."""
     return list(session.scalars(unit_queue_statement(actor).limit(limit)))
-
-
-def is_overdue(dossier: Dossier) -> bool:
-    """Unfinished, running and past its (current) deadline. A dossier waiting for a
-    supplement or a payment is not overdue: its clock is stopped, and its deadline moves
-    back by the pause when it resumes (as in the periodic overdue check)."""
-    return (dossier.finished_at is None
-            and dossier.status not in (*FINAL_STATUSES, *PAUSED_STATUSES)
-            and dossier.due_at < now())
-
-
-def overdue_condition(moment: datetime | None = None) -> ColumnElement[bool]:
-    """SQL form of :func:`is_overdue` at ``moment`` (now by default), for lists, filters
-    and the periodic check."""
-    return and_(Dossier.finished_at.is_(None),
-                Dossier.status.not_in((*FINAL_STATUSES, *PAUSED_STATUSES)),
-                Dossier.due_at < (moment or now()))
