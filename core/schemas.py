@@ -16,6 +16,7 @@ from marshmallow import (
     fields,
     validate,
     validates,
+    validates_schema,
 )
 from marshmallow import (
     ValidationError as SchemaError,
@@ -181,6 +182,14 @@ class IntakeSchema(_Schema):
         format=N_("Give a date and time such as 2026-03-02T08:30:00+07:00.")))
     back_entry_reason = fields.String(load_default=None, allow_none=True,
                                       validate=_Length(max=400), error_messages=_messages())
+
+    @validates_schema
+    def _consent_needs_phone(self, data: dict, **_kw) -> None:
+        # SMS updates go to the applicant's phone: consent without one would promise
+        # messages that can never be sent (and print "None" on the receipt).
+        if data.get("sms_consent") and not (data.get("applicant") or {}).get("phone"):
+            raise SchemaError(_("SMS updates need the applicant's phone number: enter it or "
+                                "untick SMS updates."), field_name="sms_consent")
 
 
 class RefusalSchema(_Schema):

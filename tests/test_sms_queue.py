@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from motcua.core import timeutil
+from motcua.core.errors import ValidationError
 from motcua.core.events import record_event
 from motcua.core.intake import DeskContext, take_in
 from motcua.core.models import Account, Dossier, SmsMessage
@@ -54,7 +55,18 @@ def test_intake_with_consent_queues_a_received_sms_in_plus_84_form(app, db, worl
 
 def test_no_consent_or_no_phone_means_no_sms(app, db, world):
     receive(app, db, world, consent=False)
-    receive(app, db, world, consent=True, phone=None)
+    with pytest.raises(ValidationError, match="phone number"):
+        receive(app, db, world, consent=True, phone=None)
+    db.session.rollback()
+    # A dossier that consented but lost its phone (e.g. received before intake refused
+    # that) still gets no SMS for its next event.
+    dossier = receive(app, db, world, consent=True)
+    with app.test_request_context("/"):
+        dossier = db.session.get(Dossier, dossier.id)
+        db.session.execute(SmsMessage.__table__.delete())
+        dossier.applicant_phone = None
+        record_event(db.session, dossier, "result_issued", actor=None)
+        db.session.commit()
     assert messages(db) == []
 
 
