@@ -314,3 +314,28 @@ def test_long_reply_reaches_the_handset_as_a_concatenated_sms(kannel, live_app, 
     reply = "".join(texts)
     assert reply.startswith(f"Dossier {code}") and reply.endswith("On time.")
     assert len(reply) > 160
+
+
+def test_a_burst_of_delivery_reports_marks_every_message_delivered(kannel, live_app, world):
+    """A busy morning: a few hundred notifications, each with Kannel's reports (accepted by
+    the SMSC, then delivered) arriving at once. None may be refused: Kannel never resends a
+    report, so a refused one leaves its message "sent" for ever."""
+    app, _url = live_app
+    burst = 250
+    kannel.handset_sends("0987654321", "")  # a handset that only listens
+    session = app.extensions["motcua.db"].session_factory()
+    session.add_all(SmsMessage(phone=f"+8491{index:07d}", body=f"Burst message {index}",
+                               kind="received", status="queued",
+                               next_attempt_at=timeutil.now()) for index in range(burst))
+    session.commit()
+    session.close()
+    with app.test_request_context("/"):
+        sent = 0
+        while (result := send_pass(app.extensions["motcua.db"].session, KannelGateway(),
+                                   limit=100)).claimed:
+            sent += result.sent
+    assert sent == burst
+    _wait_for(lambda: [m.status for m in _messages(app)] == ["delivered"] * burst,
+              seconds=120, what=f"{burst} delivered messages")
+    reports = [report for m in _messages(app) for report in m.delivery_reports]
+    assert len(reports) >= burst
