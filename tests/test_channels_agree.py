@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 
@@ -163,3 +164,49 @@ def test_on_a_hub_all_channels_agree_in_every_status(templates, backend, tmp_pat
             assert on_hub["api"] == on_hub["kiosk"] == on_hub["website"], status
             assert on_hub["sms"] == _as_sms(on_hub["website"]), status
             assert on_hub == _channels(node, codes[status]), status
+
+
+def _typed_forms(code: str) -> list[str]:
+    """``code`` the ways citizens copy it off a receipt (issue: spaces were refused)."""
+    agency, day, sequence = code.split("-")
+    full_width = "".join(chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in code)
+    return [f"{agency} {day} {sequence}", f"  {agency.lower()}   {day}  {sequence} ",
+            f"{agency}.{day}.{sequence}", f"{agency} – {day} — {sequence}",
+            f"{agency}-{day} {sequence}", full_width, full_width.replace("－", "\u3000")]
+
+
+@pytest.mark.parametrize("form", range(7))
+def test_every_channel_finds_a_code_typed_with_spaces_dots_or_full_width(app, db, world,
+                                                                         form):
+    app.config.update(LOOKUP_RATE_LIMIT="1000 per minute", SMS_RATE_LIMIT="1000 per minute")
+    code = receive(app, db, world)
+    typed = _typed_forms(code)[form]
+    client = app.test_client()
+    website = client.get("/tra-cuu", query_string={"code": typed}, follow_redirects=True)
+    api = client.get(f"/api/lookup/{quote(typed)}")
+    kiosk = client.get("/kiosk/tra-cuu", query_string={"code": typed})
+    answers = [client.get("/sms/inbound", query_string={"from": "0987654321", "lang": "en",
+                                                        "text": text})
+               for text in (f"TRACUU {typed}", typed)]  # the bare code too
+    assert [r.status_code for r in (website, api, kiosk, *answers)] == [200] * 5
+    assert website.request.path == f"/tra-cuu/{code}"
+    assert api.get_json()["code"] == code
+    assert _from_page(kiosk.text)["status"] == "Received"
+    assert [_from_sms(answer.text)["status"] for answer in answers] == ["Received"] * 2
+
+
+def test_every_channel_echoes_a_refused_code_short_and_safe(app, db, world):
+    app.config.update(LOOKUP_RATE_LIMIT="1000 per minute", SMS_RATE_LIMIT="1000 per minute")
+    typed = "H80.01 2612 0012 <b>xin chào\u202e</b> " + "9" * 20
+    echo = "H80.01 2612 0012 B XIN CHAO..."
+    client = app.test_client()
+    website = client.get("/tra-cuu", query_string={"code": typed, "lang": "en"})
+    api = client.get(f"/api/lookup/{quote(typed)}?lang=en")
+    kiosk = client.get("/kiosk/tra-cuu", query_string={"code": typed})
+    sms = client.get("/sms/inbound", query_string={"from": "0987654321", "lang": "en",
+                                                    "text": f"TRACUU {typed}"})
+    assert [r.status_code for r in (website, api, kiosk, sms)] == [400, 400, 400, 200]
+    message = f"{echo} is not a dossier code"
+    assert message in website.text and message in kiosk.text and message in sms.text
+    assert api.get_json()["error"].startswith(message)
+    assert sms.text.isascii() and "<b>" not in website.text + kiosk.text

@@ -14,8 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select
 
-from motcua.core import timeutil
-from motcua.core import create_app
+from motcua.core import create_app, timeutil
 from motcua.core.cli import main
 from motcua.core.errors import ConfigurationError, ValidationError
 from motcua.core.events import record_event
@@ -320,7 +319,7 @@ def test_strangers_are_refused_before_any_lookup_and_spend_no_citizens_allowance
         forged = [client.get("/sms/inbound", query_string={"from": "0911111111",
                                                           "text": f"HS {code}"})
                   for _ in range(5)]
-        reports = client.get(f"/sms/dlr?id=1&type=1")
+        reports = client.get("/sms/dlr?id=1&type=1")
     finally:
         sqlalchemy_event.remove(engine, "before_cursor_execute", listener)
     assert [answer.status_code for answer in forged] == [403] * 5

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from motcua.core.codes import normalize_code
 from motcua.sms.commands import parse
 from motcua.sms.gsm import (
     BASIC,
@@ -48,6 +49,14 @@ def test_lookup_word_with_only_punctuation_has_an_empty_argument(text):
 
 def test_code_typed_with_spaces_is_kept_for_the_lookup_to_normalise():
     assert parse("tracuu h72.01.01 - 261122 - 0001").argument == "h72.01.01 - 261122 - 0001"
+
+
+@pytest.mark.parametrize("text", [CODE, CODE.lower(), "H72.01.01 261122 0001",
+                                  " h72.01.01.261122.0001 "])
+def test_a_bare_code_is_a_lookup(text):
+    command = parse(text)
+    assert command.action == "lookup"
+    assert normalize_code(command.argument) == CODE
 
 
 @pytest.mark.parametrize("text", ["HD", "help", "TROGIUP", "trợ giúp", "hd please", "", None,
