@@ -1,0 +1,25 @@
+"""units: an abbreviation for SMS replies (``UBND TP Tay Ninh``, ``P.TN&MT``)
+
+Empty for the units already there: replies then use an abbreviation derived from the
+name (``motcua.core.units.abbreviate``); ``motcua unit abbreviation`` sets one.
+
+Revision ID: 0004_unit_abbreviation
+Revises: 0003_sync_hub_reports
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0004_unit_abbreviation'
+down_revision = '0003_sync_hub_reports'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('units', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('abbreviation', sa.String(length=40), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('units', schema=None) as batch_op:
+        batch_op.drop_column('abbreviation')
