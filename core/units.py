@@ -75,7 +75,8 @@ def abbreviate(name: str) -> str:
     plain ASCII characters: the usual short forms ("UBND thành phố Tây Ninh" ->
     "UBND TP Tay Ninh"), then if still too long the initials of what the unit is and where
     it is ("Sở Nông nghiệp và Môi trường tỉnh Tây Ninh" -> "SNN&MT T.Tay Ninh")."""
-    plain = " ".join(unidecode(name.replace("Đ", "D").replace("đ", "d")).split())
+    plain = unidecode(name.replace("Đ", "D").replace("đ", "d")).replace("`", "'")
+    plain = " ".join("".join(ch if ch.isprintable() else " " for ch in plain).split())
     plain = _KIND.sub(lambda match: _KINDS[match.group(1).lower()], plain)
     place = _PLACE.search(plain, 1)
     what = plain[:place.start()].strip() if place else plain
@@ -102,6 +103,16 @@ def _initials(words: str) -> str:
 def unit_abbreviation(unit: Unit) -> str:
     """What SMS replies call ``unit``: its set abbreviation, else one from its name."""
     return unit.abbreviation or abbreviate(unit.name)
+
+
+def set_abbreviation(unit: Unit, value: str | None) -> None:
+    """Give ``unit`` the abbreviation ``value`` (None or blank: back to the derived one)."""
+    value = " ".join((value or "").split())
+    if len(unidecode(value)) > ABBREVIATION_MAX:
+        raise ValidationError(
+            f"An abbreviation has at most {ABBREVIATION_MAX} characters, not {len(value)} "
+            f"({value[:40]!r}).", field="abbreviation")
+    unit.abbreviation = value or None
 
 
 def abbreviations(session: Session, names: dict[str, str]) -> dict[str, str]:

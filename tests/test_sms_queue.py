@@ -19,7 +19,7 @@ from motcua.core.cli import main
 from motcua.core.errors import ConfigurationError, ValidationError
 from motcua.core.events import record_event
 from motcua.core.intake import DeskContext, take_in
-from motcua.core.models import Account, Dossier, SmsMessage
+from motcua.core.models import Account, Dossier, SmsMessage, Unit
 from motcua.sms.gateways import ConsoleGateway, Gateway, KannelGateway
 from motcua.sms.gsm import split
 from motcua.sms.notify import MAX_PARTS
@@ -454,3 +454,30 @@ def test_events_recorded_outside_a_request_still_queue_their_sms(app, db, world)
     finally:
         session.close()
     assert [m.kind for m in messages(db)] == ["received", "received"]
+
+
+def test_admin_sets_shows_and_forgets_a_units_abbreviation(app, db, world):
+    def run(*args: str):  # noqa: ANN202
+        return app.test_cli_runner().invoke(main, ["sms", "unit-name", *args])
+
+    code = world.finance_office.code
+    shown = run(code)
+    assert shown.exit_code == 0
+    assert shown.output == f"{code} Phòng Tài chính - Kế hoạch: P.Tai chinh - Ke hoach " \
+                           "(derived from the name).\n"
+    assert run(code, "  P.TC-KH ").output.endswith(": P.TC-KH (set).\n")
+    receive(app, db, world)
+    dossier = db.session.scalars(select(Dossier)).one()
+    with app.test_request_context("/"):
+        dossier.holder_unit = db.session.get(Unit, world.finance_office.id)
+        db.session.commit()
+    reply = app.test_client().get("/sms/inbound", query_string={
+        "text": f"HS {dossier.code}", "lang": "en"}).text
+    assert "Held by: P.TC-KH, UBND TP Tay Ninh." in reply
+    refused = run(code, "x" * 25)
+    assert refused.exit_code == 1 and "at most 24 characters" in refused.output
+    unknown = run("H99.99")
+    assert unknown.exit_code == 1 and "No unit with agency code H99.99" in unknown.output
+    assert run(code, "--derived").output.endswith("(derived from the name).\n")
+    db.session.expire_all()
+    assert db.session.get(Unit, world.finance_office.id).abbreviation is None
