@@ -16,10 +16,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('units', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('abbreviation', sa.String(length=40), nullable=True))
+    op.add_column('units', sa.Column('abbreviation', sa.String(length=40), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('units', schema=None) as batch_op:
-        batch_op.drop_column('abbreviation')
+    # A plain ALTER TABLE (SQLite 3.35+ and PostgreSQL): a batch copy of ``units`` would
+    # drop the table that every other table refers to.
+    op.drop_column('units', 'abbreviation')
