@@ -16,6 +16,7 @@ from marshmallow import (
     fields,
     validate,
     validates,
+    validates_schema,
 )
 from marshmallow import (
     ValidationError as SchemaError,
@@ -233,6 +234,14 @@ class IntakeSchema(_Schema):
     back_entry_reason = LineField(load_default=None, allow_none=True,
                                   validate=limited(Dossier.back_entry_reason),
                                   error_messages=_messages())
+
+    @validates_schema
+    def _consent_needs_phone(self, data: dict, **_kw) -> None:
+        # SMS updates go to the applicant's phone: consent without one would promise
+        # messages that can never be sent (and print "None" on the receipt).
+        if data.get("sms_consent") and not (data.get("applicant") or {}).get("phone"):
+            raise SchemaError(_("SMS updates need the applicant's phone number: enter it or "
+                                "untick SMS updates."), field_name="sms_consent")
 
 
 class RefusalSchema(_Schema):

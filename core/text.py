@@ -1,4 +1,7 @@
-"""Text helpers for Vietnamese: diacritics-insensitive comparison and code normalisation."""
+"""Text helpers for Vietnamese: diacritics-insensitive comparison.
+
+(Typed dossier codes are normalised by :func:`motcua.core.codes.normalize_code`.)
+"""
 
 from __future__ import annotations
 
@@ -17,20 +20,6 @@ def fold(text: str | None) -> str:
         return ""
     text = unicodedata.normalize("NFC", text).replace("Đ", "D").replace("đ", "d")
     return _SPACES.sub(" ", unidecode(text).lower()).strip()
-
-
-def normalize_code(raw: str | None) -> str:
-    """Canonical dossier code from what a person or a scanner typed.
-
-    Upper-cases, drops spaces and control characters, and accepts the Vietnamese
-    keyboard's dashes; the result may still be invalid (see ``motcua.core.codes``).
-    """
-    if not raw:
-        return ""
-    text = unicodedata.normalize("NFKC", raw)
-    text = text.replace("–", "-").replace("—", "-").replace("_", "-")
-    text = "".join(ch for ch in text if not ch.isspace() and unicodedata.category(ch)[0] != "C")
-    return text.upper()
 
 
 # Unicode categories no name, address or identifier has a use for: control (Cc), format

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from unidecode import unidecode
 
 from motcua.core.codes import AGENCY_CODE_PATTERN
 from motcua.core.errors import ValidationError
@@ -48,3 +51,74 @@ def subtree_ids(session: Session, root: Unit) -> list[int]:
 
 def unit_by_code(session: Session, code: str) -> Unit | None:
     return session.scalar(select(Unit).where(Unit.code == code.strip().upper()))
+
+
+# Unit abbreviations for SMS replies, where 160 characters must hold the whole answer.
+ABBREVIATION_MAX = 24
+# The usual short forms of what a unit is (matched on the name without diacritics, longest
+# first) and of the place it serves, the latter only before a place name ("xã Hòa Thành",
+# not "Lao động và Xã hội").
+_KINDS = {
+    "trung tam phuc vu hanh chinh cong": "TTPVHCC", "bo phan tiep nhan va tra ket qua":
+    "BPTN&TKQ", "van phong dang ky dat dai": "VPDKDD", "bo phan mot cua": "BP1C",
+    "uy ban nhan dan": "UBND", "hoi dong nhan dan": "HDND", "van phong": "VP",
+    "trung tam": "TT", "phong": "P.", "va": "&",
+}
+_PLACES = {"thanh pho": "TP ", "thi xa": "TX ", "phuong": "P.", "xa": "X.", "huyen": "H.",
+           "quan": "Q.", "tinh": "T."}
+_KIND = re.compile(r"(?i)\b(" + "|".join(_KINDS) + r")\b")
+_PLACE = re.compile(r"\b(?i:(" + "|".join(_PLACES) + r"))\s+(?=[A-Z0-9])")
+
+
+def abbreviate(name: str) -> str:
+    """An abbreviation of a unit's name for SMS replies, at most :data:`ABBREVIATION_MAX`
+    plain ASCII characters: the usual short forms ("UBND thành phố Tây Ninh" ->
+    "UBND TP Tay Ninh"), then if still too long the initials of what the unit is and where
+    it is ("Sở Nông nghiệp và Môi trường tỉnh Tây Ninh" -> "SNN&MT T.Tay Ninh")."""
+    plain = unidecode(name.replace("Đ", "D").replace("đ", "d")).replace("`", "'")
+    plain = " ".join("".join(ch if ch.isprintable() else " " for ch in plain).split())
+    plain = _KIND.sub(lambda match: _KINDS[match.group(1).lower()], plain)
+    place = _PLACE.search(plain, 1)
+    what = plain[:place.start()].strip() if place else plain
+    where = _PLACE.sub(lambda match: _PLACES[match.group(1).lower()],
+                       plain[place.start():]) if place else ""
+    for candidate in (f"{what} {where}", f"{_initials(what)} {where}", _initials(what)):
+        candidate = re.sub(r"\b([A-Z]{1,2}\.) (?=\w)", r"\1", candidate.strip())
+        if len(candidate) <= ABBREVIATION_MAX:
+            return candidate
+    return candidate[:ABBREVIATION_MAX]
+
+
+def _initials(words: str) -> str:
+    """"P. Tai nguyen & Moi truong" -> "P.TN&MT"; short forms stay whole."""
+    text = ""
+    for word in words.split():
+        whole = word.isupper() or word.endswith(".") or not word.isalpha()
+        if whole and text and text[-1].isalnum() and word not in ("&", "-"):
+            text += " "
+        text += word if whole else word[0].upper()
+    return text
+
+
+def unit_abbreviation(unit: Unit) -> str:
+    """What SMS replies call ``unit``: its set abbreviation, else one from its name."""
+    return unit.abbreviation or abbreviate(unit.name)
+
+
+def set_abbreviation(unit: Unit, value: str | None) -> None:
+    """Give ``unit`` the abbreviation ``value`` (None or blank: back to the derived one)."""
+    value = " ".join((value or "").split())
+    if len(unidecode(value)) > ABBREVIATION_MAX:
+        raise ValidationError(
+            f"An abbreviation has at most {ABBREVIATION_MAX} characters, not {len(value)} "
+            f"({value[:40]!r}).", field="abbreviation")
+    unit.abbreviation = value or None
+
+
+def abbreviations(session: Session, names: dict[str, str]) -> dict[str, str]:
+    """The SMS names of the units ``names`` maps by agency code to their full names: the
+    abbreviation set on the unit, else one derived from the name (also for a unit this
+    server does not hold, as on a hub)."""
+    given = dict(session.execute(select(Unit.code, Unit.abbreviation).where(
+        Unit.code.in_(names), Unit.abbreviation.is_not(None))).all()) if names else {}
+    return {code: given.get(code) or abbreviate(name) for code, name in names.items()}

@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
-from motcua.core.codes import is_valid_code
+from motcua.core.codes import echo, is_valid_code, normalize_code
 from motcua.core.errors import NotFound, ValidationError
 from motcua.core.models import (
     FINAL_STATUSES,
@@ -35,7 +35,6 @@ from motcua.core.models import (
 )
 from motcua.core.plugin_manager.dossiers import public_fields
 from motcua.core.sync.read_model import lookup_hub, uses_hub_read_model
-from motcua.core.text import normalize_code
 from motcua.core.workflow.lateness import is_late, pause_started
 from motcua.lookup.labels import event_label, status_label
 
@@ -181,7 +180,8 @@ def parse_code(raw: str | None) -> str:
     if not is_valid_code(code):
         raise MalformedCode(
             _("%(code)s is not a dossier code. A code looks like H72.01.01-261122-0001: "
-              "agency code, date and number, as printed on the receipt.", code=code[:60]),
+              "agency code, date and number, as printed on the receipt.",
+              code=echo(_from_lookup_url(raw))),
             field="code")
     return code
 

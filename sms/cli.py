@@ -1,4 +1,5 @@
-"""``motcua sms send`` (one pass) and ``motcua sms worker`` (loop): the outbound queue."""
+"""``motcua sms send`` (one pass) and ``motcua sms worker`` (loop): the outbound queue;
+``motcua sms unit-name``: what replies call a unit."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from motcua.core.errors import ValidationError
+from motcua.core.errors import NotFound, ValidationError
 from motcua.core.extensions import db_session
+from motcua.core.units import set_abbreviation, unit_abbreviation, unit_by_code
 from motcua.sms import settings
 from motcua.sms.gateways import configured_gateway
 from motcua.sms.queue import send_pass
@@ -55,6 +57,26 @@ def worker_command(interval: float) -> None:
                 time.sleep(interval)
     except KeyboardInterrupt:
         pass
+
+
+@sms_group.command("unit-name")
+@click.argument("code")
+@click.argument("abbreviation", required=False)
+@click.option("--derived", is_flag=True,
+              help="Forget the set abbreviation: use the one derived from the name.")
+@with_appcontext
+def unit_name_command(code: str, abbreviation: str | None, derived: bool) -> None:
+    """Show or set the abbreviation SMS replies use for the unit with agency CODE
+    (e.g. motcua sms unit-name H72.01 "UBND TP Tay Ninh")."""
+    session = db_session()
+    unit = unit_by_code(session, code)
+    if unit is None:
+        raise NotFound(f"No unit with agency code {code}.")
+    if abbreviation is not None or derived:
+        set_abbreviation(unit, None if derived else abbreviation)
+        session.commit()
+    source = "set" if unit.abbreviation else "derived from the name"
+    click.echo(f"{unit.code} {unit.name}: {unit_abbreviation(unit)} ({source}).")
 
 
 COMMANDS = [sms_group]

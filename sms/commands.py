@@ -2,15 +2,16 @@
 
 Citizens type on phones with or without a Vietnamese keyboard, so the command word is
 compared after folding (``tra cứu``, ``Tra Cuu``, ``TRACUU`` are one command) and the code
-may be typed in lower case or with spaces (``h72.01.01 - 261122 - 0001``).
+may be typed in lower case or with spaces (``h72.01.01 - 261122 - 0001``,
+``H80.01 261207 0012``); a message that is just a code is a lookup too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from motcua.core.codes import is_valid_code
-from motcua.core.text import fold, normalize_code
+from motcua.core.codes import is_valid_code, normalize_code
+from motcua.core.text import fold
 
 # Folded command words, longest first so "tra cuu" wins over a shorter prefix.
 LOOKUP_WORDS = ("tra cuu", "tracuu", "hs")
@@ -45,4 +46,7 @@ def parse(text: str | None) -> Command:
     for word in HELP_WORDS:
         if folded == word or folded.startswith(word + " "):
             return Command("help")
+    # Just the code, as copied off the receipt: what else could the citizen want?
+    if is_valid_code(normalize_code(folded)):
+        return Command("lookup", folded)
     return Command("help")

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from motcua.core import timeutil
 from motcua.core.errors import MotcuaError
+from motcua.core.units import abbreviations
 from motcua.lookup.service import LookupResult, lookup
 from motcua.sms.commands import parse
-from motcua.sms.gsm import to_gsm7
+from motcua.sms.gsm import SINGLE_LIMIT, septets, to_gsm7
 
 
 def help_text() -> str:
@@ -25,16 +26,27 @@ def help_text() -> str:
                      "your receipt, e.g. TRACUU H72.01.01-261122-0001. Help: HD"))
 
 
-def responsible(result: LookupResult) -> str:
-    """Who holds the dossier, as one line: officer, department, agency."""
-    names = []
-    if result.officer:
-        names.append(result.officer)
-    if result.department:
-        names.append(result.department.name)
+def responsible(result: LookupResult, names: dict[str, str]) -> tuple[list[str], list[str]]:
+    """Who holds the dossier: (the officer if any, the units: department then agency),
+    ``names`` being the units' SMS names by code. A place both units name is said once
+    ("P.Kinh te, UBND P.Ninh Thanh", not "P.Kinh te P.Ninh Thanh, UBND P.Ninh Thanh")."""
+    officer = [result.officer] if result.officer else []
+    units = [names[result.department.code]] if result.department else []
     if result.agency and (not result.department or result.agency.code != result.department.code):
-        names.append(result.agency.name)
-    return ", ".join(names)
+        agency = names[result.agency.code]
+        place = agency.partition(" ")[2]
+        if units and place and units[0].endswith(" " + place):
+            units[0] = units[0][:-len(place) - 1]
+        units.append(agency)
+    return officer, units
+
+
+def compact_name(masked: str) -> str:
+    """The masked name in fewer characters: "N*** V*** An" -> "N.V. An"."""
+    initials, _sep, given = masked.rpartition(" ")
+    if not initials:
+        return masked
+    return "".join(word.rstrip("*") + "." for word in initials.split()) + " " + given
 
 
 def verdict(result: LookupResult) -> str:
@@ -42,21 +54,27 @@ def verdict(result: LookupResult) -> str:
     return _("Late") if result.late else _("On time")
 
 
-def dossier_text(result: LookupResult) -> str:
-    """The reply about one dossier (GSM-7, possibly longer than one part)."""
+def dossier_text(result: LookupResult, names: dict[str, str]) -> str:
+    """The reply about one dossier (GSM-7): one SMS of 160 characters for a typical
+    dossier. Units go by their abbreviations (``names`` by code); if the whole still does
+    not fit, the agency and then the officer are left out before a second part is used."""
     due = timeutil.local_date(result.due_at).strftime("%d/%m/%Y")
-    parts = [
-        _("Dossier %(code)s (%(name)s): %(status)s.", code=result.code,
-          name=result.applicant, status=result.status_label),
-    ]
-    holder = responsible(result)
-    if holder and result.closed:
-        parts.append(_("Handled by: %(holder)s.", holder=holder))
-    elif holder:
-        parts.append(_("Held by: %(holder)s.", holder=holder))
-    parts.append(_("Appointment: %(date)s.", date=due))
-    parts.append(verdict(result) + ".")
-    return to_gsm7(" ".join(parts))
+    head = _("Dossier %(code)s (%(name)s): %(status)s.", code=result.code,
+             name=compact_name(result.applicant), status=result.status_label)
+    tail = " ".join((_("Appointment: %(date)s.", date=due), verdict(result) + "."))
+    officer, units = responsible(result, names)
+    # A closed dossier is no longer being handled: say who handled it last.
+    holder_line = _("Handled by: %(holder)s.") if result.closed else _("Held by: %(holder)s.")
+    texts = [to_gsm7(" ".join((head, holder_line % {"holder": ", ".join(shown)}, tail)))
+             for shown in (officer + units, officer + units[:1], units[:1]) if shown]
+    texts = texts or [to_gsm7(f"{head} {tail}")]
+    return next((text for text in texts if septets(text) <= SINGLE_LIMIT), texts[0])
+
+
+def unit_names(session: Session, result: LookupResult) -> dict[str, str]:
+    """The SMS names of the units a reply about ``result`` may mention."""
+    return abbreviations(session, {unit.code: unit.name for unit in
+                                   (result.department, result.agency) if unit})
 
 
 def reply_to(session: Session, text: str | None) -> str:
@@ -70,4 +88,4 @@ def reply_to(session: Session, text: str | None) -> str:
         result = lookup(session, command.argument)
     except MotcuaError as error:
         return to_gsm7(error.message)
-    return dossier_text(result)
+    return dossier_text(result, unit_names(session, result))

@@ -6,9 +6,11 @@ app config key              environment variable             meaning (default)
 SMS_GATEWAY                 MOTCUA_SMS_GATEWAY               ``console`` | ``kannel`` | ``http``
 SMS_SECRET                  MOTCUA_SMS_SECRET                shared secret the gateway sends
                                                              with inbound SMS and reports
-SMS_ALLOWED_IPS             MOTCUA_SMS_ALLOWED_IPS           comma-separated client addresses
+SMS_ALLOWED_IPS             MOTCUA_SMS_ALLOWED_IPS           comma-separated gateway addresses
+                                                             or networks (``10.0.0.0/24``)
                                                              allowed without the secret
-SMS_RATE_LIMIT              MOTCUA_SMS_RATE_LIMIT            ``120 per minute`` per client
+SMS_RATE_LIMIT              MOTCUA_SMS_RATE_LIMIT            ``120 per minute`` inbound SMS
+                                                             per sender phone
 SMS_PUBLIC_URL              MOTCUA_SMS_PUBLIC_URL            base URL the gateway reaches us
                                                              at (``public_base_url``)
 SMS_KANNEL_SENDSMS_URL      MOTCUA_SMS_KANNEL_SENDSMS_URL    ``http://127.0.0.1:13013/cgi-bin/sendsms``
@@ -25,11 +27,14 @@ SMS_RETRY_SECONDS           MOTCUA_SMS_RETRY_SECONDS         ``30``: first back-
 
 from __future__ import annotations
 
+import ipaddress
 import os
+from functools import lru_cache
 
 from flask import Flask, current_app
 
 from motcua.core.commands.serve import DEFAULT_URL
+from motcua.core.errors import ConfigurationError
 from motcua.core.extensions import public_base_url
 
 DEFAULTS = {
@@ -50,9 +55,35 @@ DEFAULTS = {
 
 
 def init_app(app: Flask) -> None:
-    """Fill every SMS setting not given to the app from ``MOTCUA_<key>`` or its default."""
+    """Fill every SMS setting not given to the app from ``MOTCUA_<key>`` or its default.
+
+    In production the gateway's endpoints must know their caller: without a secret or an
+    address list they would answer anyone who reaches the server (through its proxy too).
+    """
     for key, default in DEFAULTS.items():
         app.config.setdefault(key, os.environ.get(f"MOTCUA_{key}") or default)
+    allowed_networks(str(app.config["SMS_ALLOWED_IPS"]))  # a typo stops the start
+    if app.config["MOTCUA"].production and not (app.config["SMS_SECRET"]
+                                                or app.config["SMS_ALLOWED_IPS"]):
+        raise ConfigurationError(
+            "MOTCUA_SMS_SECRET (or MOTCUA_SMS_ALLOWED_IPS) must be set in production "
+            "(MOTCUA_PRODUCTION=true): /sms/inbound and /sms/dlr answer only the SMS gateway.")
+
+
+@lru_cache(maxsize=8)
+def allowed_networks(value: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    """``MOTCUA_SMS_ALLOWED_IPS`` as networks (an address is a network of one)."""
+    networks = []
+    for item in (part.strip() for part in value.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ConfigurationError(
+                "MOTCUA_SMS_ALLOWED_IPS must be comma-separated addresses or networks "
+                f"(e.g. 127.0.0.1,10.0.0.0/24), not {item!r}.") from None
+    return tuple(networks)
 
 
 def get(key: str) -> str:

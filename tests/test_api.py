@@ -155,6 +155,8 @@ BAD_BODIES = {
     "forbidden type": lambda w: intake_data(w, attachments=[attachment(
         filename="a.exe", content_type="application/x-msdownload")]),
     "base64 garbage": lambda w: intake_data(w, attachments=[attachment(data_base64="@@not!")]),
+    "SMS consent without a phone": lambda w: intake_data(w, applicant=applicant(phone=None),
+                                                         sms_consent=True),
 }
 EXPECTED = {"invalid citizen id": (422, "applicant.citizen_id"),
             "missing field": (422, "applicant"),
@@ -162,7 +164,8 @@ EXPECTED = {"invalid citizen id": (422, "applicant.citizen_id"),
             "unknown field": (422, "colour"),
             "missing document": (422, "submitted_documents"),
             "forbidden type": (422, "attachments"),
-            "base64 garbage": (422, "attachments.0.data_base64")}
+            "base64 garbage": (422, "attachments.0.data_base64"),
+            "SMS consent without a phone": (422, "sms_consent")}
 
 
 @pytest.mark.parametrize("case", BAD_BODIES)

@@ -13,9 +13,19 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select
 
-from motcua.core.codes import allocate_code, format_code, is_valid_code, last_sequence
+from motcua.core.codes import (
+    ECHO_LENGTH,
+    allocate_code,
+    echo,
+    format_code,
+    is_valid_code,
+    last_sequence,
+    normalize_code,
+)
 from motcua.core.intake import DeskContext, take_in
 from motcua.core.models import Account, Dossier, DossierCodeCounter, Unit
 from tests.factories import intake_data
@@ -41,6 +51,40 @@ def test_format_code_pads_to_four_digits_and_grows_beyond():
 )
 def test_malformed_codes_are_not_valid(code):
     assert not is_valid_code(code)
+
+
+@pytest.mark.parametrize("typed", [
+    "H80.01-261207-0012", "h80.01-261207-0012", "H80.01 261207 0012", "H80.01.261207.0012",
+    "  H80.01   261207   0012  ", "H80.01 - 261207 - 0012", "H80.01–261207—0012",
+    "H80.01_261207_0012", "H 80.01-2612 07-0012", "H80.01-261207 0012",
+    "Ｈ８０．０１－２６１２０７－００１２", "Ｈ８０．０１\u3000２６１２０７\u3000００１２",
+    "H80.01-261207-0012\r\n", "\tH80.01\u200b-261207-0012",
+])
+def test_codes_typed_the_ways_citizens_copy_them_normalise_to_one(typed):
+    assert normalize_code(typed) == "H80.01-261207-0012"
+
+
+def test_an_agency_code_with_several_dots_keeps_them_when_dots_separate_the_groups():
+    assert normalize_code("h72.01.01.261122.0001") == "H72.01.01-261122-0001"
+    assert normalize_code("H72.01.01 261122 12345") == "H72.01.01-261122-12345"
+
+
+@pytest.mark.parametrize("typed", ["", None, "xin chao", "H80.01 2612 0012", "261207 0012"])
+def test_what_is_not_a_code_stays_invalid(typed):
+    assert not is_valid_code(normalize_code(typed))
+
+
+@given(st.text(max_size=200))
+def test_the_echo_of_any_input_is_short_plain_and_safe(raw):
+    said = echo(raw)
+    assert len(said) <= ECHO_LENGTH
+    assert set(said) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.- ")
+
+
+def test_the_echo_keeps_what_was_typed_readable():
+    assert echo("h80.01 261207 001") == "H80.01 261207 001"
+    assert echo("mã <b>hồ sơ</b>\u202e") == "MA B HO SO B"
+    assert echo("9" * 50) == "9" * 27 + "..."
 
 
 def test_sequence_counts_up_within_a_unit_and_day(app, db, world):

@@ -14,6 +14,8 @@ from motcua.core.demo import DEMO_PASSWORD, build_demo
 from motcua.core.models import Account, Dossier, DossierEvent, Procedure, Unit
 from motcua.core.models.dossiers import STATUSES
 from motcua.core.models.workflow import DossierWorkflow, StepHolding
+from motcua.core.units import ABBREVIATION_MAX
+from motcua.sms.gsm import septets
 
 UNTIL = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 EVENT_KINDS = {"received", "claimed", "transferred", "submitted_for_approval", "approved",
@@ -403,3 +405,23 @@ def _result(app, code: str) -> dict:
         result = dict(db.session.scalar(select(Dossier).where(Dossier.code == code)).result)
         db.remove()
     return result
+
+
+def test_demo_units_have_sms_abbreviations_and_every_reply_fits_one_sms(app):
+    _build(app, dossiers=60)
+    app.config.update(SMS_RATE_LIMIT="1000 per minute")
+    app.config["MOTCUA"].language = "vi"
+    db = app.extensions["motcua.db"]
+    with app.app_context():
+        units = db.session.scalars(select(Unit)).all()
+        assert all(unit.abbreviation and len(unit.abbreviation) <= ABBREVIATION_MAX
+                   for unit in units), [(u.name, u.abbreviation) for u in units]
+        assert {u.abbreviation for u in units if u.kind == "province"} == {"UBND T.Tay Ninh"}
+        codes = db.session.scalars(select(Dossier.code)).all()
+        db.remove()
+    client = app.test_client()
+    replies = [client.get("/sms/inbound", query_string={"from": "0987654321",
+                                                        "text": code}).text for code in codes]
+    assert all(code in reply for code, reply in zip(codes, replies, strict=True))
+    too_long = [reply for reply in replies if septets(reply) > 160]
+    assert not too_long

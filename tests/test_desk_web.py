@@ -188,6 +188,21 @@ def test_receiving_a_dossier_writes_one_dossier_event_and_outbox_row(desk_client
     assert [event.kind for event in dossier.events] == ["received"]
 
 
+def test_receipt_of_a_consent_without_phone_never_prints_none(desk_client, world, app):
+    """Dossiers from before intake refused consent without a phone (or synced ones)."""
+    code = receive(desk_client, world)
+    with app.app_context():
+        db = app.extensions["motcua.db"]
+        dossier = db.session.scalars(select(Dossier).where(Dossier.code == code)).one()
+        dossier.applicant_phone = None
+        db.session.commit()
+    page = desk_client.get(f"/dossiers/{code}/receipt").get_data(as_text=True)
+    assert "None" not in page
+    assert "tin nhắn đến số" not in page
+    assert "tin nhắn đến số 0912345678" in desk_client.get(
+        f"/dossiers/{receive(desk_client, world)}/receipt").get_data(as_text=True)
+
+
 def test_receipt_shows_code_barcode_qr_and_appointment(desk_client, world, app):
     code = receive(desk_client, world)
     response = desk_client.get(f"/dossiers/{code}/receipt")
@@ -273,6 +288,8 @@ BAD_INPUTS = {
     "no copies of a document": ({"quantity_{first}": "0"}, "Give a number from 1 to 99."),
     "a quantity that is no number": ({"quantity_{first}": "two"}, "Give a whole number."),
     "a form not offered": ({"copy_kind_{first}": "photo"}, "Choose one of:"),
+    "SMS updates without a phone": ({"applicant.phone": ""},
+                                    "SMS updates need the applicant&#39;s phone number"),
 }
 
 
@@ -303,6 +320,8 @@ VIETNAMESE_BAD_INPUTS = {
     "bad email": ({"applicant.email": "not-an-email"}, "Nhập địa chỉ email hợp lệ"),
     "too long a name": ({"applicant.name": "x" * 161}, "Nhập từ 2 đến 160 ký tự."),
     "bad phone": ({"applicant.phone": "12345"}, "Số điện thoại phải là số Việt Nam"),
+    "SMS updates without a phone": ({"applicant.phone": ""},
+                                    "Muốn nhận tin nhắn SMS cần số điện thoại"),
 }
 
 

@@ -197,6 +197,12 @@ INVALID = {
         k: v for k, v in applicant().items() if k != "address"}), ValidationError,
         "applicant.address"),
     "unknown field": (lambda w: intake_data(w, priority="vip"), ValidationError, "priority"),
+    "SMS consent without a phone": (lambda w: intake_data(
+        w, applicant=applicant(phone=None), sms_consent=True), ValidationError,
+        "SMS updates need the applicant's phone number"),
+    "SMS consent with a blank phone": (lambda w: intake_data(
+        w, applicant=applicant(phone="  "), sms_consent=True), ValidationError,
+        "sms_consent"),
     "unknown procedure": (lambda w: intake_data(w, procedure_code="9.999999"), NotFound,
                           "Unknown procedure"),
     "unknown unit": (lambda w: intake_data(w, unit_code="H99"), NotFound,

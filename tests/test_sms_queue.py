@@ -3,18 +3,23 @@ PostgreSQL; the gateway is Kannel's HTTP interface at a closed port, or the cons
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
 from datetime import timedelta
 
 import pytest
+from click.testing import CliRunner
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy import func, select
 
-from motcua.core import timeutil
+from motcua.core import create_app, timeutil
+from motcua.core.cli import main
+from motcua.core.errors import ConfigurationError, ValidationError
 from motcua.core.events import record_event
 from motcua.core.intake import DeskContext, take_in
-from motcua.core.models import Account, Dossier, SmsMessage
+from motcua.core.models import Account, Dossier, SmsMessage, Unit
 from motcua.sms.gateways import ConsoleGateway, Gateway, KannelGateway
 from motcua.sms.gsm import split
 from motcua.sms.notify import MAX_PARTS
@@ -54,7 +59,18 @@ def test_intake_with_consent_queues_a_received_sms_in_plus_84_form(app, db, worl
 
 def test_no_consent_or_no_phone_means_no_sms(app, db, world):
     receive(app, db, world, consent=False)
-    receive(app, db, world, consent=True, phone=None)
+    with pytest.raises(ValidationError, match="phone number"):
+        receive(app, db, world, consent=True, phone=None)
+    db.session.rollback()
+    # A dossier that consented but lost its phone (e.g. received before intake refused
+    # that) still gets no SMS for its next event.
+    dossier = receive(app, db, world, consent=True)
+    with app.test_request_context("/"):
+        dossier = db.session.get(Dossier, dossier.id)
+        db.session.execute(SmsMessage.__table__.delete())
+        dossier.applicant_phone = None
+        record_event(db.session, dossier, "result_issued", actor=None)
+        db.session.commit()
     assert messages(db) == []
 
 
@@ -276,6 +292,98 @@ def test_only_allowed_addresses_without_a_secret(app, db, world):
     assert allowed.status_code == 200
 
 
+def test_delivery_reports_are_never_rate_limited(app, db, world):
+    """The gateway reports on every message it sends and never resends a refused report."""
+    app.config["SMS_RATE_LIMIT"] = "3 per minute"
+    for _ in range(4):
+        receive(app, db, world)
+    with app.app_context():
+        send_pass(db.session, ConsoleGateway())
+    client = app.test_client()
+    answers = [client.get(f"/sms/dlr?id={message.id}&type={kind}")
+               for message in messages(db) for kind in (8, 1)]
+    assert [answer.status_code for answer in answers] == [200] * 8
+    assert [message.status for message in messages(db)] == ["delivered"] * 4
+
+
+def test_strangers_are_refused_before_any_lookup_and_spend_no_citizens_allowance(
+        app, db, world):
+    app.config.update(SMS_SECRET="s3cret", SMS_RATE_LIMIT="2 per minute")
+    code = receive(app, db, world).code
+    statements = []
+    engine = app.extensions["motcua.db"].engine
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    sqlalchemy_event.listen(engine, "before_cursor_execute", listener)
+    try:
+        client = app.test_client()
+        forged = [client.get("/sms/inbound", query_string={"from": "0911111111",
+                                                          "text": f"HS {code}"})
+                  for _ in range(5)]
+        reports = client.get("/sms/dlr?id=1&type=1")
+    finally:
+        sqlalchemy_event.remove(engine, "before_cursor_execute", listener)
+    assert [answer.status_code for answer in forged] == [403] * 5
+    assert reports.status_code == 403
+    assert statements == []
+    # The citizen's own messages through the gateway still have their whole allowance,
+    # counted per phone whatever form the gateway gives it in.
+    gateway = {"X-Motcua-Sms-Secret": "s3cret"}
+    answers = [client.post("/sms/inbound", headers=gateway,
+                           json={"from": phone, "text": f"HS {code}"})
+               for phone in ("0911111111", "+84911111111", "84911111111")]
+    assert [answer.status_code for answer in answers] == [200, 200, 429]
+    assert code in answers[0].get_json()["reply"]
+
+
+def test_a_forwarded_request_is_not_local_unless_the_proxy_is_configured(app, db, world):
+    """The documented nginx on the same machine forwards the internet from 127.0.0.1."""
+    client = app.test_client()
+    through_proxy = {"X-Forwarded-For": "203.0.113.9"}
+    assert client.get("/sms/inbound?text=HD").status_code == 200  # this machine: allowed
+    assert client.get("/sms/inbound?text=HD", headers=through_proxy).status_code == 403
+    assert client.get("/sms/dlr?id=1&type=1", headers=through_proxy).status_code == 403
+    app.config["SMS_ALLOWED_IPS"] = "127.0.0.1"
+    assert client.get("/sms/inbound?text=HD", headers=through_proxy).status_code == 403
+
+
+def test_allowed_addresses_are_the_clients_behind_the_configured_proxy(app, db, world):
+    behind = create_app(instance_path=app.instance_path, database_url=db.url,
+                        secret_key="test-secret", trusted_proxies=1,
+                        SMS_ALLOWED_IPS="10.0.0.0/29, 192.0.2.7")
+    client = behind.test_client()
+
+    def status(forwarded_for: str) -> int:
+        return client.get("/sms/inbound?text=HD",
+                          headers={"X-Forwarded-For": forwarded_for}).status_code
+
+    assert (status("10.0.0.5"), status("192.0.2.7")) == (200, 200)
+    assert status("10.0.0.9") == 403  # outside the /29
+    # nginx appends the real client: a forged first entry changes nothing.
+    assert status("10.0.0.5, 203.0.113.9") == 403
+    assert client.get("/sms/inbound?text=HD").status_code == 403  # the proxy itself
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({}, "MOTCUA_SMS_SECRET (or MOTCUA_SMS_ALLOWED_IPS) must be set in production"),
+    ({"SMS_ALLOWED_IPS": "10.0.0.300"}, "MOTCUA_SMS_ALLOWED_IPS must be comma-separated"),
+])
+def test_production_refuses_to_start_with_open_sms_endpoints(tmp_path, extra, message):
+    with pytest.raises(ConfigurationError, match=re.escape(message)):
+        create_app(instance_path=tmp_path, database_url=f"sqlite:///{tmp_path}/x.sqlite3",
+                   secret_key="k", production=True, **extra)
+    for configured in ({"SMS_SECRET": "s3cret"}, {"SMS_ALLOWED_IPS": "127.0.0.1"}):
+        create_app(instance_path=tmp_path, database_url=f"sqlite:///{tmp_path}/x.sqlite3",
+                   secret_key="k", production=True, **configured)
+
+
+def test_production_without_an_sms_secret_stops_the_command_line(tmp_path):
+    env = {"MOTCUA_INSTANCE_PATH": str(tmp_path), "MOTCUA_PRODUCTION": "true",
+           "MOTCUA_SECRET_KEY": "k", "MOTCUA_SMS_SECRET": "", "MOTCUA_SMS_ALLOWED_IPS": ""}
+    result = CliRunner().invoke(main, ["db", "current"], env=env)
+    assert result.exit_code == 1
+    assert "Error: MOTCUA_SMS_SECRET (or MOTCUA_SMS_ALLOWED_IPS) must be set" in result.output
+
+
 def test_inbound_lookup_replies_with_the_status(app, db, world):
     dossier = receive(app, db, world)
     spaced = dossier.code.lower().replace("-", " - ")
@@ -346,3 +454,30 @@ def test_events_recorded_outside_a_request_still_queue_their_sms(app, db, world)
     finally:
         session.close()
     assert [m.kind for m in messages(db)] == ["received", "received"]
+
+
+def test_admin_sets_shows_and_forgets_a_units_abbreviation(app, db, world):
+    def run(*args: str):  # noqa: ANN202
+        return app.test_cli_runner().invoke(main, ["sms", "unit-name", *args])
+
+    code = world.finance_office.code
+    shown = run(code)
+    assert shown.exit_code == 0
+    assert shown.output == f"{code} Phòng Tài chính - Kế hoạch: P.Tai chinh - Ke hoach " \
+                           "(derived from the name).\n"
+    assert run(code, "  P.TC-KH ").output.endswith(": P.TC-KH (set).\n")
+    receive(app, db, world)
+    dossier = db.session.scalars(select(Dossier)).one()
+    with app.test_request_context("/"):
+        dossier.holder_unit = db.session.get(Unit, world.finance_office.id)
+        db.session.commit()
+    reply = app.test_client().get("/sms/inbound", query_string={
+        "text": f"HS {dossier.code}", "lang": "en"}).text
+    assert "Held by: P.TC-KH, UBND TP Tay Ninh." in reply
+    refused = run(code, "x" * 25)
+    assert refused.exit_code == 1 and "at most 24 characters" in refused.output
+    unknown = run("H99.99")
+    assert unknown.exit_code == 1 and "No unit with agency code H99.99" in unknown.output
+    assert run(code, "--derived").output.endswith("(derived from the name).\n")
+    db.session.expire_all()
+    assert db.session.get(Unit, world.finance_office.id).abbreviation is None

@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from motcua.core.codes import normalize_code
+from motcua.core.units import ABBREVIATION_MAX, abbreviate
 from motcua.sms.commands import parse
 from motcua.sms.gsm import (
     BASIC,
@@ -18,6 +20,7 @@ from motcua.sms.gsm import (
     to_gsm7,
 )
 from motcua.sms.notify import international
+from motcua.sms.replies import compact_name
 
 CODE = "H72.01.01-261122-0001"
 
@@ -48,6 +51,14 @@ def test_lookup_word_with_only_punctuation_has_an_empty_argument(text):
 
 def test_code_typed_with_spaces_is_kept_for_the_lookup_to_normalise():
     assert parse("tracuu h72.01.01 - 261122 - 0001").argument == "h72.01.01 - 261122 - 0001"
+
+
+@pytest.mark.parametrize("text", [CODE, CODE.lower(), "H72.01.01 261122 0001",
+                                  " h72.01.01.261122.0001 "])
+def test_a_bare_code_is_a_lookup(text):
+    command = parse(text)
+    assert command.action == "lookup"
+    assert normalize_code(command.argument) == CODE
 
 
 @pytest.mark.parametrize("text", ["HD", "help", "TROGIUP", "trợ giúp", "hd please", "", None,
@@ -118,3 +129,29 @@ def test_phone_forms_normalise_to_plus_84(raw):
 @pytest.mark.parametrize("raw", [None, "", "12345", "not a phone"])
 def test_invalid_phones_get_no_sms(raw):
     assert international(raw) is None
+
+
+@pytest.mark.parametrize("name, short", [
+    ("UBND thành phố Tây Ninh", "UBND TP Tay Ninh"),
+    ("Ủy ban nhân dân phường Ninh Thạnh", "UBND P.Ninh Thanh"),
+    ("Phòng Tài nguyên và Môi trường", "P.TN&MT"),
+    ("Sở Nông nghiệp và Môi trường tỉnh Tây Ninh", "SNN&MT T.Tay Ninh"),
+    ("Trung tâm Phục vụ hành chính công tỉnh Tây Ninh", "TTPVHCC T.Tay Ninh"),
+    ("Sở Lao động - Thương binh và Xã hội tỉnh Tây Ninh", "SLD-TB&XH T.Tay Ninh"),
+    ("Bộ phận tiếp nhận và trả kết quả huyện Dương Minh Châu", "BPTN&TKQ"),
+    ("Thuế tỉnh Tây Ninh", "Thue T.Tay Ninh"),
+])
+def test_unit_names_abbreviate_the_usual_way(name, short):
+    assert abbreviate(name) == short
+
+
+@given(st.text(max_size=300))
+def test_any_unit_name_abbreviates_to_a_short_gsm7_text(name):
+    short = abbreviate(name)
+    assert len(short) <= ABBREVIATION_MAX
+    assert to_gsm7(short) == short
+
+
+def test_the_masked_name_is_said_compactly():
+    assert compact_name("N*** V*** An") == "N.V. An"
+    assert compact_name("A***") == "A***"

@@ -26,12 +26,12 @@ from motcua.core.api.schemas import (
 )
 from motcua.core.attachments import IncomingFile
 from motcua.core.audit.record import record
+from motcua.core.codes import normalize_code
 from motcua.core.errors import NotFound, ValidationError
 from motcua.core.extensions import db_session, settings
 from motcua.core.intake import DeskContext, take_in
 from motcua.core.models import Dossier, Unit
 from motcua.core.schemas import first_error
-from motcua.core.text import normalize_code
 from motcua.core.timeutil import VIETNAM
 from motcua.core.web.dossier_search import paged, read_filters, search_statement
 from motcua.core.web.scope import visible_condition

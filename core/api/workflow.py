@@ -19,12 +19,12 @@ from motcua.core.api.auth import auth_required
 from motcua.core.api.dossiers import _json_body, _visible
 from motcua.core.api.params import BadRequest
 from motcua.core.api.schemas import EventSchema, LocalDateTime
+from motcua.core.codes import normalize_code
 from motcua.core.errors import Conflict, NotFound, ValidationError
 from motcua.core.extensions import db_session
 from motcua.core.models import Dossier, DossierWorkflow, Procedure
 from motcua.core.plugin_manager.dossiers import issue_result as plugin_issue_result
 from motcua.core.schemas import first_error
-from motcua.core.text import normalize_code
 from motcua.core.workflow import actions
 from motcua.core.workflow.authorization import require_involved
 from motcua.core.workflow.control import control_slip_rows, original_due_at

@@ -11,24 +11,24 @@ from vietnam_provinces import Province, Ward
 from motcua.core.errors import ValidationError
 from motcua.core.models import Unit
 from motcua.core.text import fold
-from motcua.core.units import create_unit
+from motcua.core.units import abbreviate, create_unit
 
 DEFAULT_PROVINCE = "Tây Ninh"
 COMMUNE_COUNT = 6
 
-# (code suffix, name, kind, function, receives dossiers)
+# (code suffix, name, kind, function, receives dossiers, abbreviation in SMS replies)
 PROVINCIAL_UNITS = (
-    ("01", "Trung tâm Phục vụ hành chính công {p}", "office", None, True),
-    ("02", "Sở Tài chính {p}", "department", "finance", False),
-    ("03", "Sở Tư pháp {p}", "department", "justice", False),
-    ("04", "Sở Nông nghiệp và Môi trường {p}", "department", "land", False),
-    ("05", "Sở Xây dựng {p}", "department", "construction", False),
-    ("06", "Thuế {p}", "agency", "tax", False),
+    ("01", "Trung tâm Phục vụ hành chính công {p}", "office", None, True, "TTPVHCC"),
+    ("02", "Sở Tài chính {p}", "department", "finance", False, "So Tai chinh"),
+    ("03", "Sở Tư pháp {p}", "department", "justice", False, "So Tu phap"),
+    ("04", "Sở Nông nghiệp và Môi trường {p}", "department", "land", False, "So NN&MT"),
+    ("05", "Sở Xây dựng {p}", "department", "construction", False, "So Xay dung"),
+    ("06", "Thuế {p}", "agency", "tax", False, "Thue tinh"),
 )
 COMMUNE_UNITS = (
-    ("01", "Bộ phận Một cửa {w}", "office", None, True),
-    ("02", "Phòng Kinh tế {w}", "department", "construction", False),
-    ("03", "Văn phòng HĐND-UBND {w}", "department", "justice", False),
+    ("01", "Bộ phận Một cửa {w}", "office", None, True, "BP1C"),
+    ("02", "Phòng Kinh tế {w}", "department", "construction", False, "P.Kinh te"),
+    ("03", "Văn phòng HĐND-UBND {w}", "department", "justice", False, "VP HDND-UBND"),
 )
 
 
@@ -90,12 +90,13 @@ def build_geography(session: Session, province: Province, rng: random.Random) ->
     code = province_unit_code(province)
     label = province_label(province)
     top = create_unit(session, code=code, name=f"UBND {label}", kind="province",
-                      admin_code=str(province.code.value))
+                      admin_code=str(province.code.value),
+                      abbreviation=abbreviate(f"UBND {label}"))
     units = {}
-    for suffix, name, kind, function, receives in PROVINCIAL_UNITS:
+    for suffix, name, kind, function, receives, short in PROVINCIAL_UNITS:
         units[function or "centre"] = create_unit(
             session, code=f"{code}.{suffix}", name=name.format(p=label), kind=kind,
-            parent=top, receives_dossiers=receives, function=function)
+            parent=top, receives_dossiers=receives, function=function, abbreviation=short)
     wards = sorted((w for w in Ward.iter_all() if w.province_code == province.code),
                    key=lambda w: w.code.value)
     chosen = sorted(rng.sample(wards, min(COMMUNE_COUNT, len(wards))),
@@ -103,13 +104,15 @@ def build_geography(session: Session, province: Province, rng: random.Random) ->
     geography = Geography(province=top, centre=units.pop("centre"), departments=units)
     for ward in chosen:
         ward_code = f"X{province.code.value:02d}.{ward.code.value:05d}"
-        commune = create_unit(session, code=ward_code, name=f"UBND {_lower_first(ward.name)}",
-                              kind="commune", parent=top, admin_code=str(ward.code.value))
+        commune_name = f"UBND {_lower_first(ward.name)}"
+        commune = create_unit(session, code=ward_code, name=commune_name, kind="commune",
+                              parent=top, admin_code=str(ward.code.value),
+                              abbreviation=abbreviate(commune_name))
         parts = [
             create_unit(session, code=f"{ward_code}.{suffix}",
                         name=name.format(w=_lower_first(ward.name)), kind=kind, parent=commune,
-                        receives_dossiers=receives, function=function)
-            for suffix, name, kind, function, receives in COMMUNE_UNITS
+                        receives_dossiers=receives, function=function, abbreviation=short)
+            for suffix, name, kind, function, receives, short in COMMUNE_UNITS
         ]
         slug = ward.codename.split("_", 1)[-1].replace("_", "")
         geography.communes.append(Commune(commune, *parts, slug=slug))

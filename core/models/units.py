@@ -23,6 +23,9 @@ class Unit(Base):
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     short_name: Mapped[str | None] = mapped_column(String(120))
+    # What SMS replies call the unit (GSM-7 after transliteration, a few characters);
+    # empty: derived from the name (motcua.core.units.abbreviate).
+    abbreviation: Mapped[str | None] = mapped_column(String(40))
     kind: Mapped[str] = mapped_column(String(20))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     path: Mapped[str] = mapped_column(String(400), index=True, default="/")

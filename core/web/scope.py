@@ -7,10 +7,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from motcua.core.accounts import has_role, scope_units
-from motcua.core.codes import is_valid_code
+from motcua.core.codes import is_valid_code, normalize_code
 from motcua.core.errors import Forbidden, NotFound
 from motcua.core.models import ROLE_NAMES, Account, Dossier, Procedure, Unit, procedure_units
-from motcua.core.text import fold, normalize_code
+from motcua.core.text import fold
 
 SEARCH_LIMIT = 30
 
