@@ -470,5 +470,6 @@ def test_every_status_reply_of_a_typical_dossier_fits_one_sms(app, db, world, ki
     expected_status = to_gsm7(label if language == "en" else {
         "Received": "Đã tiếp nhận", "Result ready": "Có kết quả"}.get(label, ""))
     assert expected_status in reply
-    assert re.search(r"(Held by|Tai): [^.]*[A-Za-z]", reply)  # who holds it is still said
+    # who holds it (or handled it last) is still said
+    assert re.search(r"(Held by|Handled by|Tai|Da xu ly): [^.]*[A-Za-z]", reply)
     assert "thanh pho Tay Ninh" not in reply  # units go by their abbreviations

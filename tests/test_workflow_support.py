@@ -95,7 +95,7 @@ class Clock:
         self.moment = start
         for target in ("motcua.core.timeutil.now", "motcua.core.intake.now",
                        "motcua.core.workflow.control.now", "motcua.core.workflow.lateness.now",
-                       "motcua.core.workflow.overdue.now", "motcua.core.api.dossiers.now"):
+                       "motcua.core.workflow.overdue.now"):
             monkeypatch.setattr(target, self.now)
 
     def now(self) -> datetime:

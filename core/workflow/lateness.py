@@ -77,7 +77,7 @@ def deadline_sql() -> ColumnElement:
     deadline of an apologised dossier, else its due time."""
     return func.coalesce(select(DossierWorkflow.original_due_at)
                          .where(DossierWorkflow.dossier_id == Dossier.id)
-                         .scalar_subquery(), Dossier.due_at)
+                         .correlate(Dossier).scalar_subquery(), Dossier.due_at)
 
 
 def paused_at_sql(dossier, event) -> ColumnElement:  # noqa: ANN001

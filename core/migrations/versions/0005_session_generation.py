@@ -14,11 +14,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('accounts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('session_generation', sa.Integer(), server_default='0',
-                                      nullable=False))
+    op.add_column('accounts', sa.Column('session_generation', sa.Integer(), server_default='0',
+                                        nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('accounts', schema=None) as batch_op:
-        batch_op.drop_column('session_generation')
+    # A plain ALTER TABLE (SQLite 3.35+ and PostgreSQL): a batch copy of ``accounts`` would
+    # drop a table that others refer to, which SQLite refuses once it holds rows.
+    op.drop_column('accounts', 'session_generation')
