@@ -27,3 +27,14 @@ def test_document_lists_every_route(sqlite_app):
                 routes.add((path, method.lower()))
     documented = {(path, method) for path, ops in document["paths"].items() for method in ops}
     assert routes and routes == documented
+
+
+def test_every_write_documents_its_idempotency_key(sqlite_app):
+    document = sqlite_app.test_client().get("/api/v1/openapi.json").get_json()
+    writes = {(path, method): operation for path, ops in document["paths"].items()
+              for method, operation in ops.items() if method in ("post", "put", "patch",
+                                                                 "delete")}
+    assert writes
+    for operation in writes.values():
+        (header,) = [p for p in operation["parameters"] if p["in"] == "header"]
+        assert header["name"] == "Idempotency-Key" and "24 hours" in header["description"]
