@@ -136,6 +136,22 @@ def reconcile_command(dry_run: bool, since) -> None:  # noqa: ANN001
             raise ValidationError("some differences remain after the repair")
 
 
+@sync_group.command("recover")
+@with_appcontext
+def recover_command() -> None:
+    """After restoring an older backup on a node: import from the hub what the node sent
+    after the backup, move the code counters past the hub's, then allow intake and sync."""
+    from motcua.core.sync.restore import recover
+
+    result = recover(_node())
+    click.echo(f"Imported {len(result.imported)} dossiers the hub held newer than this "
+               f"database{': ' + ', '.join(result.imported) if result.imported else ''}.")
+    if result.imported:
+        click.echo("Their citizen ID, address and e-mail stayed at the reception desk's "
+                   "paper file (the hub never holds them): enter them again.")
+    click.echo("Intake and sync may resume.")
+
+
 @sync_group.command("demo")
 @click.option("--workdir", type=click.Path(file_okay=False), default=None,
               help="Where the three databases go (default: a temporary folder).")

@@ -1,13 +1,14 @@
-"""api: the stored answers of writes sent with an Idempotency-Key header
+"""api: the stored answers of writes sent with an Idempotency-Key header; sync: when a
+backup was restored into a node's database (its intake and sync wait for the hub)
 
-Revision ID: 0004_api_idempotency
+Revision ID: 0004_keys_and_restore
 Revises: 0003_sync_hub_reports
 """
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision = '0004_api_idempotency'
+revision = '0004_keys_and_restore'
 down_revision = '0003_sync_hub_reports'
 branch_labels = None
 depends_on = None
@@ -34,9 +35,13 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_api_idempotency_keys_created_at'), 'api_idempotency_keys',
                     ['created_at'], unique=False)
+    with op.batch_alter_table('sync_node_state', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('restored_at', sa.DateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('sync_node_state', schema=None) as batch_op:
+        batch_op.drop_column('restored_at')
     op.drop_index(op.f('ix_api_idempotency_keys_created_at'),
                   table_name='api_idempotency_keys')
     op.drop_table('api_idempotency_keys')
