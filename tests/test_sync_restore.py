@@ -14,6 +14,7 @@ from motcua.core.models import Dossier, HubDossier
 from motcua.core.sync.reconcile import compare_with_hub, reconcile
 from tests.test_sync_helpers import receive
 from tests.test_sync_processes import MOTCUA, node_env, north_with
+from tests.test_sync_transfer import record
 
 
 def motcua(p, *args: str) -> subprocess.CompletedProcess:  # noqa: ANN001
@@ -41,6 +42,8 @@ def test_a_restored_node_reuses_no_code_deletes_nothing_and_recovers(templates, 
         assert made.returncode == 0, made.stderr
         archive = made.stdout.split("Backup written: ", 1)[1].split(" (", 1)[0]
         after_backup = [receive(node, world) for _ in range(3)]
+        changed = sorted(codes(node, Dossier) - set(after_backup))[0]
+        record(node, changed, "claimed", username="letan")  # newer at the hub, too
         delivered(p)
         at_hub = codes(p.hub, HubDossier)
         assert set(after_backup) <= at_hub and len(at_hub) == 5
@@ -63,8 +66,12 @@ def test_a_restored_node_reuses_no_code_deletes_nothing_and_recovers(templates, 
 
         recovered = motcua(p, "sync", "recover")
         assert recovered.returncode == 0, recovered.stdout + recovered.stderr
-        assert "Imported 3 dossiers" in recovered.stdout
+        assert "Imported 4 dossiers" in recovered.stdout
         assert codes(node, Dossier) == at_hub
+        with node.extensions["motcua.db"].session_factory() as session:
+            mine = session.scalar(select(Dossier).where(Dossier.code == changed))
+            # The hub's newer state, the restored database's private data.
+            assert mine.status == "in_processing" and mine.applicant_citizen_id
 
         new = receive(node, world)
         assert new not in at_hub  # the counter moved past every code the hub holds

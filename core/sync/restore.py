@@ -175,20 +175,17 @@ class Recovery:
 def recover(node) -> Recovery:  # noqa: ANN001 - a sync.node.Node
     """Import from the hub every dossier of this node it holds newer than this database
     (only there, or at a later version), then lift the hold. Nothing is retracted."""
-    from motcua.core.sync.digests import node_fingerprints
     from motcua.core.sync.node import greet
     from motcua.core.sync.transfers import import_handoff
 
     greet(node)  # counters first: nothing below may take a code the hub has
     result = Recovery()
     with node.database.session_factory() as session:
-        mine = {code for prints in node_fingerprints(session).values() for code in prints}
         versions = dict(session.execute(select(Dossier.code, Dossier.version)).all())
-    wanted = []
+    wanted = []  # every code of the unit-days that differ; the versions decide below
     for unit, day in _hub_unit_days(node):
         theirs = node.transport.query("fingerprints", {"unit": unit, "day": day})
-        wanted.extend(code for code in theirs["fingerprints"] if code not in mine
-                      or code in versions)
+        wanted.extend(theirs["fingerprints"])
     for start in range(0, len(wanted), COPIES_PER_QUERY):
         copies = node.transport.query("restore/copies", {
             "codes": wanted[start:start + COPIES_PER_QUERY]})["copies"]
