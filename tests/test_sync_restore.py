@@ -58,6 +58,7 @@ def test_a_restored_node_reuses_no_code_deletes_nothing_and_recovers(templates, 
             receive(node, world)
         with pytest.raises(Conflict):
             reconcile(p.node("north"))
+        assert "restored from a backup" in motcua(p, "sync", "status").stdout
         # The worker asks the hub: it holds newer data, so the node keeps waiting.
         waiting = motcua(p, "sync", "run", "--once", "--timeout", "10")
         assert waiting.returncode != 0 and "sync recover" in waiting.stdout + waiting.stderr
@@ -68,6 +69,7 @@ def test_a_restored_node_reuses_no_code_deletes_nothing_and_recovers(templates, 
         assert recovered.returncode == 0, recovered.stdout + recovered.stderr
         assert "Imported 4 dossiers" in recovered.stdout
         assert codes(node, Dossier) == at_hub
+        assert "restored from a backup" not in motcua(p, "sync", "status").stdout
         with node.extensions["motcua.db"].session_factory() as session:
             mine = session.scalar(select(Dossier).where(Dossier.code == changed))
             # The hub's newer state, the restored database's private data.

@@ -197,6 +197,10 @@ def status_command() -> None:
     click.echo(f"node {node_id}: backlog {local.backlog}, lag {local.lag_seconds or 0:.1f} s, "
                f"acked batch {state.acked_sequence if state else 0}, "
                f"last error: {(state.last_error if state else None) or 'none'}")
+    if state is not None and state.restored_at is not None:
+        click.echo(f"restored from a backup at {state.restored_at:%Y-%m-%d %H:%M} UTC: "
+                   "intake and sync wait for the hub (motcua sync run, then motcua sync "
+                   "recover if it says so)")
 
 
 COMMANDS = [sync_group]
