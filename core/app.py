@@ -62,7 +62,12 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
 
     @app.teardown_appcontext
     def _remove_session(_exc):  # noqa: ANN001
-        database.remove()
+        try:
+            database.remove()
+        except Exception:  # noqa: BLE001
+            # The answer is already decided (a write committed or not): a connection lost
+            # while closing the session must not turn it into an error.
+            app.logger.exception("Closing the request's database session failed")
 
     @app.context_processor
     def _globals():

@@ -93,7 +93,12 @@ def next_sequence(session: Session, unit_id: int, day: date) -> int:
 
 
 def allocate_code(session: Session, unit: Unit, day: date) -> str:
-    """A new, unique dossier code for a dossier received at ``unit`` on ``day``."""
+    """A new, unique dossier code for a dossier received at ``unit`` on ``day``; refused
+    (:class:`Conflict`) on a restored node that has not asked the hub yet, whose counters
+    may be behind codes the hub holds."""
+    from motcua.core.sync.restore import require_no_restore_hold
+
+    require_no_restore_hold(session)
     return format_code(unit.code, day, next_sequence(session, unit.id, day))
 
 

@@ -65,3 +65,14 @@ def test_the_documented_patterns_agree_with_what_the_api_refuses(app, world, des
             {"filename": name, "content_type": "application/pdf",
              "data_base64": base64.b64encode(b"%PDF-1.4\n").decode()}]))
         assert (answer.status_code == 201) == bool(re.search(filename, name)), name
+
+
+def test_every_write_documents_its_idempotency_key(sqlite_app):
+    document = sqlite_app.test_client().get("/api/v1/openapi.json").get_json()
+    writes = {(path, method): operation for path, ops in document["paths"].items()
+              for method, operation in ops.items() if method in ("post", "put", "patch",
+                                                                 "delete")}
+    assert writes
+    for operation in writes.values():
+        (header,) = [p for p in operation["parameters"] if p["in"] == "header"]
+        assert header["name"] == "Idempotency-Key" and "24 hours" in header["description"]

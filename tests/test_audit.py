@@ -178,6 +178,45 @@ def test_concurrent_appends_make_one_unbroken_chain(app, world, backend):
     assert result.ok, result.problem
 
 
+def test_verify_during_concurrent_appends_never_reports_tampering(app, world, backend):
+    """Issue #23: under load, verify read the entries, then a head that had moved on."""
+    database = app.extensions["motcua.db"]
+    stop, errors, reports = threading.Event(), [], []
+
+    def writer(number: int) -> None:
+        index = 0
+        try:
+            while not stop.is_set():
+                with database.session_factory() as session:
+                    append(session, "test.load", target=f"w{number}-{index}")
+                    session.commit()
+                index += 1
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+
+    workers = [threading.Thread(target=writer, args=(n,)) for n in range(3)]
+    for worker in workers:
+        worker.start()
+    try:
+        for _ in range(40):
+            with database.session_factory() as session:
+                result = verify(session)
+            if not result.ok:
+                reports.append(result.problem)
+    finally:
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=60)
+    assert errors == [] and reports == []
+    written = entries(app, AuditEntry.action == "test.load")
+    assert len(written) > 40  # the writers really ran alongside
+    with database.engine.begin() as connection:  # a real tamper is still found
+        connection.execute(update(AuditEntry).where(AuditEntry.seq == written[5].seq)
+                           .values(target="someone-else"))
+    result = run_verify(app)
+    assert result.exit_code == 1 and f"broken at entry {written[5].seq}:" in result.output
+
+
 def test_viewer_is_for_the_ict_department_and_exports_what_it_filters(app, world):
     login(app.test_client(), "lanhdao")
     take_in_one(app, world)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import selectinload
 
 from motcua.core import json_limits
 from motcua.core.api.auth import auth_required
+from motcua.core.api.idempotency import api_write
 from motcua.core.api.params import BadRequest, date_param, paging
 from motcua.core.api.schemas import (
     AttachmentInSchema,
@@ -69,15 +70,15 @@ def _incoming_files(raw: object) -> list[IncomingFile]:
     return files
 
 
-@auth_required
+@api_write
 def create_dossier() -> tuple[Response, int, dict]:
-    """POST /dossiers: receive a complete dossier at a desk of the caller's."""
+    """POST /dossiers: receive a complete dossier at a desk of the caller's (committed by
+    :func:`api_write` once the answer is built)."""
     body = _json_body()
     files = _incoming_files(body.pop("attachments", None))
     session = db_session()
     ctx = DeskContext(session=session, actor=g.api_account, settings=settings(), files=files)
     dossier = take_in(ctx, body)
-    session.commit()
     location = url_for("api_v1.get_dossier", code=dossier.code)
     return jsonify(DossierSchema().dump(dossier)), 201, {"Location": location}
 

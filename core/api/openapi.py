@@ -7,6 +7,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Response, jsonify
 
 from motcua.core.api import conventions, schemas, workflow
+from motcua.core.api.idempotency import HEADER, KEEP, REPLAYED
 from motcua.core.schemas import _PHONE_DIGITS as PHONE_DIGITS
 from motcua.core.schemas import CITIZEN_ID_LENGTH
 
@@ -16,7 +17,18 @@ ERRORS = {
     "403": "The account may not act at that unit.",
     "404": "Not found, or outside the account's scope.",
     "409": "The dossier was changed by someone else since the client read it; reload.",
-    "422": "Well-formed JSON whose data breaks a rule; nothing was written.",
+    "422": "Well-formed JSON whose data breaks a rule, or an Idempotency-Key already used "
+           "for a different request; nothing was written.",
+}
+WRITES = ("post", "put")
+IDEMPOTENCY_KEY = {
+    "name": HEADER, "in": "header", "required": False, "schema": {
+        "type": "string", "minLength": 1, "maxLength": 200, "pattern": "^[!-~]+$"},
+    "description": (
+        "One key per intended write, chosen by the client (a UUID). A retry with the same "
+        "key and body gets the first answer (status, body, Location) with "
+        f"'{REPLAYED}: true' and writes nothing again; the same key with another body is "
+        f"422. Keys are per account and kept {KEEP.total_seconds() / 3600:.0f} hours."),
 }
 PAGING = [
     {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
@@ -142,7 +154,11 @@ def build_spec() -> dict:
     spec.components.response("ErrorDefault", {
         "description": conventions.DEFAULT_ERROR, "content": _json("Error")})
     for path, operations in PATHS.items():
-        spec.path(path=path, operations=operations)
+        spec.path(path=path, operations={
+            method: ({**operation, "parameters": [*operation.get("parameters", []),
+                                                   IDEMPOTENCY_KEY]}
+                     if method in WRITES else operation)
+            for method, operation in operations.items()})
     document = spec.to_dict()
     conventions.add_default_errors(document["paths"],
                                    {"$ref": "#/components/responses/ErrorDefault"})

@@ -13,14 +13,14 @@ from flask import Response, g, jsonify, request
 from marshmallow import RAISE, Schema, fields, validate
 from marshmallow import ValidationError as SchemaError
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
 from motcua.core.api.auth import auth_required
 from motcua.core.api.dossiers import _json_body, _visible
+from motcua.core.api.idempotency import api_write
 from motcua.core.api.params import BadRequest
 from motcua.core.api.schemas import EventSchema, LocalDateTime
 from motcua.core.codes import normalize_code
-from motcua.core.errors import Conflict, NotFound, ValidationError
+from motcua.core.errors import NotFound, ValidationError
 from motcua.core.extensions import db_session
 from motcua.core.models import Dossier, DossierWorkflow, Procedure
 from motcua.core.plugin_manager.dossiers import issue_result as plugin_issue_result
@@ -209,17 +209,7 @@ def _dossier(code: str) -> Dossier:
     return dossier
 
 
-def _commit() -> None:
-    session = db_session()
-    try:
-        session.commit()
-    except StaleDataError:
-        session.rollback()
-        raise Conflict("The dossier was changed by someone else; reload it and try "
-                       "again.") from None
-
-
-@auth_required
+@api_write
 def act(code: str, action: str) -> Response:
     """POST /dossiers/<code>/actions/<action>."""
     if action not in ACTIONS:
@@ -248,7 +238,6 @@ def act(code: str, action: str) -> Response:
     args = [values.pop("to_account")] if action == "assign" else []
     event = function(db_session(), dossier, g.api_account, *args, expected_version=expected,
                      **values)
-    _commit()
     return jsonify(ActionResultSchema().dump({"dossier": dossier, "event": event}))
 
 
@@ -305,14 +294,13 @@ def get_workflow(code: str) -> Response:
     return jsonify(WorkflowOutSchema().dump(_workflow_body(_procedure(code))))
 
 
-@auth_required
+@api_write
 def put_workflow(code: str) -> tuple[Response, int]:
     """PUT /procedures/<code>/workflow: save the steps as a new version."""
     procedure = _procedure(code)
     values = _load(WorkflowInSchema(), _json_body())
     save_workflow(db_session(), procedure, values["steps"], g.api_account,
                   note=values.get("note"))
-    db_session().commit()
     return jsonify(WorkflowOutSchema().dump(_workflow_body(procedure))), 201
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -91,9 +93,36 @@ class VerifyResult:
     problem: str | None = None
 
 
+@contextmanager
+def _snapshot(session: Session) -> Iterator[Session]:
+    """A session of its own on ``session``'s database that sees one moment throughout.
+
+    The chain is read in batches and its head last; entries committed in between would
+    otherwise make an intact chain look cut short. PostgreSQL gets REPEATABLE READ (read
+    committed takes a new snapshot per statement); SQLite's deferred transaction keeps the
+    snapshot of its first read. The caller's own transaction is left alone."""
+    reading = Session(bind=session.get_bind())
+    try:
+        if reading.get_bind().dialect.name == "postgresql":
+            reading.connection(execution_options={"isolation_level": "REPEATABLE READ",
+                                                  "postgresql_readonly": True})
+        yield reading
+    finally:
+        reading.rollback()
+        reading.close()
+
+
 def verify(session: Session) -> VerifyResult:
     """Recompute the whole chain: an edited entry, a removed one (in the middle or at the
-    end) or an inserted one is found, with the first place it shows."""
+    end) or an inserted one is found, with the first place it shows.
+
+    It reads a consistent snapshot, so appends committed while it runs are simply not
+    seen (they are checked next time), never reported as tampering."""
+    with _snapshot(session) as reading:
+        return _verify(reading)
+
+
+def _verify(session: Session) -> VerifyResult:
     previous, expected, checked = GENESIS_HASH, 1, 0
     last_seq = 0
     while True:

@@ -28,6 +28,7 @@ from motcua.core.backup.digest import data_digest, sqlite_file_digest
 from motcua.core.config import Settings
 from motcua.core.db import Database
 from motcua.core.models import Attachment
+from motcua.core.sync.restore import mark_restored
 
 
 @dataclass
@@ -141,4 +142,8 @@ def restore_backup(settings: Settings, database: Database, archive: Path) -> Res
                    for row in session.execute(select(Attachment.filename, Attachment.sha256))
                    if not path_for(settings.attachments_path, row.sha256).is_file()
                    or _sha256(path_for(settings.attachments_path, row.sha256)) != row.sha256]
+        if settings.role == "node":
+            # The hub may hold what this node did after the backup: ask it first.
+            mark_restored(session)
+            session.commit()
     return RestoreReport(manifest, digest, missing)

@@ -136,6 +136,22 @@ def reconcile_command(dry_run: bool, since) -> None:  # noqa: ANN001
             raise ValidationError("some differences remain after the repair")
 
 
+@sync_group.command("recover")
+@with_appcontext
+def recover_command() -> None:
+    """After restoring an older backup on a node: import from the hub what the node sent
+    after the backup, move the code counters past the hub's, then allow intake and sync."""
+    from motcua.core.sync.restore import recover
+
+    result = recover(_node())
+    click.echo(f"Imported {len(result.imported)} dossiers the hub held newer than this "
+               f"database{': ' + ', '.join(result.imported) if result.imported else ''}.")
+    if result.imported:
+        click.echo("Their citizen ID, address and e-mail stayed at the reception desk's "
+                   "paper file (the hub never holds them): enter them again.")
+    click.echo("Intake and sync may resume.")
+
+
 @sync_group.command("demo")
 @click.option("--workdir", type=click.Path(file_okay=False), default=None,
               help="Where the three databases go (default: a temporary folder).")
@@ -181,6 +197,10 @@ def status_command() -> None:
     click.echo(f"node {node_id}: backlog {local.backlog}, lag {local.lag_seconds or 0:.1f} s, "
                f"acked batch {state.acked_sequence if state else 0}, "
                f"last error: {(state.last_error if state else None) or 'none'}")
+    if state is not None and state.restored_at is not None:
+        click.echo(f"restored from a backup at {state.restored_at:%Y-%m-%d %H:%M} UTC: "
+                   "intake and sync wait for the hub (motcua sync run, then motcua sync "
+                   "recover if it says so)")
 
 
 COMMANDS = [sync_group]

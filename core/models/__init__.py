@@ -16,6 +16,7 @@ from motcua.core.models.dossiers import (
     DossierDocument,
     DossierEvent,
 )
+from motcua.core.models.idempotency import IdempotencyKey
 from motcua.core.models.notices import NOTICE_REASONS, Notice
 from motcua.core.models.outbox import OutboxEntry
 from motcua.core.models.plugins import PluginFailure
@@ -44,7 +45,7 @@ from motcua.core.models.workflow import (
 
 __all__ = [
     "Account", "ApiToken", "AuditEntry", "AuditHead", "Attachment", "Base", "CHANNELS",
-    "CalendarOverride", "column_length",
+    "CalendarOverride", "IdempotencyKey", "column_length",
     "DeskGuidance", "Dossier", "DossierCodeCounter", "DossierDocument", "DossierEvent",
     "FINAL_STATUSES", "PAUSED_STATUSES", "OutboxEntry", "Procedure", "ProcedureDocument",
     "ROLE_NAMES",

@@ -66,6 +66,9 @@ class SyncNodeState(Base):
     divergences: Mapped[list] = mapped_column(JSONType, default=list)
     # Hand-overs from the inbox this node could not import: {id, dossier, error, at}.
     handoff_errors: Mapped[list] = mapped_column(JSONType, default=list)
+    # When a backup was restored into this database: until the hub confirms it lacks
+    # nothing (hello) or ``motcua sync recover`` ran, intake, sending and reconciling wait.
+    restored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class SyncBatch(Base):

@@ -218,10 +218,14 @@ def signed_query(session: Session, node_id: str | None, signature: str | None,
     return node, body
 
 
-def hello(node: SyncNode) -> dict:
-    """What a node needs to resume: its units and the last batch the hub applied."""
+def hello(session: Session, node: SyncNode) -> dict:
+    """What a node needs to resume: its units, the last batch the hub applied and the
+    highest code sequence per unit and day it holds (a restored node moves past them)."""
+    from motcua.core.sync.restore import hub_code_counters
+
     return {"node": node.node_id, "units": [u.unit_code for u in node.units],
-            "last_sequence": node.last_sequence}
+            "last_sequence": node.last_sequence,
+            "code_counters": hub_code_counters(session, node)}
 
 
 def inbox(session: Session, node: SyncNode, limit: int = 100) -> list[dict]:

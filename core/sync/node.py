@@ -35,6 +35,7 @@ from motcua.core.sync.entries import build_entries
 from motcua.core.sync.hub import LOCAL_NODE
 from motcua.core.sync.locking import renew, sender_lock
 from motcua.core.sync.protocol import BACKLOG_COUNT_CAP, PROTOCOL_VERSION, TOPICS
+from motcua.core.sync.restore import after_hello, restore_hold, restore_hold_message
 from motcua.core.sync.transport import HttpHub, HubRefused, LocalHub, TransportError
 from motcua.core.timeutil import now
 
@@ -306,6 +307,10 @@ def run_round(node: Node, worker_id: str | None = None, max_batches: int | None 
     worker_id = worker_id or uuid.uuid4().hex
     ensure_state(node.database, node.node_id)
     result = RoundResult()
+    hold = _held_after_restore(node)
+    if hold:
+        result.error, result.refused = hold, True
+        return result
     with sender_lock(node.database, node.node_id, worker_id) as held:
         if not held:
             result.held_lock = False
@@ -335,13 +340,15 @@ def run_round(node: Node, worker_id: str | None = None, max_batches: int | None 
 
 
 def greet(node: Node) -> dict:
-    """Ask the hub who this node is (units, last applied batch) and remember the units."""
+    """Ask the hub who this node is (units, last applied batch) and remember the units;
+    move the code counters past the hub's (see :mod:`.restore`)."""
     answer = node.transport.query("hello")
     ensure_state(node.database, node.node_id)
     with node.database.write_session() as session:
         state = session.get(SyncNodeState, node.node_id)
         state.units = list(answer.get("units") or [])
         state.last_contact_at = now()
+        after_hello(session, node.node_id, answer)
     return answer
 
 
@@ -396,3 +403,17 @@ def run_forever(node: Node, stop: threading.Event, *, idle: float = 1.0,
         else:
             failures = 0
             stop.wait(idle)
+
+
+def _held_after_restore(node: Node) -> str | None:
+    """A restored database sends nothing until the hub has been asked (a hello may lift
+    the hold at once; see :mod:`.restore`)."""
+    with node.database.session_factory() as session:
+        if restore_hold(session) is None:
+            return None
+    try:
+        greet(node)
+    except (TransportError, HubRefused) as error:
+        return f"{restore_hold_message()} ({error})"
+    with node.database.session_factory() as session:
+        return restore_hold(session)

@@ -159,7 +159,9 @@ def build_spec() -> dict:
                                          "content."),
                     "422": _error("422", "A field is missing or invalid."),
                 }}},
-            "/sync/v1/hello": _query_op("The node's units and last applied batch.", obj),
+            "/sync/v1/hello": _query_op(
+                "The node's units, last applied batch and 'code_counters' ([unit, day, "
+                "highest sequence] of its codes the hub holds, last 100 days).", obj),
             "/sync/v1/reconcile": _query_op(
                 "Compare the node's digests per unit and day (field 'digests': "
                 "[{unit, day, count, digest}], optional 'since') with the hub's.", obj),
@@ -168,6 +170,9 @@ def build_spec() -> dict:
                 "('day').", obj),
             "/sync/v1/inbox": _query_op("Dossiers handed over to this node.", obj),
             "/sync/v1/inbox/ack": _query_op("Acknowledge hand-overs (field 'ids').", obj),
+            "/sync/v1/restore/copies": _query_op(
+                "The hub's copies of the node's dossiers 'codes' (at most 100), for a node "
+                "recovering after a restore (motcua sync recover).", obj),
             "/sync/v1/openapi.json": {"get": {
                 "summary": "This document.", "security": [],
                 "responses": {"200": {"description": "OpenAPI 3 document.",

@@ -9,10 +9,10 @@ from sqlalchemy.orm import Session
 from motcua.core.db import begin_write
 from motcua.core.errors import NotFound, ValidationError
 from motcua.core.models import SyncNode
-from motcua.core.sync import digests, hub
+from motcua.core.sync import digests, hub, restore
 from motcua.core.timeutil import now
 
-QUERIES = ("hello", "reconcile", "fingerprints", "inbox", "inbox/ack")
+QUERIES = ("hello", "reconcile", "fingerprints", "inbox", "inbox/ack", "restore/copies")
 
 
 def _day(value: object, field: str) -> date | None:
@@ -44,7 +44,7 @@ def _node_digests(body: dict) -> dict:
 def answer(session: Session, node: SyncNode, name: str, body: dict) -> dict:
     """Answer query ``name`` for ``node``; the caller commits."""
     if name == "hello":
-        return hub.hello(node)
+        return hub.hello(session, node)
     if name == "reconcile":
         since = _day(body.get("since"), "since")
         mine = digests.digests(digests.hub_fingerprints(session, node.node_id, since=since))
@@ -68,4 +68,6 @@ def answer(session: Session, node: SyncNode, name: str, body: dict) -> dict:
         if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
             raise ValidationError("ids: must be an array of integers.", field="ids")
         return {"acknowledged": hub.acknowledge_handoffs(session, node, ids)}
+    if name == "restore/copies":
+        return {"copies": restore.hub_copies(session, node, body.get("codes"))}
     raise NotFound(f"No sync query {name!r}.")

@@ -22,6 +22,7 @@ from motcua.core.sync import digests
 from motcua.core.sync.entries import resync_payload
 from motcua.core.sync.node import Node, drain, ensure_state, plugin_context
 from motcua.core.sync.protocol import TOPIC_RESYNC, TOPIC_RETRACT
+from motcua.core.sync.restore import require_no_restore_hold
 from motcua.core.timeutil import now
 
 
@@ -92,7 +93,11 @@ def queue_repairs(node: Node, report: Report) -> int:
 
 
 def reconcile(node: Node, *, repair: bool = True, since: date | None = None) -> Report:
-    """Compare with the hub and, if ``repair``, re-send what differs and compare again."""
+    """Compare with the hub and, if ``repair``, re-send what differs and compare again.
+    Refused on a restored node before its recovery: the hub's newer dossiers would look
+    like ones to retract."""
+    with node.database.session_factory() as session:
+        require_no_restore_hold(session)
     report = compare_with_hub(node, since)
     if repair and report.differences:
         report.repaired = queue_repairs(node, report)
