@@ -3,8 +3,13 @@
 Ingest order of checks (the first failure answers, and nothing of the batch is applied):
 known node (401) → signature over the exact body (401) → JSON (400) → schema (422) →
 node in the body matches the header (400) → sequence: already applied (same digest:
-the same answer again; other content: 409), or not the next one (409, gap) → every entry
+the same answer again; other content: 409), or not the next one (409, gap) → no instant
+of the batch lies further ahead of the hub's clock than the tolerance (422) → every entry
 concerns a unit or dossier the node owns (403) → apply, all in one transaction.
+
+Contact: only a fresh signed request shows the node alive (``last_contact_at``): a signed
+query whose ``at`` is within the tolerance, or a batch sealed within it. A batch replayed
+later is still answered (as a duplicate) but says nothing about the node being up.
 """
 
 from __future__ import annotations
@@ -13,11 +18,13 @@ import hashlib
 import json
 from datetime import timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from motcua.core.config import Settings
 from motcua.core.db import begin_write
 from motcua.core.errors import Conflict, MotcuaError, NotFound, ValidationError
 from motcua.core.models import (
@@ -30,11 +37,10 @@ from motcua.core.models import (
 )
 from motcua.core.sync import signing
 from motcua.core.sync.apply import apply_entries
-from motcua.core.sync.protocol import parse_instant, validate_batch
+from motcua.core.sync.protocol import parse_instant, past_instants, validate_batch
 from motcua.core.timeutil import now
 
 LOCAL_NODE = "local"  # the standalone deployment's own node
-CLOCK_SKEW = timedelta(minutes=5)  # how old a signed query may be
 
 
 class SignatureRefused(MotcuaError):
@@ -56,6 +62,42 @@ class SequenceGap(Conflict):
     def __init__(self, message: str, expected: int) -> None:
         super().__init__(message, field="sequence")
         self.expected = expected
+
+
+class ClockAhead(ValidationError):
+    """A batch holds an instant further ahead of the hub's clock than the tolerance (422):
+    the node's clock runs ahead, and what it stamped would sort after later events."""
+
+    status_code = 422
+
+
+def clock_tolerance() -> timedelta:
+    """How far a node's clock may be from the hub's (``MOTCUA_SYNC_CLOCK_TOLERANCE``): the
+    one rule for signed queries, the instants of a batch and what counts as contact."""
+    if has_app_context():
+        return timedelta(seconds=current_app.config["MOTCUA"].sync_clock_tolerance)
+    return timedelta(seconds=Settings.sync_clock_tolerance)
+
+
+def check_clock(body: dict, moment) -> None:  # noqa: ANN001 - a datetime
+    """:class:`ClockAhead` if an instant of the validated batch ``body`` lies further
+    ahead of ``moment`` than the tolerance (only the future: a backlog is old by nature)."""
+    tolerance = clock_tolerance()
+    for path, value in past_instants(body):
+        instant = parse_instant(value, path, nullable=True)
+        if instant is not None and instant - moment > tolerance:
+            ahead = int((instant - moment).total_seconds())
+            raise ClockAhead(
+                f"{path} is {ahead} s ahead of the hub's clock (tolerance "
+                f"{int(tolerance.total_seconds())} s): check the node's clock; nothing was "
+                "applied.", field=path)
+
+
+def sealed_recently(body: dict, moment) -> bool:  # noqa: ANN001 - a datetime
+    """True if the batch was sealed within the tolerance of ``moment``: only then does
+    receiving it show the node alive (an old batch may be a replay by anyone)."""
+    sealed = parse_instant(body.get("sealed_at"), "sealed_at", nullable=True)
+    return sealed is not None and abs(moment - sealed) <= clock_tolerance()
 
 
 def register_node(session: Session, node_id: str, unit_codes: list[str]) -> str:
@@ -153,7 +195,8 @@ def apply_batch(session: Session, node: SyncNode, body: dict, body_sha256: str, 
     session.refresh(node, with_for_update=True)
     sequence = body["sequence"]
     moment = now()
-    node.last_contact_at = moment
+    if sealed_recently(body, moment):
+        node.last_contact_at = moment
     if sequence <= node.last_sequence:
         applied = session.get(SyncAppliedBatch, (node.node_id, sequence))
         if applied is not None and applied.body_sha256 == body_sha256:
@@ -165,6 +208,7 @@ def apply_batch(session: Session, node: SyncNode, body: dict, body_sha256: str, 
         raise SequenceGap(f"Batch {sequence} of node {node.node_id} arrived before batch "
                           f"{node.last_sequence + 1}; nothing was applied.",
                           node.last_sequence + 1)
+    check_clock(body, moment)
     applied = apply_entries(session, node, body["entries"], keep_figures=keep_figures)
     response = {"status": "applied", "node": node.node_id, "sequence": sequence,
                 "applied": len(body["entries"]) - len(applied.ignored),
@@ -211,7 +255,7 @@ def signed_query(session: Session, node_id: str | None, signature: str | None,
     if not isinstance(body, dict):
         raise ValidationError("The body must be a JSON object.")
     at = parse_instant(body.get("at"), "at")
-    if abs(now() - at) > CLOCK_SKEW:
+    if abs(now() - at) > clock_tolerance():
         raise SignatureRefused("The request is too old or from the future (field 'at'); "
                                "check the node's clock.", "stale_query")
     node.last_contact_at = now()
