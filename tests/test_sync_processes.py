@@ -34,14 +34,16 @@ from tests.test_sync_helpers import HubProcess, free_port, province, receive
 BOUND = 20  # seconds: no wait in this module lasts longer
 
 
-def worker_process(p, name: str, *extra: str) -> subprocess.Popen:  # noqa: ANN001
-    """``motcua sync run`` for node ``name`` in its own process (output to a pipe)."""
+def worker_process(p, name: str, *extra: str, hub_url: str | None = None,  # noqa: ANN001
+                   batch_size: int = 3) -> subprocess.Popen:
+    """``motcua sync run`` for node ``name`` in its own process (output to a pipe), pushing
+    to ``hub_url`` (default: the hub itself)."""
     settings = p.nodes[name].config["MOTCUA"]
     env = {**os.environ, "MOTCUA_DATABASE_URL": settings.database_url,
            "MOTCUA_INSTANCE_PATH": str(settings.instance_path), "MOTCUA_PLUGINS": "none",
            "MOTCUA_SECRET_KEY": "test-secret", "MOTCUA_ROLE": "node",
-           "MOTCUA_SYNC_NODE_ID": name, "MOTCUA_SYNC_HUB_URL": p.server.url,
-           "MOTCUA_SYNC_KEY": p.keys[name], "MOTCUA_SYNC_BATCH_SIZE": "3",
+           "MOTCUA_SYNC_NODE_ID": name, "MOTCUA_SYNC_HUB_URL": hub_url or p.server.url,
+           "MOTCUA_SYNC_KEY": p.keys[name], "MOTCUA_SYNC_BATCH_SIZE": str(batch_size),
            "MOTCUA_LANGUAGE": "en"}
     return subprocess.Popen(
         [sys.executable, "-c", "from motcua.core.cli import main; main()", "sync", "run",

@@ -2,7 +2,9 @@
 
 A round: take the sender lock (:mod:`.locking`); push the batches already sealed and not
 yet acknowledged, oldest first; then seal the next outbox rows into a new batch and push
-it, until the outbox is empty. Sealing is one transaction: the batch row (body, signature,
+it, until the outbox is empty, the round's time is up (:data:`ROUND_SECONDS`) or the
+worker is asked to stop. Bounding the round keeps a steadily fed outbox from holding the
+worker in one round: between rounds it reads its inbox and looks at SIGTERM. Sealing is one transaction: the batch row (body, signature,
 sequence) is written and its outbox rows are marked ``sent_at`` together, so a worker
 killed at any point leaves either an unsealed row or a sealed batch that the next round
 re-sends byte for byte; the hub answers a re-sent batch it already applied as a duplicate.
@@ -41,6 +43,9 @@ from motcua.core.timeutil import now
 log = logging.getLogger(__name__)
 BACKOFF_BASE = 0.5  # seconds; doubled per consecutive failure
 BACKOFF_MAX = 60.0
+# The longest a round of the long-lived worker goes on sending (seconds); it then reads
+# the inbox and starts the next round at once if more waits.
+ROUND_SECONDS = 5.0
 # An outbox row's last_error when it was not sent: its dossier belongs to another node now.
 NOT_SENT_HANDED_OVER = "not sent: the dossier was handed over to node"
 
@@ -70,6 +75,7 @@ class RoundResult:
     handoffs: list[dict] = field(default_factory=list)
     error: str | None = None
     refused: bool = False  # the hub answered 4xx: waiting for a person, not the network
+    cut_short: bool = False  # time was up or a stop was asked with more still waiting
 
 
 def node_from_settings(settings: Settings, database: Database, app: Flask | None = None
@@ -300,10 +306,18 @@ def _push(node: Node, batch: SyncBatch, result: RoundResult) -> bool:
     return True
 
 
-def run_round(node: Node, worker_id: str | None = None, max_batches: int | None = None
+def run_round(node: Node, worker_id: str | None = None, max_batches: int | None = None, *,
+              until: float | None = None, stop: threading.Event | None = None
               ) -> RoundResult:
-    """Deliver everything waiting, in order; stops at the first failure (see result.error)."""
+    """Deliver everything waiting, in order; stops at the first failure (see result.error),
+    and between two batches once ``time.monotonic()`` passes ``until`` or ``stop`` is set
+    (``result.cut_short``: more may wait)."""
     worker_id = worker_id or uuid.uuid4().hex
+
+    def over() -> bool:
+        result.cut_short = ((until is not None and time.monotonic() >= until)
+                            or (stop is not None and stop.is_set()))
+        return result.cut_short
     ensure_state(node.database, node.node_id)
     result = RoundResult()
     with sender_lock(node.database, node.node_id, worker_id) as held:
@@ -322,14 +336,14 @@ def run_round(node: Node, worker_id: str | None = None, max_batches: int | None 
                     pending = [sealed]
                 ahead = sealer.submit(seal, node)
                 for batch in pending:
-                    if not _push(node, batch, result):
+                    if over() or not _push(node, batch, result):
                         ahead.result()  # sealed batches wait for the next round
-                        if result.error:
+                        if result.error or result.cut_short:
                             return result
                         break  # rewound: start again from the batch the hub expects
                 else:
                     ahead.result()
-                if not renew(node.database, node.node_id, worker_id):
+                if over() or not renew(node.database, node.node_id, worker_id):
                     break  # the lease was lost (stalled too long): let the new holder go on
     return result
 
@@ -378,13 +392,16 @@ def drain(node: Node, *, deadline: float | None = None, sleep=time.sleep) -> Rou
 
 
 def run_forever(node: Node, stop: threading.Event, *, idle: float = 1.0,
-                on_round=None) -> None:  # noqa: ANN001
-    """The long-lived worker: deliver, then wait ``idle`` seconds (or back off on errors)."""
+                on_round=None, round_seconds: float = ROUND_SECONDS) -> None:  # noqa: ANN001
+    """The long-lived worker: rounds of at most ``round_seconds``, each followed by
+    ``on_round`` (the inbox); waits ``idle`` seconds when all is sent (or backs off on
+    errors). Returns between two batches once ``stop`` is set."""
     worker_id = uuid.uuid4().hex
     failures = 0
     while not stop.is_set():
         try:
-            result = run_round(node, worker_id)
+            result = run_round(node, worker_id, until=time.monotonic() + round_seconds,
+                               stop=stop)
         except Exception:  # noqa: BLE001 - a worker must outlive a bad round (DB restart ...)
             log.exception("sync round failed")
             result = RoundResult(error="internal error; see the log")
@@ -395,4 +412,5 @@ def run_forever(node: Node, stop: threading.Event, *, idle: float = 1.0,
             stop.wait(backoff_delay(failures) * (4 if result.refused else 1))
         else:
             failures = 0
-            stop.wait(idle)
+            if not result.cut_short:
+                stop.wait(idle)
