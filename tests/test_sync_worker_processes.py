@@ -11,14 +11,24 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
 
+from motcua.core.db import make_engine
 from motcua.core.models import Dossier, OutboxEntry, SyncAppliedBatch, SyncBatch, SyncNode
 from motcua.core.sync.node import drain
 from motcua.core.sync.reconcile import compare_with_hub
 from tests.test_sync_faults import count
 from tests.test_sync_helpers import province, receive
-from tests.test_sync_processes import BOUND, FaultyProxy, Printed, worker_process
+from tests.test_sync_processes import (
+    BOUND,
+    FaultyProxy,
+    Printed,
+    north_with,
+    postgresql_only,  # noqa: F401 - a fixture
+    wait_until_delivered,
+    worker_process,
+)
 from tests.test_sync_transfer import record
 
 STOP_WITHIN = 5.0  # seconds from SIGTERM to the worker's exit
@@ -42,6 +52,7 @@ class Ledger:
                 self.codes.append(receive(app, world, at_south=self.at_south))
             except Exception as error:  # noqa: BLE001 - not acknowledged: not in the ledger
                 self.failures.append(repr(error))
+                app.extensions["motcua.db"].remove()  # a session whose connection died
                 time.sleep(0.05)
 
     @contextmanager
@@ -124,3 +135,56 @@ def test_under_steady_load_the_inbox_is_read_and_sigterm_is_honoured(
         assert_node_equals_hub(p, "north", [])
         with p.hub.extensions["motcua.db"].session_factory() as session:
             assert session.get(SyncNode, "south").duplicates == 0
+
+
+class ConnectionKiller:
+    """Terminates connections to ``app``'s PostgreSQL database every ``period`` seconds
+    (``pg_terminate_backend``): the one holding the sender lock (an idle connection
+    dropped, its worker unaware), and every fourth time all the others too."""
+
+    HOLDERS = ("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+               "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+    EVERYONE = ("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+    def __init__(self, app, period: float) -> None:  # noqa: ANN001
+        self.engine = make_engine(app.config["MOTCUA"].database_url)
+        self.period, self.killed, self.rounds = period, 0, 0
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self.stopping.wait(self.period):
+            with self.engine.connect() as connection:
+                query = self.EVERYONE if self.rounds % 4 == 3 else self.HOLDERS
+                self.killed += len(connection.execute(text(query)).all())
+                self.rounds += 1
+
+    @contextmanager
+    def running(self) -> Iterator[ConnectionKiller]:
+        self.thread.start()
+        try:
+            yield self
+        finally:
+            self.stopping.set()
+            self.thread.join(timeout=BOUND)
+            self.engine.dispose()
+
+
+def test_dropped_connections_never_let_two_workers_send_the_same_changes(
+        templates, backend, tmp_path, postgresql_only):  # noqa: F811
+    with north_with(templates, backend, tmp_path, 3) as p:
+        node = p.nodes["north"]
+        workers = [Printed(worker_process(p, "north")) for _ in range(2)]
+        try:
+            wait_for(lambda: all(w.says("running") for w in workers), "workers starting", 30)
+            with Ledger(p, "north").running() as ledger:
+                with ConnectionKiller(node, 0.5).running() as killer:
+                    wait_for(lambda: killer.rounds >= 24, "connections dropped", 30)
+            assert killer.killed >= 15 and len(ledger.codes) >= 10
+            wait_until_delivered(node, 40)
+        finally:
+            outputs = [worker.stop() for worker in workers]
+            print(*outputs, sep="\n")  # shown when the test fails
+        assert all(w.worker.returncode == 0 for w in workers)
+        assert_node_equals_hub(p, "north", ledger.codes)

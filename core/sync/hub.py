@@ -3,7 +3,9 @@
 Ingest order of checks (the first failure answers, and nothing of the batch is applied):
 known node (401) → signature over the exact body (401) → JSON (400) → schema (422) →
 node in the body matches the header (400) → sequence: already applied (same digest:
-the same answer again; other content: 409), or not the next one (409, gap) → no instant
+the same answer again; other content: 409), or not the next one (409, gap) → the
+sender's fencing token is not lower than one the node's applied batches carried (409:
+a worker that lost its lock) → no instant
 of the batch lies further ahead of the hub's clock than the tolerance (422) → every entry
 concerns a unit or dossier the node owns (403) → apply, all in one transaction.
 
@@ -69,6 +71,28 @@ class ClockAhead(ValidationError):
     the node's clock runs ahead, and what it stamped would sort after later events."""
 
     status_code = 422
+
+
+class StaleSender(Conflict):
+    """A new batch carries a lower fencing token than one the hub has applied from its
+    node (409): it comes from a worker that lost the sender lock; says the hub's token."""
+
+    def __init__(self, message: str, token: int) -> None:
+        super().__init__(message, field="sender")
+        self.token = token
+
+
+def refusal_body(error: MotcuaError) -> dict:
+    """The answer to a refused request: the message, the field, and what the node needs
+    to recover by itself (the batch expected next, the fencing token to go beyond)."""
+    body = {"error": error.message}
+    if error.field:
+        body["field"] = error.field
+    if isinstance(error, SequenceGap):
+        body["expected_sequence"] = error.expected
+    if isinstance(error, StaleSender):
+        body["sender_token"] = error.token
+    return body
 
 
 def clock_tolerance() -> timedelta:
@@ -208,6 +232,11 @@ def apply_batch(session: Session, node: SyncNode, body: dict, body_sha256: str, 
         raise SequenceGap(f"Batch {sequence} of node {node.node_id} arrived before batch "
                           f"{node.last_sequence + 1}; nothing was applied.",
                           node.last_sequence + 1)
+    sender = body.get("sender", 0)
+    if sender < node.sender_token:
+        raise StaleSender(f"Batch {sequence} of node {node.node_id} comes from sender "
+                          f"{sender}, but sender {node.sender_token} has taken over; "
+                          "nothing was applied.", node.sender_token)
     check_clock(body, moment)
     applied = apply_entries(session, node, body["entries"], keep_figures=keep_figures)
     response = {"status": "applied", "node": node.node_id, "sequence": sequence,
@@ -219,6 +248,7 @@ def apply_batch(session: Session, node: SyncNode, body: dict, body_sha256: str, 
                                  body_sha256=body_sha256, entry_count=len(body["entries"]),
                                  applied_at=moment, response=response))
     node.last_sequence = sequence
+    node.sender_token = sender
     node.last_batch_at = moment
     node.applied_batches += 1
     node.applied_entries += len(body["entries"])

@@ -76,6 +76,7 @@ class RoundResult:
     error: str | None = None
     refused: bool = False  # the hub answered 4xx: waiting for a person, not the network
     cut_short: bool = False  # time was up or a stop was asked with more still waiting
+    token: int | None = None  # the round's fencing token (see .locking)
 
 
 def node_from_settings(settings: Settings, database: Database, app: Flask | None = None
@@ -152,11 +153,20 @@ def _skip_handed_over(session, rows: list, moment) -> list:  # noqa: ANN001
     return [row for row in rows if row.id not in given_away]
 
 
-def seal(node: Node) -> SyncBatch | None:
-    """Seal the next outbox rows into a signed batch (one transaction); None if none wait."""
+def seal(node: Node, token: int | None = None) -> SyncBatch | None:
+    """Seal the next outbox rows into a signed batch (one transaction); None if none wait,
+    or if ``token`` (the worker's fencing token, see :mod:`.locking`) is no longer the
+    node's current one: another worker is the sender now."""
     ensure_state(node.database, node.node_id)
     with plugin_context(node), node.database.write_session() as session:
         moment = now()
+        # The state row is locked before the rows are chosen: two sealers never choose the
+        # same rows (the second one, once let in, sees them sent or a newer token).
+        state = session.get(SyncNodeState, node.node_id, with_for_update=True)
+        if token is not None and state.sender_token != token:
+            log.warning("node %s: fencing token %s replaced by %s; not sealing",
+                        node.node_id, token, state.sender_token)
+            return None
         while True:
             # Plain rows, not ORM objects: sealing is the node's hot path.
             selected = session.execute(
@@ -169,7 +179,6 @@ def seal(node: Node) -> SyncBatch | None:
             rows = _skip_handed_over(session, selected, moment)
             if rows:
                 break
-        state = session.get(SyncNodeState, node.node_id, with_for_update=True)
         sequence = state.last_sequence + 1
         waiting = (select(OutboxEntry.created_at)
                    .where(OutboxEntry.sent_at.is_(None), OutboxEntry.topic.in_(TOPICS),
@@ -181,7 +190,7 @@ def seal(node: Node) -> SyncBatch | None:
         oldest = session.scalar(waiting.limit(1))
         body = {
             "protocol": PROTOCOL_VERSION, "node": node.node_id, "sequence": sequence,
-            "sealed_at": moment.isoformat(), "backlog": backlog,
+            "sender": state.sender_token, "sealed_at": moment.isoformat(), "backlog": backlog,
             "oldest_pending_at": oldest.isoformat() if oldest else None,
             "entries": build_entries(session, rows),
         }
@@ -266,17 +275,41 @@ def _fast_forward(node: Node, batch: SyncBatch) -> bool:
         waiting = list(session.scalars(select(SyncBatch).where(
             SyncBatch.node_id == node.node_id, SyncBatch.acked_at.is_(None))
             .order_by(SyncBatch.sequence)))
-        # Highest first, so a new number never meets a batch still holding it.
-        for index, row in reversed(list(enumerate(waiting))):
-            body = json.loads(row.body)
-            body["sequence"] = last + 1 + index
-            raw = signing.canonical_json(body)
-            row.sequence, row.body = body["sequence"], raw.decode("utf-8")
-            row.signature = signing.sign(node.key, raw) if node.key is not None else ""
-            session.flush()
+        _resign(node, session, waiting,
+                lambda body, index: body.update(sequence=last + 1 + index))
         state = session.get(SyncNodeState, node.node_id)
         state.last_sequence = last + len(waiting)
     log.warning("node %s: batches renumbered after the hub's batch %s", node.node_id, last)
+    return True
+
+
+def _resign(node: Node, session, rows: list[SyncBatch], change) -> None:  # noqa: ANN001
+    """Change the bodies of the waiting ``rows`` (``change(body, index)``) and sign them
+    again; highest first, so a new number never meets a batch still holding it."""
+    for index, row in reversed(list(enumerate(rows))):
+        body = json.loads(row.body)
+        change(body, index)
+        raw = signing.canonical_json(body)
+        row.sequence, row.body = body["sequence"], raw.decode("utf-8")
+        row.signature = signing.sign(node.key, raw) if node.key is not None else ""
+        session.flush()
+
+
+def _refence(node: Node, token: int | None, hub_token: int) -> bool:
+    """The hub has applied batches of this node with a higher fencing token than the
+    waiting ones carry (this node's database was restored from an older backup). If this
+    worker is still the sender, the node's token goes up to the hub's and the waiting
+    batches are signed again with it; a worker left behind by that ends its round."""
+    with node.database.write_session() as session:
+        state = session.get(SyncNodeState, node.node_id, with_for_update=True)
+        if token is None or state.sender_token != token:
+            return False  # not the sender any more: nothing of ours to fix
+        state.sender_token = fenced = max(token, hub_token)
+        waiting = list(session.scalars(select(SyncBatch).where(
+            SyncBatch.node_id == node.node_id, SyncBatch.acked_at.is_(None))
+            .order_by(SyncBatch.sequence)))
+        _resign(node, session, waiting, lambda body, _index: body.update(sender=fenced))
+    log.warning("node %s: fencing token raised to the hub's %s", node.node_id, fenced)
     return True
 
 
@@ -293,7 +326,12 @@ def _push(node: Node, batch: SyncBatch, result: RoundResult) -> bool:
         if error.status == 409 and isinstance(expected, int) and expected < batch.sequence \
                 and _rewind(node, expected):
             return False
-        if error.status == 409 and expected is None and _fast_forward(node, batch):
+        hub_token = error.body.get("sender_token")
+        if error.status == 409 and isinstance(hub_token, int) \
+                and _refence(node, result.token, hub_token):
+            return False
+        if error.status == 409 and expected is None and hub_token is None \
+                and _fast_forward(node, batch):
             return False
         result.error, result.refused = str(error), True
         _record_failure(node, batch, f"batch {batch.sequence}: {error}", contact=True)
@@ -320,21 +358,22 @@ def run_round(node: Node, worker_id: str | None = None, max_batches: int | None 
         return result.cut_short
     ensure_state(node.database, node.node_id)
     result = RoundResult()
-    with sender_lock(node.database, node.node_id, worker_id) as held:
-        if not held:
+    with sender_lock(node.database, node.node_id, worker_id) as token:
+        if token is None:
             result.held_lock = False
             return result
+        result.token = token
         # While one batch is on the wire the next is sealed (a database job), so the
         # node's work and the hub's overlap; batches still leave strictly in order.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="motcua-seal") as sealer:
             while max_batches is None or result.batches < max_batches:
                 pending = _unacked(node)
                 if not pending:
-                    sealed = seal(node)
+                    sealed = seal(node, token)
                     if sealed is None:
                         break
                     pending = [sealed]
-                ahead = sealer.submit(seal, node)
+                ahead = sealer.submit(seal, node, token)
                 for batch in pending:
                     if over() or not _push(node, batch, result):
                         ahead.result()  # sealed batches wait for the next round
@@ -343,8 +382,13 @@ def run_round(node: Node, worker_id: str | None = None, max_batches: int | None 
                         break  # rewound: start again from the batch the hub expects
                 else:
                     ahead.result()
-                if over() or not renew(node.database, node.node_id, worker_id):
-                    break  # the lease was lost (stalled too long): let the new holder go on
+                if over():
+                    break
+                if not renew(node.database, node.node_id, worker_id, token):
+                    # The lease or the token was lost (stalled too long, the lock's
+                    # connection dropped): the new holder goes on.
+                    result.cut_short = True
+                    break
     return result
 
 
@@ -381,6 +425,8 @@ def drain(node: Node, *, deadline: float | None = None, sleep=time.sleep) -> Rou
             total.error = "another worker is sending for this node right now"
             return total
         if result.error is None:
+            if result.cut_short and (deadline is None or time.monotonic() < deadline):
+                continue  # the lock changed hands mid-round: the next round tells
             return total
         if result.refused:
             return total

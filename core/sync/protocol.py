@@ -182,6 +182,9 @@ def validate_batch(body: Any) -> dict:
     sequence = _need(body, "sequence", int, "batch")
     if sequence < 1:
         _fail("sequence", "must be at least 1")
+    sender = body.get("sender", 0)
+    if not isinstance(sender, int) or isinstance(sender, bool) or sender < 0:
+        _fail("sender", "must be a non-negative integer (the sender's fencing token)")
     backlog = body.get("backlog", 0)
     if not isinstance(backlog, int) or isinstance(backlog, bool) or backlog < 0:
         _fail("backlog", "must be a non-negative integer")
