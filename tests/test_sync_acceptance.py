@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from motcua.core.models import HubDossier, HubDossierEvent, SyncNode
 from motcua.core.sync import signing
-from motcua.core.sync.node import greet
+from motcua.core.sync.node import drain, greet
 from motcua.core.timeutil import now
 from tests.test_sync_refusals import hub_counts, post, sealed  # noqa: F401 - the fixture
 
@@ -116,3 +116,35 @@ def test_a_replayed_batch_does_not_make_a_dead_node_look_alive(sealed):  # noqa:
     assert now() - contact(p) > timedelta(minutes=59)
     greet(p.node("north"))  # a fresh signed query is contact
     assert now() - contact(p) < timedelta(minutes=1)
+
+
+def test_a_new_batch_from_a_replaced_sender_is_refused(sealed):  # noqa: F811
+    p, batch = sealed
+    key = p.keys["north"]
+    first = resigned(batch, 1, lambda b: b.update(sender=5))
+    assert post(p, first, "north", key).json()["status"] == "applied"
+    before = hub_counts(p)
+    stale = resigned(batch, 2, lambda b: (one_entry(2, "received", 2)(b), b.update(sender=4)))
+    response = post(p, stale, "north", key)
+    assert response.status_code == 409
+    assert response.json()["field"] == "sender" and response.json()["sender_token"] == 5
+    assert "has taken over" in response.json()["error"]
+    assert hub_counts(p) == before
+    # A re-sent batch of the old sender is still answered; the current sender goes on.
+    assert post(p, first, "north", key).json()["status"] == "duplicate"
+    current = resigned(batch, 2, lambda b: (one_entry(2, "received", 2)(b), b.update(sender=6)))
+    assert post(p, current, "north", key).json()["status"] == "applied"
+
+
+def test_a_node_restored_behind_the_hubs_fencing_token_catches_up(sealed):  # noqa: F811
+    p, _batch = sealed
+    with p.hub.extensions["motcua.db"].session_factory() as session:
+        # Senders up to 9 had pushed before the node's database was restored.
+        session.execute(update(SyncNode).where(SyncNode.node_id == "north")
+                        .values(sender_token=9))
+        session.commit()
+    result = drain(p.node("north"))
+    assert result.error is None and result.batches == 1
+    with p.hub.extensions["motcua.db"].session_factory() as session:
+        assert session.get(SyncNode, "north").sender_token == 9
+        assert session.scalar(select(func.count()).select_from(HubDossier)) == 2
