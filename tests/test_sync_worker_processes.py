@@ -11,7 +11,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import pytest
 from sqlalchemy import select, text
 
 from motcua.core.db import make_engine
@@ -34,16 +33,39 @@ from tests.test_sync_transfer import record
 STOP_WITHIN = 5.0  # seconds from SIGTERM to the worker's exit
 
 
-class Ledger:
+class Background:
+    """Something a test runs in a thread of its own during a ``with ....running():``."""
+
+    def __init__(self) -> None:
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def _stopped(self) -> None:
+        """Clean up once the thread has ended."""
+
+    @contextmanager
+    def running(self) -> Iterator[Background]:
+        self.thread.start()
+        try:
+            yield self
+        finally:
+            self.stopping.set()
+            self.thread.join(timeout=BOUND)
+            self._stopped()
+
+
+class Ledger(Background):
     """A client taking in dossiers at node ``name`` one after another until stopped;
     ``codes``: every dossier whose intake was acknowledged."""
 
     def __init__(self, p, name: str, *, at_south: bool = False) -> None:  # noqa: ANN001
+        super().__init__()
         self.p, self.name, self.at_south = p, name, at_south
         self.codes: list[str] = []
         self.failures: list[str] = []
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         app, world = self.p.nodes[self.name], self.p.worlds[self.name]
@@ -54,15 +76,6 @@ class Ledger:
                 self.failures.append(repr(error))
                 app.extensions["motcua.db"].remove()  # a session whose connection died
                 time.sleep(0.05)
-
-    @contextmanager
-    def running(self) -> Iterator[Ledger]:
-        self.thread.start()
-        try:
-            yield self
-        finally:
-            self.stopping.set()
-            self.thread.join(timeout=BOUND)
 
 
 def wait_for(condition, what: str, seconds: float = BOUND) -> float:  # noqa: ANN001
@@ -137,7 +150,7 @@ def test_under_steady_load_the_inbox_is_read_and_sigterm_is_honoured(
             assert session.get(SyncNode, "south").duplicates == 0
 
 
-class ConnectionKiller:
+class ConnectionKiller(Background):
     """Terminates connections to ``app``'s PostgreSQL database every ``period`` seconds
     (``pg_terminate_backend``): the one holding the sender lock (an idle connection
     dropped, its worker unaware), and every fourth time all the others too."""
@@ -148,10 +161,9 @@ class ConnectionKiller:
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
     def __init__(self, app, period: float) -> None:  # noqa: ANN001
+        super().__init__()
         self.engine = make_engine(app.config["MOTCUA"].database_url)
         self.period, self.killed, self.rounds = period, 0, 0
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
         while not self.stopping.wait(self.period):
@@ -160,15 +172,8 @@ class ConnectionKiller:
                 self.killed += len(connection.execute(text(query)).all())
                 self.rounds += 1
 
-    @contextmanager
-    def running(self) -> Iterator[ConnectionKiller]:
-        self.thread.start()
-        try:
-            yield self
-        finally:
-            self.stopping.set()
-            self.thread.join(timeout=BOUND)
-            self.engine.dispose()
+    def _stopped(self) -> None:
+        self.engine.dispose()
 
 
 def test_dropped_connections_never_let_two_workers_send_the_same_changes(

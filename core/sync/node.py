@@ -4,10 +4,11 @@ A round: take the sender lock (:mod:`.locking`); push the batches already sealed
 yet acknowledged, oldest first; then seal the next outbox rows into a new batch and push
 it, until the outbox is empty, the round's time is up (:data:`ROUND_SECONDS`) or the
 worker is asked to stop. Bounding the round keeps a steadily fed outbox from holding the
-worker in one round: between rounds it reads its inbox and looks at SIGTERM. Sealing is one transaction: the batch row (body, signature,
-sequence) is written and its outbox rows are marked ``sent_at`` together, so a worker
-killed at any point leaves either an unsealed row or a sealed batch that the next round
-re-sends byte for byte; the hub answers a re-sent batch it already applied as a duplicate.
+worker in one round: between rounds it reads its inbox and looks at SIGTERM. Sealing is
+one transaction: the batch row (body, signature, sequence) is written and its outbox rows
+are marked ``sent_at`` together, so a worker killed at any point leaves either an unsealed
+row or a sealed batch that the next round re-sends byte for byte; the hub answers a
+re-sent batch it already applied as a duplicate.
 """
 
 from __future__ import annotations
