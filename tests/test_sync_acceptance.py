@@ -89,10 +89,19 @@ def test_a_batch_from_a_clock_running_ahead_is_refused(sealed):  # noqa: F811
         assert hub_counts(p) == (0, 0, 0, 0)
     with p.hub.extensions["motcua.db"].session_factory() as session:
         assert "check the node's clock" in session.get(SyncNode, "north").last_error
-    # Within the tolerance (five minutes), and a deadline ahead, are accepted.
     def slightly(body: dict) -> None:
         body["entries"][0]["event"]["at"] = _at(2)
         body["entries"][0]["dossier"]["due_at"] = _at(60 * 24 * 5)
+    # Two minutes ahead: beyond a tolerance set to one minute (the hub runs in a thread
+    # of this process, with these settings) ...
+    settings = p.hub.config["MOTCUA"]
+    settings.sync_clock_tolerance = 60
+    try:
+        refused = post(p, resigned(batch, 1, slightly), "north", key)
+    finally:
+        settings.sync_clock_tolerance = 300
+    assert refused.status_code == 422 and "tolerance 60 s" in refused.json()["error"]
+    # ... and within the default five minutes; a deadline ahead is never looked at.
     assert post(p, resigned(batch, 1, slightly), "north", key).json()["status"] == "applied"
 
 
