@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import or_, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import DBAPIError
 
 from motcua.core.db import Database
@@ -42,10 +44,21 @@ def _lock_key(node_id: str) -> int:
     return zlib.crc32(f"motcua.sync:{node_id}".encode()) & 0x7FFFFFFF
 
 
+def ensure_state(database: Database, node_id: str) -> None:
+    """Create this node's ``sync_node_state`` row if it does not exist yet."""
+    with database.write_session() as session:
+        dialect = session.get_bind().dialect.name
+        statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(SyncNodeState)
+        session.execute(statement.values(
+            node_id=node_id, last_sequence=0, acked_sequence=0, units=[], failures=0,
+            divergences=[]).on_conflict_do_nothing(index_elements=["node_id"]))
+
+
 @contextmanager
 def sender_lock(database: Database, node_id: str, worker_id: str) -> Iterator[int | None]:
     """Yield this worker's fencing token if it is the node's sender for the block, None
     if another worker is."""
+    ensure_state(database, node_id)  # the token's row
     if database.engine.dialect.name == "postgresql":
         connection = database.engine.connect()
         try:

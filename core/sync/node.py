@@ -26,8 +26,6 @@ from dataclasses import dataclass, field
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from motcua.core.config import Settings
 from motcua.core.db import Database
@@ -36,7 +34,7 @@ from motcua.core.models import Dossier, OutboxEntry, SyncBatch, SyncNodeState, S
 from motcua.core.sync import signing
 from motcua.core.sync.entries import build_entries
 from motcua.core.sync.hub import LOCAL_NODE
-from motcua.core.sync.locking import renew, sender_lock
+from motcua.core.sync.locking import ensure_state, renew, sender_lock
 from motcua.core.sync.protocol import BACKLOG_COUNT_CAP, PROTOCOL_VERSION, TOPICS
 from motcua.core.sync.transport import HttpHub, HubRefused, LocalHub, TransportError
 from motcua.core.timeutil import now
@@ -116,16 +114,6 @@ def plugin_context(node: Node) -> Iterator[None]:
         return
     with node.app.app_context():
         yield
-
-
-def ensure_state(database: Database, node_id: str) -> None:
-    """Create this node's ``sync_node_state`` row if it does not exist yet."""
-    with database.write_session() as session:
-        dialect = session.get_bind().dialect.name
-        statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(SyncNodeState)
-        session.execute(statement.values(
-            node_id=node_id, last_sequence=0, acked_sequence=0, units=[], failures=0,
-            divergences=[]).on_conflict_do_nothing(index_elements=["node_id"]))
 
 
 def _skip_handed_over(session, rows: list, moment) -> list:  # noqa: ANN001
