@@ -68,6 +68,9 @@ class Settings:
     sync_key: str = ""
     sync_batch_size: int = 1000
     sync_in_process: bool = True
+    # How far a node's clock may run ahead of the hub's (seconds): signed queries older or
+    # newer than this, and batches holding instants further ahead, are refused.
+    sync_clock_tolerance: int = 300
     # Plugins (docs/plugins.md): the names to run (None: every installed plugin), and
     # plugin objects registered directly as (name, object) pairs (tests, embedded use).
     plugins: tuple[str, ...] | None = None
@@ -227,6 +230,9 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
         _positive_int(env, "MOTCUA_SYNC_BATCH_SIZE") or settings.sync_batch_size
     )
     settings.sync_in_process = _flag(env.get("MOTCUA_SYNC_IN_PROCESS"), True)
+    settings.sync_clock_tolerance = (
+        _positive_int(env, "MOTCUA_SYNC_CLOCK_TOLERANCE") or settings.sync_clock_tolerance
+    )
     proxies = env.get("MOTCUA_TRUSTED_PROXIES", "").strip()
     if proxies and not proxies.isdigit():
         raise ConfigurationError(

@@ -35,6 +35,7 @@ def test_defaults_are_the_documented_ones(tmp_path, monkeypatch):
     assert settings.plugin_units == {}
     assert settings.sync_batch_size == 1000
     assert settings.sync_in_process is True
+    assert settings.sync_clock_tolerance == 300
     assert settings.as_flask_config()["BABEL_DEFAULT_LOCALE"] == "vi"
 
 
@@ -53,6 +54,7 @@ def test_environment_overrides_every_default(tmp_path):
         "MOTCUA_PLUGIN_UNITS": "business_registration=h72.01",
         "MOTCUA_SYNC_BATCH_SIZE": "50",
         "MOTCUA_SYNC_IN_PROCESS": "off",
+        "MOTCUA_SYNC_CLOCK_TOLERANCE": "60",
     }
     settings = load_settings(env)
     assert settings.instance_path == (tmp_path / "elsewhere").resolve()
@@ -68,6 +70,7 @@ def test_environment_overrides_every_default(tmp_path):
     assert settings.plugin_units == {"business_registration": ("H72.01",)}
     assert settings.sync_batch_size == 50
     assert settings.sync_in_process is False
+    assert settings.sync_clock_tolerance == 60
     # Production with a given key writes no key file.
     assert not (tmp_path / "elsewhere" / "secret_key").exists()
 
@@ -88,6 +91,8 @@ def test_keyword_overrides_win_over_the_environment(tmp_path):
     ("MOTCUA_ATTACHMENT_MAX_BYTES", "0", "MOTCUA_ATTACHMENT_MAX_BYTES must be a whole number"),
     ("MOTCUA_SYNC_BATCH_SIZE", "-5", "MOTCUA_SYNC_BATCH_SIZE must be a whole number above 0"),
     ("MOTCUA_PLUGIN_UNITS", "business_registration", "MOTCUA_PLUGIN_UNITS must look like"),
+    ("MOTCUA_SYNC_CLOCK_TOLERANCE", "5m",
+     "MOTCUA_SYNC_CLOCK_TOLERANCE must be a whole number above 0"),
 ])
 def test_invalid_values_are_refused_with_a_clear_message(tmp_path, name, value, message):
     with pytest.raises(ConfigurationError) as raised:

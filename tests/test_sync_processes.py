@@ -37,22 +37,25 @@ BOUND = 20  # seconds: no wait in this module lasts longer
 MOTCUA = [sys.executable, "-c", "from motcua.core.cli import main; main()"]
 
 
-def node_env(p, name: str) -> dict:  # noqa: ANN001
-    """The environment of a ``motcua`` process of node ``name``."""
+def node_env(p, name: str, *, hub_url: str | None = None,  # noqa: ANN001
+             batch_size: int = 3) -> dict:
+    """The environment of a ``motcua`` process of node ``name``, pushing to ``hub_url``
+    (default: the hub itself)."""
     settings = p.nodes[name].config["MOTCUA"]
     return {**os.environ, "MOTCUA_DATABASE_URL": settings.database_url,
             "MOTCUA_INSTANCE_PATH": str(settings.instance_path), "MOTCUA_PLUGINS": "none",
             "MOTCUA_SECRET_KEY": "test-secret", "MOTCUA_ROLE": "node",
-            "MOTCUA_SYNC_NODE_ID": name, "MOTCUA_SYNC_HUB_URL": p.server.url,
-            "MOTCUA_SYNC_KEY": p.keys[name], "MOTCUA_SYNC_BATCH_SIZE": "3",
+            "MOTCUA_SYNC_NODE_ID": name, "MOTCUA_SYNC_HUB_URL": hub_url or p.server.url,
+            "MOTCUA_SYNC_KEY": p.keys[name], "MOTCUA_SYNC_BATCH_SIZE": str(batch_size),
             "MOTCUA_LANGUAGE": "en"}
 
 
-def worker_process(p, name: str, *extra: str) -> subprocess.Popen:  # noqa: ANN001
+def worker_process(p, name: str, *extra: str, hub_url: str | None = None,  # noqa: ANN001
+                   batch_size: int = 3) -> subprocess.Popen:
     """``motcua sync run`` for node ``name`` in its own process (output to a pipe)."""
     return subprocess.Popen([*MOTCUA, "sync", "run", "--idle", "0.1", *extra],
-                            env=node_env(p, name), stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+                            env=node_env(p, name, hub_url=hub_url, batch_size=batch_size),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def stop_worker(worker: subprocess.Popen) -> str:

@@ -90,8 +90,9 @@ def run_command(once: bool, timeout: float, idle: float) -> None:
         if result.error:
             click.echo(f"Will retry: {result.error}", err=True)
         # A refused batch waits for a person, but hand-overs to this node must still
-        # arrive: the inbox is read whenever the hub answered.
-        if not result.error or result.refused:
+        # arrive: the inbox is read whenever the hub answered, after every round (a round
+        # lasts ROUND_SECONDS at most), except when asked to stop.
+        if (not result.error or result.refused) and not stop.is_set():
             try:
                 _take_over(node)
             except Exception as error:  # noqa: BLE001 - the inbox retries next round

@@ -56,6 +56,9 @@ class SyncNodeState(Base):
     # A lease stands in for a row lock where one cannot be held during an HTTP call (SQLite).
     lease_owner: Mapped[str | None] = mapped_column(String(120))
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The fencing token: raised by each worker taking the sender lock; only the holder of
+    # the current one may seal (a worker whose lock went with its connection may not).
+    sender_token: Mapped[int] = mapped_column(Integer, default=0)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_ack_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -125,6 +128,9 @@ class SyncNode(Base):
     applied_batches: Mapped[int] = mapped_column(Integer, default=0)
     applied_entries: Mapped[int] = mapped_column(BigInteger, default=0)
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
+    # The highest fencing token of the node's applied batches: a new batch with a lower
+    # one comes from a sender that lost its lock and is refused.
+    sender_token: Mapped[int] = mapped_column(Integer, default=0)
     refusals: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

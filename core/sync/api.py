@@ -68,9 +68,4 @@ def _error(error: MotcuaError) -> tuple[Response, int]:
         # Every signed view authenticates first: any other refusal comes after it.
         hub.record_refusal(session, claimed, error.message)
         session.commit()
-    body = {"error": error.message}
-    if error.field:
-        body["field"] = error.field
-    if isinstance(error, hub.SequenceGap):
-        body["expected_sequence"] = error.expected
-    return jsonify(body), error.status_code
+    return jsonify(hub.refusal_body(error)), error.status_code

@@ -165,7 +165,10 @@ def apply_entries(session: Session, node: SyncNode, entries: list[dict], *,
             target = targets[code] = _Target(code, None, node.node_id, 0, snapshot["unit_code"])
         target.retract = False
         resync = entry["topic"] == TOPIC_RESYNC
-        if resync or target.snapshot is None or snapshot["version"] >= target.version:
+        # Highest version wins, against the hub's copy too: an older snapshot arriving
+        # late (another batch, a re-sent one) keeps its event but not its dossier state.
+        # A resync is the node's whole copy, sent to repair the hub: it always wins.
+        if resync or snapshot["version"] >= target.version:
             target.snapshot, target.version = snapshot, snapshot["version"]
             if resync:  # the node's whole copy: what it no longer has goes too
                 target.details = entry.get("details") or {}
@@ -246,6 +249,8 @@ def _write(session: Session, targets, keep_figures: bool) -> None:  # noqa: ANN0
     moment = now()
     retract = [t.hub_id for t in targets if t.retract and t.hub_id is not None]
     live = [t for t in targets if not t.retract and t.snapshot is not None]
+    # Only older snapshots of these arrived: the hub's copy stays, their events are added.
+    outdated = [t for t in targets if not t.retract and t.snapshot is None and t.events]
     if keep_figures:  # what the copies added as the hub held them (core/reports/hub_tally)
         before = contribution(session, [*retract, *(t.hub_id for t in live
                                                     if t.hub_id is not None)])
@@ -283,10 +288,14 @@ def _write(session: Session, targets, keep_figures: bool) -> None:  # noqa: ANN0
         # Rows differ in which columns they set; group them so each UPDATE is uniform.
         for keys in {tuple(sorted(r)) for r in rows}:
             session.execute(update(HubDossier), [r for r in rows if tuple(sorted(r)) == keys])
+    if outdated:  # a hand-over in an outdated entry still moves the dossier
+        session.execute(update(HubDossier), [{"id": t.hub_id, "owner_node": t.owner}
+                                             for t in outdated])
     replaced = [t.hub_id for t in live if t.replace_events]
     if replaced:
         session.execute(delete(HubDossierEvent).where(HubDossierEvent.dossier_id.in_(replaced)))
-    event_rows = [{"dossier_id": t.hub_id, **row} for t in live for row in t.events.values()]
+    event_rows = [{"dossier_id": t.hub_id, **row} for t in (*live, *outdated)
+                  for row in t.events.values()]
     if event_rows:
         statement = _insert(session, HubDossierEvent.__table__).on_conflict_do_nothing(
             index_elements=["dossier_id", "sequence"])

@@ -3,8 +3,15 @@
 Ingest order of checks (the first failure answers, and nothing of the batch is applied):
 known node (401) → signature over the exact body (401) → JSON (400) → schema (422) →
 node in the body matches the header (400) → sequence: already applied (same digest:
-the same answer again; other content: 409), or not the next one (409, gap) → every entry
+the same answer again; other content: 409), or not the next one (409, gap) → the
+sender's fencing token is not lower than one the node's applied batches carried (409:
+a worker that lost its lock) → no instant
+of the batch lies further ahead of the hub's clock than the tolerance (422) → every entry
 concerns a unit or dossier the node owns (403) → apply, all in one transaction.
+
+Contact: only a fresh signed request shows the node alive (``last_contact_at``): a signed
+query whose ``at`` is within the tolerance, or a batch sealed within it. A batch replayed
+later is still answered (as a duplicate) but says nothing about the node being up.
 """
 
 from __future__ import annotations
@@ -12,12 +19,14 @@ from __future__ import annotations
 import hashlib
 from datetime import timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from motcua.core import json_limits
+from motcua.core.config import Settings
 from motcua.core.db import begin_write
 from motcua.core.errors import Conflict, MotcuaError, NotFound, ValidationError
 from motcua.core.models import (
@@ -30,11 +39,10 @@ from motcua.core.models import (
 )
 from motcua.core.sync import signing
 from motcua.core.sync.apply import apply_entries
-from motcua.core.sync.protocol import parse_instant, validate_batch
+from motcua.core.sync.protocol import parse_instant, past_instants, validate_batch
 from motcua.core.timeutil import now
 
 LOCAL_NODE = "local"  # the standalone deployment's own node
-CLOCK_SKEW = timedelta(minutes=5)  # how old a signed query may be
 
 
 class SignatureRefused(MotcuaError):
@@ -56,6 +64,64 @@ class SequenceGap(Conflict):
     def __init__(self, message: str, expected: int) -> None:
         super().__init__(message, field="sequence")
         self.expected = expected
+
+
+class ClockAhead(ValidationError):
+    """A batch holds an instant further ahead of the hub's clock than the tolerance (422):
+    the node's clock runs ahead, and what it stamped would sort after later events."""
+
+    status_code = 422
+
+
+class StaleSender(Conflict):
+    """A new batch carries a lower fencing token than one the hub has applied from its
+    node (409): it comes from a worker that lost the sender lock; says the hub's token."""
+
+    def __init__(self, message: str, token: int) -> None:
+        super().__init__(message, field="sender")
+        self.token = token
+
+
+def refusal_body(error: MotcuaError) -> dict:
+    """The answer to a refused request: the message, the field, and what the node needs
+    to recover by itself (the batch expected next, the fencing token to go beyond)."""
+    body = {"error": error.message}
+    if error.field:
+        body["field"] = error.field
+    if isinstance(error, SequenceGap):
+        body["expected_sequence"] = error.expected
+    if isinstance(error, StaleSender):
+        body["sender_token"] = error.token
+    return body
+
+
+def clock_tolerance() -> timedelta:
+    """How far a node's clock may be from the hub's (``MOTCUA_SYNC_CLOCK_TOLERANCE``): the
+    one rule for signed queries, the instants of a batch and what counts as contact."""
+    if has_app_context():
+        return timedelta(seconds=current_app.config["MOTCUA"].sync_clock_tolerance)
+    return timedelta(seconds=Settings.sync_clock_tolerance)
+
+
+def check_clock(body: dict, moment) -> None:  # noqa: ANN001 - a datetime
+    """:class:`ClockAhead` if an instant of the validated batch ``body`` lies further
+    ahead of ``moment`` than the tolerance (only the future: a backlog is old by nature)."""
+    tolerance = clock_tolerance()
+    for path, value in past_instants(body):
+        instant = parse_instant(value, path, nullable=True)
+        if instant is not None and instant - moment > tolerance:
+            ahead = int((instant - moment).total_seconds())
+            raise ClockAhead(
+                f"{path} is {ahead} s ahead of the hub's clock (tolerance "
+                f"{int(tolerance.total_seconds())} s): check the node's clock; nothing was "
+                "applied.", field=path)
+
+
+def sealed_recently(body: dict, moment) -> bool:  # noqa: ANN001 - a datetime
+    """True if the batch was sealed within the tolerance of ``moment``: only then does
+    receiving it show the node alive (an old batch may be a replay by anyone)."""
+    sealed = parse_instant(body.get("sealed_at"), "sealed_at", nullable=True)
+    return sealed is not None and abs(moment - sealed) <= clock_tolerance()
 
 
 def register_node(session: Session, node_id: str, unit_codes: list[str]) -> str:
@@ -153,7 +219,8 @@ def apply_batch(session: Session, node: SyncNode, body: dict, body_sha256: str, 
     session.refresh(node, with_for_update=True)
     sequence = body["sequence"]
     moment = now()
-    node.last_contact_at = moment
+    if sealed_recently(body, moment):
+        node.last_contact_at = moment
     if sequence <= node.last_sequence:
         applied = session.get(SyncAppliedBatch, (node.node_id, sequence))
         if applied is not None and applied.body_sha256 == body_sha256:
@@ -165,6 +232,12 @@ def apply_batch(session: Session, node: SyncNode, body: dict, body_sha256: str, 
         raise SequenceGap(f"Batch {sequence} of node {node.node_id} arrived before batch "
                           f"{node.last_sequence + 1}; nothing was applied.",
                           node.last_sequence + 1)
+    sender = body.get("sender", 0)
+    if sender < node.sender_token:
+        raise StaleSender(f"Batch {sequence} of node {node.node_id} comes from sender "
+                          f"{sender}, but sender {node.sender_token} has taken over; "
+                          "nothing was applied.", node.sender_token)
+    check_clock(body, moment)
     applied = apply_entries(session, node, body["entries"], keep_figures=keep_figures)
     response = {"status": "applied", "node": node.node_id, "sequence": sequence,
                 "applied": len(body["entries"]) - len(applied.ignored),
@@ -175,6 +248,7 @@ def apply_batch(session: Session, node: SyncNode, body: dict, body_sha256: str, 
                                  body_sha256=body_sha256, entry_count=len(body["entries"]),
                                  applied_at=moment, response=response))
     node.last_sequence = sequence
+    node.sender_token = sender
     node.last_batch_at = moment
     node.applied_batches += 1
     node.applied_entries += len(body["entries"])
@@ -211,7 +285,7 @@ def signed_query(session: Session, node_id: str | None, signature: str | None,
     if not isinstance(body, dict):
         raise ValidationError("The body must be a JSON object.")
     at = parse_instant(body.get("at"), "at")
-    if abs(now() - at) > CLOCK_SKEW:
+    if abs(now() - at) > clock_tolerance():
         raise SignatureRefused("The request is too old or from the future (field 'at'); "
                                "check the node's clock.", "stale_query")
     node.last_contact_at = now()

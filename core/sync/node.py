@@ -2,10 +2,13 @@
 
 A round: take the sender lock (:mod:`.locking`); push the batches already sealed and not
 yet acknowledged, oldest first; then seal the next outbox rows into a new batch and push
-it, until the outbox is empty. Sealing is one transaction: the batch row (body, signature,
-sequence) is written and its outbox rows are marked ``sent_at`` together, so a worker
-killed at any point leaves either an unsealed row or a sealed batch that the next round
-re-sends byte for byte; the hub answers a re-sent batch it already applied as a duplicate.
+it, until the outbox is empty, the round's time is up (:data:`ROUND_SECONDS`) or the
+worker is asked to stop. Bounding the round keeps a steadily fed outbox from holding the
+worker in one round: between rounds it reads its inbox and looks at SIGTERM. Sealing is
+one transaction: the batch row (body, signature, sequence) is written and its outbox rows
+are marked ``sent_at`` together, so a worker killed at any point leaves either an unsealed
+row or a sealed batch that the next round re-sends byte for byte; the hub answers a
+re-sent batch it already applied as a duplicate.
 """
 
 from __future__ import annotations
@@ -23,8 +26,6 @@ from dataclasses import dataclass, field
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from motcua.core.config import Settings
 from motcua.core.db import Database
@@ -33,7 +34,7 @@ from motcua.core.models import Dossier, OutboxEntry, SyncBatch, SyncNodeState, S
 from motcua.core.sync import signing
 from motcua.core.sync.entries import build_entries
 from motcua.core.sync.hub import LOCAL_NODE
-from motcua.core.sync.locking import renew, sender_lock
+from motcua.core.sync.locking import ensure_state, renew, sender_lock
 from motcua.core.sync.protocol import BACKLOG_COUNT_CAP, PROTOCOL_VERSION, TOPICS
 from motcua.core.sync.restore import after_hello, restore_hold, restore_hold_message
 from motcua.core.sync.transport import HttpHub, HubRefused, LocalHub, TransportError
@@ -42,6 +43,9 @@ from motcua.core.timeutil import now
 log = logging.getLogger(__name__)
 BACKOFF_BASE = 0.5  # seconds; doubled per consecutive failure
 BACKOFF_MAX = 60.0
+# The longest a round of the long-lived worker goes on sending (seconds); it then reads
+# the inbox and starts the next round at once if more waits.
+ROUND_SECONDS = 5.0
 # An outbox row's last_error when it was not sent: its dossier belongs to another node now.
 NOT_SENT_HANDED_OVER = "not sent: the dossier was handed over to node"
 
@@ -71,6 +75,8 @@ class RoundResult:
     handoffs: list[dict] = field(default_factory=list)
     error: str | None = None
     refused: bool = False  # the hub answered 4xx: waiting for a person, not the network
+    cut_short: bool = False  # time was up or a stop was asked with more still waiting
+    token: int | None = None  # the round's fencing token (see .locking)
 
 
 def node_from_settings(settings: Settings, database: Database, app: Flask | None = None
@@ -111,16 +117,6 @@ def plugin_context(node: Node) -> Iterator[None]:
         yield
 
 
-def ensure_state(database: Database, node_id: str) -> None:
-    """Create this node's ``sync_node_state`` row if it does not exist yet."""
-    with database.write_session() as session:
-        dialect = session.get_bind().dialect.name
-        statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(SyncNodeState)
-        session.execute(statement.values(
-            node_id=node_id, last_sequence=0, acked_sequence=0, units=[], failures=0,
-            divergences=[]).on_conflict_do_nothing(index_elements=["node_id"]))
-
-
 def _skip_handed_over(session, rows: list, moment) -> list:  # noqa: ANN001
     """Drop ``rows`` of dossiers this node has handed over to another node.
 
@@ -147,11 +143,20 @@ def _skip_handed_over(session, rows: list, moment) -> list:  # noqa: ANN001
     return [row for row in rows if row.id not in given_away]
 
 
-def seal(node: Node) -> SyncBatch | None:
-    """Seal the next outbox rows into a signed batch (one transaction); None if none wait."""
+def seal(node: Node, token: int | None = None) -> SyncBatch | None:
+    """Seal the next outbox rows into a signed batch (one transaction); None if none wait,
+    or if ``token`` (the worker's fencing token, see :mod:`.locking`) is no longer the
+    node's current one: another worker is the sender now."""
     ensure_state(node.database, node.node_id)
     with plugin_context(node), node.database.write_session() as session:
         moment = now()
+        # The state row is locked before the rows are chosen: two sealers never choose the
+        # same rows (the second one, once let in, sees them sent or a newer token).
+        state = session.get(SyncNodeState, node.node_id, with_for_update=True)
+        if token is not None and state.sender_token != token:
+            log.warning("node %s: fencing token %s replaced by %s; not sealing",
+                        node.node_id, token, state.sender_token)
+            return None
         while True:
             # Plain rows, not ORM objects: sealing is the node's hot path.
             selected = session.execute(
@@ -164,7 +169,6 @@ def seal(node: Node) -> SyncBatch | None:
             rows = _skip_handed_over(session, selected, moment)
             if rows:
                 break
-        state = session.get(SyncNodeState, node.node_id, with_for_update=True)
         sequence = state.last_sequence + 1
         waiting = (select(OutboxEntry.created_at)
                    .where(OutboxEntry.sent_at.is_(None), OutboxEntry.topic.in_(TOPICS),
@@ -176,7 +180,7 @@ def seal(node: Node) -> SyncBatch | None:
         oldest = session.scalar(waiting.limit(1))
         body = {
             "protocol": PROTOCOL_VERSION, "node": node.node_id, "sequence": sequence,
-            "sealed_at": moment.isoformat(), "backlog": backlog,
+            "sender": state.sender_token, "sealed_at": moment.isoformat(), "backlog": backlog,
             "oldest_pending_at": oldest.isoformat() if oldest else None,
             "entries": build_entries(session, rows),
         }
@@ -261,17 +265,41 @@ def _fast_forward(node: Node, batch: SyncBatch) -> bool:
         waiting = list(session.scalars(select(SyncBatch).where(
             SyncBatch.node_id == node.node_id, SyncBatch.acked_at.is_(None))
             .order_by(SyncBatch.sequence)))
-        # Highest first, so a new number never meets a batch still holding it.
-        for index, row in reversed(list(enumerate(waiting))):
-            body = json.loads(row.body)
-            body["sequence"] = last + 1 + index
-            raw = signing.canonical_json(body)
-            row.sequence, row.body = body["sequence"], raw.decode("utf-8")
-            row.signature = signing.sign(node.key, raw) if node.key is not None else ""
-            session.flush()
+        _resign(node, session, waiting,
+                lambda body, index: body.update(sequence=last + 1 + index))
         state = session.get(SyncNodeState, node.node_id)
         state.last_sequence = last + len(waiting)
     log.warning("node %s: batches renumbered after the hub's batch %s", node.node_id, last)
+    return True
+
+
+def _resign(node: Node, session, rows: list[SyncBatch], change) -> None:  # noqa: ANN001
+    """Change the bodies of the waiting ``rows`` (``change(body, index)``) and sign them
+    again; highest first, so a new number never meets a batch still holding it."""
+    for index, row in reversed(list(enumerate(rows))):
+        body = json.loads(row.body)
+        change(body, index)
+        raw = signing.canonical_json(body)
+        row.sequence, row.body = body["sequence"], raw.decode("utf-8")
+        row.signature = signing.sign(node.key, raw) if node.key is not None else ""
+        session.flush()
+
+
+def _refence(node: Node, token: int | None, hub_token: int) -> bool:
+    """The hub has applied batches of this node with a higher fencing token than the
+    waiting ones carry (this node's database was restored from an older backup). If this
+    worker is still the sender, the node's token goes up to the hub's and the waiting
+    batches are signed again with it; a worker left behind by that ends its round."""
+    with node.database.write_session() as session:
+        state = session.get(SyncNodeState, node.node_id, with_for_update=True)
+        if token is None or state.sender_token != token:
+            return False  # not the sender any more: nothing of ours to fix
+        state.sender_token = fenced = max(token, hub_token)
+        waiting = list(session.scalars(select(SyncBatch).where(
+            SyncBatch.node_id == node.node_id, SyncBatch.acked_at.is_(None))
+            .order_by(SyncBatch.sequence)))
+        _resign(node, session, waiting, lambda body, _index: body.update(sender=fenced))
+    log.warning("node %s: fencing token raised to the hub's %s", node.node_id, fenced)
     return True
 
 
@@ -288,7 +316,12 @@ def _push(node: Node, batch: SyncBatch, result: RoundResult) -> bool:
         if error.status == 409 and isinstance(expected, int) and expected < batch.sequence \
                 and _rewind(node, expected):
             return False
-        if error.status == 409 and expected is None and _fast_forward(node, batch):
+        hub_token = error.body.get("sender_token")
+        if error.status == 409 and isinstance(hub_token, int) \
+                and _refence(node, result.token, hub_token):
+            return False
+        if error.status == 409 and expected is None and hub_token is None \
+                and _fast_forward(node, batch):
             return False
         result.error, result.refused = str(error), True
         _record_failure(node, batch, f"batch {batch.sequence}: {error}", contact=True)
@@ -301,41 +334,55 @@ def _push(node: Node, batch: SyncBatch, result: RoundResult) -> bool:
     return True
 
 
-def run_round(node: Node, worker_id: str | None = None, max_batches: int | None = None
+def run_round(node: Node, worker_id: str | None = None, max_batches: int | None = None, *,
+              until: float | None = None, stop: threading.Event | None = None
               ) -> RoundResult:
-    """Deliver everything waiting, in order; stops at the first failure (see result.error)."""
+    """Deliver everything waiting, in order; stops at the first failure (see result.error),
+    and between two batches once ``time.monotonic()`` passes ``until`` or ``stop`` is set
+    (``result.cut_short``: more may wait)."""
     worker_id = worker_id or uuid.uuid4().hex
+
+    def over() -> bool:
+        result.cut_short = ((until is not None and time.monotonic() >= until)
+                            or (stop is not None and stop.is_set()))
+        return result.cut_short
     ensure_state(node.database, node.node_id)
     result = RoundResult()
     hold = _held_after_restore(node)
     if hold:
         result.error, result.refused = hold, True
         return result
-    with sender_lock(node.database, node.node_id, worker_id) as held:
-        if not held:
+    with sender_lock(node.database, node.node_id, worker_id) as token:
+        if token is None:
             result.held_lock = False
             return result
+        result.token = token
         # While one batch is on the wire the next is sealed (a database job), so the
         # node's work and the hub's overlap; batches still leave strictly in order.
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="motcua-seal") as sealer:
             while max_batches is None or result.batches < max_batches:
                 pending = _unacked(node)
                 if not pending:
-                    sealed = seal(node)
+                    sealed = seal(node, token)
                     if sealed is None:
                         break
                     pending = [sealed]
-                ahead = sealer.submit(seal, node)
+                ahead = sealer.submit(seal, node, token)
                 for batch in pending:
-                    if not _push(node, batch, result):
+                    if over() or not _push(node, batch, result):
                         ahead.result()  # sealed batches wait for the next round
-                        if result.error:
+                        if result.error or result.cut_short:
                             return result
                         break  # rewound: start again from the batch the hub expects
                 else:
                     ahead.result()
-                if not renew(node.database, node.node_id, worker_id):
-                    break  # the lease was lost (stalled too long): let the new holder go on
+                if over():
+                    break
+                if not renew(node.database, node.node_id, worker_id, token):
+                    # The lease or the token was lost (stalled too long, the lock's
+                    # connection dropped): the new holder goes on.
+                    result.cut_short = True
+                    break
     return result
 
 
@@ -374,6 +421,8 @@ def drain(node: Node, *, deadline: float | None = None, sleep=time.sleep) -> Rou
             total.error = "another worker is sending for this node right now"
             return total
         if result.error is None:
+            if result.cut_short and (deadline is None or time.monotonic() < deadline):
+                continue  # the lock changed hands mid-round: the next round tells
             return total
         if result.refused:
             return total
@@ -385,13 +434,16 @@ def drain(node: Node, *, deadline: float | None = None, sleep=time.sleep) -> Rou
 
 
 def run_forever(node: Node, stop: threading.Event, *, idle: float = 1.0,
-                on_round=None) -> None:  # noqa: ANN001
-    """The long-lived worker: deliver, then wait ``idle`` seconds (or back off on errors)."""
+                on_round=None, round_seconds: float = ROUND_SECONDS) -> None:  # noqa: ANN001
+    """The long-lived worker: rounds of at most ``round_seconds``, each followed by
+    ``on_round`` (the inbox); waits ``idle`` seconds when all is sent (or backs off on
+    errors). Returns between two batches once ``stop`` is set."""
     worker_id = uuid.uuid4().hex
     failures = 0
     while not stop.is_set():
         try:
-            result = run_round(node, worker_id)
+            result = run_round(node, worker_id, until=time.monotonic() + round_seconds,
+                               stop=stop)
         except Exception:  # noqa: BLE001 - a worker must outlive a bad round (DB restart ...)
             log.exception("sync round failed")
             result = RoundResult(error="internal error; see the log")
@@ -402,7 +454,8 @@ def run_forever(node: Node, stop: threading.Event, *, idle: float = 1.0,
             stop.wait(backoff_delay(failures) * (4 if result.refused else 1))
         else:
             failures = 0
-            stop.wait(idle)
+            if not result.cut_short:
+                stop.wait(idle)
 
 
 def _held_after_restore(node: Node) -> str | None:

@@ -17,7 +17,9 @@ SCHEMAS = {
         "error": {"type": "string", "description": "What is wrong, for a person."},
         "field": {"type": "string", "description": "Path of the offending field."},
         "expected_sequence": {"type": "integer",
-                              "description": "On a gap: the batch the hub expects next."}}},
+                              "description": "On a gap: the batch the hub expects next."},
+        "sender_token": {"type": "integer",
+                         "description": "On a replaced sender: the hub's fencing token."}}},
     "Snapshot": {"type": "object", "description": "The dossier right after the change.",
                  "required": ["code", "unit_code", "status", "applicant_name", "received_at",
                               "version"],
@@ -84,7 +86,13 @@ SCHEMAS = {
                   "node": {"type": "string", "description": "Must equal the node header."},
                   "sequence": {"type": "integer", "minimum": 1,
                                "description": "1, 2, 3 ... per node, without gaps."},
-                  "sealed_at": _NULL_INSTANT,
+                  "sender": {"type": "integer", "minimum": 0,
+                             "description": "The sealing worker's fencing token; a new "
+                                            "batch with a lower one than the hub has "
+                                            "applied is refused (409)."},
+                  "sealed_at": {**_NULL_INSTANT, "description":
+                                "When the node sealed it; within the clock tolerance of "
+                                "the hub, receiving it counts as contact."},
                   "backlog": {"type": "integer", "minimum": 0,
                               "description": "Changes still waiting at the node."},
                   "oldest_pending_at": _NULL_INSTANT,
@@ -155,9 +163,12 @@ def build_spec() -> dict:
                     "403": _error("403", "An entry concerns a unit or dossier the node does "
                                          "not own."),
                     "409": _error("409", "A gap (expected_sequence says which batch is "
-                                         "next) or the sequence was applied with other "
-                                         "content."),
-                    "422": _error("422", "A field is missing or invalid."),
+                                         "next), the sequence was applied with other "
+                                         "content, or the sender was replaced "
+                                         "(sender_token)."),
+                    "422": _error("422", "A field is missing or invalid, or an instant "
+                                         "lies further ahead of the hub's clock than the "
+                                         "tolerance."),
                 }}},
             "/sync/v1/hello": _query_op(
                 "The node's units, last applied batch and 'code_counters' ([unit, day, "

@@ -13,6 +13,7 @@ node does not). ``docs/sync.md`` and the OpenAPI document describe every field.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -150,6 +151,25 @@ def validate_entry(entry: Any, path: str) -> None:
             _fail(f"{path}.{key}", "must be an object")
 
 
+def past_instants(body: dict) -> Iterator[tuple[str, str]]:
+    """Every instant of a validated batch that records something already done (path,
+    value): when it was sealed, written, received, finished, returned, and each event.
+    Deadlines (``due_at``) lie ahead by nature and are not among them."""
+    yield "sealed_at", body.get("sealed_at")
+    for index, entry in enumerate(body["entries"]):
+        path = f"entries[{index}]"
+        yield f"{path}.created_at", entry.get("created_at")
+        if entry["topic"] == TOPIC_RETRACT:
+            continue
+        for key in ("received_at", "finished_at", "returned_at"):
+            yield f"{path}.dossier.{key}", entry["dossier"].get(key)
+        if entry["topic"] == TOPIC_EVENT:
+            yield f"{path}.event.at", entry["event"]["at"]
+        else:
+            for number, event in enumerate(entry["events"]):
+                yield f"{path}.events[{number}].at", event["at"]
+
+
 def validate_batch(body: Any) -> dict:
     """Check a decoded batch body; :class:`MalformedBatch` names the first bad field."""
     if not isinstance(body, dict):
@@ -162,10 +182,14 @@ def validate_batch(body: Any) -> dict:
     sequence = _need(body, "sequence", int, "batch")
     if sequence < 1:
         _fail("sequence", "must be at least 1")
+    sender = body.get("sender", 0)
+    if not isinstance(sender, int) or isinstance(sender, bool) or sender < 0:
+        _fail("sender", "must be a non-negative integer (the sender's fencing token)")
     backlog = body.get("backlog", 0)
     if not isinstance(backlog, int) or isinstance(backlog, bool) or backlog < 0:
         _fail("backlog", "must be a non-negative integer")
     parse_instant(body.get("oldest_pending_at"), "oldest_pending_at", nullable=True)
+    parse_instant(body.get("sealed_at"), "sealed_at", nullable=True)
     entries = _need(body, "entries", list, "batch")
     if len(entries) > MAX_ENTRIES:
         _fail("entries", f"at most {MAX_ENTRIES} entries per batch")

@@ -96,10 +96,7 @@ class LocalHub:
                 return hub.apply_batch(session, node, json.loads(batch.body),
                                        hashlib.sha256(batch.body.encode("utf-8")).hexdigest())
             except MotcuaError as error:
-                body = {"error": error.message}
-                if isinstance(error, hub.SequenceGap):
-                    body["expected_sequence"] = error.expected
-                raise HubRefused(error.status_code, body) from None
+                raise HubRefused(error.status_code, hub.refusal_body(error)) from None
 
     def query(self, name: str, payload: dict | None = None) -> dict:
         from motcua.core.sync.queries import answer
