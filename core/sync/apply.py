@@ -146,6 +146,10 @@ def apply_entries(session: Session, node: SyncNode, entries: list[dict], *,
         .where(SyncNodeUnit.unit_code.in_(transfer_units))
     ).all()) if transfer_units else {}
 
+    repairs = {entry["dossier"]["code"] for entry in entries
+               if entry["topic"] in (TOPIC_RESYNC, TOPIC_RETRACT)}
+    rightful = rightful_owners(session, repairs) if repairs and not node.local else {}
+
     handoffs: list[dict] = []
     ignored: list[dict] = []
     for index, entry in enumerate(entries):
@@ -156,7 +160,18 @@ def apply_entries(session: Session, node: SyncNode, entries: list[dict], *,
             ignored.append({"entry": index, "dossier": code,
                             "reason": f"handed over to node {target.owner}"})
             continue
-        _check_owner(node, own_units, target, snapshot, index)
+        owner = rightful.get(code)
+        if entry["topic"] in (TOPIC_RESYNC, TOPIC_RETRACT) and owner == node.node_id:
+            # A repair by the node the records name: it also repairs the copy's routing
+            # columns (owner, unit), whatever damage they took.
+            if target is not None:
+                target.owner, target.unit_code = node.node_id, snapshot["unit_code"]
+        elif entry["topic"] == TOPIC_RETRACT and owner is not None:
+            ignored.append({"entry": index, "dossier": code,
+                            "reason": f"the records give it to node {owner}"})
+            continue
+        else:
+            _check_owner(node, own_units, target, snapshot, index)
         if entry["topic"] == TOPIC_RETRACT:
             if target is not None:
                 target.retract = True
@@ -192,6 +207,26 @@ def apply_entries(session: Session, node: SyncNode, entries: list[dict], *,
                 target.handed_away = not node.local
     _write(session, targets.values(), keep_figures)
     return Applied(_write_handoffs(session, handoffs), ignored)
+
+
+def rightful_owners(session: Session, codes: set[str]) -> dict[str, str]:
+    """Per dossier code, the node the hub's records give it to, read apart from the
+    copy's ``owner_node`` column (which damage can change): the receiver of its latest
+    hand-over, else the node registered for the receiving unit its stored snapshot
+    names. Codes the records say nothing about are left out."""
+    owners: dict[str, str] = {}
+    for code, unit in session.execute(select(HubDossier.code, HubDossier.snapshot)
+                                      .where(HubDossier.code.in_(codes))):
+        if isinstance(unit, dict) and unit.get("unit_code"):
+            owners[code] = unit["unit_code"]
+    unit_nodes = dict(session.execute(select(SyncNodeUnit.unit_code, SyncNodeUnit.node_id)
+                                      .where(SyncNodeUnit.unit_code.in_(set(owners.values()))))
+                      .all()) if owners else {}
+    owners = {code: unit_nodes[unit] for code, unit in owners.items() if unit in unit_nodes}
+    owners.update(session.execute(select(SyncHandoff.dossier_code, SyncHandoff.to_node)
+                                  .where(SyncHandoff.dossier_code.in_(codes))
+                                  .order_by(SyncHandoff.id)).all())  # the latest wins
+    return owners
 
 
 def _check_owner(node: SyncNode, own_units: set[str] | None, target: _Target | None,
