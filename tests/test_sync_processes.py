@@ -34,19 +34,25 @@ from tests.test_sync_helpers import HubProcess, free_port, province, receive
 BOUND = 20  # seconds: no wait in this module lasts longer
 
 
+MOTCUA = [sys.executable, "-c", "from motcua.core.cli import main; main()"]
+
+
+def node_env(p, name: str) -> dict[str, str]:  # noqa: ANN001
+    """The environment of a ``motcua`` command run on node ``name``."""
+    settings = p.nodes[name].config["MOTCUA"]
+    return {**os.environ, "MOTCUA_DATABASE_URL": settings.database_url,
+            "MOTCUA_INSTANCE_PATH": str(settings.instance_path), "MOTCUA_PLUGINS": "none",
+            "MOTCUA_SECRET_KEY": "test-secret", "MOTCUA_ROLE": "node",
+            "MOTCUA_SYNC_NODE_ID": name, "MOTCUA_SYNC_HUB_URL": p.server.url,
+            "MOTCUA_SYNC_KEY": p.keys[name], "MOTCUA_SYNC_BATCH_SIZE": "3",
+            "MOTCUA_LANGUAGE": "en"}
+
+
 def worker_process(p, name: str, *extra: str) -> subprocess.Popen:  # noqa: ANN001
     """``motcua sync run`` for node ``name`` in its own process (output to a pipe)."""
-    settings = p.nodes[name].config["MOTCUA"]
-    env = {**os.environ, "MOTCUA_DATABASE_URL": settings.database_url,
-           "MOTCUA_INSTANCE_PATH": str(settings.instance_path), "MOTCUA_PLUGINS": "none",
-           "MOTCUA_SECRET_KEY": "test-secret", "MOTCUA_ROLE": "node",
-           "MOTCUA_SYNC_NODE_ID": name, "MOTCUA_SYNC_HUB_URL": p.server.url,
-           "MOTCUA_SYNC_KEY": p.keys[name], "MOTCUA_SYNC_BATCH_SIZE": "3",
-           "MOTCUA_LANGUAGE": "en"}
     return subprocess.Popen(
-        [sys.executable, "-c", "from motcua.core.cli import main; main()", "sync", "run",
-         "--idle", "0.1", *extra],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        [*MOTCUA, "sync", "run", "--idle", "0.1", *extra], env=node_env(p, name),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def stop_worker(worker: subprocess.Popen) -> str:

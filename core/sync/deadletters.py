@@ -64,9 +64,11 @@ def listed(session: Session, ids: list[int] | None = None) -> list[OutboxEntry]:
     return list(session.scalars(query.order_by(OutboxEntry.id)))
 
 
-def codes_of(session: Session, rows: list[OutboxEntry]) -> dict[int, str]:
-    """Each dead letter's dossier code (from its payload: the row is a snapshot)."""
-    return {row.id: (row.payload.get("dossier") or {}).get("code", "") for row in rows}
+def described(session: Session) -> list[dict]:
+    """The dead letters as the ICT page and the CLI show them."""
+    return [{"id": row.id, "dossier": (row.payload.get("dossier") or {}).get("code", ""),
+             "topic": row.topic, "at": row.refused_at, "error": row.last_error or ""}
+            for row in listed(session)]
 
 
 def resend(session: Session, ids: list[int] | None = None) -> int:
