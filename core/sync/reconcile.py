@@ -148,9 +148,9 @@ def compare_with_hub(node: Node, since: date | None = None, *,
         deferred = moved_on(node, involved, cut) | traced(session, extra - held)
     report.unsettled = sorted(deferred)
     # Held under another unit-day: its own unit-day names it missing; re-sent, not retracted.
-    unsettled = deferred | (extra & held)
+    skipped = {"missing": deferred, "different": deferred, "extra": deferred | held}
     for difference, found in found_by_day:
-        kept = {kind: [code for code in codes if code not in unsettled]
+        kept = {kind: [code for code in codes if code not in skipped[kind]]
                 for kind, codes in found.items()}
         if not any(kept.values()):
             continue
