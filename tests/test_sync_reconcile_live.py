@@ -29,8 +29,13 @@ from motcua.core.timeutil import local_date
 from tests.conftest import login
 from tests.test_sync_faults import count
 from tests.test_sync_helpers import province, receive
-from tests.test_sync_processes import MOTCUA, Printed, node_env, wait_until_delivered, \
-    worker_process
+from tests.test_sync_processes import (
+    MOTCUA,
+    Printed,
+    node_env,
+    wait_until_delivered,
+    worker_process,
+)
 from tests.test_sync_transfer import record
 
 BOUND = 45  # seconds: no wait in this module lasts longer
