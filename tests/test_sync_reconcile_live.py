@@ -272,6 +272,10 @@ def test_a_refused_entry_becomes_a_dead_letter_and_later_changes_go_on(
             assert "data-dead-letters" in page and stuck in page
             # The cause fixed at the hub's side is not needed here: the records give the
             # dossier to north, so its whole copy is accepted and repairs the owner.
+            bad = client.post("/ict/sync/dead-letters/resend", data={"id": "x"})
+            assert bad.status_code == 400
+            assert "Choose dead letters by their number." in bad.get_data(as_text=True)
+            assert count(north_app, OutboxEntry, OutboxEntry.refused_at.is_not(None)) == 1
             answer = client.post("/ict/sync/dead-letters/resend", data={})
             assert answer.status_code == 302
             assert "data-dead-letters" not in client.get("/ict/sync/").get_data(as_text=True)

@@ -396,5 +396,9 @@ def test_a_worker_whose_batch_is_refused_still_takes_over_handovers(templates, b
         listed = south_app.test_cli_runner().invoke(main, ["sync", "dead-letters"])
         assert "1 dead letters." in listed.output, listed.output
         assert "cannot move to unit H72.01" in listed.output
+        resent = south_app.test_cli_runner().invoke(main, ["sync", "dead-letters", "--resend"])
+        assert "Queued 1 dossiers again" in resent.output, resent.output
+        assert "0 dead letters." in south_app.test_cli_runner().invoke(
+            main, ["sync", "dead-letters"]).output
         assert f"Took over dossier {code} from another node." in result.output
         assert count(south_app, Dossier, Dossier.code == code) == 1

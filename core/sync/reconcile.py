@@ -104,14 +104,13 @@ def settle(node: Node, cut: int, seconds: float) -> bool:
         time.sleep(0.2)
 
 
-def moved_on(node: Node, codes: set[str], cut: int) -> set[str]:
+def moved_on(session, codes: set[str], cut: int) -> set[str]:  # noqa: ANN001
     """Those of ``codes`` with a change after the cut (still on their way to the hub)."""
     if not codes:
         return set()
-    with node.database.session_factory() as session:
-        return set(session.scalars(
-            select(Dossier.code).join(OutboxEntry, OutboxEntry.dossier_id == Dossier.id)
-            .where(Dossier.code.in_(codes), OutboxEntry.id > cut).distinct()))
+    return set(session.scalars(
+        select(Dossier.code).join(OutboxEntry, OutboxEntry.dossier_id == Dossier.id)
+        .where(Dossier.code.in_(codes), OutboxEntry.id > cut).distinct()))
 
 
 def traced(session, codes: set[str]) -> set[str]:  # noqa: ANN001
@@ -145,7 +144,7 @@ def compare_with_hub(node: Node, since: date | None = None, *,
                 for code in codes}
     extra = {code for _, found in found_by_day for code in found["extra"]}
     with node.database.session_factory() as session:
-        deferred = moved_on(node, involved, cut) | traced(session, extra - held)
+        deferred = moved_on(session, involved, cut) | traced(session, extra - held)
     report.unsettled = sorted(deferred)
     # Held under another unit-day: its own unit-day names it missing; re-sent, not retracted.
     skipped = {"missing": deferred, "different": deferred, "extra": deferred | held}
