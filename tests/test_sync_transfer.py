@@ -27,7 +27,7 @@ from motcua.core.models import (
     SyncOwnership,
     Unit,
 )
-from motcua.core.sync import signing
+from motcua.core.sync import deadletters, signing
 from motcua.core.sync.entries import resync_payload
 from motcua.core.sync.node import NOT_SENT_HANDED_OVER, drain, seal
 from motcua.core.sync.protocol import TOPIC_RESYNC
@@ -227,8 +227,14 @@ def test_a_node_cannot_move_a_dossier_it_holds_to_another_nodes_unit(templates, 
         code = receive(north_app, p.worlds["north"])
         assert drain(p.node("north")).error is None
         _move_locally(north_app, code, "H72.02")
-        refused = drain(p.node("north"))
-        assert refused.refused and "cannot move to unit H72.02" in refused.error
+        later = receive(north_app, p.worlds["north"])
+        # Refused, and set aside as a dead letter: the later dossier still arrives.
+        assert drain(p.node("north")).error is None
+        assert count(p.hub, HubDossier, HubDossier.code == later) == 1
+        with north_app.extensions["motcua.db"].session_factory() as session:
+            letters = deadletters.described(session)
+        assert [letter["dossier"] for letter in letters] == [code]
+        assert "cannot move to unit H72.02" in letters[0]["error"]
         with p.hub.extensions["motcua.db"].session_factory() as session:
             assert session.scalar(select(HubDossier.unit_code)
                                   .where(HubDossier.code == code)) == "H72.01.01"
@@ -381,11 +387,18 @@ def test_a_worker_whose_batch_is_refused_still_takes_over_handovers(templates, b
         code = receive(north_app, p.worlds["north"])
         record(north_app, code, "transferred", username="letan", to_unit="H72.02")
         assert drain(p.node("north")).error is None
-        # South's next batch is refused: it moves its dossier to a unit of north.
+        # South's next change is refused (it moves its dossier to a unit of north) and
+        # set aside: the run goes on.
         _move_locally(south_app, own, "H72.01")
         result = south_app.test_cli_runner().invoke(
             main, ["sync", "run", "--once", "--timeout", "5"])
-        assert result.exit_code != 0, result.output
-        assert "cannot move to unit H72.01" in result.output
+        assert result.exit_code == 0, result.output
+        listed = south_app.test_cli_runner().invoke(main, ["sync", "dead-letters"])
+        assert "1 dead letters." in listed.output, listed.output
+        assert "cannot move to unit H72.01" in listed.output
+        resent = south_app.test_cli_runner().invoke(main, ["sync", "dead-letters", "--resend"])
+        assert "Queued 1 dossiers again" in resent.output, resent.output
+        assert "0 dead letters." in south_app.test_cli_runner().invoke(
+            main, ["sync", "dead-letters"]).output
         assert f"Took over dossier {code} from another node." in result.output
         assert count(south_app, Dossier, Dossier.code == code) == 1

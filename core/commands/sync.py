@@ -123,6 +123,12 @@ def reconcile_command(dry_run: bool, since) -> None:  # noqa: ANN001
     report = reconcile(_node(), repair=not dry_run,
                        since=since.date() if since else None)
     click.echo(f"Compared {report.compared} unit-days: {len(report.differences)} differ.")
+    if not report.settled:
+        click.echo("  Not every change up to the cut reached the hub in time; is the hub "
+                   "reachable and a worker running?", err=True)
+    if report.unsettled:
+        click.echo(f"  changed during the comparison, left to the next run: "
+                   f"{len(report.unsettled)} dossiers")
     for d in report.differences:
         click.echo(f"  {d['unit']} {d['day']}: node {d['node']['count']} dossiers, "
                    f"hub {d['hub']['count']}")
@@ -151,6 +157,29 @@ def recover_command() -> None:
         click.echo("Their citizen ID, address and e-mail stayed at the reception desk's "
                    "paper file (the hub never holds them): enter them again.")
     click.echo("Intake and sync may resume.")
+
+
+@sync_group.command("dead-letters")
+@click.option("--resend", is_flag=True,
+              help="Queue the listed dossiers again (their whole current copy).")
+@click.option("--id", "ids", type=int, multiple=True,
+              help="Only this dead letter (repeatable); default: all.")
+@with_appcontext
+def dead_letters_command(resend: bool, ids: tuple[int, ...]) -> None:
+    """List the changes the hub refused (set aside so later ones go on); resend them."""
+    from motcua.core.sync import deadletters
+
+    session = db_session()
+    letters = [letter for letter in deadletters.described(session)
+               if not ids or letter["id"] in ids]
+    click.echo(f"{len(letters)} dead letters.")
+    for letter in letters:
+        click.echo(f"  {letter['id']} {letter['topic']} {letter['dossier']} "
+                   f"{letter['at'].isoformat() if letter['at'] else ''}: {letter['error']}")
+    if resend and letters:
+        queued = deadletters.resend(session, [letter["id"] for letter in letters])
+        session.commit()
+        click.echo(f"Queued {queued} dossiers again; 'motcua sync run' sends them.")
 
 
 @sync_group.command("demo")

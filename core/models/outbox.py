@@ -1,6 +1,8 @@
 """The outbox: one row per dossier event, written in the event's own transaction.
 
-The sync worker drains it in ``id`` order; a row is never edited except to mark it sent.
+The sync worker drains it in ``id`` order; a row is never edited except to mark it sent,
+or set aside as a dead letter when the hub refused it (``refused_at``, see
+``core.sync.deadletters``).
 """
 
 from __future__ import annotations
@@ -28,3 +30,5 @@ class OutboxEntry(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Set when the hub refused the row (a dead letter); cleared once it is re-sent.
+    refused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

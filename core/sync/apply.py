@@ -7,6 +7,7 @@ writes dossiers, events and hand-overs with set-based statements.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,6 +147,10 @@ def apply_entries(session: Session, node: SyncNode, entries: list[dict], *,
         .where(SyncNodeUnit.unit_code.in_(transfer_units))
     ).all()) if transfer_units else {}
 
+    repairs = {entry["dossier"]["code"] for entry in entries
+               if entry["topic"] in (TOPIC_RESYNC, TOPIC_RETRACT)}
+    rightful = rightful_owners(session, repairs) if repairs and not node.local else {}
+
     handoffs: list[dict] = []
     ignored: list[dict] = []
     for index, entry in enumerate(entries):
@@ -156,7 +161,23 @@ def apply_entries(session: Session, node: SyncNode, entries: list[dict], *,
             ignored.append({"entry": index, "dossier": code,
                             "reason": f"handed over to node {target.owner}"})
             continue
-        _check_owner(node, own_units, target, snapshot, index)
+        record = rightful.get(code)
+        if entry["topic"] in (TOPIC_RESYNC, TOPIC_RETRACT) and record is not None \
+                and record.owner == node.node_id:
+            # A repair by the node the records name: it also repairs the copy's routing
+            # columns (owner, unit), whatever damage they took; the unit only to one of
+            # its own or the one the records give.
+            if entry["topic"] == TOPIC_RESYNC \
+                    and snapshot["unit_code"] not in record.units | own_units:
+                _refuse_move(node, code, snapshot, index)
+            if target is not None:
+                target.owner, target.unit_code = node.node_id, snapshot["unit_code"]
+        elif entry["topic"] == TOPIC_RETRACT and record is not None:
+            ignored.append({"entry": index, "dossier": code,
+                            "reason": f"the records give it to node {record.owner}"})
+            continue
+        else:
+            _check_owner(node, own_units, target, snapshot, index)
         if entry["topic"] == TOPIC_RETRACT:
             if target is not None:
                 target.retract = True
@@ -197,6 +218,56 @@ def apply_entries(session: Session, node: SyncNode, entries: list[dict], *,
     return Applied(_write_handoffs(session, handoffs), ignored)
 
 
+@dataclass
+class Record:
+    """Who the hub's records give a dossier to, read apart from the copy's routing
+    columns (which damage can change), and the receiving unit they give it."""
+
+    owner: str
+    units: set[str]  # the receiving units it may have
+
+
+def rightful_owners(session: Session, codes: set[str]) -> dict[str, Record]:
+    """Per dossier code: the receiver of its latest hand-over, else the node registered
+    for the receiving unit its stored snapshot names; the unit is the stored snapshot's
+    (the first hand-over's package's, if the copy is gone). Codes the records say
+    nothing about are left out."""
+    units = {code: snapshot["unit_code"] for code, snapshot in session.execute(
+        select(HubDossier.code, HubDossier.snapshot).where(HubDossier.code.in_(codes)))
+        if isinstance(snapshot, dict) and snapshot.get("unit_code")}
+    handoffs = session.execute(select(SyncHandoff.dossier_code, SyncHandoff.to_node,
+                                      SyncHandoff.from_node)
+                               .where(SyncHandoff.dossier_code.in_(codes))
+                               .order_by(SyncHandoff.id)).all()
+    origins = {}
+    for code, _, from_node in handoffs:
+        origins.setdefault(code, from_node)
+    unit_nodes = dict(session.execute(select(SyncNodeUnit.unit_code, SyncNodeUnit.node_id)
+                                      .where(SyncNodeUnit.unit_code.in_(set(units.values()))))
+                      .all()) if units else {}
+    records = {code: Record(unit_nodes[unit], {unit}) for code, unit in units.items()
+               if unit in unit_nodes}
+    for code, to_node, _ in handoffs:  # the latest wins
+        records[code] = Record(to_node, {units[code]} if code in units else set())
+    # A copy gone from the hub: any unit of the node it was first handed over from.
+    gone = {code: origin for code, origin in origins.items() if code not in units}
+    if gone:
+        origin_units = defaultdict(set)
+        for unit, owner in session.execute(select(SyncNodeUnit.unit_code, SyncNodeUnit.node_id)
+                                           .where(SyncNodeUnit.node_id.in_(set(gone.values())))):
+            origin_units[owner].add(unit)
+        for code, origin in gone.items():
+            records[code].units = origin_units[origin]
+    return records
+
+
+def _refuse_move(node: SyncNode, code: str, snapshot: dict, index: int) -> None:
+    raise ForeignUnit(
+        f"entries[{index}]: dossier {code} cannot move to unit {snapshot['unit_code']}, "
+        f"which is not registered to node {node.node_id}; nothing of this batch was "
+        "applied.", field=f"entries[{index}].dossier.unit_code")
+
+
 def _check_owner(node: SyncNode, own_units: set[str] | None, target: _Target | None,
                  snapshot: dict, index: int) -> None:
     if own_units is None:  # the standalone deployment's own node owns everything
@@ -207,11 +278,7 @@ def _check_owner(node: SyncNode, own_units: set[str] | None, target: _Target | N
             # the receiving unit is allowed only to a unit of this node.
             moved = snapshot["unit_code"] != target.unit_code
             if moved and snapshot["unit_code"] not in own_units:
-                raise ForeignUnit(
-                    f"entries[{index}]: dossier {target.code} cannot move to unit "
-                    f"{snapshot['unit_code']}, which is not registered to node "
-                    f"{node.node_id}; nothing of this batch was applied.",
-                    field=f"entries[{index}].dossier.unit_code")
+                _refuse_move(node, target.code, snapshot, index)
             return
         raise ForeignUnit(
             f"entries[{index}]: dossier {target.code} is held by node {target.owner}, "

@@ -28,6 +28,7 @@ from motcua.core.models import (
     DossierWorkflow,
     HubDossier,
     HubDossierEvent,
+    SyncHandoff,
     SyncOwnership,
     Unit,
 )
@@ -163,11 +164,16 @@ def hub_snapshot(row) -> dict:  # noqa: ANN001 - a row with HubDossier's columns
 
 def hub_fingerprints(session: Session, node_id: str, *, since: date | None = None,
                      unit_day: UnitDay | None = None) -> Fingerprints:
-    """Fingerprints of the dossiers the hub attributes to ``node_id``."""
+    """Fingerprints of the dossiers the hub attributes to ``node_id``, except those handed
+    over to it and not yet imported there (the node cannot hold them yet; counting them
+    would make the node retract its own incoming dossiers)."""
+    incoming = select(SyncHandoff.dossier_code).where(SyncHandoff.to_node == node_id,
+                                                      SyncHandoff.delivered_at.is_(None))
     query = select(HubDossier.id, HubDossier.received_day, HubDossier.snapshot,
                    HubDossier.details, HubDossier.plugin_data,
                    *(getattr(HubDossier, name) for name in MIRRORED if name != "code"),
-                   HubDossier.code).where(HubDossier.owner_node == node_id)
+                   HubDossier.code).where(HubDossier.owner_node == node_id,
+                                          HubDossier.code.not_in(incoming))
     if since is not None:
         query = query.where(HubDossier.received_day >= since)
     if unit_day is not None:

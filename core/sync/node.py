@@ -31,7 +31,7 @@ from motcua.core.config import Settings
 from motcua.core.db import Database
 from motcua.core.errors import ConfigurationError
 from motcua.core.models import Dossier, OutboxEntry, SyncBatch, SyncNodeState, SyncOwnership
-from motcua.core.sync import signing
+from motcua.core.sync import deadletters, signing
 from motcua.core.sync.entries import build_entries
 from motcua.core.sync.hub import LOCAL_NODE
 from motcua.core.sync.locking import ensure_state, renew, sender_lock
@@ -322,6 +322,12 @@ def _push(node: Node, batch: SyncBatch, result: RoundResult) -> bool:
             return False
         if error.status == 409 and expected is None and hub_token is None \
                 and _fast_forward(node, batch):
+            return False
+        # One refused entry must not hold back every later change: set it aside.
+        if error.status == 403 and deadletters.set_aside(node, batch, error.body.get("field"),
+                                                         f"batch {batch.sequence}: {error}"):
+            log.warning("node %s: an entry of batch %s set aside: %s", node.node_id,
+                        batch.sequence, error)
             return False
         result.error, result.refused = str(error), True
         _record_failure(node, batch, f"batch {batch.sequence}: {error}", contact=True)

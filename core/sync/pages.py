@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from werkzeug import Response
 
-from motcua.core.errors import NotFound
+from motcua.core.errors import NotFound, ValidationError
 from motcua.core.extensions import db_session, settings
 from motcua.core.models import SyncNode
-from motcua.core.sync import status
+from motcua.core.sync import deadletters, status
 from motcua.core.sync.hub import LOCAL_NODE, refusal_tallies
 from motcua.core.web.helpers import role_required
 
@@ -56,3 +57,20 @@ def node_page(node_id: str) -> str:
     if node is None:
         raise NotFound(f"No node {node_id} is registered.")
     return render_template("sync/node.html", node=status.node_health(node))
+
+
+@bp.post("/dead-letters/resend")
+@role_required("ict_admin")
+def resend_dead_letters() -> Response:
+    """Queue the dossiers of the chosen dead letters (all, if none chosen) again."""
+    if _own_node_id() is None:
+        raise NotFound("This server is a hub; dead letters are kept by the nodes.")
+    try:
+        ids = [int(value) for value in request.form.getlist("id")]
+    except ValueError:
+        raise ValidationError(_("Choose dead letters by their number.")) from None
+    session = db_session()
+    queued = deadletters.resend(session, ids or None)
+    session.commit()
+    flash(_("%(n)s dossiers queued again for the hub.", n=queued))
+    return redirect(url_for("sync_pages.overview"))

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from motcua.core.models import OutboxEntry, SyncBatch, SyncNode, SyncNodeState
+from motcua.core.sync import deadletters
 from motcua.core.sync.protocol import BACKLOG_COUNT_CAP, TOPICS
 from motcua.core.timeutil import now
 
@@ -72,6 +73,7 @@ class LocalSync:
     backlog: int
     lag_seconds: float | None
     unacked: list[SyncBatch]
+    dead_letters: list[dict] = field(default_factory=list)  # entries the hub refused
 
 
 def local_sync(session: Session, node_id: str) -> LocalSync:
@@ -88,4 +90,5 @@ def local_sync(session: Session, node_id: str) -> LocalSync:
     return LocalSync(
         node_id=node_id, state=session.get(SyncNodeState, node_id),
         backlog=unsealed + sum(b.entry_count for b in unacked),
-        lag_seconds=_seconds_since(oldest, moment) if oldest else 0.0, unacked=unacked)
+        lag_seconds=_seconds_since(oldest, moment) if oldest else 0.0, unacked=unacked,
+        dead_letters=deadletters.described(session))
