@@ -10,6 +10,9 @@ can set its own:
   so guessing 10,000 combinations is out of reach;
 - per dossier, from every address together: ``motcua.lookup.factor_guard``.
 
+The same limiter counts the officers' login attempts per address (``LOGIN_RATE_LIMIT``,
+env ``MOTCUA_LOGIN_RATE_LIMIT``, default ``20 per minute``; see core/web/auth.py).
+
 Counters live in ``MOTCUA_RATELIMIT_STORAGE_URI`` (default ``memory://``; use e.g. a Redis
 URI when several app processes serve the lookup). Behind a reverse proxy the app must
 trust ``X-Forwarded-For`` (werkzeug ``ProxyFix``), or every citizen shares one address.
@@ -30,6 +33,8 @@ DEFAULTS = {
     # Per dossier, from any address (motcua.lookup.factor_guard).
     "LOOKUP_FACTOR_DOSSIER_FAILURES": ("MOTCUA_LOOKUP_FACTOR_DOSSIER_FAILURES", "5"),
     "LOOKUP_FACTOR_DOSSIER_LOCK_MINUTES": ("MOTCUA_LOOKUP_FACTOR_DOSSIER_LOCK_MINUTES", "15"),
+    # Login attempts per address (core/web/auth.py), counted before the password is checked.
+    "LOGIN_RATE_LIMIT": ("MOTCUA_LOGIN_RATE_LIMIT", "20 per minute"),
     "RATELIMIT_STORAGE_URI": ("MOTCUA_RATELIMIT_STORAGE_URI", "memory://"),
 }
 
