@@ -36,6 +36,10 @@ def test_guesses_from_many_addresses_lock_the_dossiers_second_factor(app, world)
     assert "Too many wrong phone digits" in data["error"]
     assert data["dossier"]["verified"] is False  # the right digits unlocked nothing
     assert data["dossier"]["applicant"] == "N*** V*** An"
+    page = client.get(f"/tra-cuu/{code}", query_string={"phone4": RIGHT},
+                      environ_overrides={"REMOTE_ADDR": "10.2.0.4"})
+    assert page.status_code == 429
+    assert "Too many wrong phone digits" in page.text and "N*** V*** An" in page.text
     assert guess(client, other, RIGHT, "10.2.0.2").status_code == 200  # other dossiers
     later = now() + timedelta(minutes=DEFAULT_LOCK_MINUTES, seconds=1)
     with replaying_at(later):  # the lock ends with its window
