@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from motcua.core.db import begin_write
 from motcua.core.errors import Forbidden, NotFound, ValidationError
+from motcua.core.hashing_gate import hashing_gate
 from motcua.core.models import (
     ROLE_NAMES,
     Account,
@@ -21,11 +22,11 @@ from motcua.core.models import (
     Unit,
     column_length,
 )
+from motcua.core.passwords import check_length, check_password
 from motcua.core.text import UnfitText, clean_line
 from motcua.core.timeutil import now
 
 _hasher = PasswordHasher()  # argon2id with the library's recommended (RFC 9106) costs
-MIN_PASSWORD_LENGTH = 8
 
 
 class LoginRefused(Forbidden):
@@ -33,7 +34,8 @@ class LoginRefused(Forbidden):
 
 
 class AccountLocked(LoginRefused):
-    """Too many failed logins in a row; the account waits out the lock-out."""
+    """Too many failed logins in a row; the account waits out the lock-out. Its message is
+    a wrong password's: only the audit trail tells them apart."""
 
 
 def configure_password_hasher(hasher: PasswordHasher) -> None:
@@ -46,12 +48,20 @@ def configure_password_hasher(hasher: PasswordHasher) -> None:
 
 
 def hash_password(password: str) -> str:
-    """An argon2id hash of ``password``; refuses passwords shorter than the minimum."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ValidationError(
-            f"Password must have at least {MIN_PASSWORD_LENGTH} characters.", field="password"
-        )
+    """An argon2id hash of ``password``; refuses passwords shorter than the minimum
+    (:func:`create_account` and :func:`set_password` apply the whole policy)."""
+    check_length(password)
     return _hasher.hash(password)
+
+
+def check_policy(password: str, username: str, unit: Unit | None) -> None:
+    """:func:`motcua.core.passwords.check_password` for an account of ``unit``: neither its
+    name nor those of the units above it may be in the password."""
+    names = []
+    while unit is not None:
+        names.append(unit.name)
+        unit = unit.parent
+    check_password(password, username=username, unit_names=names)
 
 
 def create_account(
@@ -72,6 +82,7 @@ def create_account(
         raise ValidationError("Username is required.", field="username")
     if session.scalar(select(Account.id).where(Account.username == username)):
         raise ValidationError(f"Username {username!r} is already taken.", field="username")
+    check_policy(password, username, unit)
     account = Account(
         username=username,
         password_hash=hash_password(password),
@@ -111,11 +122,18 @@ def authenticate(
     session: Session, username: str, password: str, *, max_failures: int, lockout_minutes: int
 ) -> Account:
     """Return the account if the password matches; count failures and lock out after
-    ``max_failures`` in a row for ``lockout_minutes``. Raises :class:`LoginRefused`."""
+    ``max_failures`` in a row for ``lockout_minutes``. Raises :class:`LoginRefused`.
+
+    Unknown, inactive and locked accounts are refused as a wrong password is, after the
+    same argon2 work, so neither the answer nor its time tells which usernames exist or
+    are locked. :class:`AccountLocked` (a :class:`LoginRefused`) only lets the caller's
+    audit trail say why; a locked account's right password is refused too until the lock
+    ends or an administrator lifts it (:func:`unlock`). Raises :class:`LoginBusy` when the
+    process is already hashing as many passwords as it may."""
     account = session.scalar(select(Account).where(Account.username == username.strip().lower()))
     refused = LoginRefused("Wrong username or password.")
     if account is None or not account.active:
-        _hasher.hash(password)  # same cost either way, so timing does not reveal usernames
+        _verify(_dummy_hash(), password)  # same cost as a real check
         raise refused
     # Take the write lock and re-read the row under it, so concurrent attempts on one
     # account count every failure (and SQLite never fails upgrading a reader).
@@ -124,19 +142,15 @@ def authenticate(
     moment = now()
     if account.locked_until and account.locked_until > moment:
         session.commit()  # release the lock taken above; nothing changed
-        raise AccountLocked(
-            "This account is locked after repeated failed logins; try again later "
-            "or ask the unit administrator."
-        )
-    try:
-        _hasher.verify(account.password_hash, password)
-    except (VerifyMismatchError, InvalidHashError):
+        _verify(account.password_hash, password)  # the work of a real check, result unused
+        raise AccountLocked("Wrong username or password.")
+    if not _verify(account.password_hash, password):
         account.failed_logins += 1
         if account.failed_logins >= max_failures:
             account.locked_until = moment + timedelta(minutes=lockout_minutes)
             account.failed_logins = 0
         session.commit()
-        raise refused from None
+        raise refused
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = _hasher.hash(password)
     account.failed_logins = 0
@@ -146,8 +160,35 @@ def authenticate(
     return account
 
 
+def _verify(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches ``password_hash``, inside the hashing gate."""
+    with hashing_gate.slot():
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerifyMismatchError, InvalidHashError):
+            return False
+
+
+def _dummy_hash() -> str:
+    """A hash made with the current hasher's costs, checked against for unknown accounts."""
+    global _dummy
+    if _dummy is None or _hasher.check_needs_rehash(_dummy):
+        _dummy = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy
+
+
+_dummy: str | None = None
+
+
+def unlock(account: Account) -> None:
+    """Lift ``account``'s lock-out now (an administrator's command, audited by it)."""
+    account.locked_until = None
+    account.failed_logins = 0
+
+
 def set_password(account: Account, password: str) -> None:
     """Give ``account`` a new password and end every session logged in with the old one."""
+    check_policy(password, account.username, account.unit)
     account.password_hash = hash_password(password)
     end_sessions(account)
 

@@ -10,6 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from motcua.core.config import Settings, load_settings
 from motcua.core.db import Database
 from motcua.core.extensions import babel, csrf, login_manager, select_locale
+from motcua.core.hashing_gate import hashing_gate
 from motcua.core.json_limits import BoundedJSONProvider
 from motcua.core.web import numbers
 
@@ -114,6 +115,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(lookup)
     app.register_blueprint(kiosk)
     ratelimit.init_app(app)
+    hashing_gate.configure(app.config["MOTCUA"].login_concurrent_hashes)
 
     from motcua import sms
 

@@ -57,6 +57,8 @@ class Settings:
     trusted_proxies: int = 0
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
+    # Argon2 checks one process runs at once; past it a login gets 503 (core/hashing_gate).
+    login_concurrent_hashes: int = 2
     # An officer's login ends after this long without a request, and this long after it
     # began whatever happens (docs/security.md).
     session_idle_minutes: int = 30
@@ -249,6 +251,9 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
     )
     settings.session_max_hours = (
         _positive_int(env, "MOTCUA_SESSION_MAX_HOURS") or settings.session_max_hours
+    )
+    settings.login_concurrent_hashes = (
+        _positive_int(env, "MOTCUA_LOGIN_CONCURRENT_HASHES") or settings.login_concurrent_hashes
     )
     settings.attachment_max_bytes = (
         _positive_int(env, "MOTCUA_ATTACHMENT_MAX_BYTES") or settings.attachment_max_bytes

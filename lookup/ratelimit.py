@@ -7,7 +7,11 @@ can set its own:
   every lookup, shared by the website, its JSON API and the kiosk;
 - ``LOOKUP_FACTOR_RATE_LIMIT`` (env ``MOTCUA_LOOKUP_FACTOR_RATE_LIMIT``, default
   ``5 per 15 minutes``): failed second-factor attempts (wrong last four phone digits),
-  so guessing 10,000 combinations is out of reach.
+  so guessing 10,000 combinations is out of reach;
+- per dossier, from every address together: ``motcua.lookup.factor_guard``.
+
+The same limiter counts the officers' login attempts per address (``LOGIN_RATE_LIMIT``,
+env ``MOTCUA_LOGIN_RATE_LIMIT``, default ``20 per minute``; see core/web/auth.py).
 
 Counters live in ``MOTCUA_RATELIMIT_STORAGE_URI`` (default ``memory://``; use e.g. a Redis
 URI when several app processes serve the lookup). Behind a reverse proxy the app must
@@ -26,6 +30,11 @@ from flask_limiter.util import get_remote_address
 DEFAULTS = {
     "LOOKUP_RATE_LIMIT": ("MOTCUA_LOOKUP_RATE_LIMIT", "30 per minute"),
     "LOOKUP_FACTOR_RATE_LIMIT": ("MOTCUA_LOOKUP_FACTOR_RATE_LIMIT", "5 per 15 minutes"),
+    # Per dossier, from any address (motcua.lookup.factor_guard).
+    "LOOKUP_FACTOR_DOSSIER_FAILURES": ("MOTCUA_LOOKUP_FACTOR_DOSSIER_FAILURES", "5"),
+    "LOOKUP_FACTOR_DOSSIER_LOCK_MINUTES": ("MOTCUA_LOOKUP_FACTOR_DOSSIER_LOCK_MINUTES", "15"),
+    # Login attempts per address (core/web/auth.py), counted before the password is checked.
+    "LOGIN_RATE_LIMIT": ("MOTCUA_LOGIN_RATE_LIMIT", "20 per minute"),
     "RATELIMIT_STORAGE_URI": ("MOTCUA_RATELIMIT_STORAGE_URI", "memory://"),
 }
 
@@ -58,7 +67,7 @@ def _too_many_lookups() -> str:
     return _("Too many lookups from your connection. Please wait a minute and try again.")
 
 
-def _too_many_failures() -> str:
+def too_many_failures() -> str:
     return _("Too many wrong phone digits. Please wait 15 minutes and try again, or ask at "
              "the reception desk.")
 
@@ -71,7 +80,7 @@ def mark_factor_failed() -> None:
 lookup_limit = limiter.shared_limit(_lookup_limit, scope="lookup",
                                     error_message=_too_many_lookups)
 factor_limit = limiter.shared_limit(
-    _factor_limit, scope="lookup-factor", error_message=_too_many_failures,
+    _factor_limit, scope="lookup-factor", error_message=too_many_failures,
     # Only requests that try a second factor are checked, and only failures count.
     exempt_when=lambda: not request.args.get("phone4"),
     deduct_when=lambda response: bool(g.get("lookup_factor_failed")),

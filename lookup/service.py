@@ -36,6 +36,7 @@ from motcua.core.models import (
 from motcua.core.plugin_manager.dossiers import public_fields
 from motcua.core.sync.read_model import lookup_hub, uses_hub_read_model
 from motcua.core.workflow.lateness import is_late, pause_started
+from motcua.lookup import factor_guard
 from motcua.lookup.labels import event_label, status_label
 
 MAX_INPUT_LENGTH = 100  # a code is at most ~60 characters; more is not a code
@@ -314,13 +315,27 @@ def lookup(session: Session, raw_code: str | None, phone4: str | None = None) ->
     ``raw_code`` may come from a person or a barcode scanner (any case, spaces, newline).
     ``phone4``, the last four digits of the applicant's phone, unlocks the full detail;
     a wrong one gives the public view with ``verified`` False and ``extra['phone4']``
-    set to ``"wrong"`` so a channel can say so and count the failure.
+    set to ``"wrong"`` so a channel can say so and count the failure, or to ``"locked"``
+    when the dossier's second factor is locked after too many wrong guesses
+    (:mod:`motcua.lookup.factor_guard`); the digits are then not compared.
 
     Raises :class:`MalformedCode`, :class:`UnknownCode` or :class:`MalformedPhone4`, each a
     4xx :class:`~motcua.core.errors.MotcuaError` with a message for the citizen.
     """
     code = parse_code(raw_code)
     phone4 = parse_phone4(phone4)
+    if phone4 is not None and not factor_guard.reserve(session, code):
+        result = _lookup(session, code, None)
+        result.extra["phone4"] = "locked"
+        return result
+    result = _lookup(session, code, phone4)
+    if result.verified:
+        factor_guard.give_back(session, code)
+    return result
+
+
+def _lookup(session: Session, code: str, phone4: str | None) -> LookupResult:
+    """:func:`lookup` of a parsed code, comparing ``phone4`` if given."""
     if uses_hub_read_model():  # a hub answers from the read model the nodes push to
         return lookup_hub(session, code, phone4)
     rows = _read(session, code)

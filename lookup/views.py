@@ -15,7 +15,12 @@ from markupsafe import Markup
 from motcua.core.audit.record import record
 from motcua.core.errors import MotcuaError
 from motcua.core.extensions import db_session
-from motcua.lookup.ratelimit import factor_limit, lookup_limit, mark_factor_failed
+from motcua.lookup.ratelimit import (
+    factor_limit,
+    lookup_limit,
+    mark_factor_failed,
+    too_many_failures,
+)
 from motcua.lookup.service import LookupResult, MalformedPhone4, lookup, parse_code
 
 bp = Blueprint("lookup", __name__, template_folder="templates", static_folder="static",
@@ -46,7 +51,8 @@ def run_lookup(raw_code: str) -> tuple[LookupResult | None, str | None, int, str
     """Call the service for a channel: (result, error message, status, factor error).
 
     A wrong second factor still gives the public result, with status 403 and the
-    failure counted against the strict limit.
+    failure counted against the strict limit; a dossier whose second factor is locked
+    gives it with status 429.
     """
     phone4 = request.args.get("phone4")
     try:
@@ -57,6 +63,8 @@ def run_lookup(raw_code: str) -> tuple[LookupResult | None, str | None, int, str
         return result, None, 400, error.message
     except MotcuaError as error:
         return None, error.message, error.status_code, None
+    if result.extra.get("phone4") == "locked":  # this dossier's guesses are spent
+        return result, None, 429, too_many_failures()
     if result.extra.get("phone4") == "wrong":
         mark_factor_failed()
         return result, None, 403, wrong_factor_message()

@@ -84,7 +84,8 @@ def test_account_locks_after_max_failures_even_for_the_right_password(app, db, w
         assert account.locked_until is not None
         remaining = account.locked_until - now()
         assert timedelta(minutes=14) < remaining <= timedelta(minutes=15)
-        with pytest.raises(AccountLocked, match="locked"):
+        # Told as a wrong password is: nothing tells a stranger the account is locked.
+        with pytest.raises(AccountLocked, match="Wrong username or password"):
             login(db.session, "letan", PASSWORD)
 
 

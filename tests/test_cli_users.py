@@ -10,6 +10,7 @@ from motcua.core.accounts import has_role
 from motcua.core.cli import main
 from motcua.core.models import Account, RoleAssignment
 from tests.conftest import login
+from tests.factories import PASSWORD as PASSWORD_OF_THE_WORLD
 
 PASSWORD = "mat-khau-du-dai-2026"
 
@@ -53,6 +54,13 @@ REFUSALS = {
     # The test world's reception officer is "letan"; usernames are compared lower-cased.
     "existing username": ({"username": "LeTan"}, "Error: Username 'letan' is already taken."),
     "short password": ({"password": "ngan"}, "Error: Password must have at least"),
+    "common password": ({"password": "Password2026!"},
+                        "Error: This password is one of the most common passwords"),
+    "username in the password": ({"password": "TiepNhan2-xanh-la"},
+                                 "Error: The password must not contain the username."),
+    # The desk is "Bộ phận một cửa thành phố Tây Ninh": its name, folded, is refused.
+    "unit's name in the password": ({"password": "tayninh-xanh-la"},
+                                    "Error: The password must not contain the unit's name."),
 }
 
 
@@ -71,3 +79,11 @@ def test_refused_account_gives_one_error_line_exit_1_and_writes_nothing(app, wor
         result.output
     assert "Traceback" not in result.output
     assert counts(app) == before
+
+
+def test_a_new_common_password_is_refused_and_the_old_one_kept(app, world):
+    result = app.test_cli_runner().invoke(
+        main, ["user", "password", "letan", "--password", "iloveyou1"])
+    assert result.exit_code == 1
+    assert "This password is one of the most common passwords" in result.output
+    login(app.test_client(), "letan", PASSWORD_OF_THE_WORLD)

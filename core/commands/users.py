@@ -1,11 +1,13 @@
-"""``motcua user create``, ``motcua user password`` and ``motcua user token``."""
+"""``motcua user create``, ``motcua user password``, ``motcua user unlock`` and
+``motcua user token``."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import with_appcontext
 
-from motcua.core.accounts import create_account, issue_api_token, set_password
+from motcua.core.accounts import create_account, issue_api_token, set_password, unlock
+from motcua.core.audit.record import record
 from motcua.core.errors import NotFound
 from motcua.core.extensions import db_session
 from motcua.core.models import ROLE_NAMES, Account
@@ -66,6 +68,20 @@ def password_command(username: str, password: str) -> None:
     set_password(_account(session, username), password)
     session.commit()
     click.echo(f"New password set for {username.lower()}; its open sessions have ended.")
+
+
+@user_group.command("unlock")
+@click.argument("username")
+@with_appcontext
+def unlock_command(username: str) -> None:
+    """Lift USERNAME's lock-out after failed logins, so the officer can log in now."""
+    session = db_session()
+    account = _account(session, username)
+    was_locked = account.locked_until is not None
+    unlock(account)
+    # Recorded with the lock-out's state: an administrator lifting locks is worth auditing.
+    record("account.unlocked", target=account.username, detail={"was_locked": was_locked})
+    click.echo(f"{account.username} can log in again; failed logins reset.")
 
 
 @user_group.command("token")

@@ -17,6 +17,7 @@ from motcua.core.models.dossiers import (
     DossierEvent,
 )
 from motcua.core.models.idempotency import IdempotencyKey
+from motcua.core.models.lookup import LookupFactorGuard
 from motcua.core.models.notices import NOTICE_REASONS, Notice
 from motcua.core.models.outbox import OutboxEntry
 from motcua.core.models.plugins import PluginFailure
@@ -53,6 +54,6 @@ __all__ = [
     "HubDossier", "HubDossierEvent", "SyncAppliedBatch", "SyncBatch", "SyncHandoff",
     "SyncNode", "SyncNodeState", "SyncNodeUnit", "SyncOwnership", "SyncRefusalTally",
     "DossierWorkflow", "StepHolding", "SupplementPause", "Workflow",
-    "NOTICE_REASONS", "Notice", "SMS_STATUSES", "SmsMessage",
+    "LookupFactorGuard", "NOTICE_REASONS", "Notice", "SMS_STATUSES", "SmsMessage",
     "ReportFigures", "ReportSupplements", "PluginFailure",
 ]

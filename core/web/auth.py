@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
@@ -18,8 +27,10 @@ from motcua.core.accounts import (
 from motcua.core.audit.record import record
 from motcua.core.config import LANGUAGES
 from motcua.core.extensions import db_session, login_manager, settings
+from motcua.core.hashing_gate import LoginBusy
 from motcua.core.models import Account
 from motcua.core.web import sessions
+from motcua.lookup.ratelimit import limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -57,7 +68,19 @@ def _attempted() -> str:
     return request.form.get("username", "").strip().lower()[:80]
 
 
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _too_many_logins() -> str:
+    return _("Too many login attempts from your connection. Please wait a minute and try "
+             "again.")
+
+
 @bp.route("/login", methods=["GET", "POST"])
+# Per address, every attempt counted before its password is checked, so simultaneous
+# attempts cannot slip past; the per-account lock-out is in accounts.authenticate.
+@limiter.limit(_login_limit, methods=["POST"], error_message=_too_many_logins)
 def login():
     if request.method == "POST":
         config = settings()
@@ -69,13 +92,16 @@ def login():
                 max_failures=config.login_max_failures,
                 lockout_minutes=config.login_lockout_minutes,
             )
-        except AccountLocked:
-            record("login.refused", target=_attempted(), detail={"reason": "locked"})
-            error = _("This account is locked after repeated failed logins; try again later "
-                      "or ask the unit administrator.")
-            return render_template("login.html", error=error), 401
-        except LoginRefused:
-            record("login.failed", target=_attempted(), detail={"reason": "wrong password"})
+        except LoginBusy:
+            error = _("The server is busy checking other logins; please try again in a few "
+                      "seconds.")
+            return render_template("login.html", error=error), 503, {"Retry-After": "5"}
+        except LoginRefused as refusal:
+            # A locked account is answered as a wrong password is (nothing tells a stranger
+            # which usernames exist or are locked); only the audit trail says which.
+            locked = isinstance(refusal, AccountLocked)
+            record("login.refused" if locked else "login.failed", target=_attempted(),
+                   detail={"reason": "locked" if locked else "wrong password"})
             return render_template("login.html", error=_("Wrong username or password.")), 401
         sessions.begin(account)
         record("login", target=account.username, actor=account)
