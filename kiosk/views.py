@@ -32,8 +32,8 @@ from motcua.core.errors import MotcuaError
 from motcua.core.extensions import db_session, settings
 from motcua.core.models import Procedure, ProcedureDocument
 from motcua.core.text import fold
-from motcua.lookup.ratelimit import lookup_limit
 from motcua.lookup.misses import guarded_lookup
+from motcua.lookup.ratelimit import lookup_limit
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates",
                static_folder="static", static_url_path="/static")

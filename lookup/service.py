@@ -6,8 +6,9 @@ mode that table is the hub read model; a node or hub deployment points this one 
 its read model without touching the channels.
 
 What is public (:func:`motcua.lookup.policy.anonymous_view` decides, for every channel;
-a civil status dossier shows its status only): the status and who holds the dossier (officer, department, agency), the
-deadline, the timeline without notes, and a masked applicant name. Nobody sees a citizen ID
+a civil status dossier shows its status only): the status and who holds the dossier
+(officer, department, agency), the deadline, the timeline without notes, and a masked
+applicant name. Nobody sees a citizen ID
 or a phone number. The applicant unlocks the full name, the document checklist and the
 result by giving the last four digits of the phone number written on the dossier.
 """

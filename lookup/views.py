@@ -15,8 +15,8 @@ from markupsafe import Markup
 from motcua.core.audit.record import record
 from motcua.core.errors import MotcuaError
 from motcua.core.extensions import db_session
-from motcua.lookup.ratelimit import factor_limit, lookup_limit, mark_factor_failed
 from motcua.lookup.misses import guarded_lookup
+from motcua.lookup.ratelimit import factor_limit, lookup_limit, mark_factor_failed
 from motcua.lookup.service import LookupResult, MalformedPhone4, parse_code
 
 bp = Blueprint("lookup", __name__, template_folder="templates", static_folder="static",
