@@ -32,8 +32,8 @@ from motcua.core.errors import MotcuaError
 from motcua.core.extensions import db_session, settings
 from motcua.core.models import Procedure, ProcedureDocument
 from motcua.core.text import fold
+from motcua.lookup.misses import guarded_lookup
 from motcua.lookup.ratelimit import lookup_limit
-from motcua.lookup.service import lookup
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk", template_folder="templates",
                static_folder="static", static_url_path="/static")
@@ -87,7 +87,7 @@ def lookup_page():
     if raw is None:
         return render_template("kiosk/keypad.html", error=None, code="")
     try:
-        result = lookup(db_session(), raw)
+        result = guarded_lookup(db_session(), raw)
     except MotcuaError as error:
         return render_template("kiosk/keypad.html", error=error.message,
                                code=raw[:100]), error.status_code

@@ -1,10 +1,14 @@
-"""Rate limits of the public lookup (Flask-Limiter), per client address.
+"""Rate limits of the public lookup (Flask-Limiter), per client: an IPv4 address or an
+IPv6 /64 network (:func:`network_key`).
 
-Two limits, both read from the app config on every request so each app (and each test)
+Three limits, all read from the app config on every request so each app (and each test)
 can set its own:
 
-- ``LOOKUP_RATE_LIMIT`` (env ``MOTCUA_LOOKUP_RATE_LIMIT``, default ``30 per minute``):
-  every lookup, shared by the website, its JSON API and the kiosk;
+- ``LOOKUP_RATE_LIMIT`` (env ``MOTCUA_LOOKUP_RATE_LIMIT``, default ``120 per minute``):
+  every lookup, shared by the website, its JSON API and the kiosk: a flood bound, high
+  enough for the many citizens behind one carrier address (CGNAT);
+- ``LOOKUP_MISS_LIMIT`` (env ``MOTCUA_LOOKUP_MISS_LIMIT``, default ``20 per 10 minutes``):
+  codes that no dossier has, which is what guessing produces (:mod:`motcua.lookup.misses`);
 - ``LOOKUP_FACTOR_RATE_LIMIT`` (env ``MOTCUA_LOOKUP_FACTOR_RATE_LIMIT``, default
   ``5 per 15 minutes``): failed second-factor attempts (wrong last four phone digits),
   so guessing 10,000 combinations is out of reach;
@@ -20,6 +24,7 @@ trust ``X-Forwarded-For`` (werkzeug ``ProxyFix``), or every citizen shares one a
 
 from __future__ import annotations
 
+import ipaddress
 import os
 
 from flask import Flask, current_app, g, request
@@ -28,7 +33,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 DEFAULTS = {
-    "LOOKUP_RATE_LIMIT": ("MOTCUA_LOOKUP_RATE_LIMIT", "30 per minute"),
+    "LOOKUP_RATE_LIMIT": ("MOTCUA_LOOKUP_RATE_LIMIT", "120 per minute"),
+    "LOOKUP_MISS_LIMIT": ("MOTCUA_LOOKUP_MISS_LIMIT", "20 per 10 minutes"),
     "LOOKUP_FACTOR_RATE_LIMIT": ("MOTCUA_LOOKUP_FACTOR_RATE_LIMIT", "5 per 15 minutes"),
     # Per dossier, from any address (motcua.lookup.factor_guard).
     "LOOKUP_FACTOR_DOSSIER_FAILURES": ("MOTCUA_LOOKUP_FACTOR_DOSSIER_FAILURES", "5"),
@@ -41,8 +47,23 @@ DEFAULTS = {
 # If the counter store (e.g. Redis) is down, count in memory rather than answer 500:
 # a citizen's lookup must not fail because of the limiter.
 # Headers (X-RateLimit-*, Retry-After on a 429) tell API clients when to come back.
-limiter = Limiter(key_func=get_remote_address, swallow_errors=True,
+limiter = Limiter(key_func=lambda: network_key(get_remote_address()), swallow_errors=True,
                   in_memory_fallback_enabled=True, headers_enabled=True)
+
+
+def network_key(address: str) -> str:
+    """What one client is counted as: an IPv4 address, or the /64 network of an IPv6 one
+    (a home or phone gets a whole /64 and picks addresses in it at will, so counting per
+    IPv6 address would count nothing). An IPv4-mapped IPv6 address is its IPv4 address."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
 
 
 def init_app(app: Flask) -> None:

@@ -5,8 +5,10 @@ The website, the kiosk and SMS all answer from :func:`lookup`, so they cannot di
 mode that table is the hub read model; a node or hub deployment points this one function at
 its read model without touching the channels.
 
-What is public: the status and who holds the dossier (officer, department, agency), the
-deadline, the timeline without notes, and a masked applicant name. Nobody sees a citizen ID
+What is public (:func:`motcua.lookup.policy.anonymous_view` decides, for every channel;
+a civil status dossier shows its status only): the status and who holds the dossier
+(officer, department, agency), the deadline, the timeline without notes, and a masked
+applicant name. Nobody sees a citizen ID
 or a phone number. The applicant unlocks the full name, the document checklist and the
 result by giving the last four digits of the phone number written on the dossier.
 """
@@ -38,6 +40,7 @@ from motcua.core.sync.read_model import lookup_hub, uses_hub_read_model
 from motcua.core.workflow.lateness import is_late, pause_started
 from motcua.lookup import factor_guard
 from motcua.lookup.labels import event_label, status_label
+from motcua.lookup.policy import anonymous_view, is_sensitive
 
 MAX_INPUT_LENGTH = 100  # a code is at most ~60 characters; more is not a code
 MAX_CODE_LENGTH = 60  # the width of ``dossiers.code``
@@ -113,6 +116,9 @@ class LookupResult:
     officer: str | None
     timeline: list[TimelineEntry]
     verified: bool = False
+    # A civil status dossier (lookup.policy): the anonymous view shows the status only.
+    sensitive: bool = False
+    restricted: bool = False
     documents: list[DocumentLine] | None = None
     result: dict | None = None
     refusal_reason: str | None = None
@@ -242,7 +248,7 @@ _LOOKUP = (
     select(Dossier.id, Dossier.code, Dossier.status, Dossier.applicant_name,
            Dossier.received_at, Dossier.due_at, Dossier.finished_at, Dossier.returned_at,
            Procedure.code.label("procedure_code"), Procedure.name.label("procedure_name"),
-           Procedure.handler_plugin,
+           Procedure.field.label("procedure_field"), Procedure.handler_plugin,
            DossierWorkflow.original_due_at,
            _Receiving.code.label("unit_code"), _Receiving.name.label("unit_name"),
            _Holder.code.label("holder_code"), _Holder.name.label("holder_name"),
@@ -337,7 +343,12 @@ def lookup(session: Session, raw_code: str | None, phone4: str | None = None) ->
 def _lookup(session: Session, code: str, phone4: str | None) -> LookupResult:
     """:func:`lookup` of a parsed code, comparing ``phone4`` if given."""
     if uses_hub_read_model():  # a hub answers from the read model the nodes push to
-        return lookup_hub(session, code, phone4)
+        return anonymous_view(lookup_hub(session, code, phone4))
+    return anonymous_view(_lookup_node(session, code, phone4))
+
+
+def _lookup_node(session: Session, code: str, phone4: str | None) -> LookupResult:
+    """:func:`lookup` of a parsed code from the ``dossiers`` table, before the view policy."""
     rows = _read(session, code)
     if not rows:
         raise UnknownCode(
@@ -366,6 +377,7 @@ def _lookup(session: Session, code: str, phone4: str | None) -> LookupResult:
         if row.holder_code else None,
         officer=row.officer,
         timeline=_timeline(rows, receiving),
+        sensitive=is_sensitive(row.procedure_field),
     )
     # A plugin's public fields and the applicant's own detail need the whole dossier;
     # plain lookups of core procedures never load it.

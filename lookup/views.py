@@ -15,13 +15,14 @@ from markupsafe import Markup
 from motcua.core.audit.record import record
 from motcua.core.errors import MotcuaError
 from motcua.core.extensions import db_session
+from motcua.lookup.misses import guarded_lookup
 from motcua.lookup.ratelimit import (
     factor_limit,
     lookup_limit,
     mark_factor_failed,
     too_many_failures,
 )
-from motcua.lookup.service import LookupResult, MalformedPhone4, lookup, parse_code
+from motcua.lookup.service import LookupResult, MalformedPhone4, parse_code
 
 bp = Blueprint("lookup", __name__, template_folder="templates", static_folder="static",
                static_url_path="/tra-cuu/static")
@@ -56,10 +57,10 @@ def run_lookup(raw_code: str) -> tuple[LookupResult | None, str | None, int, str
     """
     phone4 = request.args.get("phone4")
     try:
-        result = lookup(db_session(), raw_code, phone4)
+        result = guarded_lookup(db_session(), raw_code, phone4)
     except MalformedPhone4 as error:
         # The code itself may be fine: show the public view and say what is wrong.
-        result = lookup(db_session(), raw_code)
+        result = guarded_lookup(db_session(), raw_code)
         return result, None, 400, error.message
     except MotcuaError as error:
         return None, error.message, error.status_code, None
@@ -85,7 +86,8 @@ def form():
     except MotcuaError as error:
         return render("lookup/form.html", code=raw[:100], error=error.message), \
             error.status_code
-    return redirect(url_for("lookup.show", code=code))
+    # The phone's digits come along when the miss budget asked for them (lookup.misses).
+    return redirect(url_for("lookup.show", code=code, phone4=request.args.get("phone4") or None))
 
 
 @bp.route("/tra-cuu/", defaults={"code": ""})  # a QR link cut short: ask for the code
@@ -98,7 +100,8 @@ def show(code: str):
     except MotcuaError as error:  # a malformed phone4 on a bad code: report the code
         result, error, status, factor_error = None, error.message, error.status_code, None
     if result is None:
-        return render("lookup/form.html", code=code[:100], error=error), status
+        return render("lookup/form.html", code=code[:100], error=error,
+                      ask_phone4=status == 429), status
     return render("lookup/result.html", result=result, factor_error=factor_error), \
         status
 

@@ -60,7 +60,9 @@ def dossier_text(result: LookupResult, names: dict[str, str]) -> str:
     not fit, the agency and then the officer are left out before a second part is used."""
     due = timeutil.local_date(result.due_at).strftime("%d/%m/%Y")
     head = _("Dossier %(code)s (%(name)s): %(status)s.", code=result.code,
-             name=compact_name(result.applicant), status=result.status_label)
+             name=compact_name(result.applicant), status=result.status_label) \
+        if result.applicant else _("Dossier %(code)s: %(status)s.", code=result.code,
+                                   status=result.status_label)
     tail = " ".join((_("Appointment: %(date)s.", date=due), verdict(result) + "."))
     officer, units = responsible(result, names)
     # A closed dossier is no longer being handled: say who handled it last.

@@ -62,6 +62,7 @@ def lookup_hub(session: Session, code: str, phone4: str | None):  # noqa: ANN201
     from motcua.core.workflow.lateness import is_late, pause_started
     from motcua.lookup import service
     from motcua.lookup.labels import event_label, status_label
+    from motcua.lookup.policy import is_sensitive
 
     dossier = session.scalar(select(HubDossier).where(HubDossier.code == code))
     if dossier is None:
@@ -105,6 +106,7 @@ def lookup_hub(session: Session, code: str, phone4: str | None):  # noqa: ANN201
                                         unit=service.timeline_unit(e.kind, info(e.unit_code),
                                                                    receiving))
                   for e in events],
+        sensitive=is_sensitive(procedure.field if procedure else None),
     )
     # Not hub_dossiers.plugin_data: that is each plugin's sync payload, neither labelled
     # nor vetted as public.
