@@ -178,8 +178,7 @@ def grant(session: Session, actor: Account | None, account: Account, role: str,
     if _assignment(account, role, unit) is not None:
         raise ValidationError(f"{account.username} already holds {role} at {unit.code}.",
                               field="role")
-    grant_role(account, role, unit)
-    audit(session, "role.granted", actor, account, {"role": role, "unit": unit.code})
+    grant_role(account, role, unit)  # audited as role.granted (core/audit/changes.py)
 
 
 def revoke_role(session: Session, actor: Account | None, account: Account, role: str,
@@ -187,8 +186,11 @@ def revoke_role(session: Session, actor: Account | None, account: Account, role:
     assignment = _assignment(account, role, unit)
     if assignment is None:
         raise NotFound(f"{account.username} holds no {role} at {unit.code}.")
-    account.roles.remove(assignment)
-    audit(session, "role.revoked", actor, account, {"role": role, "unit": unit.code})
+    # Deleted directly, not dropped from the collection: the audit (core/audit/changes.py)
+    # sees a deleted assignment still naming its account, not an orphan.
+    session.delete(assignment)
+    session.flush()
+    session.expire(account, ["roles"])
 
 
 def _assignment(account: Account, role: str, unit: Unit) -> RoleAssignment | None:
