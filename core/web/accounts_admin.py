@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -19,10 +20,10 @@ bp = Blueprint("accounts_admin", __name__, url_prefix="/admin/accounts")
 
 # The account actions without a form field: URL name -> (function, message when done).
 ACTIONS = {
-    "deactivate": (account_admin.deactivate, "The account is deactivated."),
-    "reactivate": (account_admin.reactivate, "The account is active again."),
-    "unlock": (account_admin.unlock, "The account is unlocked."),
-    "logout": (account_admin.end_all_sessions, "Every session of the account has ended."),
+    "deactivate": (account_admin.deactivate, _l("The account is deactivated.")),
+    "reactivate": (account_admin.reactivate, _l("The account is active again.")),
+    "unlock": (account_admin.unlock, _l("The account is unlocked.")),
+    "logout": (account_admin.end_all_sessions, _l("Every session of the account has ended.")),
 }
 
 
@@ -62,7 +63,10 @@ def _page(account: Account, error: str | None = None, status: int = 200):
 
 
 def _account(account_id: int) -> Account:
-    return account_admin.administered_account(db_session(), _admin(), account_id)
+    try:
+        return account_admin.administered_account(db_session(), _admin(), account_id)
+    except MotcuaError as problem:
+        raise type(problem)(_(problem.message)) from None
 
 
 @bp.route("/<int:account_id>")
@@ -81,7 +85,7 @@ def _apply(account_id: int, change, done: str):  # noqa: ANN001, ANN202
         session.rollback()
         return _page(_account(account_id), _(problem.message), problem.status_code)
     session.commit()
-    flash(_(done))
+    flash(str(done))
     return redirect(url_for(".account", account_id=account_id), code=303)
 
 
@@ -98,15 +102,15 @@ def act(account_id: int, action: str):
 def reset_password(account_id: int):
     temporary = request.form.get("temporary", "")
     return _apply(account_id, lambda s, admin, target: account_admin.reset_password(
-        s, admin, target, temporary), "Temporary password set; it must be changed at the "
-        "next login.")
+        s, admin, target, temporary), _l("Temporary password set; it must be changed at the "
+                                        "next login."))
 
 
 @bp.route("/<int:account_id>/tokens/<int:token_id>/revoke", methods=["POST"])
 @role_required(account_admin.ADMIN_ROLE)
 def revoke_token(account_id: int, token_id: int):
     return _apply(account_id, lambda s, admin, target: account_admin.revoke_token(
-        s, admin, target, token_id), "The API token is revoked.")
+        s, admin, target, token_id), _l("The API token is revoked."))
 
 
 def _role_change(change):  # noqa: ANN001, ANN202
@@ -127,10 +131,11 @@ def _role_change(change):  # noqa: ANN001, ANN202
 @bp.route("/<int:account_id>/roles/grant", methods=["POST"])
 @role_required(account_admin.ADMIN_ROLE)
 def grant_role(account_id: int):
-    return _apply(account_id, _role_change(account_admin.grant), "The role is granted.")
+    return _apply(account_id, _role_change(account_admin.grant), _l("The role is granted."))
 
 
 @bp.route("/<int:account_id>/roles/revoke", methods=["POST"])
 @role_required(account_admin.ADMIN_ROLE)
 def revoke_role(account_id: int):
-    return _apply(account_id, _role_change(account_admin.revoke_role), "The role is revoked.")
+    return _apply(account_id, _role_change(account_admin.revoke_role),
+                  _l("The role is revoked."))
