@@ -193,6 +193,14 @@ def set_password(account: Account, password: str) -> None:
     end_sessions(account)
 
 
+def password_matches(account: Account, password: str) -> bool:
+    """True if ``password`` is ``account``'s (the change-password form asks it)."""
+    try:
+        return _hasher.verify(account.password_hash, password)
+    except (VerifyMismatchError, InvalidHashError):
+        return False
+
+
 def end_sessions(account: Account) -> None:
     """Make every session cookie issued to ``account`` so far worthless (logout, new
     password): the cookies carry the generation they were issued under."""

@@ -87,6 +87,12 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth)
     app.register_blueprint(desk)
 
+    from motcua.core.web.accounts_admin import bp as accounts_admin
+    from motcua.core.web.password import bp as password
+
+    app.register_blueprint(password)
+    app.register_blueprint(accounts_admin)
+
     from motcua.core.web.department import bp as department
 
     app.register_blueprint(department)

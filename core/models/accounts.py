@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from motcua.core.models.base import Base, UTCDateTime, utcnow
@@ -33,6 +34,10 @@ class Account(Base):
     # Raised by logout and a password change: a session cookie that carries an older
     # generation is refused (core/web/sessions.py), wherever it was copied to.
     session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set by an administrator's password reset: the officer must choose a new password
+    # before any other page opens (core/web/password.py).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                       server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     unit: Mapped[Unit] = relationship()
