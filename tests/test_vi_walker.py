@@ -48,10 +48,7 @@ def codes(app, db, routing) -> list[str]:
 
 # Pages known to still show English, each with why; the test below fails once one is fixed,
 # so the entry is removed and the walk covers the page again.
-NOT_YET_TRANSLATED = {
-    "/admin/plugins/": "the plugin manager's certificate states and refusal reasons are "
-                       "English sentences built when the app starts, outside any request",
-}
+NOT_YET_TRANSLATED: dict[str, str] = {}
 
 
 def _plugin_page(app):  # noqa: ANN001, ANN202
@@ -90,6 +87,7 @@ def test_every_page_and_form_error_is_vietnamese(app, routing, codes, role):
     assert not result.problems, "\n".join(sorted(set(result.problems))[:80])
 
 
+@pytest.mark.skipif(not NOT_YET_TRANSLATED, reason="every page is translated")
 @pytest.mark.xfail(strict=True, reason="; ".join(NOT_YET_TRANSLATED.values()))
 def test_pages_known_to_show_english_still_do(app, routing, codes):
     app.config["MOTCUA"].language = "vi"

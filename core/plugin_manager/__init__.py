@@ -15,6 +15,7 @@ import logging
 from flask import Flask, abort, request, url_for
 from flask_login import current_user
 
+from motcua.core.messages import Message
 from motcua.core.plugin_manager.certification import Certification
 from motcua.core.plugin_manager.discovery import ENTRY_POINT_GROUP, PluginRecord
 from motcua.core.plugin_manager.dossiers import (
@@ -80,7 +81,8 @@ def init_app(app: Flask, settings) -> PluginManager:  # noqa: ANN001
 
     @app.context_processor
     def _menu():
-        return {"plugin_menu_items": functools.partial(menu_links, manager)}
+        return {"plugin_menu_items": functools.partial(menu_links, manager),
+                "plugin_title": manager.title}
 
     return manager
 
@@ -118,7 +120,8 @@ def _register_blueprints(app: Flask, manager: PluginManager) -> None:
             names.add(blueprint.name)
         except Exception as error:  # noqa: BLE001 - refuse the plugin, keep the app
             manager.report_failure(name, "motcua_blueprints", error)
-            manager.disable(name, f"its blueprint could not be registered: {error}")
+            manager.disable(name, Message("its blueprint could not be registered: %(error)s",
+                                          error=error))
             continue
         app.before_request_funcs.setdefault(blueprint.name, []).append(
             functools.partial(_unit_guard, manager, name))

@@ -25,6 +25,8 @@ from motcua_sdk import IssuedResult, MenuItem, Report, hookimpl, services, signa
 # The SDK versions this plugin works with (checked by the core before loading it).
 MOTCUA_API = ">=0.1,<0.2"
 PLUGIN_NAME = "business_registration"
+# What the core's pages call this plugin, per language.
+MOTCUA_DISPLAY_NAME = {"vi": "Đăng ký hộ kinh doanh", "en": "Household business registration"}
 
 
 @hookimpl

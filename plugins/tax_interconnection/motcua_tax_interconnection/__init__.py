@@ -17,6 +17,8 @@ from pathlib import Path
 from motcua_sdk import MenuItem, Report, hookimpl, services, signals
 
 MOTCUA_API = ">=0.1.2,<0.2"  # pause_for_payment / record_payment
+# What the core's pages call this plugin, per language.
+MOTCUA_DISPLAY_NAME = {"vi": "Liên thông thuế", "en": "Tax interconnection"}
 # It handles no procedure of its own: it works on the business registration plugin's
 # dossiers (and, by its slip screen, on land dossiers).
 MOTCUA_WORKS_WITH = ("business_registration",)
