@@ -27,6 +27,8 @@ MOTCUA_API = ">=0.1,<0.2"
 PLUGIN_NAME = "business_registration"
 # What the core's pages call this plugin, per language.
 MOTCUA_DISPLAY_NAME = {"vi": "Đăng ký hộ kinh doanh", "en": "Household business registration"}
+# This plugin's own catalogue (its pages' texts the core's catalogue does not hold).
+MOTCUA_TRANSLATIONS = Path(__file__).parent / "translations"
 
 
 @hookimpl
