@@ -105,3 +105,49 @@ def test_the_applicants_unlocked_page_labels_the_result(app, routing, codes):
     assert "HKD-0001" in page
     assert "<dt>Số văn bản kết quả</dt>" in page and "<dt>Trích yếu</dt>" in page
     assert "<dt>number</dt>" not in page and "<dt>summary</dt>" not in page
+
+
+# ---------------------------------------------------------------------------- with plugins
+
+
+@pytest.fixture
+def motcua_plugins() -> list[str]:
+    """The example plugins, installed and migrated (the SDK's test kit builds the app)."""
+    return ["business_registration", "tax_interconnection"]
+
+
+@pytest.fixture
+def motcua_settings() -> dict:
+    return {"MOTCUA_TAX_OFFICES": "H99.01=T99.01"}
+
+
+@pytest.mark.parametrize("role", ("reception", "specialist", "leader", "ict_admin"))
+def test_the_plugins_pages_are_vietnamese_too(motcua_app, motcua_flow, motcua_clients, role):
+    """The plugins' own pages and their reports, with one sample dossier of each plugin
+    taken in and one carried to its result."""
+    motcua_app.config["MOTCUA"].language = "vi"
+    manager = motcua_app.extensions["motcua.plugins"]
+    taken = [motcua_flow.take_in_sample(sample) for _name, sample in manager.sample_dossiers()]
+    motcua_flow.finish(taken[0].code)
+    with motcua_app.app_context():
+        session = motcua_app.extensions["motcua.db"].session
+        values = [*(view.code for view in taken), *session.scalars(select(Unit.code)),
+                  *(name for name, _report in manager.reports()),
+                  *(report.name for _name, report in manager.reports())]
+        motcua_app.extensions["motcua.db"].remove()
+    plugins = {record.name for record in manager.enabled()}
+    adapter = motcua_app.url_map.bind("localhost")
+
+    def core_page(url: str) -> bool:  # the core's pages are walked above
+        try:
+            endpoint, arguments = adapter.match(urlsplit(url).path)
+        except HTTPException:
+            return False
+        return not (endpoint.split(".")[0] in plugins or arguments.get("plugin") in plugins)
+
+    seeds = [url for url in seed_urls(motcua_app.url_map, values) if not core_page(url)]
+    result = walk(getattr(motcua_clients, role), seeds, english_pattern(),
+                  skip=core_page)
+    assert result.pages, seeds
+    assert not result.problems, "\n".join(sorted(set(result.problems))[:80])
+
