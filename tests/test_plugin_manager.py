@@ -396,9 +396,30 @@ def test_admin_page_and_cli_show_states(make_app, tmp_path):
     page = admin.get("/admin/plugins/").get_data(as_text=True)
     assert 'data-plugin="good" data-state="enabled" data-units=""' in page
     assert 'data-plugin="old" data-state="refused"' in page
-    assert "needs motcua API &gt;=0.0,&lt;0.1" in page
+    # The reason's values are data (translate="no"); its sentence is in the page's language.
+    assert 'needs motcua API <span translate="no">&gt;=0.0,&lt;0.1</span>' in page
+    page = admin.get("/admin/plugins/?lang=vi").get_data(as_text=True)
+    assert ('cần giao diện phân hệ motcua <span translate="no">&gt;=0.0,&lt;0.1</span> '
+            "nhưng hệ thống này cung cấp phiên bản") in page
+    assert "không áp dụng: được đăng ký trực tiếp trong tiến trình" in page
     desk = login(app.test_client(), world.accounts["reception"].username)
     assert desk.get("/admin/plugins/").status_code == 403
+
+
+def test_a_plugin_is_called_by_its_declared_display_name(make_app):
+    named = make_plugin()
+    named.MOTCUA_DISPLAY_NAME = {"vi": "Cấp phép thử", "en": "Trial licensing", "fr": 3}
+    app = make_app(("named", named), ("plain", make_plugin()))
+    records = app.extensions["motcua.plugins"].records
+    assert records["named"].display_names == {"vi": "Cấp phép thử", "en": "Trial licensing"}
+    assert records["named"].title("vi") == "Cấp phép thử"
+    assert records["named"].title("de") == "Trial licensing"  # English when not declared
+    assert records["plain"].title("vi") == "plain"
+    world = with_world(app)
+    admin = login(app.test_client(), world.accounts["ict_admin"].username)
+    page = admin.get("/admin/plugins/?lang=vi").get_data(as_text=True)
+    assert 'Cấp phép thử <code translate="no">named</code>' in page
+    assert '<td><code translate="no">plain</code></td>' in page
 
 
 # ---------------------------------------------------------------------------- discovery
@@ -479,6 +500,15 @@ def test_installed_plugins_are_discovered_checked_and_refused(fake_site, templat
                                           "enabled"]
     assert "refused" in lines["future"] and "needs motcua API >=1.0" in lines["future"]
     assert "disabled" in lines["off"]
+    # A command has no page: it speaks the deployment's language.
+    result = CliRunner().invoke(main, ["plugins", "list"], env={
+        "MOTCUA_INSTANCE_PATH": str(tmp_path / "cli"), "MOTCUA_LANGUAGE": "vi",
+        "MOTCUA_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite3'}",
+        "MOTCUA_PLUGINS": "good,future"})
+    assert result.exit_code == 0, result.output
+    lines = {line.split()[0]: line for line in result.output.splitlines()[2:]}
+    assert "cần giao diện phân hệ motcua >=1.0 nhưng" in lines["future"], result.output
+    assert "không có trong danh sách MOTCUA_PLUGINS" in lines["off"], result.output
 
 
 def test_plugin_cli_commands_become_a_group(fake_site, tmp_path):

@@ -166,7 +166,7 @@ def test_a_failing_report_shows_a_message_and_is_recorded(app, world, name, mess
 def test_unknown_plugin_or_report_is_404_with_a_message(app, world, path):
     response = login(app.test_client(), "lanhdao").get(f"{path}?{DECEMBER}")
     assert response.status_code == 404
-    assert "offers a report" in response.get_data(as_text=True)
+    assert "offers the report" in response.get_data(as_text=True)
 
 
 def test_a_bad_period_is_400_with_a_message(app, world):

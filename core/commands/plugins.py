@@ -24,7 +24,9 @@ def plugins_group() -> None:
 @with_appcontext
 def list_command() -> None:
     """Show installed plugins: name, version, API range, state, certificate and why."""
+    from motcua.core.messages import Message
     from motcua.core.plugin_manager import current_manager
+    from motcua.core.plugin_manager.certification import STATE_LABELS
 
     manager = current_manager()
     click.echo(f"motcua plugin API {MOTCUA_API_VERSION}")
@@ -34,9 +36,11 @@ def list_command() -> None:
     rows = [("NAME", "DISTRIBUTION", "VERSION", "API RANGE", "STATE", "CERTIFICATE", "REASON")]
     for record in manager.records.values():
         state = record.state + (f" at {','.join(record.units)}" if record.units else "")
-        certificate = record.certificate.state if record.certificate else "-"
+        # Reasons and states are messages: str() says them in the deployment's language.
+        certificate = str(Message(STATE_LABELS.get(record.certificate.state, "-"))
+                          ) if record.certificate else "-"
         rows.append((record.name, record.distribution or "-", record.version or "-",
-                     record.api_range or "-", state, certificate, record.reason or ""))
+                     record.api_range or "-", state, certificate, str(record.reason or "")))
     widths = [max(len(row[i]) for row in rows) for i in range(6)]
     for row in rows:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import functools
 import logging
+from pathlib import Path
 
 from flask import Flask, abort, request, url_for
 from flask_login import current_user
 
+from motcua.core.messages import Message
 from motcua.core.plugin_manager.certification import Certification
 from motcua.core.plugin_manager.discovery import ENTRY_POINT_GROUP, PluginRecord
 from motcua.core.plugin_manager.dossiers import (
@@ -69,6 +71,7 @@ def init_app(app: Flask, settings) -> PluginManager:  # noqa: ANN001
     _connect_core()
     _register_blueprints(app, manager)
     _register_sync_payloads(manager)
+    _add_translations(app, manager)
 
     from motcua.core.plugin_manager.pages import bp as admin_pages
 
@@ -80,7 +83,8 @@ def init_app(app: Flask, settings) -> PluginManager:  # noqa: ANN001
 
     @app.context_processor
     def _menu():
-        return {"plugin_menu_items": functools.partial(menu_links, manager)}
+        return {"plugin_menu_items": functools.partial(menu_links, manager),
+                "plugin_title": manager.title}
 
     return manager
 
@@ -95,6 +99,22 @@ def _keep_failures(app: Flask, manager: PluginManager) -> None:
         failures.write(app, list(manager.failures))
     manager.keep_failure = functools.partial(failures.remember, app)
     app.teardown_appcontext(lambda _exc: failures.flush(app))
+
+
+def _add_translations(app: Flask, manager: PluginManager) -> None:
+    """The enabled plugins' catalogues (``MOTCUA_TRANSLATIONS``, a folder laid out as the
+    core's) join the core's: their pages use ``_()`` like the core's. The core's come
+    last, so a plugin cannot change what a core message says."""
+    from motcua.core.extensions import babel
+
+    directories = app.extensions["babel"].translation_directories
+    for record in manager.enabled():
+        folder = getattr(record.plugin, "MOTCUA_TRANSLATIONS", None)
+        if folder and Path(folder).is_dir() and str(folder) not in directories:
+            directories.insert(0, str(folder))
+            # Flask-Babel keeps loaded catalogues per language, not per folder list.
+            with app.app_context():
+                babel.domain_instance.cache.clear()
 
 
 @functools.cache
@@ -118,7 +138,8 @@ def _register_blueprints(app: Flask, manager: PluginManager) -> None:
             names.add(blueprint.name)
         except Exception as error:  # noqa: BLE001 - refuse the plugin, keep the app
             manager.report_failure(name, "motcua_blueprints", error)
-            manager.disable(name, f"its blueprint could not be registered: {error}")
+            manager.disable(name, Message("its blueprint could not be registered: %(error)s",
+                                          error=error))
             continue
         app.before_request_funcs.setdefault(blueprint.name, []).append(
             functools.partial(_unit_guard, manager, name))

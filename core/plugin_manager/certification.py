@@ -27,6 +27,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from motcua.core.messages import N_, Message
 from motcua.core.plugin_manager import purity
 from motcua.core.sync.signing import canonical_json, unb64, verify
 from motcua_sdk.versioning import MOTCUA_API_VERSION
@@ -191,6 +192,9 @@ def read_revocations(folder: Path) -> dict[str, dict]:
 
 VALID, MISSING, INVALID, REVOKED, NOT_APPLICABLE = (
     "valid", "missing", "invalid", "revoked", "not applicable")
+# What the pages and commands call each state (the state itself is data: JSON, attributes).
+STATE_LABELS = {VALID: N_("valid"), MISSING: N_("missing"), INVALID: N_("invalid"),
+                REVOKED: N_("revoked"), NOT_APPLICABLE: N_("not applicable")}
 
 
 @dataclass(frozen=True)
@@ -199,16 +203,21 @@ class CertificateState:
     invalid, revoked, not applicable), why, and the certificate's serial when read."""
 
     state: str
-    reason: str = ""
+    reason: Message | str = ""
     serial: str | None = None
 
     @property
     def valid(self) -> bool:
         return self.state == VALID
 
-    def summary(self) -> str:
-        text = self.state + (f" ({self.serial[:12]})" if self.serial and self.valid else "")
-        return text + (f": {self.reason}" if self.reason else "")
+    def summary(self) -> Message:
+        """The state and why, translated where it is shown."""
+        state = Message(STATE_LABELS.get(self.state, self.state))
+        if self.serial and self.valid:
+            return Message("%(state)s (%(serial)s)", state=state, serial=self.serial[:12])
+        if self.reason:
+            return Message("%(state)s: %(reason)s", state=state, reason=self.reason)
+        return state
 
 
 def _file_changes(certified: dict[str, str], installed: dict[str, str]) -> str:
@@ -245,17 +254,19 @@ class Certification:
         """The certificate state of the installed plugin ``name`` (never raises)."""
         path = certificate_path(self.folder, name)
         if not path.exists():
-            return CertificateState(MISSING, f"no certificate at {path.name} in the "
-                                    "certificates folder")
+            return CertificateState(MISSING, Message(
+                "no certificate at %(file)s in the certificates folder", file=path.name))
         try:
             certificate = json.loads(path.read_text(encoding="utf-8"))
             key = self._key()
         except (OSError, ValueError) as error:
-            return CertificateState(INVALID, f"the certificate or the ICT public key cannot "
-                                    f"be read ({error})")
+            return CertificateState(INVALID, Message(
+                "the certificate or the ICT public key cannot be read (%(error)s)",
+                error=error))
         if key is None:
-            return CertificateState(INVALID, f"the ICT department's public key "
-                                    f"({PUBLIC_KEY_FILE}) is not in the certificates folder")
+            return CertificateState(INVALID, Message(
+                "the ICT department's public key (%(file)s) is not in the certificates "
+                "folder", file=PUBLIC_KEY_FILE))
         return self._verify(certificate, key, name=name, module_name=module_name,
                             distribution=distribution, version=version)
 
@@ -264,24 +275,28 @@ class Certification:
                 version: str | None) -> CertificateState:
         serial = str(certificate.get("serial") or "")
         if not verify(key, signed_part(certificate), str(certificate.get("signature", ""))):
-            return CertificateState(INVALID, "its signature does not match the ICT "
-                                    "department's key (forged or edited)", serial)
+            return CertificateState(INVALID, Message(
+                "its signature does not match the ICT department's key (forged or edited)"),
+                serial)
         revoked = read_revocations(self.folder).get(serial)
         if revoked:
-            return CertificateState(REVOKED, f"revoked on {revoked.get('at', '?')}: "
-                                    f"{revoked.get('reason', '')}", serial)
+            return CertificateState(REVOKED, Message(
+                "revoked on %(date)s: %(reason)s", date=revoked.get("at", "?"),
+                reason=revoked.get("reason", "")), serial)
         expected = {"format": FORMAT, "plugin": name, "distribution": distribution,
                     "version": version, "api_version": MOTCUA_API_VERSION}
         for field, value in expected.items():
             if certificate.get(field) != value:
-                return CertificateState(INVALID, f"it certifies {field} "
-                                        f"{certificate.get(field)!r}, installed is {value!r}",
-                                        serial)
+                return CertificateState(INVALID, Message(
+                    "it certifies %(field)s %(certified)s, installed is %(installed)s",
+                    field=field, certified=repr(certificate.get(field)),
+                    installed=repr(value)), serial)
         installed = installed_files(distribution, module_name or name)
         if files_digest(installed) != certificate.get("files_sha256"):
             changes = _file_changes(certificate.get("files") or {}, installed)
-            return CertificateState(INVALID, "its files differ from the certified ones ("
-                                    f"{changes or 'contents differ'})", serial)
+            return CertificateState(INVALID, Message(
+                "its files differ from the certified ones (%(changes)s)",
+                changes=changes or Message("contents differ")), serial)
         # What runs is what was certified: its source, never a cached compiled file.
         run_from_source(module_name or name)
         return CertificateState(VALID, "", serial)

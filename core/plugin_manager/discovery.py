@@ -15,8 +15,11 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from flask import has_request_context
+from flask_babel import get_locale
 from stevedore import NamedExtensionManager
 
+from motcua.core.messages import Message
 from motcua.core.plugin_manager import purity
 
 log = logging.getLogger(__name__)
@@ -36,15 +39,37 @@ class PluginRecord:
     distribution: str | None = None
     version: str | None = None
     api_range: str | None = None
-    reason: str | None = None
+    reason: Any = None  # a messages.Message (or text), translated where it is shown
     module_name: str | None = None
     plugin: Any = field(default=None, repr=False)
     units: tuple[str, ...] = ()  # agency codes of the subtrees it works in; () everywhere
     certificate: Any = None  # a certification.CertificateState once checked
+    # ``{language: name}`` the plugin declares (``MOTCUA_DISPLAY_NAME``), once loaded.
+    display_names: dict[str, str] = field(default_factory=dict)
 
     @property
     def enabled(self) -> bool:
         return self.state == ENABLED
+
+    def title(self, language: str | None = None) -> str:
+        """What people call the plugin in ``language`` (the page's by default): its
+        declared display name, else the English one, else its identifier."""
+        if language is None and has_request_context():
+            language = str(get_locale() or "")
+        names = self.display_names
+        return names.get(language or "") or names.get("en") or self.name
+
+
+def display_names(plugin: Any) -> dict[str, str]:
+    """The plugin module's optional ``MOTCUA_DISPLAY_NAME``: a name, or ``{language:
+    name}``; anything else is ignored (the identifier is shown instead)."""
+    declared = getattr(plugin, "MOTCUA_DISPLAY_NAME", None)
+    if isinstance(declared, str) and declared.strip():
+        return {"en": declared.strip()}
+    if isinstance(declared, dict):
+        return {language: name.strip() for language, name in declared.items()
+                if isinstance(language, str) and isinstance(name, str) and name.strip()}
+    return {}
 
 
 _listing: dict[tuple, list[importlib.metadata.EntryPoint]] = {}
@@ -85,7 +110,7 @@ def _distribution(ep: importlib.metadata.EntryPoint) -> tuple[str | None, str | 
     return dist.metadata["Name"], dist.version
 
 
-def describe(ep: importlib.metadata.EntryPoint, state: str, reason: str | None = None
+def describe(ep: importlib.metadata.EntryPoint, state: str, reason: Message | None = None
              ) -> PluginRecord:
     """A record for ``ep`` before (or instead of) loading it."""
     distribution, version = _distribution(ep)
@@ -93,38 +118,41 @@ def describe(ep: importlib.metadata.EntryPoint, state: str, reason: str | None =
                         reason=reason, module_name=ep.module)
 
 
-def name_problem(name: str) -> str | None:
+def name_problem(name: str) -> Message | None:
     """Why ``name`` cannot name a plugin (it becomes a CLI group, a migration branch
     label and a key in sync payloads), or None."""
     if not NAME_PATTERN.match(name):
-        return (f"the plugin name {name!r} must be 2-40 lowercase letters, digits or "
-                "underscores, starting with a letter")
+        return Message("the plugin name %(name)s must be 2-40 lowercase letters, digits or "
+                       "underscores, starting with a letter", name=repr(name))
     return None
 
 
-def purity_problem(module_name: str) -> str | None:
+def purity_problem(module_name: str) -> Message | None:
     """Why the plugin's source may not run (it imports motcua.core), or None."""
     try:
         root = purity.module_source_root(module_name)
     except (ImportError, ValueError) as error:
-        return f"its module {module_name} cannot be found ({error})"
+        return Message("its module %(module)s cannot be found (%(error)s)",
+                       module=module_name, error=error)
     if root is None:
-        return f"its module {module_name} cannot be found"
+        return Message("its module %(module)s cannot be found", module=module_name)
     # The entry point's top-level package is what gets installed: all of it is checked.
     problems = purity.core_imports(root, package=root.is_dir())
     if problems:
         shown = "; ".join(problems[:3]) + (" ..." if len(problems) > 3 else "")
-        return f"it imports motcua.core instead of motcua_sdk ({shown})"
+        return Message("it imports motcua.core instead of motcua_sdk (%(imports)s)",
+                       imports=shown)
     return None
 
 
-def load(names: list[str]) -> tuple[dict[str, Any], dict[str, str]]:
+def load(names: list[str]) -> tuple[dict[str, Any], dict[str, Message]]:
     """Import the plugins ``names`` with stevedore: ``({name: object}, {name: error})``."""
-    failures: dict[str, str] = {}
+    failures: dict[str, Message] = {}
 
     def failed(_manager, entry_point, error) -> None:  # noqa: ANN001
         log.error("plugin %s could not be loaded", entry_point.name, exc_info=error)
-        failures[entry_point.name] = f"could not be loaded: {type(error).__name__}: {error}"
+        failures[entry_point.name] = Message("could not be loaded: %(error)s",
+                                             error=f"{type(error).__name__}: {error}")
 
     if not names:
         return {}, failures

@@ -19,12 +19,13 @@ from typing import Any
 import pluggy
 from sqlalchemy import MetaData
 
+from motcua.core.messages import Message
 from motcua.core.plugin_manager import discovery
 from motcua.core.plugin_manager.certification import NOT_APPLICABLE, CertificateState, Certification
 from motcua.core.plugin_manager.discovery import DISABLED, ENABLED, REFUSED, PluginRecord
 from motcua_sdk import hookspecs
 from motcua_sdk.types import ProcedureSpec, Report, SampleDossier
-from motcua_sdk.versioning import MOTCUA_API_VERSION, api_range_problem
+from motcua_sdk.versioning import MOTCUA_API_VERSION, api_range_issue
 
 log = logging.getLogger(__name__)
 MAX_FAILURES = 200
@@ -75,17 +76,19 @@ class PluginManager:
         for ep in discovery.installed_entry_points():
             if ep.name in self.records:
                 self.records[f"{ep.name} ({ep.value})"] = discovery.describe(
-                    ep, REFUSED, f"another plugin is already installed as {ep.name!r}")
+                    ep, REFUSED, Message("another plugin is already installed as %(name)s",
+                                         name=repr(ep.name)))
                 continue
             record = discovery.describe(ep, DISABLED)
             record.certificate = self._certificate(record)
             if self.enabled_names is not None and ep.name not in self.enabled_names:
-                record.reason = "not listed in MOTCUA_PLUGINS"
+                record.reason = Message("not listed in %(setting)s", setting="MOTCUA_PLUGINS")
                 self.records[ep.name] = record
                 continue
             problem = discovery.name_problem(ep.name) or discovery.purity_problem(ep.module)
             if not problem and self.require_certified and not record.certificate.valid:
-                problem = f"not certified: {record.certificate.summary()}"
+                problem = Message("not certified: %(certificate)s",
+                                  certificate=record.certificate.summary())
             if problem:
                 self._refuse(record, problem)
                 continue
@@ -95,13 +98,13 @@ class PluginManager:
         for name in wanted:
             record = self.records[name]
             if name in failures or name not in loaded:
-                self._refuse(record, failures.get(name, "could not be loaded"))
+                self._refuse(record, failures.get(name, Message("could not be loaded")))
                 continue
             self._admit(record, loaded[name])
         for name in self.enabled_names or ():
             if name not in self.records:
-                self._refuse(PluginRecord(name=name, state=REFUSED),
-                             "listed in MOTCUA_PLUGINS but not installed")
+                self._refuse(PluginRecord(name=name, state=REFUSED), Message(
+                    "listed in %(setting)s but not installed", setting="MOTCUA_PLUGINS"))
 
     def register(self, plugin: Any, name: str, *, distribution: str | None = None,
                  version: str | None = None) -> PluginRecord:
@@ -111,21 +114,22 @@ class PluginManager:
                               version=version, module_name=getattr(plugin, "__name__", None)
                               or type(plugin).__module__,
                               certificate=CertificateState(
-                                  NOT_APPLICABLE, "registered in-process, not installed"))
+                                  NOT_APPLICABLE, Message("registered in-process, not installed")))
         if name in self.records and self.records[name].enabled:
             return self._refuse(PluginRecord(name=name, state=REFUSED),
-                                f"another plugin is already registered as {name!r}")
+                                Message("another plugin is already registered as %(name)s",
+                                        name=repr(name)))
         problem = discovery.name_problem(name)
         if not problem and self.require_certified:
-            problem = ("not certified: a plugin registered in-process cannot be; install "
-                       "it as a distribution and run the conformance suite")
+            problem = Message("not certified: a plugin registered in-process cannot be; "
+                              "install it as a distribution and run the conformance suite")
         if problem:
             return self._refuse(record, problem)
         return self._admit(record, plugin)
 
     def _certificate(self, record: PluginRecord) -> CertificateState:
         if self.certification is None:
-            return CertificateState(NOT_APPLICABLE, "no certificates folder configured")
+            return CertificateState(NOT_APPLICABLE, Message("no certificates folder configured"))
         return self.certification.check(name=record.name, module_name=record.module_name,
                                         distribution=record.distribution,
                                         version=record.version)
@@ -133,14 +137,16 @@ class PluginManager:
     def _admit(self, record: PluginRecord, plugin: Any) -> PluginRecord:
         record.plugin = plugin
         record.api_range = getattr(plugin, "MOTCUA_API", None)
+        record.display_names = discovery.display_names(plugin)
         self.records[record.name] = record
-        problem = api_range_problem(record.api_range, MOTCUA_API_VERSION)
-        if problem:
-            return self._refuse(record, problem)
+        issue = api_range_issue(record.api_range, MOTCUA_API_VERSION)
+        if issue:
+            return self._refuse(record, Message(issue[0], **issue[1]))
         try:
             self._pm.register(plugin, name=record.name)
         except (pluggy.PluginValidationError, ValueError) as error:
-            return self._refuse(record, f"its hooks do not match the SDK: {error}")
+            return self._refuse(record, Message("its hooks do not match the SDK: %(error)s",
+                                                error=error))
         problem = self._hook_problem(record.name)
         if problem:
             self._pm.unregister(name=record.name)
@@ -151,20 +157,22 @@ class PluginManager:
         log.info("plugin %s %s enabled", record.name, record.version or "")
         return record
 
-    def _hook_problem(self, name: str) -> str | None:
+    def _hook_problem(self, name: str) -> Message | None:
         """Unknown ``motcua_*`` hooks and wrappers (the core calls each hook function on
         its own to isolate failures, so wrappers cannot work) refuse the plugin."""
         try:
             self._pm.check_pending()
         except pluggy.PluginValidationError as error:
-            return f"it implements a hook the SDK does not define: {error}"
+            return Message("it implements a hook the SDK does not define: %(error)s",
+                           error=error)
         for caller in self._pm.get_hookcallers(self._pm.get_plugin(name)) or []:
             for impl in caller.get_hookimpls():
                 if impl.plugin_name == name and (impl.hookwrapper or impl.wrapper):
-                    return f"{caller.name} is a wrapper; plugins implement plain hooks"
+                    return Message("%(hook)s is a wrapper; plugins implement plain hooks",
+                                   hook=caller.name)
         return None
 
-    def _refuse(self, record: PluginRecord, reason: str) -> PluginRecord:
+    def _refuse(self, record: PluginRecord, reason: Message | str) -> PluginRecord:
         record.state, record.reason = REFUSED, reason
         self.records[record.name] = record
         log.error("plugin %s refused: %s", record.name, reason)
@@ -200,6 +208,11 @@ class PluginManager:
                 return True
             unit = unit.parent
         return False
+
+    def title(self, name: str) -> str:
+        """What the pages call plugin ``name`` (see :meth:`PluginRecord.title`)."""
+        record = self.records.get(name)
+        return record.title() if record else name
 
     def owner_of_module(self, module: str | None) -> PluginRecord | None:
         """The plugin whose package ``module`` belongs to (by top-level package)."""

@@ -56,6 +56,12 @@ def plugin_reports() -> list[tuple[str, Report]]:
     return current_app.extensions["motcua.plugins"].reports()
 
 
+def report_texts(report: Report) -> tuple[str, list[str]]:
+    """The report's title and column headings in the request's language."""
+    labels = report.column_labels or {}
+    return _(report.title), [_(labels.get(column, column)) for column in report.columns]
+
+
 def find_report(plugin: str, name: str) -> Report | None:
     """Report ``name`` of enabled plugin ``plugin``, if it offers one."""
     return next((report for owner, report in plugin_reports()
@@ -86,8 +92,9 @@ def build_rows(session: Session, plugin: str, report: Report, period: Period,
 def _report_or_404(plugin: str, name: str) -> Report:
     report = find_report(plugin, name)
     if report is None:
-        abort(404, description=_("No enabled plugin %(plugin)s offers a report %(name)s.",
-                                 plugin=plugin[:40], name=name[:40]))
+        # Named as its path (plugin/report): identifiers, not words of the sentence.
+        abort(404, description=_("No enabled plugin offers the report %(report)s.",
+                                 report=f"{plugin[:40]}/{name[:40]}"))
     return report
 
 
@@ -125,8 +132,9 @@ def plugin_report_xlsx(plugin: str, name: str) -> Response | str:
     sheet = workbook.active
     sheet.title = report.name[:31]  # Excel's limit for a sheet name
     width, made_on = len(report.columns), local_date(now())
-    report_heading(sheet, width, report.title, period_line(scope.root.name, period), made_on)
-    table_header(sheet, PLUGIN_HEADER_ROW, list(report.columns))
+    title, headings = report_texts(report)
+    report_heading(sheet, width, title, period_line(scope.root.name, period), made_on)
+    table_header(sheet, PLUGIN_HEADER_ROW, headings)
     for number, row in enumerate(outcome.rows, start=PLUGIN_HEADER_ROW + 1):
         table_row(sheet, number, [_cell(value) for value in row])
     page_setup(sheet, width, f"{PLUGIN_HEADER_ROW}:{PLUGIN_HEADER_ROW}")
@@ -152,4 +160,4 @@ def _listing() -> dict:
             return []
         return plugin_reports()
 
-    return {"plugin_reports": listed_plugin_reports}
+    return {"plugin_reports": listed_plugin_reports, "report_texts": report_texts}

@@ -117,12 +117,16 @@ class IssuedResult:
 @dataclass(frozen=True)
 class Report:
     """A report a plugin offers: ``build(session, start, end, unit_code)`` returns rows
-    (a list of dicts with the same keys, the ``columns`` in order)."""
+    (a list of dicts with the same keys, the ``columns`` in order). ``title`` and the
+    optional ``column_labels`` (``{column: heading}``, a column without one is headed by
+    its key) are English texts the page translates through the catalogues (see
+    :mod:`motcua_sdk.i18n`)."""
 
     name: str
     title: str
     columns: tuple[str, ...]
     build: Callable[..., list[dict[str, Any]]]
+    column_labels: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

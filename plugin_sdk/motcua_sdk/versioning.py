@@ -22,24 +22,38 @@ from packaging.version import Version
 MOTCUA_API_VERSION = "0.1.2"
 
 
-def api_range_problem(declared: object, version: str = MOTCUA_API_VERSION) -> str | None:
-    """Why a plugin declaring ``declared`` cannot run on API ``version``, or None if it can.
+def api_range_issue(declared: object, version: str = MOTCUA_API_VERSION
+                    ) -> tuple[str, dict[str, str]] | None:
+    """Why a plugin declaring ``declared`` cannot run on API ``version``, as an English
+    message with ``%(name)s`` placeholders and their values (for a host that translates
+    the message where it shows it), or None if it can.
 
     A missing declaration, a malformed specifier and a range that excludes ``version``
     each get their own message.
     """
+    example = '">=0.1,<0.2"'
     if declared is None or declared == "":
-        return ('declares no MOTCUA_API range (add e.g. MOTCUA_API = ">=0.1,<0.2" '
-                "to the plugin module)")
+        return ("declares no MOTCUA_API range (add e.g. MOTCUA_API = %(example)s to the "
+                "plugin module)", {"example": example})
     if not isinstance(declared, str):
-        return f"MOTCUA_API must be a string such as \">=0.1,<0.2\", not {declared!r}"
+        return ("MOTCUA_API must be a string such as %(example)s, not %(declared)s",
+                {"example": example, "declared": repr(declared)})
     try:
         specifier = SpecifierSet(declared)
     except InvalidSpecifier:
-        return f"MOTCUA_API {declared!r} is not a valid version range (e.g. \">=0.1,<0.2\")"
+        return ("MOTCUA_API %(declared)s is not a valid version range (e.g. %(example)s)",
+                {"declared": repr(declared), "example": example})
     if not specifier.contains(Version(version), prereleases=True):
-        return f"needs motcua API {declared} but this motcua provides API {version}"
+        return ("needs motcua API %(declared)s but this motcua provides API %(version)s",
+                {"declared": declared, "version": version})
     return None
+
+
+def api_range_problem(declared: object, version: str = MOTCUA_API_VERSION) -> str | None:
+    """Why a plugin declaring ``declared`` cannot run on API ``version`` (in English), or
+    None if it can; see :func:`api_range_issue`."""
+    issue = api_range_issue(declared, version)
+    return issue[0] % issue[1] if issue else None
 
 
 def is_compatible(declared: object, version: str = MOTCUA_API_VERSION) -> bool:

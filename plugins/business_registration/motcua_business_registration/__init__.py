@@ -25,6 +25,15 @@ from motcua_sdk import IssuedResult, MenuItem, Report, hookimpl, services, signa
 # The SDK versions this plugin works with (checked by the core before loading it).
 MOTCUA_API = ">=0.1,<0.2"
 PLUGIN_NAME = "business_registration"
+# The reports' column headings (English; the plugin's catalogue has the Vietnamese).
+MONTH_COLUMNS = {"month": "Month", "registered": "Registered", "changed": "Changed",
+                 "suspended": "Suspended", "resumed": "Resumed", "terminated": "Terminated"}
+LINE_COLUMNS = {"vsic": "VSIC code", "title": "Line of business", "active": "Active",
+                "suspended": "Suspended", "terminated": "Terminated"}
+# What the core's pages call this plugin, per language.
+MOTCUA_DISPLAY_NAME = {"vi": "Đăng ký hộ kinh doanh", "en": "Household business registration"}
+# This plugin's own catalogue (its pages' texts the core's catalogue does not hold).
+MOTCUA_TRANSLATIONS = Path(__file__).parent / "translations"
 
 
 @hookimpl
@@ -115,10 +124,10 @@ def motcua_reports():
     return [
         Report(name="registrations_by_month", title="Household businesses registered per month",
                columns=("month", "registered", "changed", "suspended", "resumed",
-                        "terminated"), build=by_month),
+                        "terminated"), build=by_month, column_labels=MONTH_COLUMNS),
         Report(name="registrations_by_line", title="Household businesses per line of business",
                columns=("vsic", "title", "active", "suspended", "terminated"),
-               build=by_line_of_business),
+               build=by_line_of_business, column_labels=LINE_COLUMNS),
     ]
 
 

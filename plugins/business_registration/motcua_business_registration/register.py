@@ -22,6 +22,7 @@ from motcua_business_registration.text import fold
 from motcua_business_registration.vsic import describe
 from motcua_sdk import thaw
 from motcua_sdk.errors import Conflict, NotFound, ValidationError
+from motcua_sdk.i18n import _
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 # A tax code (MST) of 10 or 13 digits, or a 12-digit personal ID number: whatever plugin
@@ -60,9 +61,10 @@ def name_conflict(session: Session, area: str, name: str, *,
 
 
 def name_taken_message(name: str, holder: Household) -> str:
-    return (f"The business name “{name}” is already registered in this district by "
-            f"household business {holder.registration_number} “{holder.business_name}” "
-            "(names are compared without accents or capitals); choose another name.")
+    return _("The business name “%(name)s” is already registered in this district by "
+             "household business %(number)s “%(holder)s” (names are compared without "
+             "accents or capitals); choose another name.", name=name,
+             number=holder.registration_number, holder=holder.business_name)
 
 
 def check_name_free(session: Session, area: str, name: str, *,

@@ -21,6 +21,7 @@ from motcua_business_registration.text import fold
 from motcua_business_registration.vsic import VSIC_2018
 from motcua_sdk import services
 from motcua_sdk.errors import PluginError
+from motcua_sdk.i18n import _
 
 bp = Blueprint("business_registration", __name__, url_prefix="/business-registration",
                template_folder="templates", static_folder="static",
@@ -111,7 +112,7 @@ def _availability(dossier, values: dict) -> dict | None:  # noqa: ANN001
     holder = name_conflict(session, area, name, except_id=except_id)
     return {"available": holder is None, "area": area,
             "message": name_taken_message(name, holder) if holder else
-            f"The name “{name}” is free in {area}.",
+            _("The name “%(name)s” is free in %(area)s.", name=name, area=area),
             "pending": _pending_with_name(dossier.code, area, name)}
 
 
@@ -168,7 +169,7 @@ def review(code: str):
         procedures.STRICT_SCHEMAS[dossier.procedure_code]().load(data)
     except SchemaError as error:
         return _render_review(dossier, values, errors=_schema_messages(error),
-                              message="The data was not saved: correct the marked fields.",
+                              message=_("The data was not saved: correct the marked fields."),
                               status=422)
     availability = _availability(dossier, values)
     if availability and not availability["available"]:
@@ -181,7 +182,7 @@ def review(code: str):
         return _render_review(dossier, values, message=error.message,
                               errors={error.field.split(".")[-1]: error.message}
                               if error.field else None, status=error.status_code)
-    flash(f"The specialist data of dossier {code} was saved.")
+    flash(_("The specialist data of dossier %(code)s was saved.", code=code))
     return redirect(url_for(".review", code=code))
 
 
@@ -201,9 +202,11 @@ def act(code: str):
         return _render_review(dossier, data_to_form(dossier.specialist_data),
                               message=error.message, status=error.status_code)
     if action == "issue_result":
-        flash(f"The result of dossier {code} was issued; print it and send it to the desk.")
+        flash(_("The result of dossier %(code)s was issued; print it and send it to the desk.",
+                code=code))
         return redirect(url_for(".certificate", code=code))
-    flash(f"Dossier {code}: {ACTION_LABELS[action].lower()} done.")
+    flash(_("Dossier %(code)s: %(action)s done.", code=code,
+            action=_(ACTION_LABELS[action]).lower()))
     try:
         services.get_dossier(code)
     except PluginError:  # it left the officer's units
@@ -223,7 +226,7 @@ def name_check():
         holder = name_conflict(services.session(), area, name)
         answer = {"name": name, "area": area, "available": holder is None,
                   "message": name_taken_message(name, holder) if holder else
-                  f"The name “{name}” is free in {area}.",
+                  _("The name “%(name)s” is free in %(area)s.", name=name, area=area),
                   "holder": holder.registration_number if holder else None}
     if request.args.get("format") == "json":
         if answer is None:

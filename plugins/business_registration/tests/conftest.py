@@ -5,9 +5,14 @@ session as the core's ``tests`` package without their module names clashing."""
 from __future__ import annotations
 
 import copy
+import os
 
 import pytest
 from motcua_business_registration.samples import REGISTRATION_DATA
+
+# The suite's assertions read English (as the core's suite does): the pages speak the
+# deployment's language, Vietnamese unless told.
+os.environ.setdefault("MOTCUA_LANGUAGE", "en")
 
 
 @pytest.fixture

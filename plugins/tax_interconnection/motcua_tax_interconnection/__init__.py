@@ -17,6 +17,14 @@ from pathlib import Path
 from motcua_sdk import MenuItem, Report, hookimpl, services, signals
 
 MOTCUA_API = ">=0.1.2,<0.2"  # pause_for_payment / record_payment
+# The reports' column headings (English; this plugin's catalogue has the Vietnamese).
+REPORT_COLUMNS = {"tax_office": "Tax office", "kind": "Kind", "waiting": "Waiting",
+                  "overdue": "Overdue", "answered": "Answered",
+                  "average_working_days": "Average working days", "on_time": "On time"}
+# This plugin's own catalogue: its report headings and its schemas' messages.
+MOTCUA_TRANSLATIONS = Path(__file__).parent / "translations"
+# What the core's pages call this plugin, per language.
+MOTCUA_DISPLAY_NAME = {"vi": "Liên thông thuế", "en": "Tax interconnection"}
 # It handles no procedure of its own: it works on the business registration plugin's
 # dossiers (and, by its slip screen, on land dossiers).
 MOTCUA_WORKS_WITH = ("business_registration",)
@@ -64,12 +72,13 @@ def motcua_reports():
     from motcua_tax_interconnection.reports import pending_report, turnaround_report
 
     return [Report(name="pending", title="Hồ sơ đang chờ cơ quan thuế",
-                   columns=("tax_office", "kind", "waiting", "overdue"), build=pending_report),
+                   columns=("tax_office", "kind", "waiting", "overdue"), build=pending_report,
+                   column_labels=REPORT_COLUMNS),
             Report(name="turnaround",
                    title="Thời gian trả lời của cơ quan thuế (ngày làm việc)",
                    columns=("tax_office", "kind", "answered", "average_working_days",
                             "on_time"),
-                   build=turnaround_report)]
+                   build=turnaround_report, column_labels=REPORT_COLUMNS)]
 
 
 @hookimpl

@@ -39,7 +39,8 @@ class LandSlipSchema(Schema):
 class BusinessAnswerSchema(Schema):
     """The tax office's answer about a household business: its tax code, or a query."""
 
-    outcome = fields.String(required=True, validate=validate.OneOf(("tax_code", "query")))
+    outcome = fields.String(required=True, validate=validate.OneOf(
+        ("tax_code", "query"), error="Answer with a tax code or a query."))
     tax_code = fields.String(load_default=None, validate=validate.Regexp(
         TAX_CODE, error="A tax code has 10 or 13 digits, or is a 12-digit personal ID."))
     question = fields.String(load_default=None, validate=validate.Length(min=5, max=1000))

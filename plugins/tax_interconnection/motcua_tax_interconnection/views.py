@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from motcua_sdk import services
 from motcua_sdk.errors import PluginError
+from motcua_sdk.i18n import _
 from motcua_tax_interconnection import exchanges, settings
 from motcua_tax_interconnection.models import Exchange
 from motcua_tax_interconnection.reports import (
@@ -44,6 +45,13 @@ def _mine(statement):  # noqa: ANN001, ANN202
     offices = _offices()
     return statement.where(Exchange.channel == settings.INTERNAL,
                            Exchange.tax_office_code.in_(offices or [""]))
+
+
+def _form_errors(error: SchemaError) -> dict[str, str]:
+    """The schema's messages by field, in the page's language (the schemas speak English
+    to the tax system's API; this plugin's catalogue has their Vietnamese)."""
+    return {key: "; ".join(_(str(item)) for item in value) if isinstance(value, list)
+            else _(str(value)) for key, value in error.normalized_messages().items()}
 
 
 def _render(template: str, status: int = 200, **values):  # noqa: ANN003, ANN202
@@ -96,8 +104,7 @@ def answer(exchange_id: int):
         try:
             answer_data = _answer_form(exchange)
         except SchemaError as error:
-            errors = {key: "; ".join(map(str, value)) if isinstance(value, list) else str(value)
-                      for key, value in error.normalized_messages().items()}
+            errors = _form_errors(error)
             return _render("exchange.html", 422, exchange=exchange, errors=errors,
                            form=request.form)
         if not _claim(exchange):
@@ -198,7 +205,7 @@ def _send_slip(dossier, history: list[Exchange]):  # noqa: ANN001, ANN202
     try:
         slip = LandSlipSchema().load(_slip_form())
     except SchemaError as error:
-        errors = {key: str(value) for key, value in error.normalized_messages().items()}
+        errors = _form_errors(error)
         return _render("land.html", 422, dossier=dossier, history=history, errors=errors,
                        form=request.form)
     exchange = exchanges.open_exchange(services.session(), "land", dossier, slip)

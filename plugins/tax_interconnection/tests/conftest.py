@@ -5,10 +5,15 @@ land plugin (tax_land_plugin.py), standing for the land plugin until it exists."
 from __future__ import annotations
 
 import copy
+import os
 
 import pytest
 from motcua_business_registration.samples import REGISTRATION_DATA
 from tax_land_plugin import LAND_TRANSFER, LandPlugin
+
+# The suite's assertions read English (as the core's suite does): the pages speak the
+# deployment's language, Vietnamese unless told.
+os.environ.setdefault("MOTCUA_LANGUAGE", "en")
 
 
 @pytest.fixture
