@@ -88,6 +88,9 @@ def configured_app(templates, backend, tmp_path):
     made = []
 
     def make(**overrides):
+        if overrides.get("production"):
+            # Production refuses to start with open SMS endpoints (tests/test_sms_queue.py).
+            overrides.setdefault("SMS_SECRET", "test-sms-secret")
         app = _make_app(templates, backend, tmp_path, **overrides)
         made.append(app)
         with app.app_context():

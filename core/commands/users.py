@@ -152,7 +152,8 @@ def _lifecycle(name: str, action, done: str):  # noqa: ANN001, ANN202
 _lifecycle("deactivate", account_admin.deactivate,
            "{username} deactivated: it cannot log in, its sessions ended, its tokens refused.")
 _lifecycle("reactivate", account_admin.reactivate, "{username} can log in again.")
-_lifecycle("unlock", account_admin.unlock, "{username} unlocked.")
+_lifecycle("unlock", account_admin.unlock,
+           "{username} unlocked: {username} can log in again; failed logins reset.")
 _lifecycle("logout", account_admin.end_all_sessions, "Every session of {username} ended.")
 
 
