@@ -152,3 +152,9 @@ def test_the_rule(app, db, admins):
                                admins.world.birth_registration.id)
         assert may_edit_workflow(ward_admin, birth)  # a ward procedure, received in the ward
         db.remove()
+
+
+def test_an_outsider_gets_403_before_the_body_is_read(app, admins):
+    response = app.test_client().put(f"/api/v1/procedures/{PROVINCE_PROCEDURE}/workflow",
+                                     json={}, headers=admins.tokens["ward_admin"])
+    assert response.status_code == 403

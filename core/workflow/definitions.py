@@ -200,13 +200,16 @@ def check_total_days(steps: Iterable[dict], procedure: Procedure) -> None:
             f"{procedure.processing_days}.", field="steps")
 
 
+WORKFLOW_REFUSAL = ("Only an administrator of every unit receiving this procedure (of the "
+                    "province, for a province procedure) may change its workflow.")
+
+
 def save_workflow(session: Session, procedure: Procedure, steps: object, actor: Account,
                   *, note: str | None = None) -> Workflow:
     """Store ``steps`` as the procedure's next workflow version; running dossiers keep
     the version they started with. Raises Forbidden, ValidationError or Conflict."""
     if not may_edit_workflow(actor, procedure):
-        raise Forbidden("Only an administrator of every unit receiving this procedure (of "
-                        "the province, for a province procedure) may change its workflow.")
+        raise Forbidden(WORKFLOW_REFUSAL)
     normalized = validate_steps(steps)
     check_total_days(normalized, procedure)
     for index, step in enumerate(normalized):
