@@ -8,6 +8,8 @@ until it is given a class in :data:`CLASSES`, so nothing new goes unchecked.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +26,6 @@ from tests.factories import build_world, intake_data, make_procedure
 from tests.test_admin_scope import PROVINCE_PROCEDURE, add_admins
 
 ROOT = Path(__file__).resolve().parent.parent
-for folder in ("business_registration", "tax_interconnection"):
-    if str(ROOT / "plugins" / folder) not in sys.path:
-        sys.path.append(str(ROOT / "plugins" / folder))
 
 # Where the test world's dossiers and procedures are received: the province's desk, the
 # city's desk, the ward (under the city) and another district.
@@ -192,12 +191,25 @@ class Matrix:
     codes: dict[str, str]  # place -> a dossier code received there
 
 
-def _plugins() -> tuple:
-    import motcua_business_registration
-    import motcua_tax_interconnection
+def _package(folder: str, name: str):  # noqa: ANN202
+    """The example plugin's package, imported from the source tree unless installed; its
+    folder is not put on sys.path, whose egg-info would make it an installed plugin for
+    every later test of the process."""
+    if name not in sys.modules:
+        try:
+            importlib.import_module(name)
+        except ModuleNotFoundError:
+            package = ROOT / "plugins" / folder / name
+            spec = importlib.util.spec_from_file_location(
+                name, package / "__init__.py", submodule_search_locations=[str(package)])
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+    return sys.modules[name]
 
-    return (("business_registration", motcua_business_registration),
-            ("tax_interconnection", motcua_tax_interconnection))
+
+def _plugins() -> tuple:
+    return tuple((plugin, _package(plugin, f"motcua_{plugin}")) for plugin in PLUGINS)
 
 
 def build(templates, backend: str, tmp_path, with_plugins: bool) -> Matrix:  # noqa: ANN001
