@@ -20,15 +20,16 @@ from motcua.core.api.idempotency import api_write
 from motcua.core.api.params import BadRequest
 from motcua.core.api.schemas import EventSchema, LocalDateTime
 from motcua.core.codes import normalize_code
-from motcua.core.errors import NotFound, ValidationError
+from motcua.core.errors import Forbidden, NotFound, ValidationError
 from motcua.core.extensions import db_session
 from motcua.core.models import Dossier, DossierWorkflow, Procedure
 from motcua.core.plugin_manager.dossiers import issue_result as plugin_issue_result
 from motcua.core.schemas import first_error
 from motcua.core.workflow import actions
-from motcua.core.workflow.authorization import require_involved
+from motcua.core.workflow.authorization import may_edit_workflow, require_involved
 from motcua.core.workflow.control import control_slip_rows, original_due_at
 from motcua.core.workflow.definitions import (
+    WORKFLOW_REFUSAL,
     current_workflow,
     default_steps,
     save_workflow,
@@ -298,6 +299,9 @@ def get_workflow(code: str) -> Response:
 def put_workflow(code: str) -> tuple[Response, int]:
     """PUT /procedures/<code>/workflow: save the steps as a new version."""
     procedure = _procedure(code)
+    # The caller first: someone who may not edit it gets 403 whatever the body.
+    if not may_edit_workflow(g.api_account, procedure):
+        raise Forbidden(WORKFLOW_REFUSAL)
     values = _load(WorkflowInSchema(), _json_body())
     save_workflow(db_session(), procedure, values["steps"], g.api_account,
                   note=values.get("note"))

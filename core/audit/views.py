@@ -7,14 +7,14 @@ from flask import Blueprint, Response, render_template, request, stream_with_con
 from motcua.core.audit.chain import verify
 from motcua.core.audit.query import AuditFilter, export_csv, export_jsonl, page
 from motcua.core.extensions import db_session
-from motcua.core.web.helpers import role_required
+from motcua.core.web.helpers import province_admin_required
 
 bp = Blueprint("audit", __name__, url_prefix="/ict/audit")
 PAGE_SIZE = 50
 
 
 @bp.get("/")
-@role_required("ict_admin")
+@province_admin_required
 def viewer() -> str:
     """Newest entries first, 50 a page, with the filters of the form."""
     wanted = AuditFilter.from_args(request.args)
@@ -27,7 +27,7 @@ def viewer() -> str:
 
 
 @bp.get("/export.<fmt>")
-@role_required("ict_admin")
+@province_admin_required
 def export(fmt: str) -> Response:
     """The filtered entries as CSV or JSON lines, oldest first."""
     wanted = AuditFilter.from_args(request.args)
@@ -42,7 +42,7 @@ def export(fmt: str) -> Response:
 
 
 @bp.post("/verify")
-@role_required("ict_admin")
+@province_admin_required
 def check() -> str:
     """Recompute the chain now and say whether it is intact."""
     result = verify(db_session())

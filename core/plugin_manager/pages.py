@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from motcua.core.plugin_manager import failures
 from motcua.core.plugin_manager.dossiers import current_manager
 from motcua.core.plugin_manager.manager import PluginManager
-from motcua.core.web.helpers import role_required
+from motcua.core.web.helpers import province_admin_required
 from motcua_sdk.versioning import MOTCUA_API_VERSION
 
 bp = Blueprint("plugins_admin", __name__, url_prefix="/admin/plugins",
@@ -16,7 +16,7 @@ bp = Blueprint("plugins_admin", __name__, url_prefix="/admin/plugins",
 
 
 @bp.route("/")
-@role_required("ict_admin")
+@province_admin_required
 def index():
     manager = current_manager()
     return render_template("plugins/admin.html", records=list(manager.records.values()),

@@ -11,7 +11,7 @@ from motcua.core.extensions import db_session, settings
 from motcua.core.models import SyncNode
 from motcua.core.sync import deadletters, status
 from motcua.core.sync.hub import LOCAL_NODE, refusal_tallies
-from motcua.core.web.helpers import role_required
+from motcua.core.web.helpers import province_admin_required
 
 bp = Blueprint("sync_pages", __name__, url_prefix="/ict/sync")
 
@@ -26,7 +26,7 @@ def _own_node_id() -> str | None:
 
 
 @bp.get("/")
-@role_required("ict_admin")
+@province_admin_required
 def overview() -> str:
     """Hub: one line per node. Node: this server's sync."""
     session = db_session()
@@ -48,7 +48,7 @@ def refusal_kinds() -> dict[str, str]:
 
 
 @bp.get("/nodes/<node_id>")
-@role_required("ict_admin")
+@province_admin_required
 def node_page(node_id: str) -> str:
     """One node as the hub sees it, with its divergences."""
     if settings().role == "node":
@@ -60,7 +60,7 @@ def node_page(node_id: str) -> str:
 
 
 @bp.post("/dead-letters/resend")
-@role_required("ict_admin")
+@province_admin_required
 def resend_dead_letters() -> Response:
     """Queue the dossiers of the chosen dead letters (all, if none chosen) again."""
     if _own_node_id() is None:

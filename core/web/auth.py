@@ -30,6 +30,7 @@ from motcua.core.extensions import db_session, login_manager, settings
 from motcua.core.hashing_gate import LoginBusy
 from motcua.core.models import Account
 from motcua.core.web import sessions
+from motcua.core.workflow.authorization import is_province_admin
 from motcua.lookup.ratelimit import limiter
 
 bp = Blueprint("auth", __name__)
@@ -58,8 +59,10 @@ def landing_page(account: Account) -> str:
         return url_for("desk.home")
     if roles & {"specialist", "leader", "unit_admin"}:
         return url_for("department.queues")
-    if "ict_admin" in roles:
+    if is_province_admin(account):
         return url_for("sync_pages.overview")
+    if "ict_admin" in roles:  # of a district or ward: every role there, no province pages
+        return url_for("department.queues")
     return url_for("desk.home")
 
 

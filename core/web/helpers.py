@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from motcua.core.accounts import has_role
 from motcua.core.numbers import format_count, format_rate
 from motcua.core.timeutil import local
+from motcua.core.workflow.authorization import is_province_admin
 
 STATUS_LABELS = {
     "received": _l("Received"),
@@ -83,3 +84,19 @@ def role_required(role: str):
         return wrapped
 
     return decorator
+
+
+def province_admin_required(view):
+    """View decorator: only an ICT administrator of the province (the root unit) passes;
+    an administrator of a district or ward gets 403 (see
+    :func:`motcua.core.workflow.authorization.is_province_admin`)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not is_province_admin(current_user):
+            abort(403, description=str(_l("Only an ICT administrator of the province can "
+                                          "do this.")))
+        return view(*args, **kwargs)
+
+    return wrapped

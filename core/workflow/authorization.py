@@ -1,8 +1,12 @@
-"""Who may act on a dossier where it is now.
+"""Who may act on a dossier where it is now, and who may administer what.
 
 Officers act only on dossiers held in their unit subtree, with the role the current
 step asks for (:func:`motcua.core.accounts.has_role`, whose scopes cover subtrees);
 reception officers act at the desk of the receiving unit; leaders approve and reassign.
+Administrators (unit or ICT) administer only the subtree of the unit their role is held
+in (:func:`may_administer`); what concerns the whole province (province procedures'
+workflows, the audit log, sync, plugins) is for an ICT administrator of the root unit
+(:func:`is_province_admin`).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from flask_babel import gettext
 
 from motcua.core.accounts import has_role
 from motcua.core.errors import Forbidden
-from motcua.core.models import Account, Dossier, DossierWorkflow, Unit
+from motcua.core.models import Account, Dossier, DossierWorkflow, Procedure, Unit
 
 
 def _(message: str, **values) -> str:
@@ -87,3 +91,31 @@ def require_leader(actor: Account, unit: Unit | None) -> None:
     if not is_leader_over(actor, unit):
         raise Forbidden(str(_("Only a leader of %(unit)s can do this.",
                                unit=unit.name if unit else "?")))
+
+
+def may_administer(account: Account, unit: Unit | None) -> bool:
+    """An administrator whose role is held in ``unit`` or above it: a unit administrator's
+    or ICT administrator's powers stop at the subtree of the unit the role is held in."""
+    return unit is not None and has_role(account, "unit_admin", unit)
+
+
+def is_province_admin(account: Account) -> bool:
+    """An ICT administrator whose role is held in a root unit (the province): the only
+    one who sees the whole province's audit log, the sync pages and the plugins."""
+    return any(assignment.role == "ict_admin" and assignment.unit.parent_id is None
+               for assignment in account.roles)
+
+
+def may_edit_workflow(account: Account, procedure: Procedure) -> bool:
+    """A province procedure's workflow (or one received nowhere in particular) only by a
+    province administrator; any other by an administrator of every unit receiving it, so
+    nobody reroutes dossiers that reach desks outside their subtree."""
+    units = procedure.receiving_units
+    if procedure.level == "province" or not units:
+        return is_province_admin(account)
+    return all(may_administer(account, unit) for unit in units)
+
+
+def require_province_admin(account: Account) -> None:
+    if not is_province_admin(account):
+        raise Forbidden(str(_("Only an ICT administrator of the province can do this.")))

@@ -21,6 +21,7 @@ from motcua.core.db import begin_write
 from motcua.core.errors import Conflict, Forbidden, ValidationError
 from motcua.core.models import Account, Procedure, Unit, Workflow
 from motcua.core.models.workflow import STEP_ROLES
+from motcua.core.workflow.authorization import may_edit_workflow
 
 MAX_STEPS = 30
 MAX_STEP_DAYS = 365
@@ -190,17 +191,6 @@ def workflow_versions(session: Session, procedure: Procedure) -> list[Workflow]:
         .order_by(Workflow.version)))
 
 
-def can_edit_workflows(account: Account, procedure: Procedure) -> bool:
-    """ICT administrators (004 Art. 6.4: process changes go through the ICT department),
-    and unit administrators whose scope covers every unit receiving the procedure."""
-    from motcua.core.accounts import has_role
-
-    if any(a.role == "ict_admin" for a in account.roles):
-        return True
-    units = procedure.receiving_units
-    return bool(units) and all(has_role(account, "unit_admin", unit) for unit in units)
-
-
 def check_total_days(steps: Iterable[dict], procedure: Procedure) -> None:
     """The steps share the procedure's processing time; they may not add up to more."""
     total = sum(step["days"] for step in steps)
@@ -210,13 +200,16 @@ def check_total_days(steps: Iterable[dict], procedure: Procedure) -> None:
             f"{procedure.processing_days}.", field="steps")
 
 
+WORKFLOW_REFUSAL = ("Only an administrator of every unit receiving this procedure (of the "
+                    "province, for a province procedure) may change its workflow.")
+
+
 def save_workflow(session: Session, procedure: Procedure, steps: object, actor: Account,
                   *, note: str | None = None) -> Workflow:
     """Store ``steps`` as the procedure's next workflow version; running dossiers keep
     the version they started with. Raises Forbidden, ValidationError or Conflict."""
-    if not can_edit_workflows(actor, procedure):
-        raise Forbidden("Only the ICT department or the unit administrator of every "
-                        "receiving unit may change this procedure's workflow.")
+    if not may_edit_workflow(actor, procedure):
+        raise Forbidden(WORKFLOW_REFUSAL)
     normalized = validate_steps(steps)
     check_total_days(normalized, procedure)
     for index, step in enumerate(normalized):
