@@ -47,6 +47,8 @@ SEES = {"reception": {"district"}, "ward_reception": {"ward"}, "other_reception"
         "district_admin": {"district", "ward"}, "province_admin": set(PLACES)}
 ADMINISTERS = {"ward_admin": {"ward"}, "district_admin": {"district", "ward"},
                "province_admin": set(PLACES)}
+# (ICT administrators manage accounts; a unit administrator does not.)
+ACCOUNT_ADMINS = {"ward_admin", "province_admin"}
 REPORT_READERS = {"leader", "ward_admin", "district_admin", "province_admin"}
 # Where each may take dossiers in (an ICT administrator holds every role in its subtree).
 RECEIVES = {"reception": {"district"}, "ward_reception": {"ward"},
@@ -73,6 +75,11 @@ CLASS_RULES = {
     "workflow-admin": lambda caller, place:
         "ok" if place in ADMINISTERS.get(caller, ()) else "refused",
     "province-admin": lambda caller, place: "ok" if caller == "province_admin" else "refused",
+    # Account administration: ICT administrators, within their subtrees (which accounts
+    # an administrator may manage is tests/test_account_admin_web.py's).
+    "account-admin": lambda caller, place: "ok" if caller in ACCOUNT_ADMINS else "refused",
+    "account-admin-action": lambda caller, place:
+        "any" if caller in ACCOUNT_ADMINS else "refused",
     "reports": lambda caller, place: "ok" if caller in REPORT_READERS else "refused",
     "plugin-worker": lambda caller, place: "ok" if caller in WORKERS else "refused",
     "tax-worker": lambda caller, place: "ok" if caller in TAX_WORKERS else "refused",
@@ -155,6 +162,16 @@ CLASSES = {
     "sync_pages.overview": "province-admin",
     "sync_pages.node_page": "province-admin",
     "plugins_admin.index": "province-admin",
+    "sync_pages.resend_dead_letters": "province-admin",
+    "sync_v1.query_restore_copies": "machine",
+    "accounts_admin.index": "account-admin",
+    "accounts_admin.account": "account-admin-action",
+    "accounts_admin.act": "account-admin-action",
+    "accounts_admin.reset_password": "account-admin-action",
+    "accounts_admin.revoke_token": "account-admin-action",
+    "accounts_admin.grant_role": "account-admin-action",
+    "accounts_admin.revoke_role": "account-admin-action",
+    "password.change": "officer",
     "reports.dashboard": "officer",
     "reports.drill_down": "reports",
     "reports.officers": "reports",
@@ -179,7 +196,8 @@ CLASSES = {
 }
 # Path parameters that do not depend on the place.
 FIXED = {"action": "claim", "name": "claim", "fmt": "csv", "node_id": "H72.02",
-         "attachment_id": "1", "notice_id": "1", "guidance_id": "1", "exchange_id": "1",
+         "attachment_id": "1", "notice_id": "1", "account_id": "1", "token_id": "1",
+         "guidance_id": "1", "exchange_id": "1",
          "number": "1", "plugin": "business_registration", "filename": "app.js",
          "rest": "x"}
 PLUGINS = ("business_registration", "tax_interconnection")
@@ -257,6 +275,8 @@ def calls(app, codes: dict[str, str]):  # noqa: ANN001, ANN201
                     values["code"] = PROCEDURES[where]
                 if rule.endpoint in ("auth.switch_language", "kiosk.language"):
                     values["code"] = "en"
+                if rule.endpoint == "accounts_admin.act":
+                    values["action"] = "unlock"
                 args = {name: values[name] for name in rule.arguments}
                 yield rule.endpoint, method, place, rule.build(args, append_unknown=False)[1]
 
