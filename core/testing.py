@@ -165,7 +165,7 @@ class MigratedTemplate:
 # ---------------------------------------------------------------------------- test province
 # The province of the SDK test kit and of the conformance suite's throw-away instances.
 
-PASSWORD = "Motcua-test-2024!"
+PASSWORD = "Plugin-kit-2024!"
 ROLES = ("reception", "specialist", "leader", "unit_admin", "ict_admin")
 
 

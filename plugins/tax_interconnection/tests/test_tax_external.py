@@ -95,7 +95,7 @@ def test_down_then_up_nothing_lost_nothing_twice(motcua_app, motcua_flow, simula
         assert household.tax_code == "001085012345"
         database.remove()
     leader = motcua_app.test_client()
-    leader.post("/login", data={"username": "kit.lanhdao", "password": "Motcua-test-2024!"})
+    leader.post("/login", data={"username": "kit.lanhdao", "password": "Plugin-kit-2024!"})
     events = leader.get(f"/api/v1/dossiers/{dossier.code}/events").get_json()["items"]
     kinds = [event["kind"] for event in events]
     assert kinds.count("annotated") == 2 and kinds[-1] == "annotated"  # sent, answered
