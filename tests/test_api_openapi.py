@@ -49,7 +49,8 @@ def test_both_documents_state_the_rules_every_request_is_held_to(sqlite_app, pat
             assert "default" in operation["responses"]
 
 
-CITIZEN_IDS = ["072090001234", "07209000123", "0720900012345", "07209000123a", "0720900O1234"]
+CITIZEN_IDS = ["072090001234", "07209000123", "0720900012345", "07209000123a", "0720900O1234",
+               "000090001234", "096090001234", "097090001234"]
 
 
 def test_the_documented_patterns_agree_with_what_the_api_refuses(app, world, desk_client):
@@ -76,3 +77,26 @@ def test_every_write_documents_its_idempotency_key(sqlite_app):
     for operation in writes.values():
         (header,) = [p for p in operation["parameters"] if p["in"] == "header"]
         assert header["name"] == "Idempotency-Key" and "24 hours" in header["description"]
+
+
+@pytest.mark.parametrize("path", ["/api/v1/openapi.json", "/sync/v1/openapi.json"])
+def test_every_schema_states_the_rules_the_code_enforces(sqlite_app, path):
+    document = sqlite_app.test_client().get(path).get_json()
+    parameters = [p["schema"] for ops in document["paths"].values() for op in ops.values()
+                  for p in op.get("parameters", [])]
+    for schema in parameters:
+        if schema.get("type") == "string" and "enum" not in schema:
+            assert not re.search(schema["pattern"], "a\x00b"), schema
+        if schema.get("type") == "integer":
+            assert schema["maximum"] <= INT_MAX
+
+
+def test_documented_date_and_base64_rules_agree_with_the_api(app, world, desk_client):
+    document = desk_client.get("/api/v1/openapi.json").get_json()
+    (received_to,) = [p["schema"] for p in document["paths"]["/api/v1/dossiers"]["get"][
+        "parameters"] if p["name"] == "received_to"]
+    for day in ("2025-01-05", "0095-01-05"):
+        answer = desk_client.get(f"/api/v1/dossiers?received_to={day}")
+        assert (answer.status_code == 200) == bool(re.search(received_to["pattern"], day))
+    data = document["components"]["schemas"]["AttachmentIn"]["properties"]["data_base64"]
+    assert data["format"] == "byte"

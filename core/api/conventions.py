@@ -26,3 +26,37 @@ def add_default_errors(paths: dict, error: dict) -> None:
     for operations in paths.values():
         for operation in operations.values():
             operation["responses"].setdefault("default", error)
+
+
+# Years 1900 to 2999, the range :data:`RULES` states; the day's range is format "date"'s.
+DATE_PATTERN = "^(19[0-9]{2}|2[0-9]{3})-"
+NO_NUL_PATTERN = "^[^\\x00]*$"
+
+
+def state_rules(document: dict) -> None:
+    """Write :data:`RULES` into every schema of ``document`` that can carry them: strings
+    without NUL, dates in range, whole numbers up to INT_MAX, so that a client (or a
+    fuzzer) reading one schema alone knows what the server refuses."""
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                _state_in(parameter.get("schema", {}))
+    for schema in document.get("components", {}).get("schemas", {}).values():
+        _state_in(schema)
+
+
+def _state_in(schema: dict) -> None:
+    kind = schema.get("type")
+    if kind == "string" and "enum" not in schema:
+        if schema.get("format") == "date":
+            schema.setdefault("pattern", DATE_PATTERN)
+        elif schema.get("format") is None:
+            schema.setdefault("pattern", NO_NUL_PATTERN)
+    elif kind == "integer":
+        schema.setdefault("maximum", INT_MAX)
+    for key in ("properties", "patternProperties"):
+        for child in schema.get(key, {}).values():
+            _state_in(child)
+    for key in ("items", "additionalProperties"):
+        if isinstance(schema.get(key), dict):
+            _state_in(schema[key])

@@ -163,6 +163,7 @@ def build_spec() -> dict:
     conventions.add_default_errors(document["paths"],
                                    {"$ref": "#/components/responses/ErrorDefault"})
     _state_checks(document["components"]["schemas"])
+    conventions.state_rules(document)
     return document
 
 
@@ -171,7 +172,8 @@ def _state_checks(schemas: dict) -> None:
     validators of their own, which apispec cannot see)."""
     applicant = schemas["Applicant"]["properties"]
     applicant["citizen_id"].update(
-        pattern=f"^[0-9]{{{CITIZEN_ID_LENGTH}}}$",
+        # The province code 001 to 096 first, as the schema's validator checks.
+        pattern=f"^(00[1-9]|0[1-8][0-9]|09[0-6])[0-9]{{{CITIZEN_ID_LENGTH - 3}}}$",
         description="Citizen ID (CCCD): 12 digits, the first three a province code from 001 "
         "to 096.")
     applicant["phone"].update(

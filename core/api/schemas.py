@@ -40,7 +40,7 @@ class AttachmentInSchema(Schema):
 
     filename = fields.String(required=True, validate=limited(Attachment.filename, min=1))
     content_type = fields.String(required=True, validate=limited(Attachment.content_type))
-    data_base64 = fields.String(required=True)
+    data_base64 = fields.String(required=True, metadata={"format": "byte"})
     document_id = fields.Integer(load_default=None, allow_none=True)
 
 

@@ -199,4 +199,5 @@ def build_spec() -> dict:
     }
     conventions.add_default_errors(document["paths"],
                                    _error("default", conventions.DEFAULT_ERROR))
+    conventions.state_rules(document)
     return document
