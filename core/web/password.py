@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from motcua.core import account_admin
-from motcua.core.accounts import MIN_PASSWORD_LENGTH
+from motcua.core.passwords import MIN_PASSWORD_LENGTH
 from motcua.core.errors import ValidationError
 from motcua.core.extensions import db_session
 from motcua.core.models import Account
