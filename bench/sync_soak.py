@@ -179,7 +179,7 @@ class Soak:
 
     def transfer(self, ledger: list) -> bool:
         north = self.p.nodes["north"]
-        taken = {code for code in self.transferred}
+        taken = set(self.transferred)
         # An older dossier, one the client has finished with.
         candidates = [code for kind, code, _ in ledger[:-4]
                       if kind == "received" and code not in taken]
@@ -383,7 +383,7 @@ def main() -> int:
                 ("node = hub, no dead letters", "yes" if not problems else "no")]
         print()
         for label, value in rows:
-            print(f"| {label:<32} | {value!s:>8} |")
+            print(f"| {label:<34} | {value!s:>8} |")
         for problem in problems:
             print("PROBLEM:", problem)
         for failure in [f for c in clients.values() for f in c.failed][:10]:
