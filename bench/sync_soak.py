@@ -244,8 +244,8 @@ def check(p, ledgers: dict) -> tuple[int, int, list[str]]:  # noqa: ANN001
             at_node = (node_count(node, Dossier, Dossier.note == key) if kind == "received"
                        else events_of(node, code, kind, hub=False))
             at_hub = events_of(p.hub, code, kind, hub=True)
-            lost += (at_node == 0) + (at_hub == 0)
-            doubled += (at_node > 1) + (at_hub > 1)
+            lost += at_node == 0 or at_hub == 0  # a write, not a place, is counted
+            doubled += at_node > 1 or at_hub > 1
     problems = []
     try:
         assert_node_equals_hub(p, [code for ledger in ledgers.values()
