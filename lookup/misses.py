@@ -45,14 +45,21 @@ def _client() -> str:
     return network_key(get_remote_address())
 
 
+def _counting() -> bool:
+    # With rate limiting switched off (RATELIMIT_ENABLED=False: conformance instances,
+    # some tests) the limiter has no storage: no budget is kept, none is spent.
+    return bool(current_app.config.get("RATELIMIT_ENABLED", True))
+
+
 def budget_spent() -> bool:
     """Whether the calling client has no misses left in the current window."""
-    return not limiter.limiter.test(_budget(), SCOPE, _client())
+    return _counting() and not limiter.limiter.test(_budget(), SCOPE, _client())
 
 
 def count_miss() -> None:
     """Spend one miss of the calling client's budget."""
-    limiter.limiter.hit(_budget(), SCOPE, _client())
+    if _counting():
+        limiter.limiter.hit(_budget(), SCOPE, _client())
 
 
 def _refusal() -> TooManyMisses:

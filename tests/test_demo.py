@@ -126,6 +126,7 @@ def _counts(app) -> tuple[int, int, int, int]:
 
 
 def test_cli_prints_accounts_that_log_in_and_is_idempotent(app):
+    app.config.update(LOGIN_RATE_LIMIT="1000 per minute")  # every account, one address
     runner = app.test_cli_runner()
     result = runner.invoke(demo_command, ["--dossiers", "40"])
     assert result.exit_code == 0, result.output
@@ -287,6 +288,8 @@ def test_the_printed_accounts_walk_a_dossier_of_each_kind_to_its_return(app):
     from motcua.core.intake import DeskContext, take_in
     from motcua.core.models import DossierWorkflow
 
+    # One test client logs in as every printed account, from one address.
+    app.config.update(LOGIN_RATE_LIMIT="1000 per minute")
     result = app.test_cli_runner().invoke(demo_command, ["--dossiers", "0"])
     assert result.exit_code == 0, result.output
     printed = _printed(result.output)

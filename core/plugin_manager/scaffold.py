@@ -44,7 +44,8 @@ def write_plugin(name: str, directory: Path) -> Path:
     Refuses a bad or reserved name and an existing folder (nothing is written)."""
     problem = name_problem(name)
     if problem:
-        raise ValidationError(problem[0].upper() + problem[1:] + ".", field="name")
+        text = str(problem)  # a Message, in the deployment's language
+        raise ValidationError(text[0].upper() + text[1:] + ".", field="name")
     if name in RESERVED:
         raise ValidationError(f"The name {name!r} is reserved by motcua; choose another.",
                               field="name")

@@ -29,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
 
+from motcua.core.db import INT_MAX
 from motcua.core.errors import MotcuaError
 from motcua.core.models import STATUSES, Account, Dossier, Procedure
 from motcua.core.text import name_words, phone_digits
@@ -91,13 +92,14 @@ def read_filters(args: Mapping) -> Filters:
 def read_page(args: Mapping, per_page: int = PER_PAGE) -> tuple[int, int]:
     """(page, per_page) from a query string; a MotcuaError (HTTP 400) if out of range."""
     numbers = []
-    for name, default, high in (("page", 1, None), ("per_page", per_page, MAX_PER_PAGE)):
+    # A page beyond the database's integers would reach the OFFSET and fail there.
+    for name, default, high in (("page", 1, INT_MAX), ("per_page", per_page, MAX_PER_PAGE)):
         raw = (args.get(name) or "").strip()
         if not raw:
             numbers.append(default)
             continue
-        if not raw.isdigit() or int(raw) < 1 or (high and int(raw) > high):
-            limit = _("from 1 to %(high)s", high=high) if high else _("at least 1")
+        if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= high:
+            limit = _("from 1 to %(high)s", high=high)
             raise MotcuaError(_("%(name)s must be a whole number %(limit)s.", name=name,
                                 limit=limit), field=name)
         numbers.append(int(raw))

@@ -40,8 +40,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('sync_node_state', schema=None) as batch_op:
-        batch_op.drop_column('restored_at')
+    # Plain ALTER TABLE (SQLite 3.35+ and PostgreSQL): a batch copy would drop a table
+    # that others refer to, which SQLite refuses once it holds rows.
+    op.drop_column('sync_node_state', 'restored_at')
     op.drop_index(op.f('ix_api_idempotency_keys_created_at'),
                   table_name='api_idempotency_keys')
     op.drop_table('api_idempotency_keys')

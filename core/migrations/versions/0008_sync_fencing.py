@@ -25,6 +25,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    # Plain ALTER TABLE (SQLite 3.35+ and PostgreSQL): a batch copy would drop a table
+    # that others refer to, which SQLite refuses once it holds rows.
     for table in TABLES:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.drop_column('sender_token')
+        op.drop_column(table, 'sender_token')

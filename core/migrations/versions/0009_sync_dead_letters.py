@@ -19,5 +19,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('outbox', schema=None) as batch_op:
-        batch_op.drop_column('refused_at')
+    # Plain ALTER TABLE (SQLite 3.35+ and PostgreSQL): a batch copy would drop a table
+    # that others refer to, which SQLite refuses once it holds rows.
+    op.drop_column('outbox', 'refused_at')

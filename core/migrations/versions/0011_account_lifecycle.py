@@ -13,11 +13,11 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('accounts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(),
-                                      server_default=sa.false(), nullable=False))
+    op.add_column('accounts', sa.Column('must_change_password', sa.Boolean(),
+                                        server_default=sa.false(), nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('accounts', schema=None) as batch_op:
-        batch_op.drop_column('must_change_password')
+    # Plain ALTER TABLE (SQLite 3.35+ and PostgreSQL): a batch copy would drop a table
+    # that others refer to, which SQLite refuses once it holds rows.
+    op.drop_column('accounts', 'must_change_password')
