@@ -150,7 +150,8 @@ def _listing(tmp_path: Path, project: Path, certificates: Path, require: str = "
                   MOTCUA_INSTANCE_PATH=str(tmp_path / "instance"),
                   MOTCUA_DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
                   MOTCUA_PLUGINS="land_use", MOTCUA_REQUIRE_CERTIFIED=require,
-                  MOTCUA_CERTIFICATES_DIR=str(certificates))
+                  MOTCUA_CERTIFICATES_DIR=str(certificates),
+                  MOTCUA_LANGUAGE="en")  # the listing is read in English below
     assert done.returncode == 0, done.stderr
     return done.stdout
 
