@@ -41,6 +41,7 @@ from motcua.core.schemas import (
     first_error,
     normalize_phone,
 )
+from motcua.core.specialist_search import index_dossier
 from motcua.core.text import UnfitText, clean_line
 from motcua.core.timeutil import local_date, now
 
@@ -229,6 +230,7 @@ def take_in(ctx: DeskContext, data: dict) -> Dossier:
         dossier.documents.append(line)
         by_document[document.id] = line
     session.flush()
+    index_dossier(session, dossier)
     for incoming in ctx.files:
         digest = store_in_transaction(session, ctx.settings.attachments_path, incoming.data)
         line = by_document.get(incoming.document_id)

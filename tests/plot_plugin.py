@@ -4,9 +4,10 @@ as a code, the owner's name as text) and a list of objects."""
 
 from __future__ import annotations
 
+from flask import Blueprint, jsonify, request
 from marshmallow import Schema, fields, validate
 
-from motcua_sdk import ProcedureSpec, hookimpl
+from motcua_sdk import ProcedureSpec, hookimpl, services
 from motcua_sdk.fields import meta
 
 CODE = "9.000313"
@@ -43,6 +44,18 @@ class PlotSchema(Schema):
                              metadata=meta("Neighbours"))
 
 
+bp = Blueprint("plots", __name__, url_prefix="/plots")
+
+
+@bp.post("/<code>/data")
+@services.staff_required("specialist")
+def save(code):  # noqa: ANN001, ANN201
+    """The plugin's own screen saving the specialist data (through the SDK)."""
+    body = request.get_json()
+    view = services.update_specialist_data(code, body["data"], expected_version=None)
+    return jsonify(version=view.version)
+
+
 class PlotPlugin:
     MOTCUA_API = ">=0.1"
 
@@ -56,6 +69,10 @@ class PlotPlugin:
                        "unit": "function:finance"},
                       {"name": "Ký", "role": "leader", "days": 1,
                        "unit": "function:finance"}])]
+
+    @hookimpl
+    def motcua_blueprints(self):  # noqa: ANN201
+        return [bp]
 
     @hookimpl
     def motcua_public_fields(self, dossier):  # noqa: ANN001, ANN201
