@@ -24,7 +24,7 @@ from motcua_sdk.numbers import parse_number
 PREFIX = "specialist_data."
 # Rows of a list of objects the form offers beyond those already typed.
 SPARE_ROWS = 1
-MIN_ROWS = 2
+MIN_ROWS = 3
 
 
 def specialist_fields(procedure: Procedure) -> tuple[FieldInfo, ...]:

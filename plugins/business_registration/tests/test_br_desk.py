@@ -79,3 +79,10 @@ def test_a_blank_form_still_waits_for_the_specialist(motcua_app, motcua_clients)
                                              data=_form(motcua_app),
                                              content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+
+
+def test_the_desk_shows_the_fields_in_vietnamese(motcua_clients):
+    page = motcua_clients.reception.get(f"/intake/{REGISTRATION}",
+                                        query_string={"lang": "vi"}).get_data(as_text=True)
+    assert "Thông tin chuyên ngành" in page
+    assert "Tên hộ kinh doanh" in page and "Hàng hóa, dịch vụ" in page
