@@ -221,3 +221,17 @@ def test_an_officer_outside_the_scope_gets_404_not_the_data(motcua_app, api):
         f"/api/v1/dossiers/{code}", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 404
     assert "Tranh chấp" not in response.get_data(as_text=True)
+
+
+def test_the_openapi_document_describes_specialist_data_and_field_errors(motcua_app):
+    document = motcua_app.test_client().get("/api/v1/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    assert schemas["Dossier"]["properties"]["specialist_data"]["type"] == "object"
+    assert "public_fields" in schemas["Dossier"]["properties"]
+    assert "specialist_data" in schemas["DossierCreate"]["properties"]
+    errors = schemas["Error"]["properties"]["errors"]
+    item = errors["items"]
+    if "$ref" in item:
+        item = schemas[item["$ref"].rsplit("/", 1)[1]]
+    assert set(item["properties"]) == {"field", "pointer", "message"}
+    assert "errors" in document["components"]["responses"]["Error422"]["description"]
