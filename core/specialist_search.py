@@ -2,10 +2,11 @@
 ``index`` (see :mod:`motcua_sdk.fields`) and the search box's condition over it.
 
 The index is rewritten whenever a dossier's specialist data is written (intake, the
-plugin's updates through the SDK) and by ``motcua dossiers reindex`` for data written
-before a plugin marked its fields. Codes are kept upper-case without spaces and matched
-whole; text is kept as folded words (no diacritics, lower case) and each typed word must
-begin one of them, as the applicant-name search does.
+plugin's updates through the SDK, a dossier taken over from another server) and by
+``motcua dossiers reindex`` for data written before a plugin marked its fields. Codes are
+kept upper-case without spaces and matched whole; text is kept as folded words (no
+diacritics, lower case) and each typed word must begin one of them, as the
+applicant-name search does.
 """
 
 from __future__ import annotations
@@ -49,12 +50,19 @@ def terms_of(procedure_code: str, data: dict) -> list[tuple[str, str, str]]:
 
 def index_dossier(session: Session, dossier: Dossier) -> int:
     """Rewrite ``dossier``'s index rows from its specialist data (in the caller's
-    transaction; the dossier must have its id). Returns how many rows it has now."""
+    transaction). Returns how many rows it has now."""
     session.flush()
+    return write_index(session, dossier.id, dossier.procedure.code,
+                       dossier.specialist_data or {})
+
+
+def write_index(session: Session, dossier_id: int, procedure_code: str, data: dict) -> int:
+    """Rewrite the index rows of the dossier ``dossier_id`` from ``data`` (for writers
+    that use core statements rather than the ORM, such as a sync take-over)."""
     session.execute(delete(SpecialistSearchTerm).where(
-        SpecialistSearchTerm.dossier_id == dossier.id))
-    terms = terms_of(dossier.procedure.code, dossier.specialist_data or {})
-    session.add_all(SpecialistSearchTerm(dossier_id=dossier.id, field=path, kind=kind,
+        SpecialistSearchTerm.dossier_id == dossier_id))
+    terms = terms_of(procedure_code, data)
+    session.add_all(SpecialistSearchTerm(dossier_id=dossier_id, field=path, kind=kind,
                                          value=value) for path, kind, value in terms)
     return len(terms)
 

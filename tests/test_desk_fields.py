@@ -69,7 +69,8 @@ def post(client, data):  # noqa: ANN001, ANN201
 
 
 def error_at(page: str, name: str) -> str | None:
-    found = re.search(r'id="error-%s">([^<]*)<' % re.escape(name.replace(".", "-")), page)
+    anchor = re.escape(name.replace(".", "-"))
+    found = re.search(rf'id="error-{anchor}">([^<]*)<', page)
     return found.group(1) if found else None
 
 

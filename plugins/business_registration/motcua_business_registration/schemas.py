@@ -23,9 +23,9 @@ from marshmallow import (
 )
 
 from motcua_business_registration.numbering import NUMBER_PATTERN
-from motcua_sdk.fields import meta
 from motcua_business_registration.text import fold, tidy
 from motcua_business_registration.vsic import VSIC_2018
+from motcua_sdk.fields import meta
 
 CITIZEN_ID = re.compile(r"^[0-9]{12}\Z")
 MAX_CAPITAL = 10**13  # VND; far above any household business, catches extra digits
@@ -217,9 +217,10 @@ def load(schema_class: type[Schema], data: dict) -> dict:
 def allowing_pending(schema_class: type[Schema]) -> type[Schema]:
     """``schema_class`` that also accepts empty data: what the catalogue declares, because
     the desk may take a dossier in before anyone typed its specialist data (the desk
-    renders the fields, and a form left blank waits for the specialist). Whatever is given is checked in full; the specialist's form and
-    the issuance load through the strict ``schema_class`` itself, so nothing incomplete
-    is saved from the review screen or issued."""
+    renders the fields, and a form left blank waits for the specialist). Whatever is
+    given is checked in full; the specialist's form and the issuance load through the
+    strict ``schema_class`` itself, so nothing incomplete is saved from the review screen
+    or issued."""
 
     def load(self, data, *args, **kwargs):  # noqa: ANN001, ANN202
         if isinstance(data, dict) and not data:
