@@ -132,7 +132,10 @@ def validate_specialist_data(procedure_code: str, data: dict) -> dict:
             return data
         return schema.dump(schema.load(data or {}))
     except SchemaError as error:
-        errors = all_errors(error.normalized_messages(), "specialist_data.")
+        # The schema's messages (marshmallow's or the plugin's, in English) through the
+        # catalogues, the plugin's own included, into the request's language.
+        errors = [(path, _(message)) for path, message
+                  in all_errors(error.normalized_messages(), "specialist_data.")]
         raise InvalidFields(errors or [("specialist_data", _("Invalid input."))]) from None
     except Exception as error:  # noqa: BLE001 - a broken schema: reported, then refused
         manager = current_manager()
