@@ -79,7 +79,8 @@ def error_at(page: str, name: str) -> str | None:
 
 def test_the_form_renders_the_schema_fields_with_their_widgets(motcua_clients):
     page = motcua_clients.reception.get(f"/intake/{CODE}").get_data(as_text=True)
-    assert 'id="specialist-data"' in page
+    # Required fields: shown open, not folded.
+    assert re.search(r'<details class="card specialist" id="specialist-data"\s*open>', page)
     assert 'name="specialist_data.plot_number"' in page and "sheet/plot, e.g. 12/345" in page
     assert re.search(r'inputmode="decimal" name="specialist_data.area"', page)
     assert re.search(r'<select name="specialist_data.land_use"', page)

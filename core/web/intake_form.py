@@ -32,7 +32,13 @@ from motcua.core.timeutil import from_local, now
 from motcua.core.web.dossier_pages import COPY_KINDS
 from motcua.core.web.helpers import format_datetime, role_required
 from motcua.core.web.scope import intake_units
-from motcua.core.web.specialist_form import read_specialist, row_count, specialist_fields
+from motcua.core.web.specialist_form import (
+    read_specialist,
+    required_at_desk,
+    row_count,
+    specialist_fields,
+    typed_any,
+)
 
 bp = Blueprint("intake", __name__)
 
@@ -228,13 +234,18 @@ def _render(procedure: Procedure, units: list[Unit], *, back_entry: bool,
             errors.setdefault(name or "_form", message)
     elif error is not None:
         errors[error.field or "_form"] = _field_message(error)
+    specialist = specialist_fields(procedure)
+    required = bool(specialist) and required_at_desk(procedure)
     return render_template(
         "desk/intake.html", procedure=procedure, units=units, back_entry=back_entry,
         form=form, errors=errors, error=error, appointment=appointment,
         back_entry_due=_back_entry_due(procedure, form) if back_entry else None,
         max_kb=settings().attachment_max_bytes // 1024, copy_kinds=COPY_KINDS,
-        quantity_max=DOCUMENT_QUANTITY_MAX, specialist=specialist_fields(procedure),
+        quantity_max=DOCUMENT_QUANTITY_MAX, specialist=specialist,
         specialist_rows=lambda path: row_count(form, path),
+        specialist_required=required,
+        specialist_open=required or typed_any(form)
+        or any(name.startswith("specialist_data") for name in errors),
     ), (error.status_code if error else 200)
 
 

@@ -16,21 +16,37 @@ from typing import Any
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from motcua.core.errors import MotcuaError
 from motcua.core.models import Procedure
-from motcua.core.plugin_manager.dossiers import specialist_schema
+from motcua.core.plugin_manager.dossiers import specialist_schema, validate_specialist_data
 from motcua_sdk.fields import FieldInfo, describe
 from motcua_sdk.numbers import parse_number
 
 PREFIX = "specialist_data."
 # Rows of a list of objects the form offers beyond those already typed.
 SPARE_ROWS = 1
-MIN_ROWS = 3
+MIN_ROWS = 2
 
 
 def specialist_fields(procedure: Procedure) -> tuple[FieldInfo, ...]:
     """The fields of ``procedure``'s specialist data, or none when no plugin handles it."""
     schema = specialist_schema(procedure.code)
     return describe(schema) if schema is not None else ()
+
+
+def required_at_desk(procedure: Procedure) -> bool:
+    """True when the procedure's schema refuses empty data: the desk must fill it."""
+    try:
+        validate_specialist_data(procedure.code, {})
+    except MotcuaError:
+        return True
+    return False
+
+
+def typed_any(form: MultiDict) -> bool:
+    """True when the form carries a specialist value (it is shown again)."""
+    return any(key.startswith(PREFIX) and (value or "").strip()
+               for key, value in form.items(multi=True))
 
 
 def row_count(form: MultiDict, path: str) -> int:

@@ -42,6 +42,8 @@ def test_the_desk_form_asks_for_the_registration_fields(motcua_clients):
                  "members.0.citizen_id"):
         assert f'name="specialist_data.{name}"' in page, name
     assert "Business name" in page and "Lines of business" in page
+    # A registration may be taken in before its data is typed: the fields start folded.
+    assert re.search(r'<details class="card specialist" id="specialist-data"\s*>', page)
 
 
 def test_a_registration_typed_at_the_desk_is_stored_and_found_by_its_name(
@@ -72,6 +74,7 @@ def test_a_partly_filled_form_reports_every_missing_field(motcua_app, motcua_cli
     page = response.get_data(as_text=True)
     shown = set(re.findall(r'id="error-specialist_data-([\w-]+)"', page))
     assert {"address", "business_lines", "capital", "workers", "owner"} <= shown
+    assert re.search(r'<details class="card specialist" id="specialist-data"\s*open>', page)
 
 
 def test_a_blank_form_still_waits_for_the_specialist(motcua_app, motcua_clients):
