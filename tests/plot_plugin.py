@@ -5,7 +5,7 @@ as a code, the owner's name as text) and a list of objects."""
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from motcua_sdk import ProcedureSpec, hookimpl, services
 from motcua_sdk.fields import meta
@@ -42,6 +42,12 @@ class PlotSchema(Schema):
                             metadata=meta("Private remarks", widget="textarea"))
     neighbours = fields.List(fields.Nested(NeighbourSchema), load_default=list,
                              metadata=meta("Neighbours"))
+
+    @validates_schema
+    def _rice_land(self, data: dict, **_kwargs) -> None:
+        # A rule over several fields: its error belongs to no single input.
+        if data.get("land_use") == "LUC" and (data.get("area") or 0) < 500:
+            raise ValidationError("Rice land is registered from 500 m².")
 
 
 bp = Blueprint("plots", __name__, url_prefix="/plots")

@@ -237,3 +237,12 @@ def test_the_openapi_document_describes_specialist_data_and_field_errors(motcua_
         item = schemas[item["$ref"].rsplit("/", 1)[1]]
     assert set(item["properties"]) == {"field", "pointer", "message"}
     assert "errors" in document["components"]["responses"]["Error422"]["description"]
+
+
+def test_a_rule_over_several_fields_is_shown_on_the_section(motcua_app, motcua_clients):
+    response = post(motcua_clients.reception, form(
+        motcua_app, **{"specialist_data.land_use": "LUC", "applicant.name": ""}))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert error_at(page, "specialist_data") == "Rice land is registered from 500 m²."
+    assert error_at(page, "applicant.name") == "This field is required."
