@@ -42,6 +42,7 @@ from motcua.core.commands import backup as _backup  # noqa: E402
 from motcua.core.commands import conformance as _conformance  # noqa: E402
 from motcua.core.commands import db as _db  # noqa: E402
 from motcua.core.commands import demo as _demo  # noqa: E402
+from motcua.core.commands import dossiers as _dossiers  # noqa: E402
 from motcua.core.commands import notices as _notices  # noqa: E402
 from motcua.core.commands import plugins as _plugins  # noqa: E402
 from motcua.core.commands import serve as _serve  # noqa: E402
@@ -51,8 +52,8 @@ from motcua.core.commands import workflow as _workflow  # noqa: E402
 from motcua.core.reports import commands as _reports  # noqa: E402
 from motcua.sms import cli as _sms  # noqa: E402
 
-for _module in (_audit, _backup, _conformance, _db, _demo, _notices, _plugins, _reports,
-                _serve, _sync, _users, _workflow, _sms):
+for _module in (_audit, _backup, _conformance, _db, _demo, _dossiers, _notices, _plugins,
+                _reports, _serve, _sync, _users, _workflow, _sms):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

@@ -32,3 +32,14 @@ class Conflict(MotcuaError):
 
 class ConfigurationError(MotcuaError):
     """The deployment is configured in a way the core refuses to run with."""
+
+
+class InvalidFields(ValidationError):
+    """Several inputs break their rules at once: ``errors`` lists every
+    ``(field path, message)``, so a form or an API client can show them all; the
+    message and field are the first one's."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        field, message = errors[0]
+        super().__init__(f"{field}: {message}", field=field)
+        self.errors = list(errors)

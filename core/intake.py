@@ -20,7 +20,7 @@ from motcua.core.calendar import WorkingCalendar
 from motcua.core.codes import allocate_code
 from motcua.core.config import Settings
 from motcua.core.db import begin_write
-from motcua.core.errors import Forbidden, NotFound, ValidationError
+from motcua.core.errors import Forbidden, InvalidFields, NotFound, ValidationError
 from motcua.core.events import record_event
 from motcua.core.messages import _
 from motcua.core.models import (
@@ -34,7 +34,14 @@ from motcua.core.models import (
     Unit,
     column_length,
 )
-from motcua.core.schemas import IntakeSchema, RefusalSchema, first_error, normalize_phone
+from motcua.core.schemas import (
+    IntakeSchema,
+    RefusalSchema,
+    all_errors,
+    first_error,
+    normalize_phone,
+)
+from motcua.core.specialist_search import index_dossier
 from motcua.core.text import UnfitText, clean_line
 from motcua.core.timeutil import local_date, now
 
@@ -62,6 +69,33 @@ def _load(schema, data: dict) -> dict:  # noqa: ANN001
     except SchemaError as error:
         path, message = first_error(error.messages)
         raise ValidationError(f"{path}: {message}", field=path) from None
+
+
+def _load_intake(data: dict) -> dict:
+    """``data`` loaded through the intake schema and its specialist data through the
+    handling plugin's schema (always, empty or not: a schema with required fields is
+    required). Raises :class:`InvalidFields` with every error of both at once."""
+    # The plugin's screens, certificate and sync payload rely on the data's shape.
+    from motcua.core.plugin_manager.dossiers import validate_specialist_data
+
+    errors: list[tuple[str, str]] = []
+    values = None
+    try:
+        values = IntakeSchema().load(data)
+    except SchemaError as error:
+        errors.extend(all_errors(error.messages))
+    raw = values["specialist_data"] if values else (data or {}).get("specialist_data")
+    code = data.get("procedure_code") if isinstance(data, dict) else None
+    if isinstance(code, str) and isinstance(raw, dict | None):
+        try:
+            loaded = validate_specialist_data(code.strip(), raw or {})
+            if values is not None:
+                values["specialist_data"] = loaded
+        except InvalidFields as error:
+            errors.extend(error.errors)
+    if errors:
+        raise InvalidFields(errors)
+    return values
 
 
 def _procedure_and_unit(session: Session, procedure_code: str, unit_code: str):  # noqa: ANN202
@@ -113,18 +147,10 @@ def _document_forms(entries: list[dict], known: set[int]) -> dict[int, dict]:
 
 def take_in(ctx: DeskContext, data: dict) -> Dossier:
     """Receive a complete dossier (or back-enter one taken on paper, 004 Art. 7.3)."""
-    values = _load(IntakeSchema(), data)
+    values = _load_intake(data)
     session = ctx.session
     procedure, unit = _procedure_and_unit(session, values["procedure_code"], values["unit_code"])
     _require_reception(ctx.actor, unit)
-
-    if values["specialist_data"]:
-        # What the desk or a client sends must load through the handling plugin's schema:
-        # the plugin's screens, certificate and sync payload rely on its shape.
-        from motcua.core.plugin_manager.dossiers import validate_specialist_data
-
-        values["specialist_data"] = validate_specialist_data(procedure.code,
-                                                             values["specialist_data"])
     submitted = set(values["submitted_documents"])
     known = {d.id for d in procedure.documents}
     if submitted - known:
@@ -204,6 +230,7 @@ def take_in(ctx: DeskContext, data: dict) -> Dossier:
         dossier.documents.append(line)
         by_document[document.id] = line
     session.flush()
+    index_dossier(session, dossier)
     for incoming in ctx.files:
         digest = store_in_transaction(session, ctx.settings.attachments_path, incoming.data)
         line = by_document.get(incoming.document_id)

@@ -265,3 +265,24 @@ def first_error(messages: dict, prefix: str = "") -> tuple[str, str]:
             return path, str(value[0])
         return path, str(value)
     return prefix.rstrip("."), _("Invalid input.")
+
+
+def all_errors(messages, prefix: str = "") -> list[tuple[str, str]]:  # noqa: ANN001
+    """Every ``(field path, message)`` of a marshmallow error dict, in order; list items
+    are numbered (``business_lines.0.vsic``) and a schema-wide error is put on the path
+    that holds it."""
+    if isinstance(messages, dict):
+        found = []
+        for key, value in messages.items():
+            path = prefix.rstrip(".") if key == "_schema" else f"{prefix}{key}"
+            found.extend(all_errors(value, f"{path}." if path else ""))
+        return found
+    path = prefix.rstrip(".")
+    if isinstance(messages, list | tuple):
+        if messages and all(isinstance(item, str) for item in messages):
+            return [(path, str(item)) for item in messages[:1]]
+        found = []
+        for item in messages:
+            found.extend(all_errors(item, prefix))
+        return found
+    return [(path, str(messages))]

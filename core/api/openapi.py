@@ -18,7 +18,9 @@ ERRORS = {
     "404": "Not found, or outside the account's scope.",
     "409": "The dossier was changed by someone else since the client read it; reload.",
     "422": "Well-formed JSON whose data breaks a rule, or an Idempotency-Key already used "
-           "for a different request; nothing was written.",
+           "for a different request; nothing was written. When several fields break their "
+           "rules (the applicant, the specialist data of the procedure's schema) `errors` "
+           "lists each with its path and JSON pointer.",
 }
 WRITES = ("post", "put")
 IDEMPOTENCY_KEY = {
@@ -95,7 +97,9 @@ PATHS: dict[str, dict] = {
                 _query("q", "One search box: a dossier code (exact; as typed or scanned), "
                        "a citizen ID, a phone number in any format (+84, 84, 0, spaces, "
                        "dots), or words of the applicant's name, each the start of a word "
-                       "of the name, case and diacritics ignored."), *PAGING],
+                       "of the name, case and diacritics ignored; both also match the "
+                       "specialist fields the procedure's module indexes (a code such as a "
+                       "plot or tax number whole, a name word by word)."), *PAGING],
             "responses": _ok("DossierPage", "OK", "200", "400", "401"),
         },
         "post": {

@@ -8,6 +8,7 @@ from datetime import datetime
 from marshmallow import RAISE, Schema, fields
 
 from motcua.core.models import Attachment
+from motcua.core.plugin_manager.dossiers import public_fields
 from motcua.core.schemas import IntakeSchema, limited
 from motcua.core.timeutil import local
 from motcua.core.workflow.lateness import dossier_is_late
@@ -27,9 +28,20 @@ class WholeObject(fields.Nested):
         return self._serialize(obj, attr, obj, **kwargs)
 
 
+class FieldErrorSchema(Schema):
+    field = fields.String(required=True, metadata={
+        "description": "Dotted path of the offending input (specialist_data.owner.name)."})
+    pointer = fields.String(required=True, metadata={
+        "description": "The same path as a JSON pointer into the request body."})
+    message = fields.String(required=True, metadata={"description": "What is wrong."})
+
+
 class ErrorSchema(Schema):
     error = fields.String(required=True, metadata={"description": "What went wrong."})
     field = fields.String(metadata={"description": "Path of the offending input, if any."})
+    errors = fields.List(fields.Nested(FieldErrorSchema), metadata={
+        "description": "Every offending input when several break their rules at once "
+                       "(a 422 of a new dossier lists each field, not only the first)."})
 
 
 class AttachmentInSchema(Schema):
@@ -126,6 +138,16 @@ class DossierSchema(Schema):
     documents = fields.List(fields.Nested(ChecklistLineSchema))
     attachments = fields.List(fields.Nested(AttachmentOutSchema))
     version = fields.Integer()
+    specialist_data = fields.Function(
+        lambda d: d.specialist_data or {},
+        metadata={"type": "object", "additionalProperties": True, "description":
+                  "The procedure's specialist data as its module's schema keeps it (the "
+                  "caller is an officer whose scope covers the dossier)."})
+    public_fields = fields.Function(
+        lambda d: public_fields(d),
+        metadata={"type": "object", "additionalProperties": {"type": "string"},
+                  "description": "What the public lookup shows of the specialist data "
+                                 "({label: value}): the fields the schema marks public."})
 
 
 class EventSchema(Schema):

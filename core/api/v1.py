@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from motcua.core.api import dossiers, openapi, procedures, workflow
-from motcua.core.errors import MotcuaError, ValidationError
+from motcua.core.errors import InvalidFields, MotcuaError, ValidationError
 from motcua.core.extensions import db_session
 
 bp = Blueprint("api_v1", __name__, url_prefix="/api/v1")
@@ -20,6 +20,12 @@ bp.add_url_rule("/openapi.json", view_func=openapi.openapi_json)
 workflow.register(bp)
 
 
+def pointer(field: str) -> str:
+    """The JSON pointer (RFC 6901) of a dotted field path in the request body."""
+    parts = field.split(".") if field else []
+    return "".join("/" + part.replace("~", "~0").replace("/", "~1") for part in parts)
+
+
 @bp.errorhandler(MotcuaError)
 def _error(error: MotcuaError) -> tuple[Response, int, dict]:
     """``{"error": message, "field": path}``; nothing the request added is kept."""
@@ -31,5 +37,8 @@ def _error(error: MotcuaError) -> tuple[Response, int, dict]:
     body = {"error": error.message}
     if error.field:
         body["field"] = error.field
+    if isinstance(error, InvalidFields):
+        body["errors"] = [{"field": field, "pointer": pointer(field), "message": message}
+                          for field, message in error.errors]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     return jsonify(body), status, headers

@@ -24,6 +24,7 @@ from motcua.core.models.plugins import PluginFailure
 from motcua.core.models.procedures import Procedure, ProcedureDocument, procedure_units
 from motcua.core.models.reports import ReportFigures, ReportSupplements
 from motcua.core.models.sms import SMS_STATUSES, SmsMessage
+from motcua.core.models.specialist_search import SpecialistSearchTerm
 from motcua.core.models.sync import (
     HubDossier,
     HubDossierEvent,
@@ -55,5 +56,5 @@ __all__ = [
     "SyncNode", "SyncNodeState", "SyncNodeUnit", "SyncOwnership", "SyncRefusalTally",
     "DossierWorkflow", "StepHolding", "SupplementPause", "Workflow",
     "LookupFactorGuard", "NOTICE_REASONS", "Notice", "SMS_STATUSES", "SmsMessage",
-    "ReportFigures", "ReportSupplements", "PluginFailure",
+    "ReportFigures", "ReportSupplements", "PluginFailure", "SpecialistSearchTerm",
 ]

@@ -13,11 +13,13 @@ from flask import current_app, has_app_context
 from flask_babel import gettext as _
 from marshmallow import ValidationError as SchemaError
 
-from motcua.core.errors import MotcuaError, ValidationError
+from motcua.core.errors import InvalidFields, MotcuaError
 from motcua.core.models import Account, Dossier, Procedure
 from motcua.core.plugin_manager.manager import PluginManager
 from motcua.core.plugin_manager.views import account_view, dossier_view
+from motcua.core.schemas import all_errors
 from motcua_sdk.errors import PluginError
+from motcua_sdk.fields import public_values
 from motcua_sdk.types import IssuedResult
 
 log = logging.getLogger(__name__)
@@ -82,12 +84,18 @@ def issue_result(dossier: Dossier, actor: Account) -> dict[str, Any] | None:
 
 
 def public_fields(dossier: Dossier) -> dict[str, str]:
-    """What the handling plugin lets the public lookup show (``{label: value}``)."""
+    """What the public lookup may show of the dossier's specialist data
+    (``{label: value}``): the schema's fields marked ``public`` (see
+    :mod:`motcua_sdk.fields`), then what the plugin's ``motcua_public_fields`` adds. The
+    one rule of what is public: the lookup, the sync and the API ask it."""
     manager = current_manager()
     name = dossier_handler(manager, dossier)
     if name is None:
         return {}
     fields: dict[str, str] = {}
+    schema = specialist_schema(dossier.procedure.code)
+    if schema is not None:
+        fields.update(public_values(schema, dossier.specialist_data or {}))
     for _plugin, answer in manager.call_each("motcua_public_fields", only=name,
                                              dossier=dossier_view(dossier)):
         if isinstance(answer, dict):
@@ -114,31 +122,27 @@ def specialist_schema(procedure_code: str):  # noqa: ANN201 - a marshmallow Sche
 
 def validate_specialist_data(procedure_code: str, data: dict) -> dict:
     """``data`` loaded through the handling plugin's schema and dumped back to JSON-ready
-    values; unchanged when no plugin handles the procedure. ``ValidationError`` names
-    the first offending field (``specialist_data.<field>``)."""
+    values; unchanged when no plugin handles the procedure. The one check of specialist
+    data: the desk, the API and the plugins' screens all call it. Raises
+    :class:`~motcua.core.errors.InvalidFields` naming every offending field
+    (``specialist_data.<path>``), not only the first."""
     try:
         schema = specialist_schema(procedure_code)
         if schema is None:
             return data
         return schema.dump(schema.load(data or {}))
     except SchemaError as error:
-        field, message = _first_message(error.normalized_messages())
-        raise ValidationError(f"{field}: {message}", field=f"specialist_data.{field}") from None
+        # The schema's messages (marshmallow's or the plugin's, in English) through the
+        # catalogues, the plugin's own included, into the request's language.
+        errors = [(path, _(message)) for path, message
+                  in all_errors(error.normalized_messages(), "specialist_data.")]
+        raise InvalidFields(errors or [("specialist_data", _("Invalid input."))]) from None
     except Exception as error:  # noqa: BLE001 - a broken schema: reported, then refused
         manager = current_manager()
         name = manager.procedures()[procedure_code][0]
         manager.report_failure(name, "specialist data schema", error)
         raise MotcuaError(_("The module %(name)s could not check the specialist data; "
                             "nothing was saved. Tell the ICT department.", name=name)) from error
-
-
-def _first_message(messages: Any, prefix: str = "") -> tuple[str, str]:
-    if isinstance(messages, dict):
-        key, value = next(iter(messages.items()))
-        return _first_message(value, f"{prefix}.{key}" if prefix else str(key))
-    if isinstance(messages, list) and messages:
-        return _first_message(messages[0], prefix)
-    return prefix or "specialist_data", str(messages)
 
 
 def to_core_error(error: PluginError) -> MotcuaError:

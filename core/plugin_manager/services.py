@@ -25,6 +25,7 @@ from motcua.core.models import Account, Dossier, Procedure, Unit
 from motcua.core.models.accounts import ROLE_NAMES
 from motcua.core.plugin_manager import dossiers
 from motcua.core.plugin_manager.views import account_view, dossier_view
+from motcua.core.specialist_search import index_dossier
 from motcua_sdk import errors as sdk_errors
 from motcua_sdk.types import AccountView, DossierView
 
@@ -188,6 +189,7 @@ class CoreServices:
             if not changed:
                 return dossier_view(dossier)
             dossier.specialist_data = loaded
+            index_dossier(session, dossier)
             record_event(session, dossier, "specialist_data_updated", actor=actor,
                          from_status=dossier.status, data={"changed": changed})
             return dossier_view(dossier)

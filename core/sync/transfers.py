@@ -29,6 +29,7 @@ from motcua.core.models import (
 )
 from motcua.core.models.dossiers import search_columns
 from motcua.core.reports.tally import recount_dossier
+from motcua.core.specialist_search import write_index
 from motcua.core.sync.entries import resync_payload
 from motcua.core.sync.node import ensure_state, plugin_context
 from motcua.core.sync.protocol import TOPIC_RESYNC
@@ -95,6 +96,7 @@ def import_handoff(session: Session, handoff: dict) -> Dossier:
     else:
         session.execute(update(Dossier).where(Dossier.id == existing.id).values(**columns))
     dossier_id = session.scalar(select(Dossier.id).where(Dossier.code == code))
+    write_index(session, dossier_id, procedure.code, columns["specialist_data"])
     if existing is None:
         for position, line in enumerate(package.get("documents") or []):
             session.execute(insert(DossierDocument).values(

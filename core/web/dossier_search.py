@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, selectinload
 from motcua.core.db import INT_MAX
 from motcua.core.errors import MotcuaError
 from motcua.core.models import STATUSES, Account, Dossier, Procedure
+from motcua.core.specialist_search import specialist_condition
 from motcua.core.text import name_words, phone_digits
 from motcua.core.web.scope import dossier_code, visible_condition
 from motcua.core.workflow.authorization import _
@@ -111,7 +112,8 @@ def query_condition(query: str) -> ColumnElement[bool] | None:
 
     A dossier code matches that code exactly; digits match the citizen ID or the phone
     (written any way: +84, 84, 0, spaces, dots); anything else is a name, each word of
-    which must begin a word of the applicant's name, diacritics and case ignored.
+    which must begin a word of the applicant's name, diacritics and case ignored. Both
+    also match the specialist fields plugins index (a code whole, text word by word).
     """
     query = (query or "").strip()
     if not query:
@@ -119,11 +121,16 @@ def query_condition(query: str) -> ColumnElement[bool] | None:
     code = dossier_code(query)
     if code:
         return Dossier.code == code
+    # Values of the specialist fields plugins mark for search: a plot number, a tax
+    # code, a business name (see motcua.core.specialist_search).
+    specialist = specialist_condition(query)
     if _NUMBER.match(query):
         return or_(Dossier.applicant_citizen_id == re.sub(r"\D", "", query),
-                   Dossier.search_phone == phone_digits(query))
+                   Dossier.search_phone == phone_digits(query),
+                   *([specialist] if specialist is not None else []))
     words = name_words(query)
-    return NameWords(words) if words else false()
+    name = NameWords(words) if words else false()
+    return or_(name, specialist) if specialist is not None else name
 
 
 class NameWords(ColumnElement[bool]):

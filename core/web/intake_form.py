@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from motcua.core.attachments import IncomingFile
-from motcua.core.errors import MotcuaError, NotFound, ValidationError
+from motcua.core.errors import InvalidFields, MotcuaError, NotFound, ValidationError
 from motcua.core.extensions import db_session, settings
 from motcua.core.intake import DeskContext, give_guidance, load_calendar, refuse_at_desk, take_in
 from motcua.core.models import Procedure, Unit
@@ -32,6 +32,13 @@ from motcua.core.timeutil import from_local, now
 from motcua.core.web.dossier_pages import COPY_KINDS
 from motcua.core.web.helpers import format_datetime, role_required
 from motcua.core.web.scope import intake_units
+from motcua.core.web.specialist_form import (
+    read_specialist,
+    required_at_desk,
+    row_count,
+    specialist_fields,
+    typed_any,
+)
 
 bp = Blueprint("intake", __name__)
 
@@ -166,8 +173,8 @@ def _perform(action: str, procedure: Procedure, units: list[Unit], back_entry: b
             submitted_documents=set(_submitted(form)), note=_text(form, "note"),
         )
         return url_for("desk.slips.guidance", guidance_id=guidance.id)
-    _require_filled(form, REQUIRED_FIELDS)
     if action == "refuse":
+        _require_filled(form, REQUIRED_FIELDS)
         if not _text(form, "refusal_reason"):
             raise ValidationError(_("Give the reason for refusing the dossier."),
                                   field="reason")
@@ -188,9 +195,27 @@ def _perform(action: str, procedure: Procedure, units: list[Unit], back_entry: b
     if back_entry:
         data["received_at"] = _received_at(form).isoformat()
         data["back_entry_reason"] = _text(form, "back_entry_reason")
+    data["specialist_data"], unreadable = read_specialist(form, specialist_fields(procedure))
     ctx.files = _files()
-    dossier = take_in(ctx, data)
+    try:
+        dossier = take_in(ctx, data)
+    except InvalidFields as error:
+        raise InvalidFields(_desk_errors(form, error.errors, unreadable)) from None
+    if unreadable:
+        # Nothing is committed: the caller rolls back on the error.
+        raise InvalidFields(unreadable)
     return url_for("desk.slips.receipt", code=dossier.code)
+
+
+def _desk_errors(form: MultiDict, errors: list[tuple[str, str]],
+                 unreadable: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Every error the form shows: a blank required applicant field says so, a number
+    that could not be read says how to write it, the rest as the checks put them."""
+    replaced = [(name, _("This field is required.")) for name in REQUIRED_FIELDS
+                if not _text(form, name)]
+    replaced += unreadable
+    taken = {name for name, _message in replaced}
+    return replaced + [(name, message) for name, message in errors if name not in taken]
 
 
 def _field_message(error: MotcuaError) -> str:
@@ -204,14 +229,23 @@ def _render(procedure: Procedure, units: list[Unit], *, back_entry: bool,
     form = form or MultiDict()
     appointment = _appointment(procedure, now())
     errors = {}
-    if error is not None:
+    if isinstance(error, InvalidFields):
+        for name, message in error.errors:
+            errors.setdefault(name or "_form", message)
+    elif error is not None:
         errors[error.field or "_form"] = _field_message(error)
+    specialist = specialist_fields(procedure)
+    required = bool(specialist) and required_at_desk(procedure)
     return render_template(
         "desk/intake.html", procedure=procedure, units=units, back_entry=back_entry,
         form=form, errors=errors, error=error, appointment=appointment,
         back_entry_due=_back_entry_due(procedure, form) if back_entry else None,
         max_kb=settings().attachment_max_bytes // 1024, copy_kinds=COPY_KINDS,
-        quantity_max=DOCUMENT_QUANTITY_MAX,
+        quantity_max=DOCUMENT_QUANTITY_MAX, specialist=specialist,
+        specialist_rows=lambda path: row_count(form, path),
+        specialist_required=required,
+        specialist_open=required or typed_any(form)
+        or any(name.startswith("specialist_data") for name in errors),
     ), (error.status_code if error else 200)
 
 

@@ -5,6 +5,8 @@
 - :mod:`motcua_sdk.types`: the read-only views and result values hooks exchange;
 - :mod:`motcua_sdk.services`: reading and changing dossiers through the core's rules;
 - :mod:`motcua_sdk.errors`: errors the core shows to users;
+- :mod:`motcua_sdk.fields`: specialist-data field metadata (desk widgets, public, search);
+- :mod:`motcua_sdk.numbers`: numbers as typed in Vietnam ("120,5");
 - :mod:`motcua_sdk.testing`: the pytest plugin with fixtures for plugin tests.
 
 See ``docs/plugins.md``.

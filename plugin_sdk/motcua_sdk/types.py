@@ -52,7 +52,9 @@ class ProcedureSpec:
     """One administrative procedure a plugin handles, as it goes into the catalogue.
 
     ``code`` is the national procedure code (mã TTHC, e.g. ``"1.001612"``); ``schema`` a
-    marshmallow ``Schema`` class describing the dossier's specialist data; ``workflow``
+    marshmallow ``Schema`` class describing the dossier's specialist data, checked on
+    every intake (its fields' :func:`motcua_sdk.fields.meta` give the desk's labels and
+    widgets, the lookup's public fields and the search's indexed ones); ``workflow``
     the default processing path in the workflow contract's step format
     (``{"name", "role": "specialist"|"leader", "days", "unit": selector}``), whose days
     add up to at most ``processing_days``.

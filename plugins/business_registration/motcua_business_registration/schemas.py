@@ -25,6 +25,7 @@ from marshmallow import (
 from motcua_business_registration.numbering import NUMBER_PATTERN
 from motcua_business_registration.text import fold, tidy
 from motcua_business_registration.vsic import VSIC_2018
+from motcua_sdk.fields import meta
 
 CITIZEN_ID = re.compile(r"^[0-9]{12}\Z")
 MAX_CAPITAL = 10**13  # VND; far above any household business, catches extra digits
@@ -35,6 +36,10 @@ def _text(max_length: int, *, required: bool = True, **kwargs) -> fields.String:
                          **kwargs)
 
 
+# The desk renders these fields from their metadata (title, widget, search index); the
+# titles are translated through this plugin's catalogue.
+
+
 class _Strict(Schema):
     class Meta:
         unknown = RAISE
@@ -43,12 +48,14 @@ class _Strict(Schema):
 class OwnerSchema(_Strict):
     """The household business owner (chủ hộ kinh doanh) or a household member."""
 
-    full_name = _text(160)
+    full_name = _text(160, metadata=meta("Full name", index="text"))
     citizen_id = fields.String(required=True, validate=validate.Regexp(
-        CITIZEN_ID, error="A citizen ID (CCCD) has exactly 12 digits."))
-    birth_date = fields.Date(load_default=None, allow_none=True)
+        CITIZEN_ID, error="A citizen ID (CCCD) has exactly 12 digits."),
+        metadata=meta("Citizen ID (12 digits)", index="code"))
+    birth_date = fields.Date(load_default=None, allow_none=True,
+                             metadata=meta("Date of birth"))
     address = fields.String(load_default=None, allow_none=True,
-                            validate=validate.Length(max=300))
+                            validate=validate.Length(max=300), metadata=meta("Address"))
 
     @post_load
     def _tidy(self, data: dict, **_kwargs) -> dict:
@@ -60,10 +67,13 @@ class BusinessLineSchema(_Strict):
     """One line of business: a VSIC 2018 level-4 code and, optionally, the goods or
     services in the household's own words."""
 
+    # Typed, not chosen from a list of every VSIC code.
     vsic = fields.String(required=True, validate=validate.OneOf(
-        sorted(VSIC_2018), error="Unknown VSIC code {input}; use a 4-digit VSIC 2018 code."))
+        sorted(VSIC_2018), error="Unknown VSIC code {input}; use a 4-digit VSIC 2018 code."),
+        metadata=meta("VSIC code", widget="text"))
     detail = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=200))
+                           validate=validate.Length(max=200),
+                           metadata=meta("Goods or services"))
 
 
 def _check_lines(lines: list[dict]) -> None:
@@ -80,16 +90,20 @@ def _check_name(name: str) -> None:
 class RegistrationSchema(_Strict):
     """1.001612 Đăng ký thành lập hộ kinh doanh."""
 
-    business_name = _text(200)
-    address = _text(300)
+    business_name = _text(200, metadata=meta("Business name", index="text"))
+    address = _text(300, metadata=meta("Business address"))
     business_lines = fields.List(fields.Nested(BusinessLineSchema), required=True,
-                                 validate=validate.Length(min=1, max=30))
+                                 validate=validate.Length(min=1, max=30),
+                                 metadata=meta("Lines of business"))
     capital = fields.Integer(required=True, strict=False, validate=validate.Range(
-        min=1, max=MAX_CAPITAL, error="Capital is a whole number of VND above 0."))
+        min=1, max=MAX_CAPITAL, error="Capital is a whole number of VND above 0."),
+        metadata=meta("Capital (VND)"))
     workers = fields.Integer(required=True, strict=False, validate=validate.Range(
-        min=0, max=100_000, error="The number of workers is 0 or more."))
-    owner = fields.Nested(OwnerSchema, required=True)
-    members = fields.List(fields.Nested(OwnerSchema), load_default=list)
+        min=0, max=100_000, error="The number of workers is 0 or more."),
+        metadata=meta("Number of workers"))
+    owner = fields.Nested(OwnerSchema, required=True, metadata=meta("Owner"))
+    members = fields.List(fields.Nested(OwnerSchema), load_default=list,
+                          metadata=meta("Other household members"))
 
     @validates("business_lines")
     def _lines(self, value: list[dict], **_kwargs) -> None:
@@ -109,9 +123,11 @@ class RegistrationSchema(_Strict):
 class _ByNumber(_Strict):
     registration_number = fields.String(required=True, validate=validate.Regexp(
         NUMBER_PATTERN, error="A household business registration number looks like "
-                              "99A8000123."))
+                              "99A8000123."),
+        metadata=meta("Registration number", index="code"))
     reason = fields.String(load_default=None, allow_none=True,
-                           validate=validate.Length(max=500))
+                           validate=validate.Length(max=500),
+                           metadata=meta("Reason", widget="textarea"))
 
     @pre_load
     def _upper(self, data: dict, **_kwargs) -> dict:
@@ -127,15 +143,21 @@ CHANGEABLE = ("business_name", "address", "business_lines", "capital", "workers"
 class ChangeSchema(_ByNumber):
     """2.000720 Đăng ký thay đổi nội dung đăng ký hộ kinh doanh: the new values only."""
 
-    business_name = _text(200, required=False, load_default=None, allow_none=True)
-    address = _text(300, required=False, load_default=None, allow_none=True)
+    business_name = _text(200, required=False, load_default=None, allow_none=True,
+                          metadata=meta("New business name", index="text"))
+    address = _text(300, required=False, load_default=None, allow_none=True,
+                    metadata=meta("New business address"))
     business_lines = fields.List(fields.Nested(BusinessLineSchema), load_default=None,
-                                 allow_none=True, validate=validate.Length(min=1, max=30))
+                                 allow_none=True, validate=validate.Length(min=1, max=30),
+                                 metadata=meta("New lines of business"))
     capital = fields.Integer(load_default=None, allow_none=True, strict=False,
-                             validate=validate.Range(min=1, max=MAX_CAPITAL))
+                             validate=validate.Range(min=1, max=MAX_CAPITAL),
+                             metadata=meta("New capital (VND)"))
     workers = fields.Integer(load_default=None, allow_none=True, strict=False,
-                             validate=validate.Range(min=0, max=100_000))
-    owner = fields.Nested(OwnerSchema, load_default=None, allow_none=True)
+                             validate=validate.Range(min=0, max=100_000),
+                             metadata=meta("New number of workers"))
+    owner = fields.Nested(OwnerSchema, load_default=None, allow_none=True,
+                          metadata=meta("New owner"))
 
     @validates("business_lines")
     def _lines(self, value: list[dict] | None, **_kwargs) -> None:
@@ -158,9 +180,13 @@ class ChangeSchema(_ByNumber):
 class SuspensionSchema(_ByNumber):
     """1.001570 Tạm ngừng kinh doanh / tiếp tục kinh doanh trước thời hạn đã thông báo."""
 
-    action = fields.String(required=True, validate=validate.OneOf(("suspend", "resume")))
-    start_date = fields.Date(required=True)
-    end_date = fields.Date(load_default=None, allow_none=True)
+    action = fields.String(required=True, validate=validate.OneOf(("suspend", "resume")),
+                           metadata=meta("Notice", options=[
+                               ("suspend", "Suspend business"),
+                               ("resume", "Resume business early")]))
+    start_date = fields.Date(required=True, metadata=meta("From"))
+    end_date = fields.Date(load_default=None, allow_none=True,
+                           metadata=meta("Until", description="Needed for a suspension."))
 
     @validates_schema
     def _dates(self, data: dict, **_kwargs) -> None:
@@ -180,7 +206,7 @@ class SuspensionSchema(_ByNumber):
 class TerminationSchema(_ByNumber):
     """1.001266 Chấm dứt hoạt động hộ kinh doanh."""
 
-    termination_date = fields.Date(required=True)
+    termination_date = fields.Date(required=True, metadata=meta("Termination date"))
 
 
 def load(schema_class: type[Schema], data: dict) -> dict:
@@ -190,10 +216,11 @@ def load(schema_class: type[Schema], data: dict) -> dict:
 
 def allowing_pending(schema_class: type[Schema]) -> type[Schema]:
     """``schema_class`` that also accepts empty data: what the catalogue declares, because
-    the desk may take a dossier in before anyone typed its specialist data (the web desk
-    does not ask for it). Whatever is given is checked in full; the specialist's form and
-    the issuance load through the strict ``schema_class`` itself, so nothing incomplete
-    is saved from the review screen or issued."""
+    the desk may take a dossier in before anyone typed its specialist data (the desk
+    renders the fields, and a form left blank waits for the specialist). Whatever is
+    given is checked in full; the specialist's form and the issuance load through the
+    strict ``schema_class`` itself, so nothing incomplete is saved from the review screen
+    or issued."""
 
     def load(self, data, *args, **kwargs):  # noqa: ANN001, ANN202
         if isinstance(data, dict) and not data:
