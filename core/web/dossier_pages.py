@@ -14,18 +14,12 @@ from motcua.core.audit.record import personal_data_viewed
 from motcua.core.extensions import db_session, settings
 from motcua.core.models import DossierWorkflow
 from motcua.core.web.department import ACTION_LABELS
-from motcua.core.web.department import EVENT_LABELS as WORK_EVENT_LABELS
 from motcua.core.web.scope import visible_dossier
 from motcua.core.workflow import actions
 from motcua.core.workflow.choices import likely_actions
 from motcua.core.workflow.lateness import dossier_is_late
 
 bp = Blueprint("dossiers", __name__)
-
-# Every kind the departments' pages name (a dossier in processing has claims, forwards
-# and approvals too), the back-entry in the desk's own words.
-EVENT_LABELS = {**WORK_EVENT_LABELS,
-                "back_entered": _l("Back-entered (received on paper)")}
 
 COPY_KINDS = {
     "original": _l("Original"),
@@ -45,7 +39,7 @@ def show(code: str):
                                      dossier, session.get(DossierWorkflow, dossier.id))
     return render_template(
         "desk/dossier.html", dossier=dossier, late=dossier_is_late(dossier),
-        event_labels=EVENT_LABELS, copy_kinds=COPY_KINDS, likely=likely,
+        copy_kinds=COPY_KINDS, likely=likely,
         action_labels=ACTION_LABELS,
     )
 

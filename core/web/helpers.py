@@ -57,7 +57,10 @@ def format_money(amount: int | None) -> str:
 
 
 def template_globals() -> dict:
+    from motcua.core.event_labels import event_label
+
     return {
+        "event_label": event_label,
         "status_label": lambda status: STATUS_LABELS.get(status, status),
         "role_label": lambda role: ROLE_LABELS.get(role, role),
         "result_label": lambda key: RESULT_LABELS.get(key, key),
