@@ -178,6 +178,45 @@ class EventView:
 
 
 @dataclass(frozen=True)
+class AttachmentView:
+    """A file of a dossier, without its bytes (read them with
+    :func:`motcua_sdk.services.read_attachment`).
+
+    ``document`` names the checklist line the scan belongs to (None for a general
+    attachment or a plugin's file); ``plugin`` and ``kind`` are set on the files a plugin
+    attached (:func:`motcua_sdk.services.attach_file`); ``uploaded_by`` is the officer's
+    full name (None when no officer did it, e.g. a command)."""
+
+    id: int
+    name: str
+    mime: str
+    size: int
+    uploaded_at: datetime
+    uploaded_by: str | None
+    document: str | None = None
+    plugin: str | None = None
+    kind: str | None = None
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class FeeReceiptView:
+    """A fee payment recorded with a dossier (biên lai thu phí, lệ phí): ``amount`` in
+    đồng, the receipt's ``series`` (ký hiệu) and ``number``, unique together."""
+
+    id: int
+    dossier_code: str
+    amount: int
+    payer: str
+    series: str
+    number: str
+    paid_at: datetime
+    officer: str | None
+    plugin: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class DossierView:
     """A read-only snapshot of a dossier (hồ sơ) for plugins.
 
