@@ -5,6 +5,8 @@
 - :mod:`motcua_sdk.types`: the read-only views and result values hooks exchange;
 - :mod:`motcua_sdk.services`: reading and changing dossiers through the core's rules;
 - :mod:`motcua_sdk.errors`: errors the core shows to users;
+- :mod:`motcua_sdk.pdf`: printable results as PDF from HTML templates;
+- :mod:`motcua_sdk.i18n`: the plugin's own message catalogue;
 - :mod:`motcua_sdk.testing`: the pytest plugin with fixtures for plugin tests.
 
 See ``docs/plugins.md``.
@@ -13,9 +15,11 @@ See ``docs/plugins.md``.
 from motcua_sdk.hookspecs import hookimpl
 from motcua_sdk.types import (
     AccountView,
+    AttachmentView,
     DocumentSpec,
     DossierView,
     EventView,
+    FeeReceiptView,
     IssuedResult,
     MenuItem,
     ProcedureSpec,
@@ -28,9 +32,11 @@ from motcua_sdk.versioning import MOTCUA_API_VERSION, api_range_problem, is_comp
 __all__ = [
     "MOTCUA_API_VERSION",
     "AccountView",
+    "AttachmentView",
     "DocumentSpec",
     "DossierView",
     "EventView",
+    "FeeReceiptView",
     "IssuedResult",
     "MenuItem",
     "ProcedureSpec",
