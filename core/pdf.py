@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, has_request_context, render_template, request
+from unidecode import unidecode
 from weasyprint import CSS, HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -74,7 +75,8 @@ def pdf_response(data: bytes, filename: str, *, download: bool = False) -> Respo
     """A PDF's bytes as a response: shown in the browser's viewer, or saved as
     ``filename`` with ``download=True``."""
     disposition = "attachment" if download else "inline"
-    safe = "".join(c for c in filename
+    # A header carries ASCII: "giấy-chứng-nhận.pdf" is sent as "giay-chung-nhan.pdf".
+    safe = "".join(c for c in unidecode(filename)
                    if (c.isascii() and c.isalnum()) or c in "-_.") or "document.pdf"
     return Response(data, mimetype=PDF,
                     headers={"Content-Disposition": f'{disposition}; filename="{safe}"'})

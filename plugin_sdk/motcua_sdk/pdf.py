@@ -30,6 +30,6 @@ def render_pdf(template: str, **context: Any) -> bytes:
 
 def pdf_response(data: bytes, filename: str, *, download: bool = False) -> Any:
     """A Flask response carrying the PDF ``data``: opened in the browser's viewer, or
-    saved as ``filename`` (ASCII letters, digits, ``-_.`` are kept) with
-    ``download=True``."""
+    saved as ``filename`` with ``download=True`` (Vietnamese letters lose their marks
+    in the header: ``giấy-chứng-nhận.pdf`` is sent as ``giay-chung-nhan.pdf``)."""
     return _core().pdf_response(data, filename, download)
