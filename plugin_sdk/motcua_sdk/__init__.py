@@ -24,6 +24,7 @@ from motcua_sdk.types import (
     MenuItem,
     ProcedureSpec,
     Report,
+    ReportColumn,
     SampleDossier,
     thaw,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "MenuItem",
     "ProcedureSpec",
     "Report",
+    "ReportColumn",
     "SampleDossier",
     "api_range_problem",
     "hookimpl",
