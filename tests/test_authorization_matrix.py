@@ -151,6 +151,7 @@ CLASSES = {
     "department.search.index": "officer",
     "desk.dossiers.show": "dossier",
     "desk.dossiers.attachment": "dossier-action",
+    "desk.dossiers.record_fee": "dossier-action",
     "desk.slips.receipt": "dossier",
     "desk.slips.refusal": "dossier-action",
     "desk.slips.guidance": "officer",
