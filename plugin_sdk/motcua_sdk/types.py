@@ -97,7 +97,8 @@ class IssuedResult:
 
     ``number`` is the certificate/licence number in the plugin's official pattern;
     ``document_endpoint`` a Flask endpoint that renders the printable document, called
-    with ``code=<dossier code>``; ``data`` anything else that belongs with the result
+    with ``code=<dossier code>`` and linked from the core's work page and dossier page
+    (see :mod:`motcua_sdk.pdf` for a PDF); ``data`` anything else that belongs with the result
     (stored in the dossier's result and sent with the ``result_issued`` signal).
     """
 
