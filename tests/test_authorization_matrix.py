@@ -182,6 +182,7 @@ CLASSES = {
     "reports.plugin_report_xlsx": "reports",
     "business_registration.queue": "officer",
     "business_registration.certificate": "dossier-action",
+    "business_registration.certificate_pdf": "dossier-action",
     "business_registration.review": "dossier-action",
     "business_registration.act": "dossier-action",
     "business_registration.name_check": "officer",
