@@ -40,6 +40,12 @@ def content(code, attachment_id):
         "Content-Type": "application/octet-stream"}
 
 
+@bp.get("/public/<code>")
+def unguarded(code):
+    """A page the plugin forgot to guard: the service still refuses a visitor."""
+    return jsonify([item.name for item in services.list_attachments(code)])
+
+
 @bp.post("/<code>/files")
 @services.staff_required()
 def attach(code):
@@ -145,6 +151,8 @@ def test_outside_the_officers_rights_nothing_is_read(motcua_app, motcua_clients)
                                           headers=json)
     assert wrong.status_code == 404
     assert motcua_clients.anonymous.get(f"/drawings/{code}/files").status_code in (302, 401)
+    visitor = motcua_clients.anonymous.get(f"/drawings/public/{code}", headers=json)
+    assert visitor.status_code == 403 and "don-de-nghi" not in visitor.get_data(as_text=True)
 
 
 def test_a_plugin_attaches_its_drawing_and_the_dossier_page_shows_it(motcua_app,

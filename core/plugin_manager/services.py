@@ -65,6 +65,18 @@ def _actor() -> Account:
     return account
 
 
+def _officer_or_command() -> Account | None:
+    """The logged-in account; None for a command or a worker (no request). A request
+    nobody is logged in to gets Forbidden: a dossier's files and fees are for officers,
+    whatever page of a plugin asks."""
+    from flask import has_request_context
+
+    account = _account()
+    if account is None and has_request_context():
+        raise errors.Forbidden(_("Log in first."))
+    return account
+
+
 def _dossier(code: str) -> Dossier:
     """The dossier if the current account may see it (everything outside a request)."""
     account = _account()
@@ -223,7 +235,7 @@ class CoreServices:
         from motcua.core.dossier_files import visible_dossier_for
 
         with _as_sdk_errors():
-            dossier = visible_dossier_for(db_session(), _account(), code)
+            dossier = visible_dossier_for(db_session(), _officer_or_command(), code)
             return [attachment_view(item) for item in dossier.attachments]
 
     def read_attachment(self, code: str, attachment_id: int) -> bytes:
@@ -232,7 +244,7 @@ class CoreServices:
         from motcua.core.extensions import settings
 
         with _as_sdk_errors():
-            found = visible_attachment(db_session(), _account(), code, attachment_id)
+            found = visible_attachment(db_session(), _officer_or_command(), code, attachment_id)
             return read_file(settings().attachments_path, found.sha256)
 
     def attach_file(self, code: str, name: str, content: bytes, mime: str, kind: str,
@@ -241,7 +253,7 @@ class CoreServices:
         from motcua.core.extensions import settings
 
         with _as_sdk_errors():
-            session, account = db_session(), _account()
+            session, account = db_session(), _officer_or_command()
             dossier = visible_dossier_for(session, account, code)
             attachment = attach_file(session, settings(), dossier, account,
                                      plugin=_plugin_of(caller, dossier), name=name,
@@ -254,7 +266,7 @@ class CoreServices:
         from motcua.core.fees import record_fee_payment
 
         with _as_sdk_errors():
-            session, account = db_session(), _account()
+            session, account = db_session(), _officer_or_command()
             dossier = visible_dossier_for(session, account, code)
             receipt = record_fee_payment(session, dossier, account,
                                          plugin=_plugin_of(caller, dossier), **payment)
@@ -266,7 +278,7 @@ class CoreServices:
 
         with _as_sdk_errors():
             session = db_session()
-            dossier = visible_dossier_for(session, _account(), code)
+            dossier = visible_dossier_for(session, _officer_or_command(), code)
             return [fee_receipt_view(item, dossier.code)
                     for item in receipts_of(session, dossier)]
 
