@@ -16,6 +16,7 @@ from motcua.core.models.dossiers import (
     DossierDocument,
     DossierEvent,
 )
+from motcua.core.models.fees import FeeReceipt
 from motcua.core.models.idempotency import IdempotencyKey
 from motcua.core.models.lookup import LookupFactorGuard
 from motcua.core.models.notices import NOTICE_REASONS, Notice
@@ -54,7 +55,7 @@ __all__ = [
     "RoleAssignment", "STATUSES", "UNIT_KINDS", "Unit", "procedure_units", "utcnow",
     "HubDossier", "HubDossierEvent", "SyncAppliedBatch", "SyncBatch", "SyncHandoff",
     "SyncNode", "SyncNodeState", "SyncNodeUnit", "SyncOwnership", "SyncRefusalTally",
-    "DossierWorkflow", "StepHolding", "SupplementPause", "Workflow",
+    "DossierWorkflow", "FeeReceipt", "StepHolding", "SupplementPause", "Workflow",
     "LookupFactorGuard", "NOTICE_REASONS", "Notice", "SMS_STATUSES", "SmsMessage",
     "ReportFigures", "ReportSupplements", "PluginFailure", "SpecialistSearchTerm",
 ]

@@ -190,8 +190,14 @@ class Attachment(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A file a plugin attached (its drawing, its generated result): the plugin and what
+    # the file is ("drawing", "result" ...). Both are None for the applicant's scans.
+    plugin: Mapped[str | None] = mapped_column(String(80))
+    kind: Mapped[str | None] = mapped_column(String(40))
 
     dossier: Mapped[Dossier] = relationship(back_populates="attachments")
+    document: Mapped[DossierDocument | None] = relationship()
+    uploaded_by: Mapped[Account | None] = relationship()
 
 
 class DossierEvent(Base):

@@ -24,10 +24,15 @@ from motcua.core.extensions import db_session
 from motcua.core.models import Account, Dossier, Procedure, Unit
 from motcua.core.models.accounts import ROLE_NAMES
 from motcua.core.plugin_manager import dossiers
-from motcua.core.plugin_manager.views import account_view, dossier_view
+from motcua.core.plugin_manager.views import (
+    account_view,
+    attachment_view,
+    dossier_view,
+    fee_receipt_view,
+)
 from motcua.core.specialist_search import index_dossier
 from motcua_sdk import errors as sdk_errors
-from motcua_sdk.types import AccountView, DossierView
+from motcua_sdk.types import AccountView, AttachmentView, DossierView, FeeReceiptView
 
 # The routing actions plugins may take (the contract's motcua.core.workflow.actions).
 ACTIONS = ("claim", "assign", "forward", "send_back", "transfer", "submit_for_approval",
@@ -57,6 +62,18 @@ def _account() -> Account | None:
 def _actor() -> Account:
     account = _account()
     if account is None:
+        raise errors.Forbidden(_("Log in first."))
+    return account
+
+
+def _officer_or_command() -> Account | None:
+    """The logged-in account; None for a command or a worker (no request). A request
+    nobody is logged in to gets Forbidden: a dossier's files and fees are for officers,
+    whatever page of a plugin asks."""
+    from flask import has_request_context
+
+    account = _account()
+    if account is None and has_request_context():
         raise errors.Forbidden(_("Log in first."))
     return account
 
@@ -215,6 +232,80 @@ class CoreServices:
         from motcua.core.intake import load_calendar
 
         return load_calendar(db_session()).due_at(start, days)
+
+    def list_attachments(self, code: str) -> list[AttachmentView]:
+        from motcua.core.dossier_files import visible_dossier_for
+
+        with _as_sdk_errors():
+            dossier = visible_dossier_for(db_session(), _officer_or_command(), code)
+            return [attachment_view(item) for item in dossier.attachments]
+
+    def read_attachment(self, code: str, attachment_id: int) -> bytes:
+        from motcua.core.attachments import read_file
+        from motcua.core.dossier_files import visible_attachment
+        from motcua.core.extensions import settings
+
+        with _as_sdk_errors():
+            found = visible_attachment(db_session(), _officer_or_command(), code, attachment_id)
+            return read_file(settings().attachments_path, found.sha256)
+
+    def attach_file(self, code: str, name: str, content: bytes, mime: str, kind: str,
+                    caller: str | None) -> AttachmentView:
+        from motcua.core.dossier_files import attach_file, visible_dossier_for
+        from motcua.core.extensions import settings
+
+        with _as_sdk_errors():
+            session, account = db_session(), _officer_or_command()
+            dossier = visible_dossier_for(session, account, code)
+            attachment = attach_file(session, settings(), dossier, account,
+                                     plugin=_plugin_of(caller, dossier), name=name,
+                                     content=content, mime=mime, kind=kind)
+            return attachment_view(attachment)
+
+    def record_fee_payment(self, code: str, payment: dict[str, Any],
+                           caller: str | None) -> FeeReceiptView:
+        from motcua.core.dossier_files import visible_dossier_for
+        from motcua.core.fees import record_fee_payment
+
+        with _as_sdk_errors():
+            session, account = db_session(), _officer_or_command()
+            dossier = visible_dossier_for(session, account, code)
+            receipt = record_fee_payment(session, dossier, account,
+                                         plugin=_plugin_of(caller, dossier), **payment)
+            return fee_receipt_view(receipt, dossier.code)
+
+    def fee_receipts(self, code: str) -> list[FeeReceiptView]:
+        from motcua.core.dossier_files import visible_dossier_for
+        from motcua.core.fees import receipts_of
+
+        with _as_sdk_errors():
+            session = db_session()
+            dossier = visible_dossier_for(session, _officer_or_command(), code)
+            return [fee_receipt_view(item, dossier.code)
+                    for item in receipts_of(session, dossier)]
+
+    def render_pdf(self, template: str, context: dict[str, Any]) -> bytes:
+        from motcua.core.pdf import render_pdf
+
+        return render_pdf(template, **context)
+
+    def pdf_response(self, data: bytes, filename: str, download: bool) -> Any:
+        from motcua.core.pdf import pdf_response
+
+        return pdf_response(data, filename, download=download)
+
+
+def _plugin_of(caller: str | None, dossier: Dossier) -> str | None:
+    """The plugin whose package ``caller`` (a module name) belongs to, else the plugin
+    handling the dossier: whom the dossier page credits for a file or a receipt."""
+    manager = dossiers.current_manager()
+    if manager is None:
+        return None
+    record = manager.owner_of_module(caller)
+    if record is not None:
+        return record.name
+    return dossiers.dossier_handler(manager, dossier)
+
 
 def _any_path(roots: list[Unit]):  # noqa: ANN202
     from sqlalchemy import or_

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from motcua.core.models import Account, Dossier, DossierEvent
-from motcua_sdk.types import AccountView, DossierView, EventView
+from motcua.core.models import Account, Attachment, Dossier, DossierEvent, FeeReceipt
+from motcua_sdk.types import (
+    AccountView,
+    AttachmentView,
+    DossierView,
+    EventView,
+    FeeReceiptView,
+)
 
 
 def dossier_view(dossier: Dossier) -> DossierView:
@@ -59,3 +65,28 @@ def event_view(event: DossierEvent, actor: Account | None) -> EventView:
         note=event.note,
         data=event.data or {},
     )
+
+
+def attachment_view(attachment: Attachment) -> AttachmentView:
+    """The file's metadata (never its bytes)."""
+    return AttachmentView(
+        id=attachment.id,
+        name=attachment.filename,
+        mime=attachment.content_type,
+        size=attachment.size,
+        uploaded_at=attachment.uploaded_at,
+        uploaded_by=attachment.uploaded_by.full_name if attachment.uploaded_by else None,
+        document=attachment.document.name if attachment.document else None,
+        plugin=attachment.plugin,
+        kind=attachment.kind,
+        sha256=attachment.sha256,
+    )
+
+
+def fee_receipt_view(receipt: FeeReceipt, dossier_code: str) -> FeeReceiptView:
+    """A recorded fee payment."""
+    return FeeReceiptView(
+        id=receipt.id, dossier_code=dossier_code, amount=receipt.amount,
+        payer=receipt.payer, series=receipt.series, number=receipt.number,
+        paid_at=receipt.paid_at, officer=receipt.officer_name, plugin=receipt.plugin,
+        note=receipt.note)

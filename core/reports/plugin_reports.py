@@ -22,6 +22,7 @@ from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from motcua.core.extensions import db_session
+from motcua.core.reports.columns import checked, excel_format, is_numeric, shown
 from motcua.core.reports.excel import (
     page_setup,
     period_line,
@@ -56,10 +57,15 @@ def plugin_reports() -> list[tuple[str, Report]]:
     return current_app.extensions["motcua.plugins"].reports()
 
 
+def _text(label: Any) -> str:
+    """A title or heading in the request's language: English text through the catalogues
+    (the plugins' join the core's), a lazy string of a plugin's own catalogue by itself."""
+    return _(label) if isinstance(label, str) else str(label)
+
+
 def report_texts(report: Report) -> tuple[str, list[str]]:
     """The report's title and column headings in the request's language."""
-    labels = report.column_labels or {}
-    return _(report.title), [_(labels.get(column, column)) for column in report.columns]
+    return _text(report.title), [_text(column.label) for column in report.column_specs]
 
 
 def find_report(plugin: str, name: str) -> Report | None:
@@ -79,6 +85,10 @@ def build_rows(session: Session, plugin: str, report: Report, period: Period,
                 isinstance(row, dict) for row in answer):
             raise TypeError(f"report {report.name} must return a list of dicts, "
                             f"not {type(answer).__name__}")
+        # Each value as its column's type holds it; one of another type is the
+        # plugin's failure, never a wrong figure on the page.
+        rows = [[checked(column, row.get(column.key)) for column in report.column_specs]
+                for row in answer]
     except Exception as error:  # noqa: BLE001 - isolate plugins like every hook failure
         # A failed SQL statement leaves the transaction unusable (PostgreSQL) and a
         # report must change nothing: undo whatever the build did.
@@ -86,7 +96,7 @@ def build_rows(session: Session, plugin: str, report: Report, period: Period,
         manager.report_failure(plugin, f"{HOOK} ({report.name})", error)
         # The first line is enough for the reader; the whole failure is on the admin page.
         return Outcome([], f"{type(error).__name__}: {error}".splitlines()[0][:300])
-    return Outcome([[row.get(column) for column in report.columns] for row in answer])
+    return Outcome(rows)
 
 
 def _report_or_404(plugin: str, name: str) -> Report:
@@ -121,8 +131,8 @@ def plugin_report(plugin: str, name: str) -> str:
 @login_required
 def plugin_report_xlsx(plugin: str, name: str) -> Response | str:
     """The same report as an Excel workbook (title, unit and period, date of making,
-    column keys, rows, signatures), set up for A4; a failed build answers the report's
-    page with its message instead."""
+    column headings, rows as typed cells, signatures), set up for A4; a failed build
+    answers the report's page with its message instead."""
     scope, period, roots = _scope()
     report = _report_or_404(plugin, name)
     outcome = build_rows(db_session(), plugin, report, period, scope.root.code)
@@ -136,20 +146,18 @@ def plugin_report_xlsx(plugin: str, name: str) -> Response | str:
     report_heading(sheet, width, title, period_line(scope.root.name, period), made_on)
     table_header(sheet, PLUGIN_HEADER_ROW, headings)
     for number, row in enumerate(outcome.rows, start=PLUGIN_HEADER_ROW + 1):
-        table_row(sheet, number, [_cell(value) for value in row])
+        table_row(sheet, number, row)
+        for index, (column, value) in enumerate(zip(report.column_specs, row, strict=True),
+                                                start=1):
+            pattern = excel_format(column, value)
+            if pattern is not None:
+                sheet.cell(row=number, column=index).number_format = pattern
     page_setup(sheet, width, f"{PLUGIN_HEADER_ROW}:{PLUGIN_HEADER_ROW}")
     signature_block(sheet, PLUGIN_HEADER_ROW + len(outcome.rows) + 2, width, made_on)
     data = io.BytesIO()
     workbook.save(data)
     return workbook_response(
         data.getvalue(), f"{plugin}-{report.name}-{scope.root.code}-{period.code}.xlsx")
-
-
-def _cell(value: Any) -> Any:
-    """A value openpyxl writes as it is (numbers, text); anything else as text."""
-    if value is None or isinstance(value, int | float | str):
-        return value
-    return str(value)
 
 
 @bp.app_context_processor
@@ -160,4 +168,5 @@ def _listing() -> dict:
             return []
         return plugin_reports()
 
-    return {"plugin_reports": listed_plugin_reports, "report_texts": report_texts}
+    return {"plugin_reports": listed_plugin_reports, "report_texts": report_texts,
+            "report_cell": shown, "report_numeric": is_numeric}

@@ -118,20 +118,6 @@ DONE_MESSAGES = {
 }
 RETURN_METHOD_LABELS = {"in_person": _l("In person at the desk"), "post": _l("By post"),
                         "online": _l("Online")}
-EVENT_LABELS = {
-    "received": _l("Received at the desk"), "back_entered": _l("Back-entered"),
-    "refused_at_desk": _l("Refused at the desk"), "claimed": _l("Claimed"),
-    "assigned": _l("Assigned"), "forwarded": _l("Forwarded"), "sent_back": _l("Sent back"),
-    "transferred": _l("Transferred"), "submitted_for_approval": _l("Submitted for approval"),
-    "approved": _l("Approved"), "supplement_requested": _l("Supplement requested"),
-    "supplemented": _l("Supplemented"), "apology": _l("Apology and new appointment"),
-    "paused_for_payment": _l("Waiting for payment of financial obligations"),
-    "payment_recorded": _l("Payment of financial obligations recorded"),
-    "refused": _l("Refused"), "withdrawn": _l("Withdrawn"),
-    "result_issued": _l("Result issued"), "returned": _l("Returned to applicant"),
-    "overdue": _l("Overdue"),
-    "annotated": _l("Information from another agency"),
-}
 
 
 @bp.app_context_processor
@@ -244,7 +230,7 @@ def _render_work(dossier: Dossier, *, failed: str | None = None,
     context = {
         "dossier": dossier, "instance": instance, "available": available,
         "primary": primary, "others": others, "sender": sender,
-        "labels": ACTION_LABELS, "event_labels": EVENT_LABELS,
+        "labels": ACTION_LABELS,
         "return_methods": RETURN_METHOD_LABELS,
         # Against the original deadline: after an apology it is still counted late.
         "late": dossier_is_late(dossier),

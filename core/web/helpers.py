@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import wraps
 
-from flask import abort
+from flask import abort, url_for
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -56,8 +56,27 @@ def format_money(amount: int | None) -> str:
     return f"{amount or 0:,}".replace(",", ".") + " đ"
 
 
+def result_document_url(dossier) -> str | None:  # noqa: ANN001 - a core Dossier
+    """The address of the printable result the handling plugin issued for ``dossier``
+    (its ``IssuedResult.document_endpoint``, called with the dossier's code), or None:
+    no result, no document, or the plugin that serves it is no longer enabled."""
+    from werkzeug.routing import BuildError
+
+    endpoint = (dossier.result or {}).get("document_endpoint")
+    if not endpoint or not isinstance(endpoint, str):
+        return None
+    try:
+        return url_for(endpoint, code=dossier.code)
+    except BuildError:
+        return None
+
+
 def template_globals() -> dict:
+    from motcua.core.event_labels import event_label
+
     return {
+        "event_label": event_label,
+        "result_document_url": result_document_url,
         "status_label": lambda status: STATUS_LABELS.get(status, status),
         "role_label": lambda role: ROLE_LABELS.get(role, role),
         "result_label": lambda key: RESULT_LABELS.get(key, key),

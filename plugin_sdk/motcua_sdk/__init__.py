@@ -7,6 +7,8 @@
 - :mod:`motcua_sdk.errors`: errors the core shows to users;
 - :mod:`motcua_sdk.fields`: specialist-data field metadata (desk widgets, public, search);
 - :mod:`motcua_sdk.numbers`: numbers as typed in Vietnam ("120,5");
+- :mod:`motcua_sdk.pdf`: printable results as PDF from HTML templates;
+- :mod:`motcua_sdk.i18n`: the plugin's own message catalogue;
 - :mod:`motcua_sdk.testing`: the pytest plugin with fixtures for plugin tests.
 
 See ``docs/plugins.md``.
@@ -15,13 +17,16 @@ See ``docs/plugins.md``.
 from motcua_sdk.hookspecs import hookimpl
 from motcua_sdk.types import (
     AccountView,
+    AttachmentView,
     DocumentSpec,
     DossierView,
     EventView,
+    FeeReceiptView,
     IssuedResult,
     MenuItem,
     ProcedureSpec,
     Report,
+    ReportColumn,
     SampleDossier,
     thaw,
 )
@@ -30,13 +35,16 @@ from motcua_sdk.versioning import MOTCUA_API_VERSION, api_range_problem, is_comp
 __all__ = [
     "MOTCUA_API_VERSION",
     "AccountView",
+    "AttachmentView",
     "DocumentSpec",
     "DossierView",
     "EventView",
+    "FeeReceiptView",
     "IssuedResult",
     "MenuItem",
     "ProcedureSpec",
     "Report",
+    "ReportColumn",
     "SampleDossier",
     "api_range_problem",
     "hookimpl",

@@ -134,7 +134,8 @@ def motcua_menu_items(account):
 def motcua_issue_result(dossier, actor):
     """Issue the result of ``dossier`` (the certificate or licence) when ``actor`` finishes
     it: return an :class:`~motcua_sdk.types.IssuedResult` with its number in the official
-    pattern and the endpoint of its printable document.
+    pattern and the endpoint of its printable document (the core's work page and dossier
+    page link to it; :func:`motcua_sdk.pdf.render_pdf` makes the PDF).
 
     Called only on the plugin handling the dossier's procedure, inside the transaction that
     records ``result_issued``: a plugin may write its own tables (e.g. its register)

@@ -11,11 +11,12 @@ command commits it).
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
-from motcua_sdk.types import AccountView, DossierView
+from motcua_sdk.types import AccountView, AttachmentView, DossierView, FeeReceiptView
 
 
 class Backend(Protocol):
@@ -35,6 +36,15 @@ class Backend(Protocol):
     def annotate(self, code: str, source: str, key: str, value: Any, label: str,
                  note: str | None) -> DossierView: ...
     def working_deadline(self, start: datetime, days: float) -> datetime: ...
+    def list_attachments(self, code: str) -> list[AttachmentView]: ...
+    def read_attachment(self, code: str, attachment_id: int) -> bytes: ...
+    def attach_file(self, code: str, name: str, content: bytes, mime: str, kind: str,
+                    caller: str | None) -> AttachmentView: ...
+    def record_fee_payment(self, code: str, payment: dict[str, Any],
+                           caller: str | None) -> FeeReceiptView: ...
+    def fee_receipts(self, code: str) -> list[FeeReceiptView]: ...
+    def render_pdf(self, template: str, context: dict[str, Any]) -> bytes: ...
+    def pdf_response(self, data: bytes, filename: str, download: bool) -> Any: ...
     def staff_required(self, role: str | None) -> Callable[[Callable], Callable]: ...
 
 
@@ -185,3 +195,75 @@ def working_deadline(start: datetime, days: float) -> datetime:
     """The moment ``days`` working days after ``start`` in the province's working-day
     calendar (weekends, holidays and make-up days), as the core computes appointments."""
     return _core().working_deadline(start, days)
+
+
+def _caller_module() -> str | None:
+    """The module that called the service (two frames up), so the core can tell which
+    plugin attached a file or recorded a payment."""
+    try:
+        return sys._getframe(2).f_globals.get("__name__")  # noqa: SLF001
+    except ValueError:  # pragma: no cover - a shallower stack than any real caller's
+        return None
+
+
+def _code(dossier: str | DossierView) -> str:
+    return dossier.code if isinstance(dossier, DossierView) else dossier
+
+
+def list_attachments(dossier: str | DossierView) -> list[AttachmentView]:
+    """The dossier's files (the applicant's scans, each named by its checklist line, and
+    the files plugins attached), oldest first, if the current account may see the
+    dossier (``NotFound``/``Forbidden`` otherwise; the same rule as the desk's download
+    link). Metadata only: read the bytes with :func:`read_attachment`."""
+    return _core().list_attachments(_code(dossier))
+
+
+def read_attachment(dossier: str | DossierView, attachment_id: int) -> bytes:
+    """The bytes of file ``attachment_id`` of the dossier, checked against their SHA-256
+    (``NotFound`` if the dossier has no such file or the account may not see it)."""
+    return _core().read_attachment(_code(dossier), attachment_id)
+
+
+def attach_file(dossier: str | DossierView, *, name: str, content: bytes, mime: str,
+                kind: str) -> AttachmentView:
+    """Attach the plugin's own file (a drawing, a generated PDF) to the dossier.
+
+    The file passes the intake's checks (size limit, an allowed type whose first bytes
+    match ``mime``: PDF, JPEG, PNG, Word; ``ValidationError`` otherwise); ``kind`` is the
+    plugin's identifier for it (``"drawing"``, ``"result"``). The account must be able
+    to see the dossier. Records a ``file_attached`` event; the dossier page lists the
+    file with the plugin's name.
+
+    Example::
+
+        pdf = render_pdf("land_use/certificate.html", dossier=view)
+        services.attach_file(view, name=f"GCN-{view.code}.pdf", content=pdf,
+                             mime="application/pdf", kind="result")
+    """
+    return _core().attach_file(_code(dossier), name, content, mime, kind, _caller_module())
+
+
+def record_fee_payment(dossier: str | DossierView, *, amount: int, payer: str,
+                       series: str, number: str, paid_at: datetime | None = None,
+                       note: str | None = None) -> FeeReceiptView:
+    """Record a fee (lệ phí) paid for the dossier with its receipt (biên lai): ``amount``
+    in đồng, the ``payer``'s name, the receipt's ``series`` (ký hiệu) and ``number``
+    (digits), ``paid_at`` an aware datetime (now when omitted).
+
+    A receipt number is used once per series: a second one is refused with ``Conflict``
+    and nothing is written. The current account must be a reception officer of the
+    receiving unit, or a specialist or leader of the unit receiving or holding the
+    dossier (``Forbidden`` otherwise). Records a ``fee_paid`` event; the dossier page
+    lists the receipt.
+
+    Not to be confused with ``act(code, "record_payment")``, which ends the wait for the
+    applicant's financial obligations (a tax notice) and restarts the clock.
+    """
+    payment = {"amount": amount, "payer": payer, "series": series, "number": number,
+               "paid_at": paid_at, "note": note}
+    return _core().record_fee_payment(_code(dossier), payment, _caller_module())
+
+
+def fee_receipts(dossier: str | DossierView) -> list[FeeReceiptView]:
+    """The fee receipts recorded for the dossier, in the order they were paid."""
+    return _core().fee_receipts(_code(dossier))

@@ -99,7 +99,8 @@ class IssuedResult:
 
     ``number`` is the certificate/licence number in the plugin's official pattern;
     ``document_endpoint`` a Flask endpoint that renders the printable document, called
-    with ``code=<dossier code>``; ``data`` anything else that belongs with the result
+    with ``code=<dossier code>`` and linked from the core's work page and dossier page
+    (see :mod:`motcua_sdk.pdf` for a PDF); ``data`` anything else that belongs with the result
     (stored in the dossier's result and sent with the ``result_issued`` signal).
     """
 
@@ -116,20 +117,87 @@ class IssuedResult:
         return result
 
 
+COLUMN_TYPES = ("text", "number", "percent", "date", "auto")
+
+
+@dataclass(frozen=True)
+class ReportColumn:
+    """A column of a :class:`Report`: the rows' ``key``, its heading ``label`` (English
+    text the page translates through the catalogues, or a lazy string of the plugin's
+    own catalogue, see :class:`motcua_sdk.i18n.PluginTranslations`) and its ``type``:
+
+    - ``"text"``: shown as it is;
+    - ``"number"``: an ``int`` or ``float``, shown with the page language's separators
+      (``1.234,5`` in Vietnamese) and ``decimals`` places, a number cell in Excel;
+    - ``"percent"``: a share (``0.903``), shown as ``90,3%`` with ``decimals`` places
+      (1 by default), a percentage cell in Excel;
+    - ``"date"``: a ``date`` or ``datetime`` (or an ISO ``YYYY-MM-DD`` text), shown as
+      ``dd/mm/yyyy``, a date cell in Excel;
+    - ``"auto"``: what API 0.1's plain keys get: whole numbers with separators, any other
+      value as text.
+
+    ``None`` is an empty cell in every type. A value of the wrong type is the plugin's
+    failure: the report page says so instead of showing a wrong figure.
+    """
+
+    key: str
+    label: Any
+    type: str = "text"
+    decimals: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.key, str) or not self.key:
+            raise ValueError("a report column needs a key (the rows' dict key)")
+        if self.type not in COLUMN_TYPES:
+            raise ValueError(f"column {self.key}: type must be one of "
+                             f"{', '.join(COLUMN_TYPES)}, not {self.type!r}")
+        if self.decimals is not None and not (isinstance(self.decimals, int)
+                                              and 0 <= self.decimals <= 6):
+            raise ValueError(f"column {self.key}: decimals must be 0 to 6")
+
+    @property
+    def places(self) -> int:
+        """The decimal places shown: ``decimals``, else 1 for a percentage, 0 else."""
+        if self.decimals is not None:
+            return self.decimals
+        return 1 if self.type == "percent" else 0
+
+
 @dataclass(frozen=True)
 class Report:
     """A report a plugin offers: ``build(session, start, end, unit_code)`` returns rows
-    (a list of dicts with the same keys, the ``columns`` in order). ``title`` and the
-    optional ``column_labels`` (``{column: heading}``, a column without one is headed by
-    its key) are English texts the page translates through the catalogues (see
-    :mod:`motcua_sdk.i18n`)."""
+    (a list of dicts keyed by the columns' keys). ``title`` is English text the page
+    translates through the catalogues (see :mod:`motcua_sdk.i18n`).
+
+    ``columns`` are :class:`ReportColumn` (API 0.2: a label and a type per column), or,
+    as in API 0.1, plain keys headed by ``column_labels`` (``{key: heading}``, a key
+    without one is headed by itself) and shown as the values come. After construction
+    ``columns`` holds the keys and ``column_specs`` the :class:`ReportColumn` of each.
+
+    Example::
+
+        Report(name="permits_by_month", title="Permits issued per month",
+               columns=(ReportColumn("month", "Month"),
+                        ReportColumn("issued", "Issued", "number"),
+                        ReportColumn("on_time", "On time", "percent"),
+                        ReportColumn("last_issued", "Last issued on", "date")),
+               build=permits_by_month)
+    """
 
     name: str
     title: str
-    columns: tuple[str, ...]
+    columns: tuple[Any, ...]
     build: Callable[..., list[dict[str, Any]]]
     column_labels: Mapping[str, str] = field(default_factory=dict)
+    column_specs: tuple[ReportColumn, ...] = field(init=False, default=())
 
+    def __post_init__(self) -> None:
+        labels = self.column_labels or {}
+        specs = tuple(column if isinstance(column, ReportColumn)
+                      else ReportColumn(str(column), labels.get(column, column), "auto")
+                      for column in self.columns)
+        object.__setattr__(self, "column_specs", specs)
+        object.__setattr__(self, "columns", tuple(spec.key for spec in specs))
 
 @dataclass(frozen=True)
 class SampleDossier:
@@ -177,6 +245,45 @@ class EventView:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "data", _frozen(dict(self.data or {})))
+
+
+@dataclass(frozen=True)
+class AttachmentView:
+    """A file of a dossier, without its bytes (read them with
+    :func:`motcua_sdk.services.read_attachment`).
+
+    ``document`` names the checklist line the scan belongs to (None for a general
+    attachment or a plugin's file); ``plugin`` and ``kind`` are set on the files a plugin
+    attached (:func:`motcua_sdk.services.attach_file`); ``uploaded_by`` is the officer's
+    full name (None when no officer did it, e.g. a command)."""
+
+    id: int
+    name: str
+    mime: str
+    size: int
+    uploaded_at: datetime
+    uploaded_by: str | None
+    document: str | None = None
+    plugin: str | None = None
+    kind: str | None = None
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class FeeReceiptView:
+    """A fee payment recorded with a dossier (biên lai thu phí, lệ phí): ``amount`` in
+    đồng, the receipt's ``series`` (ký hiệu) and ``number``, unique together."""
+
+    id: int
+    dossier_code: str
+    amount: int
+    payer: str
+    series: str
+    number: str
+    paid_at: datetime
+    officer: str | None
+    plugin: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)

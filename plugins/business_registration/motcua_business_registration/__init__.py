@@ -20,16 +20,30 @@ from __future__ import annotations
 from pathlib import Path
 
 from motcua_business_registration import procedures
-from motcua_sdk import IssuedResult, MenuItem, Report, hookimpl, services, signals
+from motcua_sdk import (
+    IssuedResult,
+    MenuItem,
+    Report,
+    ReportColumn,
+    hookimpl,
+    services,
+    signals,
+)
 
 # The SDK versions this plugin works with (checked by the core before loading it).
 MOTCUA_API = ">=0.1,<0.2"
 PLUGIN_NAME = "business_registration"
-# The reports' column headings (English; the plugin's catalogue has the Vietnamese).
-MONTH_COLUMNS = {"month": "Month", "registered": "Registered", "changed": "Changed",
-                 "suspended": "Suspended", "resumed": "Resumed", "terminated": "Terminated"}
-LINE_COLUMNS = {"vsic": "VSIC code", "title": "Line of business", "active": "Active",
-                "suspended": "Suspended", "terminated": "Terminated"}
+# The reports' columns: headings in English (the plugin's catalogue has the Vietnamese),
+# the counts typed as numbers (grouped digits on the page, number cells in Excel).
+MONTH_COLUMNS = (ReportColumn("month", "Month"),
+                 *(ReportColumn(key, label, "number") for key, label in (
+                     ("registered", "Registered"), ("changed", "Changed"),
+                     ("suspended", "Suspended"), ("resumed", "Resumed"),
+                     ("terminated", "Terminated"))))
+LINE_COLUMNS = (ReportColumn("vsic", "VSIC code"), ReportColumn("title", "Line of business"),
+                *(ReportColumn(key, label, "number") for key, label in (
+                    ("active", "Active"), ("suspended", "Suspended"),
+                    ("terminated", "Terminated"))))
 # What the core's pages call this plugin, per language.
 MOTCUA_DISPLAY_NAME = {"vi": "Đăng ký hộ kinh doanh", "en": "Household business registration"}
 # This plugin's own catalogue (its pages' texts the core's catalogue does not hold).
@@ -123,11 +137,9 @@ def motcua_reports():
 
     return [
         Report(name="registrations_by_month", title="Household businesses registered per month",
-               columns=("month", "registered", "changed", "suspended", "resumed",
-                        "terminated"), build=by_month, column_labels=MONTH_COLUMNS),
+               columns=MONTH_COLUMNS, build=by_month),
         Report(name="registrations_by_line", title="Household businesses per line of business",
-               columns=("vsic", "title", "active", "suspended", "terminated"),
-               build=by_line_of_business, column_labels=LINE_COLUMNS),
+               columns=LINE_COLUMNS, build=by_line_of_business),
     ]
 
 

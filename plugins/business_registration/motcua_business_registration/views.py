@@ -22,6 +22,7 @@ from motcua_business_registration.vsic import VSIC_2018
 from motcua_sdk import services
 from motcua_sdk.errors import PluginError
 from motcua_sdk.i18n import _
+from motcua_sdk.pdf import pdf_response, render_pdf
 
 bp = Blueprint("business_registration", __name__, url_prefix="/business-registration",
                template_folder="templates", static_folder="static",
@@ -273,17 +274,31 @@ def household(number: str):
     return render_template("business_registration/household.html", household=found)
 
 
-@bp.route("/certificate/<code>")
-@services.staff_required()
-def certificate(code: str):
-    """The printable certificate (or confirmation) issued for dossier ``code``."""
+def _certificate_context(code: str) -> dict:
+    """What the certificate of dossier ``code`` shows (404 if none was issued here)."""
     areas = _register_areas()
     dossier = _our_dossier(code)
     issued = services.session().scalar(select(HouseholdChange).where(
         HouseholdChange.dossier_code == dossier.code))
     if issued is None or not _readable(issued.household, areas):
         abort(404)
-    return render_template("business_registration/certificate.html", dossier=dossier,
-                           change=issued, household=issued.household, data=issued.snapshot,
-                           title=procedures.RESULT_TITLES[issued.kind],
-                           issued_on=local_date(issued.at))
+    return {"dossier": dossier, "change": issued, "household": issued.household,
+            "data": issued.snapshot, "title": procedures.RESULT_TITLES[issued.kind],
+            "issued_on": local_date(issued.at)}
+
+
+@bp.route("/certificate/<code>")
+@services.staff_required()
+def certificate(code: str):
+    """The printable certificate (or confirmation) issued for dossier ``code``."""
+    return render_template("business_registration/certificate.html",
+                           **_certificate_context(code))
+
+
+@bp.route("/certificate/<code>.pdf")
+@services.staff_required()
+def certificate_pdf(code: str):
+    """The same certificate as a PDF (the page's print layout, laid out by the core)."""
+    context = _certificate_context(code)
+    data = render_pdf("business_registration/certificate.html", **context)
+    return pdf_response(data, f"{context['household'].registration_number}.pdf")
