@@ -127,23 +127,28 @@ def plugin_command_groups(reserved: set[str]) -> list[click.Group]:
 
         # The deployment's settings, so an uncertified plugin runs no command either
         # (unit limits do not matter here: a plugin's commands work for the deployment).
-        manager = load_manager(load_settings())
-        groups: dict[str, click.Group] = {}
-        for name, command in manager.collect("motcua_cli_commands"):
-            if name in reserved:
-                log.error("plugin %s: its name is a core command; its commands are hidden",
-                          name)
-                continue
-            if not isinstance(command, click.Command):
-                log.error("plugin %s: motcua_cli_commands returned %r", name, command)
-                continue
-            group = groups.setdefault(name, click.Group(
-                name, help=f"Commands of the {name} plugin."))
-            group.add_command(_with_app(command))
-        return list(groups.values())
+        return command_groups(load_manager(load_settings()), reserved)
     except Exception:  # noqa: BLE001 - see the docstring
         log.exception("plugin commands could not be loaded")
         return []
+
+
+def command_groups(manager, reserved: set[str]) -> list[click.Group]:  # noqa: ANN001
+    """The command groups of ``manager``'s enabled plugins (see
+    :func:`plugin_command_groups`; the SDK test kit calls this with its app's manager)."""
+    groups: dict[str, click.Group] = {}
+    for name, command in manager.collect("motcua_cli_commands"):
+        if name in reserved:
+            log.error("plugin %s: its name is a core command; its commands are hidden",
+                      name)
+            continue
+        if not isinstance(command, click.Command):
+            log.error("plugin %s: motcua_cli_commands returned %r", name, command)
+            continue
+        group = groups.setdefault(name, click.Group(
+            name, help=f"Commands of the {name} plugin."))
+        group.add_command(_with_app(command))
+    return list(groups.values())
 
 
 COMMANDS = [plugins_group, plugin_group]

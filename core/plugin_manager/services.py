@@ -26,7 +26,7 @@ from motcua.core.models.accounts import ROLE_NAMES
 from motcua.core.plugin_manager import dossiers
 from motcua.core.plugin_manager.views import account_view, dossier_view
 from motcua_sdk import errors as sdk_errors
-from motcua_sdk.types import AccountView, DossierView
+from motcua_sdk.types import AccountView, DossierView, UnitView
 
 # The routing actions plugins may take (the contract's motcua.core.workflow.actions).
 ACTIONS = ("claim", "assign", "forward", "send_back", "transfer", "submit_for_approval",
@@ -208,6 +208,37 @@ class CoreServices:
                          from_status=dossier.status, note=note,
                          data={"source": source, "key": key, "value": value, "label": label})
             return dossier_view(dossier)
+
+    def get_unit(self, code: str) -> UnitView:
+        from motcua.core.plugin_manager import units
+
+        with _as_sdk_errors():
+            session = db_session()
+            return units.unit_view(session, units.required_unit(session, code))
+
+    def unit_parents(self, code: str) -> list[UnitView]:
+        from motcua.core.plugin_manager import units
+
+        with _as_sdk_errors():
+            return units.parents(db_session(), code)
+
+    def dossier_unit(self, code: str, which: str) -> UnitView | None:
+        from motcua.core.plugin_manager import units
+
+        with _as_sdk_errors():
+            session, dossier = db_session(), _dossier(code)
+            if which == "receiving":
+                return units.unit_view(session, dossier.unit)
+            if which == "holding":
+                holder = None if dossier.is_final else dossier.holder_unit
+                return units.unit_view(session, holder) if holder is not None else None
+            return units.signing(session, dossier)
+
+    def units_with_function(self, function: str, near: str | None) -> list[UnitView]:
+        from motcua.core.plugin_manager import units
+
+        with _as_sdk_errors():
+            return units.with_function(db_session(), function, near)
 
     def working_deadline(self, start: datetime, days: float) -> datetime:
         from motcua.core.intake import load_calendar

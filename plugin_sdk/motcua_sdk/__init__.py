@@ -21,6 +21,7 @@ from motcua_sdk.types import (
     ProcedureSpec,
     Report,
     SampleDossier,
+    UnitView,
     thaw,
 )
 from motcua_sdk.versioning import MOTCUA_API_VERSION, api_range_problem, is_compatible
@@ -36,6 +37,7 @@ __all__ = [
     "ProcedureSpec",
     "Report",
     "SampleDossier",
+    "UnitView",
     "api_range_problem",
     "hookimpl",
     "is_compatible",

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
-from motcua_sdk.types import AccountView, DossierView
+from motcua_sdk.types import AccountView, DossierView, UnitView
 
 
 class Backend(Protocol):
@@ -36,6 +36,10 @@ class Backend(Protocol):
                  note: str | None) -> DossierView: ...
     def working_deadline(self, start: datetime, days: float) -> datetime: ...
     def staff_required(self, role: str | None) -> Callable[[Callable], Callable]: ...
+    def get_unit(self, code: str) -> UnitView: ...
+    def unit_parents(self, code: str) -> list[UnitView]: ...
+    def dossier_unit(self, code: str, which: str) -> UnitView | None: ...
+    def units_with_function(self, function: str, near: str | None) -> list[UnitView]: ...
 
 
 _backend: Backend | None = None
@@ -185,3 +189,56 @@ def working_deadline(start: datetime, days: float) -> datetime:
     """The moment ``days`` working days after ``start`` in the province's working-day
     calendar (weekends, holidays and make-up days), as the core computes appointments."""
     return _core().working_deadline(start, days)
+
+
+# ---------------------------------------------------------------------------- units
+# Units are public knowledge inside the deployment (every officer's pages name them), so
+# reading them needs no role; a dossier's units are read only if its dossier may be.
+
+
+def _code(dossier: DossierView | str) -> str:
+    return dossier if isinstance(dossier, str) else dossier.code
+
+
+def get_unit(code: str) -> UnitView:
+    """The unit with agency ``code`` (``NotFound`` naming the code if there is none).
+
+    Example::
+
+        agency = services.get_unit(view.unit_code)
+        title = f"{agency.name} ({agency.code})"
+    """
+    return _core().get_unit(code)
+
+
+def unit_parents(code: str) -> list[UnitView]:
+    """The units above the unit ``code``, nearest first (its parent, ..., the province);
+    empty for a root unit, ``NotFound`` for an unknown code."""
+    return _core().unit_parents(code)
+
+
+def receiving_unit(dossier: DossierView | str) -> UnitView:
+    """The unit whose desk received the dossier (a :class:`DossierView` or its code;
+    ``NotFound`` if the current account may not see it)."""
+    return _core().dossier_unit(_code(dossier), "receiving")
+
+
+def holding_unit(dossier: DossierView | str) -> UnitView | None:
+    """The unit holding the dossier now, at its current step (or the desk once its
+    result is ready); None once it is finished (returned, refused, withdrawn)."""
+    return _core().dossier_unit(_code(dossier), "holding")
+
+
+def signing_agency(dossier: DossierView | str) -> UnitView:
+    """The unit that will sign the dossier's result, from its workflow: the unit of the
+    last approval (``leader``) step, else of the last step, resolved as routing resolves
+    it. A result document names it as the issuing agency (cơ quan ban hành)."""
+    return _core().dossier_unit(_code(dossier), "signing")
+
+
+def units_with_function(function: str, *, near: str | None = None) -> list[UnitView]:
+    """Active units with ``function`` (``"finance"``, ``"tax"``...). With ``near`` (an
+    agency code): the units a ``function:<name>`` workflow step could name for a dossier
+    received there, nearest first (the children of ``near``, then of its parent, and so
+    on up; the first is the one routing picks). Without: every one, by agency code."""
+    return _core().units_with_function(function, near)
