@@ -240,6 +240,15 @@ class CoreServices:
         with _as_sdk_errors():
             return units.with_function(db_session(), function, near)
 
+    def plugin_setting(self, declared: Any, name: str) -> Any:
+        from motcua.core.plugin_manager import current_manager
+
+        for record in current_manager().enabled():
+            if getattr(record.plugin, "MOTCUA_SETTINGS", None) is declared:
+                return record.settings[name].value
+        raise RuntimeError(f"plugin {declared.plugin} is not enabled in this application, "
+                           "so its settings were not read")
+
     def working_deadline(self, start: datetime, days: float) -> datetime:
         from motcua.core.intake import load_calendar
 

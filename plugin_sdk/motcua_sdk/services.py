@@ -40,6 +40,7 @@ class Backend(Protocol):
     def unit_parents(self, code: str) -> list[UnitView]: ...
     def dossier_unit(self, code: str, which: str) -> UnitView | None: ...
     def units_with_function(self, function: str, near: str | None) -> list[UnitView]: ...
+    def plugin_setting(self, declared: Any, name: str) -> Any: ...
 
 
 _backend: Backend | None = None
@@ -242,3 +243,10 @@ def units_with_function(function: str, *, near: str | None = None) -> list[UnitV
     received there, nearest first (the children of ``near``, then of its parent, and so
     on up; the first is the one routing picks). Without: every one, by agency code."""
     return _core().units_with_function(function, near)
+
+
+def plugin_setting(declared: Any, name: str) -> Any:
+    """The effective value of setting ``name`` of the plugin whose ``MOTCUA_SETTINGS`` is
+    ``declared`` in the running application; plugins call
+    :meth:`motcua_sdk.settings.PluginSettings.get` instead."""
+    return _core().plugin_setting(declared, name)
