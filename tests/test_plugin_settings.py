@@ -109,6 +109,16 @@ def test_secrets_are_masked_wherever_shown():
     assert _resolve()["ARCHIVE_TOKEN"].shown == ""  # an unset secret shows it is unset
 
 
+def test_outside_an_application_the_environment_answers(monkeypatch):
+    """A hook the conformance suite calls with no application running still gets the
+    deployment's value (checked as at start-up)."""
+    monkeypatch.setenv("MOTCUA_LAND_PROBE_PAGE_SIZE", "70")
+    assert SETTINGS.get("PAGE_SIZE") == 70
+    monkeypatch.setenv("MOTCUA_LAND_PROBE_PAGE_SIZE", "seventy")
+    with pytest.raises(SettingError, match="MOTCUA_LAND_PROBE_PAGE_SIZE"):
+        SETTINGS.get("PAGE_SIZE")
+
+
 def test_declarations_are_checked():
     with pytest.raises(ValueError, match="upper-case"):
         Setting("page_size", int)

@@ -26,6 +26,7 @@ from motcua.core.models.accounts import ROLE_NAMES
 from motcua.core.plugin_manager import dossiers
 from motcua.core.plugin_manager.views import account_view, dossier_view
 from motcua_sdk import errors as sdk_errors
+from motcua_sdk import services as sdk_services
 from motcua_sdk.types import AccountView, DossierView, UnitView
 
 # The routing actions plugins may take (the contract's motcua.core.workflow.actions).
@@ -241,13 +242,16 @@ class CoreServices:
             return units.with_function(db_session(), function, near)
 
     def plugin_setting(self, declared: Any, name: str) -> Any:
+        from flask import has_app_context
+
         from motcua.core.plugin_manager import current_manager
 
-        for record in current_manager().enabled():
-            if getattr(record.plugin, "MOTCUA_SETTINGS", None) is declared:
-                return record.settings[name].value
-        raise RuntimeError(f"plugin {declared.plugin} is not enabled in this application, "
-                           "so its settings were not read")
+        if has_app_context():
+            for record in current_manager().enabled():
+                if getattr(record.plugin, "MOTCUA_SETTINGS", None) is declared:
+                    return record.settings[name].value
+        raise sdk_services.NoApplication(f"plugin {declared.plugin} does not run in an "
+                                         "application here, so its settings were not read")
 
     def working_deadline(self, start: datetime, days: float) -> datetime:
         from motcua.core.intake import load_calendar

@@ -52,9 +52,14 @@ def install(backend: Backend | None) -> None:
     _backend = backend
 
 
+class NoApplication(RuntimeError):
+    """No motcua application is running here (no backend installed, or no application
+    context), so what it would answer cannot be known."""
+
+
 def _core() -> Backend:
     if _backend is None:
-        raise RuntimeError(
+        raise NoApplication(
             "motcua_sdk.services work only inside a motcua application "
             "(create_app loads the plugins and installs them)."
         )
@@ -247,6 +252,7 @@ def units_with_function(function: str, *, near: str | None = None) -> list[UnitV
 
 def plugin_setting(declared: Any, name: str) -> Any:
     """The effective value of setting ``name`` of the plugin whose ``MOTCUA_SETTINGS`` is
-    ``declared`` in the running application; plugins call
+    ``declared`` in the running application (:class:`NoApplication` outside one, or
+    when the plugin does not run in it); plugins call
     :meth:`motcua_sdk.settings.PluginSettings.get` instead."""
     return _core().plugin_setting(declared, name)

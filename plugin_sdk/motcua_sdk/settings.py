@@ -203,11 +203,16 @@ class PluginSettings:
 
     def get(self, name: str) -> Any:
         """The effective value of setting ``name`` in the running application (the one
-        checked when the plugin loaded)."""
+        checked when the plugin loaded). Where no application runs the plugin (a hook
+        called by the conformance suite's contract check, a script), the value comes
+        from the environment alone, checked the same way."""
         self.setting(name)  # a typo is a KeyError, never a silent default
         from motcua_sdk import services
 
-        return services.plugin_setting(self, name)
+        try:
+            return services.plugin_setting(self, name)
+        except services.NoApplication:
+            return self.from_environment(name)
 
     def from_environment(self, name: str, environ: Mapping[str, str] | None = None) -> Any:
         """Setting ``name`` read from the environment alone (for code that runs outside
