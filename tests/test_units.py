@@ -126,8 +126,13 @@ def test_admin_index_links_the_pages_each_administrator_may_open(app, world, db)
     client = login(app.test_client(), "quantri.thanhpho")
     for href in ("/admin/units", "/reports/periodic"):
         assert client.get(href).status_code == 200
+    # The staff menu leads administrators there, and nobody else.
+    queues = client.get("/department/").get_data(as_text=True)
+    assert 'data-nav="admin"' in queues
+    desk = login(app.test_client(), "letan")
+    assert 'data-nav="admin"' not in desk.get("/").get_data(as_text=True)
     # Officers who administer nothing are refused the index.
-    assert login(app.test_client(), "letan").get("/admin/").status_code == 403
+    assert desk.get("/admin/").status_code == 403
     assert app.test_client().get("/admin/").status_code in (302, 401)
 
 

@@ -54,6 +54,14 @@ def admin_links(account: Account) -> list[dict]:
             for endpoint, label, description, allowed in PAGES if allowed(account)]
 
 
+@bp.app_context_processor
+def _administers() -> dict:
+    def administers() -> bool:
+        return current_user.is_authenticated and has_role(current_user, ADMIN)
+
+    return {"administers": administers}
+
+
 def _admin() -> Account:
     return db_session().get(Account, current_user.id)
 
