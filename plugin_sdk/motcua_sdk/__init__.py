@@ -4,6 +4,7 @@
 - :mod:`motcua_sdk.signals`: blinker signals for the dossier lifecycle;
 - :mod:`motcua_sdk.types`: the read-only views and result values hooks exchange;
 - :mod:`motcua_sdk.services`: reading and changing dossiers through the core's rules;
+- :mod:`motcua_sdk.settings`: the plugin's settings, declared once and checked at start-up;
 - :mod:`motcua_sdk.errors`: errors the core shows to users;
 - :mod:`motcua_sdk.testing`: the pytest plugin with fixtures for plugin tests.
 
