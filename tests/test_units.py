@@ -140,3 +140,13 @@ def _pages(response) -> list[str]:  # noqa: ANN001
     import re
 
     return re.findall(r'data-page="([^"]+)"', response.get_data(as_text=True))
+
+
+def test_listing_views_agree_with_single_views(app, world, db):
+    from motcua.core.plugin_manager.units import unit_view, unit_views
+    from motcua.core.units import list_units
+
+    with app.app_context():
+        units = list_units(db.session)
+        assert unit_views(db.session, units) == [unit_view(db.session, u) for u in units]
+        db.remove()

@@ -23,7 +23,7 @@ def units_group() -> None:
 @with_appcontext
 def list_command(function: str | None, under: str | None) -> None:
     """Show units in tree order: code, name, kind, level, parent and functions."""
-    from motcua.core.plugin_manager.units import unit_view
+    from motcua.core.plugin_manager.units import unit_views
 
     session = db_session()
     root = None
@@ -33,8 +33,8 @@ def list_command(function: str | None, under: str | None) -> None:
             raise NotFound(f"No unit with agency code {under}.")
     if function is not None and not function.strip():
         raise ValidationError("--function needs a function name (e.g. finance).")
-    views = [unit_view(session, unit) for unit in list_units(
-        session, under=root, function=function.strip() if function else None)]
+    views = unit_views(session, list_units(
+        session, under=root, function=function.strip() if function else None))
     if not views:
         click.echo("No unit matches.")
         return

@@ -42,6 +42,27 @@ def unit_view(session: Session, unit: Unit) -> UnitView:
                     active=unit.active)
 
 
+def unit_views(session: Session, units: list[Unit]) -> list[UnitView]:
+    """:func:`unit_view` of many units at once: their ancestors are read in one query,
+    not one per unit (a province lists hundreds)."""
+    ids = {int(part) for unit in units for part in unit.path.strip("/").split("/") if part}
+    by_id = {u.id: u for u in session.scalars(select(Unit).where(Unit.id.in_(ids)))} \
+        if ids else {}
+    views = []
+    for unit in units:
+        chain = [by_id.get(int(part)) for part in reversed(unit.path.strip("/").split("/"))
+                 if part]
+        level = next((u.kind for u in [unit, *chain] if u is not None
+                      and u.kind in LEVEL_KINDS), None)
+        parent = by_id.get(unit.parent_id) if unit.parent_id else None
+        views.append(UnitView(code=unit.code, name=unit.name, kind=unit.kind, level=level,
+                              parent_code=parent.code if parent else None,
+                              functions=(unit.function,) if unit.function else (),
+                              abbreviation=unit.abbreviation,
+                              receives_dossiers=unit.receives_dossiers, active=unit.active))
+    return views
+
+
 def required_unit(session: Session, code: str) -> Unit:
     """The unit with agency ``code``; NotFound naming the code if there is none."""
     unit = unit_by_code(session, code) if isinstance(code, str) and code.strip() else None

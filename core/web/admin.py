@@ -19,7 +19,7 @@ from motcua.core.account_admin import ADMIN_ROLE
 from motcua.core.accounts import has_role, scope_units
 from motcua.core.extensions import db_session
 from motcua.core.models import Account
-from motcua.core.plugin_manager.units import unit_view
+from motcua.core.plugin_manager.units import unit_views
 from motcua.core.reports.views import REPORT_ROLES
 from motcua.core.units import list_units, unit_by_code
 from motcua.core.web.helpers import role_required
@@ -86,7 +86,7 @@ def units():
             under, error = None, _("No unit with agency code %(code)s in your scope.",
                                    code=under_code)
     found = [] if error else list_units(session, under=under, function=function, roots=roots)
-    return render_template("admin/units.html", units=[unit_view(session, u) for u in found],
+    return render_template("admin/units.html", units=unit_views(session, found),
                            links=admin_links(admin), error=error,
                            level_label=lambda level: LEVEL_LABELS.get(level, level or ""),
                            wanted={"under": under_code, "function": function or ""},
