@@ -82,7 +82,8 @@ def test_the_configuration_wins_over_the_environment():
                                              "(expected: whole number)"),
     ("MOTCUA_LAND_PROBE_PAGE_SIZE", "0", "must be from 1 to 500 (expected: whole number)"),
     ("MOTCUA_LAND_PROBE_RATE", "nhanh", "must be a number, not 'nhanh'"),
-    ("MOTCUA_LAND_PROBE_ENABLED", "maybe", "must be a true or false, not 'maybe'"),
+    ("MOTCUA_LAND_PROBE_ENABLED", "maybe", "must be a true/false value (true, false, yes, "
+                                           "no, 1, 0), not 'maybe'"),
 ])
 def test_a_bad_value_names_the_key_and_the_expected_type(key, raw, message):
     with pytest.raises(SettingError) as caught:

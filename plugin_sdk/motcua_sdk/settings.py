@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # The types a setting may have, and how a message names each.
-TYPE_NAMES = {str: "text", int: "whole number", float: "number", bool: "true or false",
+TYPE_NAMES = {str: "text", int: "whole number", float: "number",
+              bool: "true/false value (true, false, yes, no, 1, 0)",
               list: "comma-separated list"}
 _TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
 MASK = "********"
@@ -122,6 +123,8 @@ class Setting:
                     pass
         elif isinstance(raw, str):
             return raw.strip()
+        elif isinstance(raw, int | float) and not isinstance(raw, bool):
+            return str(raw)
         raise ValueError(f"must be a {self.expected}, not {raw!r}")
 
 
