@@ -207,6 +207,16 @@ def test_effective_values_are_shown_with_secrets_masked(make_app, world_for):
     assert unknown.exit_code == 1 and unknown.output.startswith("Error: No plugin nothing_here")
 
 
+def test_settings_declared_for_another_name_refuse_the_plugin(tmp_path):
+    app = create_app(instance_path=tmp_path / "other", database_url="sqlite://",
+                     secret_key="test-secret", TESTING=True, plugins=(),
+                     extra_plugins=(("land_copy", _plugin()),))
+    record = app.extensions["motcua.plugins"].records["land_copy"]
+    assert record.state == "refused"
+    assert str(record.reason) == ("MOTCUA_SETTINGS names plugin land_probe but it runs as "
+                                  "land_copy: its keys must start with MOTCUA_LAND_COPY_")
+
+
 @pytest.fixture
 def world_for(backend):
     from tests.factories import build_world

@@ -179,6 +179,13 @@ class PluginManager:
         if not isinstance(declared, PluginSettings):
             return Message("MOTCUA_SETTINGS must be a motcua_sdk.settings.PluginSettings, "
                            "not %(declared)s", declared=type(declared).__name__)
+        if declared.plugin != record.name:
+            # Its keys would be another plugin's (MOTCUA_<OTHER>_...): refuse rather than
+            # read settings the deployment meant for someone else.
+            return Message("MOTCUA_SETTINGS names plugin %(declared)s but it runs as "
+                           "%(name)s: its keys must start with %(prefix)s",
+                           declared=declared.plugin, name=record.name,
+                           prefix=f"MOTCUA_{record.name.upper()}_")
         try:
             record.settings = declared.resolve(self.setting_sources)
         except SettingError as error:
