@@ -93,6 +93,10 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(password)
     app.register_blueprint(accounts_admin)
 
+    from motcua.core.web.admin import bp as admin
+
+    app.register_blueprint(admin)
+
     from motcua.core.web.department import bp as department
 
     app.register_blueprint(department)

@@ -85,6 +85,9 @@ class Settings:
     certificates_dir: Path | None = None
     conformance_public_key: str = ""
     extra: dict = field(default_factory=dict)
+    # The ``MOTCUA_*`` environment variables read, where plugins' settings come from
+    # (motcua_sdk.settings; ``extra`` keys set in code win over them).
+    environment: dict = field(default_factory=dict)
 
     @property
     def attachments_path(self) -> Path:
@@ -258,6 +261,8 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
     settings.attachment_max_bytes = (
         _positive_int(env, "MOTCUA_ATTACHMENT_MAX_BYTES") or settings.attachment_max_bytes
     )
+    settings.environment = {key: value for key, value in env.items()
+                            if key.startswith("MOTCUA_")}
     for key, value in overrides.items():
         if hasattr(settings, key):
             setattr(settings, key, value)

@@ -185,43 +185,71 @@ class World:
         return self.units["desk"]
 
 
+# The test province's units, parents first: key -> (code, name, kind, parent key,
+# function, receives dossiers). The tables in docs/plugins.md are generated from these
+# (world_tables; tests/test_sdk_testkit.py keeps them equal).
+UNITS = {
+    "province": ("H99", "UBND tỉnh Thử Nghiệm", "province", None, None, False),
+    "city": ("H99.01", "UBND thành phố Thử Nghiệm", "district", "province", None, False),
+    "desk": ("H99.01.01", "Bộ phận một cửa thành phố", "office", "city", None, True),
+    "finance": ("H99.01.02", "Phòng Tài chính - Kế hoạch", "department", "city", "finance",
+                False),
+    "justice": ("H99.01.03", "Phòng Tư pháp", "department", "city", "justice", False),
+    "ward": ("X99.00001", "UBND phường Một", "commune", "city", None, True),
+    "tax": ("T99.01", "Chi cục Thuế khu vực Thử Nghiệm", "agency", "province", "tax", False),
+}
+
 USERNAMES = {"reception": "kit.letan", "specialist": "kit.chuyenvien",
              "leader": "kit.lanhdao", "unit_admin": "kit.quantri", "ict_admin": "kit.cntt",
              # A specialist of the district tax office, an agency outside the People's
              # Committee that dossiers are exchanged with (liên thông).
              "tax_officer": "kit.thue"}
 
+# key (as in USERNAMES) -> (full name, home unit key, [(role, unit key)]); a role covers
+# its unit and every unit beneath it.
+PEOPLE = {
+    "reception": ("Nguyễn Thị Tiếp Nhận", "desk", [("reception", "desk"), ("reception", "ward")]),
+    "specialist": ("Trần Văn Chuyên Viên", "finance",
+                   [("specialist", "finance"), ("specialist", "justice")]),
+    "leader": ("Lê Thị Lãnh Đạo", "city", [("leader", "city")]),
+    "unit_admin": ("Phạm Văn Quản Trị", "city", [("unit_admin", "city")]),
+    "ict_admin": ("Đỗ Thị Công Nghệ", "province", [("ict_admin", "province")]),
+    "tax_officer": ("Vũ Thị Thuế", "tax", [("specialist", "tax")]),
+}
+
 
 def build_world(session) -> World:  # noqa: ANN001
     """Create the test province in ``session`` and commit it."""
-    province = create_unit(session, code="H99", name="UBND tỉnh Thử Nghiệm", kind="province")
-    city = create_unit(session, code="H99.01", name="UBND thành phố Thử Nghiệm",
-                       kind="district", parent=province)
-    desk = create_unit(session, code="H99.01.01", name="Bộ phận một cửa thành phố",
-                       kind="office", parent=city, receives_dossiers=True)
-    finance = create_unit(session, code="H99.01.02", name="Phòng Tài chính - Kế hoạch",
-                          kind="department", parent=city, function="finance")
-    justice = create_unit(session, code="H99.01.03", name="Phòng Tư pháp",
-                          kind="department", parent=city, function="justice")
-    ward = create_unit(session, code="X99.00001", name="UBND phường Một", kind="commune",
-                       parent=city, receives_dossiers=True)
-    tax = create_unit(session, code="T99.01", name="Chi cục Thuế khu vực Thử Nghiệm",
-                      kind="agency", parent=province, function="tax")
-    units = {"province": province, "city": city, "desk": desk, "finance": finance,
-             "justice": justice, "ward": ward, "tax": tax}
-    people = {
-        "reception": ("Nguyễn Thị Tiếp Nhận", desk, [("reception", desk), ("reception", ward)]),
-        "specialist": ("Trần Văn Chuyên Viên", finance,
-                       [("specialist", finance), ("specialist", justice)]),
-        "leader": ("Lê Thị Lãnh Đạo", city, [("leader", city)]),
-        "unit_admin": ("Phạm Văn Quản Trị", city, [("unit_admin", city)]),
-        "ict_admin": ("Đỗ Thị Công Nghệ", province, [("ict_admin", province)]),
-        "tax_officer": ("Vũ Thị Thuế", tax, [("specialist", tax)]),
-    }
+    units: dict[str, Any] = {}
+    for key, (code, name, kind, parent, function, receives) in UNITS.items():
+        units[key] = create_unit(session, code=code, name=name, kind=kind,
+                                 parent=units[parent] if parent else None,
+                                 function=function, receives_dossiers=receives)
     accounts = {
         role: create_account(session, username=USERNAMES[role], password=PASSWORD,
-                             full_name=name, unit=unit, roles=roles)
-        for role, (name, unit, roles) in people.items()
+                             full_name=name, unit=units[home],
+                             roles=[(held, units[where]) for held, where in roles])
+        for role, (name, home, roles) in PEOPLE.items()
     }
     session.commit()
     return World(units=units, accounts=accounts)
+
+
+def world_tables() -> str:
+    """The test province as Markdown tables (its units, then its accounts: which user
+    holds which role at which unit), as ``docs/plugins.md`` shows them."""
+    lines = ["| `motcua_world.units[...]` | Agency code | Name | Kind | Parent | Function "
+             "| Receives dossiers |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for key, (code, name, kind, parent, function, receives) in UNITS.items():
+        lines.append(f"| `{key}` | `{code}` | {name} | {kind} | "
+                     f"{'`' + UNITS[parent][0] + '`' if parent else '-'} | "
+                     f"{function or '-'} | {'yes' if receives else 'no'} |")
+    lines += ["", f"Every account's password is `{PASSWORD}`.", "",
+              "| `motcua_clients.` | Username | Full name | Home unit | Roles (role at unit, "
+              "covering the units beneath it) |", "| --- | --- | --- | --- | --- |"]
+    for key, (name, home, roles) in PEOPLE.items():
+        held = "; ".join(f"{role} at `{UNITS[where][0]}` {UNITS[where][1]}"
+                         for role, where in roles)
+        lines.append(f"| `{key}` | `{USERNAMES[key]}` | {name} | `{UNITS[home][0]}` | "
+                     f"{held} |")
+    return "\n".join(lines) + "\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
@@ -43,6 +43,44 @@ def create_unit(
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
     session.flush()
     return unit
+
+
+def list_units(session: Session, *, under: Unit | None = None, function: str | None = None,
+               roots: list[Unit] | None = None) -> list[Unit]:
+    """Units in tree order (each after its parent): those beneath ``under`` (itself
+    included), with ``function``, and, when ``roots`` is given, only within those
+    subtrees (an administrator's scope; an empty list: none)."""
+    statement = select(Unit)
+    if roots is not None:
+        if not roots:
+            return []
+        statement = statement.where(or_(*[Unit.path.startswith(root.path, autoescape=True)
+                                          for root in roots]))
+    if under is not None:
+        statement = statement.where(Unit.path.startswith(under.path, autoescape=True))
+    if function is not None:
+        statement = statement.where(Unit.function == function)
+    units = list(session.scalars(statement))
+    by_id = {unit.id: unit for unit in units}
+
+    def key(unit: Unit) -> list[str]:
+        # Sibling order by agency code, not by id: the order the codes are read in.
+        ids = [int(part) for part in unit.path.strip("/").split("/") if part]
+        return [by_id[i].code if i in by_id else f"{i:012d}" for i in ids]
+
+    return sorted(units, key=key)
+
+
+def set_function(unit: Unit, function: str | None) -> None:
+    """Set what ``unit`` does (``finance``, ``tax``, ``construction``...), which workflow
+    steps name as ``function:<name>``; None or blank clears it."""
+    from motcua.core.workflow.definitions import FUNCTION_PATTERN
+
+    function = (function or "").strip() or None
+    if function is not None and not FUNCTION_PATTERN.match(function):
+        raise ValidationError(f"A function is lower-case letters, digits and underscores "
+                              f"(e.g. finance), not {function!r}.", field="function")
+    unit.function = function
 
 
 def subtree_ids(session: Session, root: Unit) -> list[int]:

@@ -50,6 +50,9 @@ ADMINISTERS = {"ward_admin": {"ward"}, "district_admin": {"district", "ward"},
 # (ICT administrators manage accounts; a unit administrator does not.)
 ACCOUNT_ADMINS = {"ward_admin", "province_admin"}
 REPORT_READERS = {"leader", "ward_admin", "district_admin", "province_admin"}
+# The administrators' index and unit list: unit and ICT administrators (each sees its own
+# subtree's units, tests/test_units.py).
+ADMINS = {"ward_admin", "district_admin", "province_admin"}
 # Where each may take dossiers in (an ICT administrator holds every role in its subtree).
 RECEIVES = {"reception": {"district"}, "ward_reception": {"ward"},
             "other_reception": {"other"}, "ward_admin": {"ward"},
@@ -81,6 +84,7 @@ CLASS_RULES = {
     "account-admin-action": lambda caller, place:
         "any" if caller in ACCOUNT_ADMINS else "refused",
     "reports": lambda caller, place: "ok" if caller in REPORT_READERS else "refused",
+    "admin": lambda caller, place: "ok" if caller in ADMINS else "refused",
     "plugin-worker": lambda caller, place: "ok" if caller in WORKERS else "refused",
     "tax-worker": lambda caller, place: "ok" if caller in TAX_WORKERS else "refused",
 }
@@ -165,6 +169,8 @@ CLASSES = {
     "plugins_admin.index": "province-admin",
     "sync_pages.resend_dead_letters": "province-admin",
     "sync_v1.query_restore_copies": "machine",
+    "admin.index": "admin",
+    "admin.units": "admin",
     "accounts_admin.index": "account-admin",
     "accounts_admin.account": "account-admin-action",
     "accounts_admin.act": "account-admin-action",

@@ -118,7 +118,7 @@ def motcua_plugins() -> list[str]:
 
 @pytest.fixture
 def motcua_settings() -> dict:
-    return {"MOTCUA_TAX_OFFICES": "H99.01=T99.01"}
+    return {"MOTCUA_TAX_INTERCONNECTION_OFFICES": "H99.01=T99.01"}
 
 
 @pytest.mark.parametrize("role", ("reception", "specialist", "leader", "ict_admin"))

@@ -48,6 +48,46 @@ def list_command() -> None:
     for record in manager.records.values():
         if record.certificate and record.certificate.reason:
             click.echo(f"certificate of {record.name}: {record.certificate.summary()}")
+    for record in manager.records.values():
+        for line in _setting_lines(record):
+            click.echo(f"setting of {record.name}: {line}")
+
+
+def _setting_lines(record) -> list[str]:  # noqa: ANN001 - a PluginRecord
+    """``KEY = value (where it was set)`` per effective setting, secrets masked, and the
+    deprecation notice of a setting read from an old key."""
+    lines = []
+    for value in record.settings.values():
+        lines.append(f"{value.key} = {value.shown} ({value.source})")
+        if value.notice:
+            lines.append(f"  notice: {value.notice}")
+    return lines
+
+
+@plugins_group.command("show")
+@click.argument("name")
+@with_appcontext
+def show_command(name: str) -> None:
+    """Show plugin NAME: its state and why, its certificate, and its effective
+    settings (secrets masked)."""
+    from motcua.core.errors import NotFound
+    from motcua.core.plugin_manager import current_manager
+
+    record = current_manager().records.get(name)
+    if record is None:
+        raise NotFound(f"No plugin {name} is installed (motcua plugins list shows them).")
+    click.echo(f"{record.name}: {record.state}" + (f" ({record.reason})" if record.reason
+                                                   else ""))
+    for label, value in (("distribution", record.distribution), ("version", record.version),
+                         ("API range", record.api_range),
+                         ("units", ", ".join(record.units) or "every unit"),
+                         ("certificate", record.certificate.summary()
+                          if record.certificate else None)):
+        click.echo(f"  {label}: {value or '-'}")
+    lines = _setting_lines(record)
+    click.echo("  settings:" if lines else "  settings: none declared")
+    for line in lines:
+        click.echo(f"    {line}")
 
 
 @plugins_group.command("sync-catalogue")
@@ -127,23 +167,28 @@ def plugin_command_groups(reserved: set[str]) -> list[click.Group]:
 
         # The deployment's settings, so an uncertified plugin runs no command either
         # (unit limits do not matter here: a plugin's commands work for the deployment).
-        manager = load_manager(load_settings())
-        groups: dict[str, click.Group] = {}
-        for name, command in manager.collect("motcua_cli_commands"):
-            if name in reserved:
-                log.error("plugin %s: its name is a core command; its commands are hidden",
-                          name)
-                continue
-            if not isinstance(command, click.Command):
-                log.error("plugin %s: motcua_cli_commands returned %r", name, command)
-                continue
-            group = groups.setdefault(name, click.Group(
-                name, help=f"Commands of the {name} plugin."))
-            group.add_command(_with_app(command))
-        return list(groups.values())
+        return command_groups(load_manager(load_settings()), reserved)
     except Exception:  # noqa: BLE001 - see the docstring
         log.exception("plugin commands could not be loaded")
         return []
+
+
+def command_groups(manager, reserved: set[str]) -> list[click.Group]:  # noqa: ANN001
+    """The command groups of ``manager``'s enabled plugins (see
+    :func:`plugin_command_groups`; the SDK test kit calls this with its app's manager)."""
+    groups: dict[str, click.Group] = {}
+    for name, command in manager.collect("motcua_cli_commands"):
+        if name in reserved:
+            log.error("plugin %s: its name is a core command; its commands are hidden",
+                      name)
+            continue
+        if not isinstance(command, click.Command):
+            log.error("plugin %s: motcua_cli_commands returned %r", name, command)
+            continue
+        group = groups.setdefault(name, click.Group(
+            name, help=f"Commands of the {name} plugin."))
+        group.add_command(_with_app(command))
+    return list(groups.values())
 
 
 COMMANDS = [plugins_group, plugin_group]

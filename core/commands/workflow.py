@@ -12,9 +12,8 @@ from sqlalchemy import select
 from motcua.core.errors import NotFound, ValidationError
 from motcua.core.extensions import database, db_session
 from motcua.core.models import Account, Procedure
-from motcua.core.units import unit_by_code
+from motcua.core.units import set_function, unit_by_code
 from motcua.core.workflow.definitions import (
-    FUNCTION_PATTERN,
     current_workflow,
     default_steps,
     save_workflow,
@@ -113,10 +112,7 @@ def unit_function_command(unit_code: str, function: str | None) -> None:
     unit = unit_by_code(session, unit_code)
     if unit is None:
         raise NotFound(f"No unit with agency code {unit_code}.")
-    if function is not None and not FUNCTION_PATTERN.match(function):
-        raise ValidationError("A function is lower-case letters, digits and underscores "
-                              "(e.g. finance).")
-    unit.function = function
+    set_function(unit, function)
     session.commit()
     click.echo(f"{unit.code} {unit.name}: function {function or 'cleared'}.")
 

@@ -56,7 +56,9 @@ def load_manager(settings) -> PluginManager:  # noqa: ANN001 - motcua.core.confi
                                   settings.conformance_public_key)
     manager = PluginManager(settings.plugins, settings.plugin_units,
                             certification=certification,
-                            require_certified=settings.require_certified)
+                            require_certified=settings.require_certified,
+                            setting_sources=[("configuration", settings.extra),
+                                             ("environment", settings.environment)])
     manager.load_installed()
     for name, plugin in settings.extra_plugins:
         manager.register(plugin, name)

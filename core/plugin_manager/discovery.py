@@ -46,6 +46,8 @@ class PluginRecord:
     certificate: Any = None  # a certification.CertificateState once checked
     # ``{language: name}`` the plugin declares (``MOTCUA_DISPLAY_NAME``), once loaded.
     display_names: dict[str, str] = field(default_factory=dict)
+    # ``{name: motcua_sdk.settings.SettingValue}``: its effective settings, once loaded.
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def enabled(self) -> bool:

@@ -9,8 +9,9 @@ and skipped, while the other plugins and the core carry on.
 from __future__ import annotations
 
 import logging
+import os
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from motcua.core.plugin_manager import discovery
 from motcua.core.plugin_manager.certification import NOT_APPLICABLE, CertificateState, Certification
 from motcua.core.plugin_manager.discovery import DISABLED, ENABLED, REFUSED, PluginRecord
 from motcua_sdk import hookspecs
+from motcua_sdk.settings import PluginSettings, SettingError
 from motcua_sdk.types import ProcedureSpec, Report, SampleDossier
 from motcua_sdk.versioning import MOTCUA_API_VERSION, api_range_issue
 
@@ -51,8 +53,14 @@ class PluginManager:
     def __init__(self, enabled: Iterable[str] | None = None,
                  units: dict[str, tuple[str, ...]] | None = None, *,
                  certification: Certification | None = None,
-                 require_certified: bool = False) -> None:
+                 require_certified: bool = False,
+                 setting_sources: Sequence[tuple[str, Mapping[str, Any]]] | None = None
+                 ) -> None:
         self.enabled_names = None if enabled is None else tuple(enabled)
+        # Where plugins' settings are read (see motcua_sdk.settings): the application's
+        # configuration, then the environment.
+        self.setting_sources = list(setting_sources if setting_sources is not None
+                                    else [("environment", os.environ)])
         self.unit_scopes = dict(units or {})
         self.certification = certification
         self.require_certified = require_certified
@@ -142,6 +150,9 @@ class PluginManager:
         issue = api_range_issue(record.api_range, MOTCUA_API_VERSION)
         if issue:
             return self._refuse(record, Message(issue[0], **issue[1]))
+        problem = self._settings_problem(record, plugin)
+        if problem:
+            return self._refuse(record, problem)
         try:
             self._pm.register(plugin, name=record.name)
         except (pluggy.PluginValidationError, ValueError) as error:
@@ -156,6 +167,34 @@ class PluginManager:
         self._procedures = None
         log.info("plugin %s %s enabled", record.name, record.version or "")
         return record
+
+    def _settings_problem(self, record: PluginRecord, plugin: Any) -> Message | None:
+        """Read and check the plugin's declared settings (``MOTCUA_SETTINGS``) into
+        ``record.settings``; a bad value refuses the plugin, naming the key and the
+        expected type."""
+        declared = getattr(plugin, "MOTCUA_SETTINGS", None)
+        if declared is None:
+            record.settings = {}
+            return None
+        if not isinstance(declared, PluginSettings):
+            return Message("MOTCUA_SETTINGS must be a motcua_sdk.settings.PluginSettings, "
+                           "not %(declared)s", declared=type(declared).__name__)
+        if declared.plugin != record.name:
+            # Its keys would be another plugin's (MOTCUA_<OTHER>_...): refuse rather than
+            # read settings the deployment meant for someone else.
+            return Message("MOTCUA_SETTINGS names plugin %(declared)s but it runs as "
+                           "%(name)s: its keys must start with %(prefix)s",
+                           declared=declared.plugin, name=record.name,
+                           prefix=f"MOTCUA_{record.name.upper()}_")
+        try:
+            record.settings = declared.resolve(self.setting_sources)
+        except SettingError as error:
+            return Message("its setting %(key)s is invalid: %(problem)s", key=error.key,
+                           problem=error.problem)
+        for value in record.settings.values():
+            if value.notice:
+                log.warning("plugin %s: %s", record.name, value.notice)
+        return None
 
     def _hook_problem(self, name: str) -> Message | None:
         """Unknown ``motcua_*`` hooks and wrappers (the core calls each hook function on

@@ -32,7 +32,8 @@ from motcua.core.plugin_manager.views import (
 )
 from motcua.core.specialist_search import index_dossier
 from motcua_sdk import errors as sdk_errors
-from motcua_sdk.types import AccountView, AttachmentView, DossierView, FeeReceiptView
+from motcua_sdk import services as sdk_services
+from motcua_sdk.types import AccountView, AttachmentView, DossierView, FeeReceiptView, UnitView
 
 # The routing actions plugins may take (the contract's motcua.core.workflow.actions).
 ACTIONS = ("claim", "assign", "forward", "send_back", "transfer", "submit_for_approval",
@@ -227,6 +228,49 @@ class CoreServices:
                          from_status=dossier.status, note=note,
                          data={"source": source, "key": key, "value": value, "label": label})
             return dossier_view(dossier)
+
+    def get_unit(self, code: str) -> UnitView:
+        from motcua.core.plugin_manager import units
+
+        with _as_sdk_errors():
+            session = db_session()
+            return units.unit_view(session, units.required_unit(session, code))
+
+    def unit_parents(self, code: str) -> list[UnitView]:
+        from motcua.core.plugin_manager import units
+
+        with _as_sdk_errors():
+            return units.parents(db_session(), code)
+
+    def dossier_unit(self, code: str, which: str) -> UnitView | None:
+        from motcua.core.plugin_manager import units
+
+        with _as_sdk_errors():
+            session, dossier = db_session(), _dossier(code)
+            if which == "receiving":
+                return units.unit_view(session, dossier.unit)
+            if which == "holding":
+                holder = None if dossier.is_final else dossier.holder_unit
+                return units.unit_view(session, holder) if holder is not None else None
+            return units.signing(session, dossier)
+
+    def units_with_function(self, function: str, near: str | None) -> list[UnitView]:
+        from motcua.core.plugin_manager import units
+
+        with _as_sdk_errors():
+            return units.with_function(db_session(), function, near)
+
+    def plugin_setting(self, declared: Any, name: str) -> Any:
+        from flask import has_app_context
+
+        from motcua.core.plugin_manager import current_manager
+
+        if has_app_context():
+            for record in current_manager().enabled():
+                if getattr(record.plugin, "MOTCUA_SETTINGS", None) is declared:
+                    return record.settings[name].value
+        raise sdk_services.NoApplication(f"plugin {declared.plugin} does not run in an "
+                                         "application here, so its settings were not read")
 
     def working_deadline(self, start: datetime, days: float) -> datetime:
         from motcua.core.intake import load_calendar

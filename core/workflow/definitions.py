@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -105,6 +105,17 @@ def ancestors(session: Session, unit: Unit) -> list[Unit]:
     return [by_id[i] for i in reversed(ids) if i in by_id]
 
 
+def units_by_function(session: Session, name: str, near: Unit) -> Iterator[Unit]:
+    """The active units with function ``name`` a ``function:<name>`` step could name
+    for a dossier received at ``near``, closest first: the children of ``near``, then
+    of its parent, and so on up; by agency code within one level. The first one is the
+    step's unit (:func:`resolve_selector`)."""
+    for level in [near, *ancestors(session, near)]:
+        yield from session.scalars(
+            select(Unit).where(Unit.parent_id == level.id, Unit.function == name,
+                               Unit.active.is_(True)).order_by(Unit.code))
+
+
 def resolve_selector(session: Session, selector: str, receiving: Unit) -> Unit:
     """The unit ``selector`` names for a dossier received at ``receiving``.
 
@@ -123,18 +134,24 @@ def resolve_selector(session: Session, selector: str, receiving: Unit) -> Unit:
         return parent
     if selector.startswith("function:"):
         name = selector.removeprefix("function:")
-        for level in [receiving, *ancestors(session, receiving)]:
-            found = session.scalar(
-                select(Unit).where(Unit.parent_id == level.id, Unit.function == name,
-                                   Unit.active.is_(True)).order_by(Unit.code).limit(1))
-            if found is not None:
-                return found
+        for found in units_by_function(session, name, receiving):
+            return found
         raise ValidationError(f"No unit with function {name!r} near {receiving.name}.",
                               field="unit")
     unit = session.scalar(select(Unit).where(Unit.code == selector))
     if unit is None or not unit.active:
         raise ValidationError(f"No active unit with agency code {selector}.", field="unit")
     return unit
+
+
+def signing_unit(session: Session, steps: list[dict], receiving: Unit) -> Unit:
+    """The unit whose leader signs the result of a dossier received at ``receiving``
+    that follows ``steps``: the unit of the last approval (``leader``) step, else of the
+    last step (whose specialist issues the result); raises ValidationError when that
+    step names a unit that does not exist."""
+    approvals = [step for step in steps if step["role"] == "leader"]
+    step = (approvals or steps)[-1]
+    return resolve_selector(session, step["unit"], receiving)
 
 
 # Callables ``(procedure) -> steps | None`` asked, in order, for the default workflow of a

@@ -4,6 +4,7 @@
 - :mod:`motcua_sdk.signals`: blinker signals for the dossier lifecycle;
 - :mod:`motcua_sdk.types`: the read-only views and result values hooks exchange;
 - :mod:`motcua_sdk.services`: reading and changing dossiers through the core's rules;
+- :mod:`motcua_sdk.settings`: the plugin's settings, declared once and checked at start-up;
 - :mod:`motcua_sdk.errors`: errors the core shows to users;
 - :mod:`motcua_sdk.fields`: specialist-data field metadata (desk widgets, public, search);
 - :mod:`motcua_sdk.numbers`: numbers as typed in Vietnam ("120,5");
@@ -28,6 +29,7 @@ from motcua_sdk.types import (
     Report,
     ReportColumn,
     SampleDossier,
+    UnitView,
     thaw,
 )
 from motcua_sdk.versioning import MOTCUA_API_VERSION, api_range_problem, is_compatible
@@ -46,6 +48,7 @@ __all__ = [
     "Report",
     "ReportColumn",
     "SampleDossier",
+    "UnitView",
     "api_range_problem",
     "hookimpl",
     "is_compatible",

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
-from motcua_sdk.types import AccountView, AttachmentView, DossierView, FeeReceiptView
+from motcua_sdk.types import AccountView, AttachmentView, DossierView, FeeReceiptView, UnitView
 
 
 class Backend(Protocol):
@@ -46,6 +46,11 @@ class Backend(Protocol):
     def render_pdf(self, template: str, context: dict[str, Any]) -> bytes: ...
     def pdf_response(self, data: bytes, filename: str, download: bool) -> Any: ...
     def staff_required(self, role: str | None) -> Callable[[Callable], Callable]: ...
+    def get_unit(self, code: str) -> UnitView: ...
+    def unit_parents(self, code: str) -> list[UnitView]: ...
+    def dossier_unit(self, code: str, which: str) -> UnitView | None: ...
+    def units_with_function(self, function: str, near: str | None) -> list[UnitView]: ...
+    def plugin_setting(self, declared: Any, name: str) -> Any: ...
 
 
 _backend: Backend | None = None
@@ -57,9 +62,14 @@ def install(backend: Backend | None) -> None:
     _backend = backend
 
 
+class NoApplication(RuntimeError):
+    """No motcua application is running here (no backend installed, or no application
+    context), so what it would answer cannot be known."""
+
+
 def _core() -> Backend:
     if _backend is None:
-        raise RuntimeError(
+        raise NoApplication(
             "motcua_sdk.services work only inside a motcua application "
             "(create_app loads the plugins and installs them)."
         )
@@ -267,3 +277,60 @@ def record_fee_payment(dossier: str | DossierView, *, amount: int, payer: str,
 def fee_receipts(dossier: str | DossierView) -> list[FeeReceiptView]:
     """The fee receipts recorded for the dossier, in the order they were paid."""
     return _core().fee_receipts(_code(dossier))
+
+
+# ---------------------------------------------------------------------------- units
+# Units are public knowledge inside the deployment (every officer's pages name them), so
+# reading them needs no role; a dossier's units are read only if its dossier may be.
+
+
+def get_unit(code: str) -> UnitView:
+    """The unit with agency ``code`` (``NotFound`` naming the code if there is none).
+
+    Example::
+
+        agency = services.get_unit(view.unit_code)
+        title = f"{agency.name} ({agency.code})"
+    """
+    return _core().get_unit(code)
+
+
+def unit_parents(code: str) -> list[UnitView]:
+    """The units above the unit ``code``, nearest first (its parent, ..., the province);
+    empty for a root unit, ``NotFound`` for an unknown code."""
+    return _core().unit_parents(code)
+
+
+def receiving_unit(dossier: DossierView | str) -> UnitView:
+    """The unit whose desk received the dossier (a :class:`DossierView` or its code;
+    ``NotFound`` if the current account may not see it)."""
+    return _core().dossier_unit(_code(dossier), "receiving")
+
+
+def holding_unit(dossier: DossierView | str) -> UnitView | None:
+    """The unit holding the dossier now, at its current step (or the desk once its
+    result is ready); None once it is finished (returned, refused, withdrawn)."""
+    return _core().dossier_unit(_code(dossier), "holding")
+
+
+def signing_agency(dossier: DossierView | str) -> UnitView:
+    """The unit that will sign the dossier's result, from its workflow: the unit of the
+    last approval (``leader``) step, else of the last step, resolved as routing resolves
+    it. A result document names it as the issuing agency (cơ quan ban hành)."""
+    return _core().dossier_unit(_code(dossier), "signing")
+
+
+def units_with_function(function: str, *, near: str | None = None) -> list[UnitView]:
+    """Active units with ``function`` (``"finance"``, ``"tax"``...). With ``near`` (an
+    agency code): the units a ``function:<name>`` workflow step could name for a dossier
+    received there, nearest first (the children of ``near``, then of its parent, and so
+    on up; the first is the one routing picks). Without: every one, by agency code."""
+    return _core().units_with_function(function, near)
+
+
+def plugin_setting(declared: Any, name: str) -> Any:
+    """The effective value of setting ``name`` of the plugin whose ``MOTCUA_SETTINGS`` is
+    ``declared`` in the running application (:class:`NoApplication` outside one, or
+    when the plugin does not run in it); plugins call
+    :meth:`motcua_sdk.settings.PluginSettings.get` instead."""
+    return _core().plugin_setting(declared, name)

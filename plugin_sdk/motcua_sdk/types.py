@@ -231,6 +231,33 @@ class AccountView:
 
 
 @dataclass(frozen=True)
+class UnitView:
+    """An administrative unit (đơn vị) as plugins see it, e.g. to name the issuing agency
+    on a result document.
+
+    ``kind`` is what the unit is (``"province"``, ``"district"``, ``"commune"``,
+    ``"department"``, ``"office"``, ``"agency"``); ``level`` the administrative level it
+    belongs to (``"province"``, ``"district"`` or ``"commune"``: the kind of the unit or
+    of its nearest ancestor that is one of those; None outside any); ``functions`` what
+    it does (``("finance",)``), as workflow steps name it with ``function:<name>``;
+    ``abbreviation`` the short name set for SMS replies, if any.
+    """
+
+    code: str
+    name: str
+    kind: str
+    level: str | None
+    parent_code: str | None
+    functions: tuple[str, ...] = ()
+    abbreviation: str | None = None
+    receives_dossiers: bool = False
+    active: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "functions", tuple(self.functions))
+
+
+@dataclass(frozen=True)
 class EventView:
     """One recorded dossier event (see the event kinds in ``docs/plugins.md``)."""
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from motcua_business_registration import procedures
+from motcua_business_registration.settings import SETTINGS as MOTCUA_SETTINGS  # noqa: F401
 from motcua_sdk import (
     IssuedResult,
     MenuItem,

@@ -17,6 +17,7 @@ from motcua_business_registration.forms import data_to_form, form_to_data
 from motcua_business_registration.models import STATUSES, Household, HouseholdChange
 from motcua_business_registration.numbering import area_code
 from motcua_business_registration.register import local_date, name_conflict, name_taken_message
+from motcua_business_registration.settings import SETTINGS
 from motcua_business_registration.text import fold
 from motcua_business_registration.vsic import VSIC_2018
 from motcua_sdk import services
@@ -34,7 +35,6 @@ ACTION_LABELS = {"claim": "Claim", "forward": "Forward to the next step",
                  "submit_for_approval": "Submit for approval",
                  "approve": "Approve (the result is issued at the desk)",
                  "issue_result": "Issue the certificate"}
-PAGE_SIZE = 50
 UNFINISHED = ("received", "in_processing", "waiting_supplement", "waiting_payment",
               "waiting_other_agency", "waiting_approval")
 # Who may read the register (owners' citizen IDs, addresses, capital): the desk that
@@ -257,7 +257,8 @@ def register():
     if area:
         query = query.where((Household.area_code == area)
                             | Household.area_code.like(f"{area}.%"))
-    found = services.session().scalars(query.limit(PAGE_SIZE)).all()
+    found = services.session().scalars(query.limit(
+        SETTINGS.get("REGISTER_PAGE_SIZE"))).all()
     return render_template("business_registration/register.html", households=found, q=q,
                            status=status, area=area, statuses=STATUSES)
 

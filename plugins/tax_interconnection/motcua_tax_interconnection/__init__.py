@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 
 from motcua_sdk import MenuItem, Report, ReportColumn, hookimpl, services, signals
+from motcua_tax_interconnection.settings import SETTINGS as MOTCUA_SETTINGS  # noqa: F401
 
 MOTCUA_API = ">=0.1.2,<0.2"  # pause_for_payment / record_payment
 # The reports' columns: headings in English (this plugin's catalogue has the Vietnamese),
@@ -34,7 +35,7 @@ MOTCUA_DISPLAY_NAME = {"vi": "Liên thông thuế", "en": "Tax interconnection"}
 # dossiers (and, by its slip screen, on land dossiers).
 MOTCUA_WORKS_WITH = ("business_registration",)
 # The conformance suite's test province has its district tax office at T99.01.
-MOTCUA_CONFORMANCE_SETTINGS = {"MOTCUA_TAX_OFFICES": "H99.01=T99.01"}
+MOTCUA_CONFORMANCE_SETTINGS = {"MOTCUA_TAX_INTERCONNECTION_OFFICES": "H99.01=T99.01"}
 log = logging.getLogger(__name__)
 
 

@@ -15,15 +15,11 @@ from motcua_tax_interconnection import exchanges, settings
 def _client():  # noqa: ANN202
     from motcua_tax_interconnection.adapter import TaxSystemClient
 
-    missing = [name for name in ("MOTCUA_TAX_SYSTEM_URL", "MOTCUA_TAX_SENDER_ID",
-                                 "MOTCUA_TAX_KEY", "MOTCUA_TAX_PUBLIC_KEY")
-               if not settings.setting(name)]
+    names = ("SYSTEM_URL", "SENDER_ID", "KEY", "PUBLIC_KEY")
+    missing = [settings.SETTINGS.key(name) for name in names if not settings.setting(name)]
     if missing:
         raise click.ClickException(f"Set {', '.join(missing)} (see the plugin's README).")
-    return TaxSystemClient(settings.setting("MOTCUA_TAX_SYSTEM_URL"),
-                           settings.setting("MOTCUA_TAX_SENDER_ID"),
-                           settings.setting("MOTCUA_TAX_KEY"),
-                           settings.setting("MOTCUA_TAX_PUBLIC_KEY"))
+    return TaxSystemClient(*(settings.setting(name) for name in names))
 
 
 def _apply(session, exchange, answer: dict) -> None:  # noqa: ANN001

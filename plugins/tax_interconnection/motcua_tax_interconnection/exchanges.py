@@ -100,8 +100,9 @@ def open_exchange(session: Session, kind: str, dossier, payload: dict) -> Exchan
     tax office serves its unit (logged: the ICT department configures the route)."""
     route = settings.route_for(dossier.unit_code)
     if route is None:
-        log.warning("no tax office serves %s: dossier %s sends nothing (MOTCUA_TAX_OFFICES "
-                    "or MOTCUA_TAX_SYSTEM_URL)", dossier.unit_code, dossier.code)
+        log.warning("no tax office serves %s: dossier %s sends nothing (set "
+                    "MOTCUA_TAX_INTERCONNECTION_OFFICES or _SYSTEM_URL)",
+                    dossier.unit_code, dossier.code)
         return None
     moment = now()
     exchange = Exchange(

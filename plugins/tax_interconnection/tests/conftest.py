@@ -28,7 +28,8 @@ def motcua_extra_plugins() -> list:
 
 @pytest.fixture
 def motcua_settings() -> dict:
-    return {"MOTCUA_TAX_OFFICES": "H99.01=T99.01", "MOTCUA_TAX_LAND_PROCEDURES": LAND_TRANSFER}
+    return {"MOTCUA_TAX_INTERCONNECTION_OFFICES": "H99.01=T99.01",
+            "MOTCUA_TAX_INTERCONNECTION_LAND_PROCEDURES": LAND_TRANSFER}
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ def test_deliver_without_settings_names_what_to_set(motcua_app):
         finally:
             motcua_app.extensions["motcua.db"].remove()
     assert result.exit_code == 1
-    assert "Set MOTCUA_TAX_SYSTEM_URL, MOTCUA_TAX_SENDER_ID, MOTCUA_TAX_KEY, " \
-           "MOTCUA_TAX_PUBLIC_KEY (see the plugin's README)." in result.output
+    assert "Set MOTCUA_TAX_INTERCONNECTION_SYSTEM_URL, MOTCUA_TAX_INTERCONNECTION_SENDER_ID, " \
+           "MOTCUA_TAX_INTERCONNECTION_KEY, MOTCUA_TAX_INTERCONNECTION_PUBLIC_KEY (see the " \
+           "plugin's README)." in result.output
     assert "Traceback" not in result.output

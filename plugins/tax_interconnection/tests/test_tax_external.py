@@ -41,9 +41,10 @@ def simulator(tmp_path, our_keys):  # noqa: ANN201
 
 @pytest.fixture
 def motcua_settings(simulator, our_keys) -> dict:
-    return {"MOTCUA_TAX_SYSTEM_URL": simulator.url, "MOTCUA_TAX_SENDER_ID": "motcua-h99",
-            "MOTCUA_TAX_KEY": our_keys[0], "MOTCUA_TAX_PUBLIC_KEY": simulator.public_key,
-            "MOTCUA_TAX_LAND_PROCEDURES": LAND_TRANSFER}
+    prefix = "MOTCUA_TAX_INTERCONNECTION_"
+    return {f"{prefix}SYSTEM_URL": simulator.url, f"{prefix}SENDER_ID": "motcua-h99",
+            f"{prefix}KEY": our_keys[0], f"{prefix}PUBLIC_KEY": simulator.public_key,
+            f"{prefix}LAND_PROCEDURES": LAND_TRANSFER}
 
 
 def _pass(app, moment):  # noqa: ANN001, ANN202
