@@ -5,6 +5,7 @@
 - :mod:`motcua_sdk.types`: the read-only views and result values hooks exchange;
 - :mod:`motcua_sdk.services`: reading and changing dossiers through the core's rules;
 - :mod:`motcua_sdk.errors`: errors the core shows to users;
+- :mod:`motcua_sdk.numbers`: reading typed numbers ("120,5") and a schema field for them;
 - :mod:`motcua_sdk.testing`: the pytest plugin with fixtures for plugin tests.
 
 See ``docs/plugins.md``.
