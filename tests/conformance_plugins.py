@@ -101,7 +101,7 @@ def search():
 @bp.route("/certificate/<code>")'''),)),
     BrokenPlugin(
         "incompatible_api", "declares an API range the platform does not provide",
-        "contract", (Edit(INIT, 'MOTCUA_API = ">=0.1,<0.2"', 'MOTCUA_API = ">=0.2,<0.3"'),)),
+        "contract", (Edit(INIT, 'MOTCUA_API = ">=0.2,<0.3"', 'MOTCUA_API = ">=0.3"'),)),
     BrokenPlugin(
         "imports_core", "reads the core's models instead of the SDK's views",
         "contract", (Edit(VIEWS, "from flask import Blueprint, abort, render_template",

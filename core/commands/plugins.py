@@ -46,6 +46,9 @@ def list_command() -> None:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
                    + "  " + row[6])
     for record in manager.records.values():
+        if record.notice is not None:
+            click.echo(f"notice for {record.name}: {record.notice}")
+    for record in manager.records.values():
         if record.certificate and record.certificate.reason:
             click.echo(f"certificate of {record.name}: {record.certificate.summary()}")
 

@@ -40,6 +40,9 @@ class PluginRecord:
     version: str | None = None
     api_range: str | None = None
     reason: Any = None  # a messages.Message (or text), translated where it is shown
+    # What the operator should know about an enabled plugin (a Message): e.g. it was
+    # written for an earlier API and runs with that API's changes (versioning).
+    notice: Any = None
     module_name: str | None = None
     plugin: Any = field(default=None, repr=False)
     units: tuple[str, ...] = ()  # agency codes of the subtrees it works in; () everywhere

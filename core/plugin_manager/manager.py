@@ -25,7 +25,7 @@ from motcua.core.plugin_manager.certification import NOT_APPLICABLE, Certificate
 from motcua.core.plugin_manager.discovery import DISABLED, ENABLED, REFUSED, PluginRecord
 from motcua_sdk import hookspecs
 from motcua_sdk.types import ProcedureSpec, Report, SampleDossier
-from motcua_sdk.versioning import MOTCUA_API_VERSION, api_range_issue
+from motcua_sdk.versioning import MOTCUA_API_VERSION, api_range_issue, api_range_notice
 
 log = logging.getLogger(__name__)
 MAX_FAILURES = 200
@@ -152,6 +152,10 @@ class PluginManager:
             self._pm.unregister(name=record.name)
             return self._refuse(record, problem)
         record.state, record.reason = ENABLED, None
+        notice = api_range_notice(record.api_range, MOTCUA_API_VERSION)
+        record.notice = Message(notice[0], **notice[1]) if notice else None
+        if record.notice is not None:
+            log.warning("plugin %s: %s", record.name, record.notice)
         record.units = tuple(self.unit_scopes.get(record.name, ()))
         self._procedures = None
         log.info("plugin %s %s enabled", record.name, record.version or "")

@@ -24,7 +24,12 @@ from motcua_sdk.types import (
     SampleDossier,
     thaw,
 )
-from motcua_sdk.versioning import MOTCUA_API_VERSION, api_range_problem, is_compatible
+from motcua_sdk.versioning import (
+    MOTCUA_API_VERSION,
+    api_range_notice,
+    api_range_problem,
+    is_compatible,
+)
 
 __all__ = [
     "MOTCUA_API_VERSION",
@@ -37,6 +42,7 @@ __all__ = [
     "ProcedureSpec",
     "Report",
     "SampleDossier",
+    "api_range_notice",
     "api_range_problem",
     "hookimpl",
     "is_compatible",

@@ -23,7 +23,7 @@ from motcua_business_registration import procedures
 from motcua_sdk import IssuedResult, MenuItem, Report, hookimpl, services, signals
 
 # The SDK versions this plugin works with (checked by the core before loading it).
-MOTCUA_API = ">=0.1,<0.2"
+MOTCUA_API = ">=0.2,<0.3"
 PLUGIN_NAME = "business_registration"
 # The reports' column headings (English; the plugin's catalogue has the Vietnamese).
 MONTH_COLUMNS = {"month": "Month", "registered": "Registered", "changed": "Changed",

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from motcua_sdk import MenuItem, Report, hookimpl, services, signals
 
-MOTCUA_API = ">=0.1.2,<0.2"  # pause_for_payment / record_payment
+MOTCUA_API = ">=0.2,<0.3"
 # The reports' column headings (English; this plugin's catalogue has the Vietnamese).
 REPORT_COLUMNS = {"tax_office": "Tax office", "kind": "Kind", "waiting": "Waiting",
                   "overdue": "Overdue", "answered": "Answered",
