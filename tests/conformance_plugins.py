@@ -110,7 +110,9 @@ def search():
     BrokenPlugin(
         "migration_without_downgrade", "its migration cannot be undone",
         "migrations", (Edit(f"{PACKAGE}/migrations/0001_land_use.py",
-                            'def downgrade() -> None:\n    op.drop_table("land_use_certificates")',
+                            'def downgrade() -> None:\n'
+                            '    op.drop_index(constraint_name("ix", CERTIFICATES, "year"), '
+                            'CERTIFICATES)\n    op.drop_table(CERTIFICATES)',
                             "def downgrade() -> None:\n    pass"),)),
     BrokenPlugin(
         "unguarded_screen", "a certificate export anyone can open, without logging in",
