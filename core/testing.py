@@ -185,6 +185,9 @@ class World:
         return self.units["desk"]
 
 
+# The unit functions the test province has without any plugin declaring them.
+WORLD_FUNCTIONS = frozenset({"finance", "justice", "tax"})
+
 USERNAMES = {"reception": "kit.letan", "specialist": "kit.chuyenvien",
              "leader": "kit.lanhdao", "unit_admin": "kit.quantri", "ict_admin": "kit.cntt",
              # A specialist of the district tax office, an agency outside the People's
@@ -192,8 +195,16 @@ USERNAMES = {"reception": "kit.letan", "specialist": "kit.chuyenvien",
              "tax_officer": "kit.thue"}
 
 
-def build_world(session) -> World:  # noqa: ANN001
-    """Create the test province in ``session`` and commit it."""
+def build_world(session, unit_functions: dict[str, str] | None = None  # noqa: ANN001
+                ) -> World:
+    """Create the test province in ``session`` and commit it.
+
+    ``unit_functions`` (``{function: unit name}``, what plugins declare in
+    ``MOTCUA_UNIT_FUNCTIONS``) adds, for each function the province lacks, a department
+    of the city doing it (agency codes ``H99.01.10``, ``H99.01.11`` ... in the order
+    given, ``units["function:<name>"]``) where the test specialist holds the specialist
+    role; the city's leader leads it as every city department.
+    """
     province = create_unit(session, code="H99", name="UBND tỉnh Thử Nghiệm", kind="province")
     city = create_unit(session, code="H99.01", name="UBND thành phố Thử Nghiệm",
                        kind="district", parent=province)
@@ -209,10 +220,19 @@ def build_world(session) -> World:  # noqa: ANN001
                       kind="agency", parent=province, function="tax")
     units = {"province": province, "city": city, "desk": desk, "finance": finance,
              "justice": justice, "ward": ward, "tax": tax}
+    present = {unit.function for unit in units.values() if unit.function}
+    extra = [(function, name) for function, name in (unit_functions or {}).items()
+             if function not in present]
+    for number, (function, name) in enumerate(extra, start=10):
+        units[f"function:{function}"] = create_unit(
+            session, code=f"H99.01.{number:02d}", name=name, kind="department", parent=city,
+            function=function)
     people = {
         "reception": ("Nguyễn Thị Tiếp Nhận", desk, [("reception", desk), ("reception", ward)]),
         "specialist": ("Trần Văn Chuyên Viên", finance,
-                       [("specialist", finance), ("specialist", justice)]),
+                       [("specialist", finance), ("specialist", justice)]
+                       + [("specialist", units[f"function:{function}"])
+                          for function, _name in extra]),
         "leader": ("Lê Thị Lãnh Đạo", city, [("leader", city)]),
         "unit_admin": ("Phạm Văn Quản Trị", city, [("unit_admin", city)]),
         "ict_admin": ("Đỗ Thị Công Nghệ", province, [("ict_admin", province)]),

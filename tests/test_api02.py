@@ -130,3 +130,65 @@ def test_plugins_list_shows_the_notice(fake_site, templates, tmp_path):  # noqa:
     lines = {line.split()[0]: line for line in result.output.splitlines()[2:]}
     assert lines["current"].split()[3:5] == [">=0.2,<0.3", "enabled"]
     assert lines["good"].split()[3:5] == [">=0.1,<0.2", "enabled"]
+
+
+# ---------------------------------------------------------------- unit functions
+
+
+@pytest.mark.parametrize(("declared", "reason"), [
+    (["construction"], "MOTCUA_UNIT_FUNCTIONS must be a dict"),
+    ({"Construction!": "Phòng Quản lý đô thị"}, "is not a unit function"),
+    ({"construction": ""}, "give the unit doing construction a name"),
+])
+def test_a_malformed_unit_function_declaration_refuses_the_plugin(make_app, declared,  # noqa: F811
+                                                                   reason):
+    plugin = make_plugin(">=0.2,<0.3")
+    plugin.MOTCUA_UNIT_FUNCTIONS = declared
+    record = make_app(("builder", plugin)).extensions["motcua.plugins"].records["builder"]
+    assert record.state == "refused" and reason in record.reason
+
+
+def test_declared_unit_functions_become_units_of_the_test_province(make_app):  # noqa: F811
+    from motcua.core.testing import USERNAMES, build_world
+    from motcua.core.workflow.definitions import resolve_selector
+
+    plugin = make_plugin(">=0.2,<0.3")
+    plugin.MOTCUA_UNIT_FUNCTIONS = {"construction": "Phòng Quản lý đô thị",
+                                    "finance": "ignored: the province has finance"}
+    app = make_app(("builder", plugin))
+    manager = app.extensions["motcua.plugins"]
+    assert manager.unit_functions() == {"construction": "Phòng Quản lý đô thị",
+                                        "finance": "ignored: the province has finance"}
+    database = app.extensions["motcua.db"]
+    with app.app_context():
+        session = database.session
+        world = build_world(session, unit_functions=manager.unit_functions())
+        unit = session.merge(world.units["function:construction"])
+        assert (unit.code, unit.name, unit.function) == ("H99.01.10", "Phòng Quản lý đô thị",
+                                                         "construction")
+        assert "function:finance" not in world.units  # not built twice
+        desk = session.merge(world.desk)
+        assert resolve_selector(session, "function:construction", desk).code == "H99.01.10"
+        specialist = session.merge(world.accounts["specialist"])
+        assert specialist.username == USERNAMES["specialist"]
+        assert any(role.unit_id == unit.id and role.role == "specialist"
+                   for role in specialist.roles)
+        database.remove()
+
+
+def test_a_missing_function_says_how_to_declare_it(make_app):  # noqa: F811
+    from motcua.core.errors import ValidationError
+    from motcua.core.testing import build_world
+    from motcua.core.workflow.definitions import resolve_selector
+
+    app = make_app()
+    database = app.extensions["motcua.db"]
+    with app.app_context():
+        world = build_world(database.session)
+        with pytest.raises(ValidationError) as caught:
+            resolve_selector(database.session, "function:construction",
+                             database.session.merge(world.desk))
+        database.remove()
+    assert "No unit with function 'construction'" in caught.value.message
+    assert "MOTCUA_UNIT_FUNCTIONS" in caught.value.message
+    assert "motcua workflow unit-function UNIT_CODE construction" in caught.value.message

@@ -142,6 +142,9 @@ class PluginManager:
         issue = api_range_issue(record.api_range, MOTCUA_API_VERSION)
         if issue:
             return self._refuse(record, Message(issue[0], **issue[1]))
+        record.unit_functions, problem = discovery.unit_functions(plugin)
+        if problem is not None:
+            return self._refuse(record, problem)
         try:
             self._pm.register(plugin, name=record.name)
         except (pluggy.PluginValidationError, ValueError) as error:
@@ -331,6 +334,15 @@ class PluginManager:
         """``[(plugin name, MetaData)]``: the plugins' own tables."""
         return [(name, answer) for name, answer in self.call_each("motcua_models")
                 if isinstance(answer, MetaData)]
+
+    def unit_functions(self) -> dict[str, str]:
+        """``{function: unit name}`` the enabled plugins declare their workflows need
+        (``MOTCUA_UNIT_FUNCTIONS``); the first plugin naming a function names its unit."""
+        found: dict[str, str] = {}
+        for record in self.enabled():
+            for function, name in record.unit_functions.items():
+                found.setdefault(function, name)
+        return found
 
     def version_locations(self) -> list[str]:
         """The Alembic version folders of the enabled plugins."""

@@ -234,7 +234,8 @@ def motcua_app(_motcua_templates, motcua_plugins, motcua_extra_plugins, motcua_s
                         pytrace=False)
         database = app.extensions["motcua.db"]
         with app.app_context():
-            world = build_world(database.session)
+            # Units for the functions the plugins declare (MOTCUA_UNIT_FUNCTIONS).
+            world = build_world(database.session, unit_functions=manager.unit_functions())
             sync_catalogue(database.session, manager)
             database.session.commit()
             database.remove()
