@@ -18,6 +18,7 @@ from motcua.core.models.dossiers import (
 )
 from motcua.core.models.idempotency import IdempotencyKey
 from motcua.core.models.lookup import LookupFactorGuard
+from motcua.core.models.migrations import MigrationChecksum
 from motcua.core.models.notices import NOTICE_REASONS, Notice
 from motcua.core.models.outbox import OutboxEntry
 from motcua.core.models.plugins import PluginFailure
@@ -55,5 +56,5 @@ __all__ = [
     "SyncNode", "SyncNodeState", "SyncNodeUnit", "SyncOwnership", "SyncRefusalTally",
     "DossierWorkflow", "StepHolding", "SupplementPause", "Workflow",
     "LookupFactorGuard", "NOTICE_REASONS", "Notice", "SMS_STATUSES", "SmsMessage",
-    "ReportFigures", "ReportSupplements", "PluginFailure",
+    "ReportFigures", "ReportSupplements", "PluginFailure", "MigrationChecksum",
 ]
