@@ -25,6 +25,7 @@ from marshmallow import (
 from motcua_business_registration.numbering import NUMBER_PATTERN
 from motcua_business_registration.text import fold, tidy
 from motcua_business_registration.vsic import VSIC_2018
+from motcua_sdk.numbers import Number
 
 CITIZEN_ID = re.compile(r"^[0-9]{12}\Z")
 MAX_CAPITAL = 10**13  # VND; far above any household business, catches extra digits
@@ -84,9 +85,10 @@ class RegistrationSchema(_Strict):
     address = _text(300)
     business_lines = fields.List(fields.Nested(BusinessLineSchema), required=True,
                                  validate=validate.Length(min=1, max=30))
-    capital = fields.Integer(required=True, strict=False, validate=validate.Range(
+    # Typed as people write them: "1.500.000.000" (motcua_sdk.numbers).
+    capital = Number(required=True, integer=True, validate=validate.Range(
         min=1, max=MAX_CAPITAL, error="Capital is a whole number of VND above 0."))
-    workers = fields.Integer(required=True, strict=False, validate=validate.Range(
+    workers = Number(required=True, integer=True, validate=validate.Range(
         min=0, max=100_000, error="The number of workers is 0 or more."))
     owner = fields.Nested(OwnerSchema, required=True)
     members = fields.List(fields.Nested(OwnerSchema), load_default=list)
@@ -131,10 +133,10 @@ class ChangeSchema(_ByNumber):
     address = _text(300, required=False, load_default=None, allow_none=True)
     business_lines = fields.List(fields.Nested(BusinessLineSchema), load_default=None,
                                  allow_none=True, validate=validate.Length(min=1, max=30))
-    capital = fields.Integer(load_default=None, allow_none=True, strict=False,
-                             validate=validate.Range(min=1, max=MAX_CAPITAL))
-    workers = fields.Integer(load_default=None, allow_none=True, strict=False,
-                             validate=validate.Range(min=0, max=100_000))
+    capital = Number(load_default=None, allow_none=True, integer=True,
+                     validate=validate.Range(min=1, max=MAX_CAPITAL))
+    workers = Number(load_default=None, allow_none=True, integer=True,
+                     validate=validate.Range(min=0, max=100_000))
     owner = fields.Nested(OwnerSchema, load_default=None, allow_none=True)
 
     @validates("business_lines")
