@@ -192,3 +192,33 @@ def test_a_missing_function_says_how_to_declare_it(make_app):  # noqa: F811
     assert "No unit with function 'construction'" in caught.value.message
     assert "MOTCUA_UNIT_FUNCTIONS" in caught.value.message
     assert "motcua workflow unit-function UNIT_CODE construction" in caught.value.message
+
+
+def _builder_plugin():  # noqa: ANN202
+    plugin = make_plugin(">=0.2,<0.3")
+    plugin.MOTCUA_UNIT_FUNCTIONS = {"construction": "Phòng Quản lý đô thị"}
+    return plugin
+
+
+@pytest.fixture
+def motcua_plugins() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def motcua_extra_plugins():  # noqa: ANN201
+    return [("builder", _builder_plugin())]
+
+
+def test_the_test_kit_builds_the_declared_unit_with_the_specialist(motcua_world,
+                                                                   motcua_session):
+    from sqlalchemy import select
+
+    from motcua.core.models import RoleAssignment
+
+    unit = motcua_world.units["function:construction"]
+    assert (unit.code, unit.function) == ("H99.01.10", "construction")
+    holders = motcua_session.scalars(select(RoleAssignment).where(
+        RoleAssignment.unit_id == unit.id)).all()
+    assert {(role.account.username, role.role) for role in holders} == {
+        ("kit.chuyenvien", "specialist")}
