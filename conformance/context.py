@@ -50,6 +50,17 @@ class RunContext:
     cpu_waits: dict[str, float] = field(default_factory=dict)  # hook -> seconds left out
     core_writes: list[str] = field(default_factory=list)  # writes to core tables by the plugin
     instance_error: str | None = None
+    # Why sample dossiers could not be taken in: the cause other checks' findings (no
+    # dossier to sync, pages with nothing to show) follow from, named in their messages.
+    intake_failures: list[str] = field(default_factory=list)
+
+    def intake_cause(self) -> str:
+        """``""``, or a sentence naming why no dossier of the plugin could be taken in,
+        to add to a finding that follows from it."""
+        if not self.intake_failures:
+            return ""
+        return (" (the cause: the desk could not take its sample dossiers in: "
+                f"{self.intake_failures[0]})")
 
     def blueprint_names(self) -> set[str]:
         """Names of the plugin's blueprints registered on the node."""

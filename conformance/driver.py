@@ -27,6 +27,10 @@ class DriveError(Exception):
     """The dossier could not be moved the way the platform expects."""
 
 
+class IntakeError(DriveError):
+    """The desk refused to take the dossier in (its procedure cannot be received)."""
+
+
 @dataclass
 class Answer:
     """What one HTTP request answered."""
@@ -77,8 +81,8 @@ def take_in(instance: Instance, sample: SampleDossier) -> str:
     response = instance.client("reception").post("/api/v1/dossiers",
                                                  json=intake_body(instance, sample))
     if response.status_code != 201:
-        raise DriveError(f"POST /api/v1/dossiers answered HTTP {response.status_code}: "
-                         f"{response.get_data(as_text=True)[:300]}")
+        raise IntakeError(f"POST /api/v1/dossiers answered HTTP {response.status_code}: "
+                          f"{response.get_data(as_text=True)[:600]}")
     return response.get_json()["code"]
 
 

@@ -89,7 +89,8 @@ def open_instance(stack: ExitStack, plugin: str, folder: Path, *,
     database = app.extensions["motcua.db"]
     migrate.upgrade(database.engine, extra_version_locations=manager.version_locations())
     with app.app_context():
-        world = build_world(database.session)
+        # The unit functions the plugins' workflows name, so their shipped defaults run.
+        world = build_world(database.session, unit_functions=manager.unit_functions())
         changes = sync_catalogue(database.session, manager)
         database.session.commit()
         database.remove()

@@ -32,6 +32,11 @@ class _Group(FlaskGroup):
             click.echo(f"Error: {error.message}", err=True)
             sys.exit(1)
 
+    def list_commands(self, ctx):  # noqa: ANN001, ANN201
+        # Every motcua command is registered on this group: listing them (``--help``)
+        # must not build the application, which would create an instance folder.
+        return sorted(click.Group.list_commands(self, ctx))
+
 
 @click.group(cls=_Group, create_app=_create_app, add_default_commands=False,
              add_version_option=False)

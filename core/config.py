@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -178,8 +179,10 @@ def _positive_int(env: dict[str, str], name: str) -> int | None:
     return int(value)
 
 
-def _secret_key(instance_path: Path, production: bool, given: str | None) -> str:
-    """Return the configured key; in development generate one once and keep it."""
+def _secret_key(instance_path: Path, production: bool, given: str | None,
+                create: bool = True) -> str:
+    """Return the configured key; in development generate one once and keep it (with
+    ``create=False`` a key that is not kept, and nothing is written)."""
     if given:
         return given
     if production:
@@ -189,6 +192,8 @@ def _secret_key(instance_path: Path, production: bool, given: str | None) -> str
     key_file = instance_path / "secret_key"
     if key_file.exists():
         return key_file.read_text().strip()
+    if not create:
+        return secrets.token_hex(32)
     instance_path.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     key_file.write_text(key)
@@ -196,12 +201,43 @@ def _secret_key(instance_path: Path, production: bool, given: str | None) -> str
     return key
 
 
-def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
-    """Build :class:`Settings` from ``env`` (default: ``os.environ``) and ``overrides``."""
+def plugin_source_folder(folder: Path) -> bool:
+    """True if ``folder`` holds a plugin's source: a ``pyproject.toml`` declaring a
+    ``motcua.plugins`` entry point (where no instance belongs)."""
+    pyproject = folder / "pyproject.toml"
+    try:
+        project = tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    entry_points = project.get("entry-points", {}) if isinstance(project, dict) else {}
+    return isinstance(entry_points, dict) and bool(entry_points.get("motcua.plugins"))
+
+
+def _instance_path(given: str | None) -> Path:
+    """The instance folder: ``given`` (``MOTCUA_INSTANCE_PATH`` or an override), else
+    ``./instance``, except in a plugin's source folder, which must not get one."""
+    if given:
+        return Path(given).resolve()
+    path = Path("instance").resolve()
+    if not path.exists() and plugin_source_folder(Path.cwd()):
+        raise ConfigurationError(
+            f"{Path.cwd()} is a plugin's source folder (its pyproject.toml declares a "
+            "motcua.plugins entry point), not a motcua instance: set MOTCUA_INSTANCE_PATH "
+            "to the instance's folder (motcua init creates one there), so that no "
+            "instance is written into the plugin.")
+    return path
+
+
+def load_settings(env: dict[str, str] | None = None, *, create: bool = True,
+                  **overrides) -> Settings:
+    """Build :class:`Settings` from ``env`` (default: ``os.environ``) and ``overrides``.
+
+    With ``create=False`` nothing is written (no development secret key is kept): for
+    callers that only read settings, such as listing the plugins' commands.
+    """
     env = dict(os.environ if env is None else env)
-    instance_path = Path(
-        overrides.pop("instance_path", None) or env.get("MOTCUA_INSTANCE_PATH") or "instance"
-    ).resolve()
+    instance_path = _instance_path(overrides.pop("instance_path", None)
+                                   or env.get("MOTCUA_INSTANCE_PATH"))
     production = _flag(env.get("MOTCUA_PRODUCTION"), False)
     database_url = overrides.pop("database_url", None) or env.get("MOTCUA_DATABASE_URL") or (
         f"sqlite:///{instance_path / 'motcua.sqlite3'}"
@@ -216,7 +252,8 @@ def load_settings(env: dict[str, str] | None = None, **overrides) -> Settings:
             f"MOTCUA_LANGUAGE must be one of {', '.join(LANGUAGES)}, not {language!r}."
         )
     secret_key = _secret_key(
-        instance_path, production, overrides.pop("secret_key", None) or env.get("MOTCUA_SECRET_KEY")
+        instance_path, production,
+        overrides.pop("secret_key", None) or env.get("MOTCUA_SECRET_KEY"), create=create,
     )
     settings = Settings(
         instance_path=instance_path,

@@ -199,6 +199,9 @@ UNITS = {
     "tax": ("T99.01", "Chi cục Thuế khu vực Thử Nghiệm", "agency", "province", "tax", False),
 }
 
+# The unit functions the test province has without any plugin declaring them.
+WORLD_FUNCTIONS = frozenset(unit[4] for unit in UNITS.values() if unit[4])
+
 USERNAMES = {"reception": "kit.letan", "specialist": "kit.chuyenvien",
              "leader": "kit.lanhdao", "unit_admin": "kit.quantri", "ict_admin": "kit.cntt",
              # A specialist of the district tax office, an agency outside the People's
@@ -218,18 +221,34 @@ PEOPLE = {
 }
 
 
-def build_world(session) -> World:  # noqa: ANN001
-    """Create the test province in ``session`` and commit it."""
+def build_world(session, unit_functions: dict[str, str] | None = None  # noqa: ANN001
+                ) -> World:
+    """Create the test province in ``session`` and commit it.
+
+    ``unit_functions`` (``{function: unit name}``, what plugins declare in
+    ``MOTCUA_UNIT_FUNCTIONS``) adds, for each function the province lacks, a department
+    of the city doing it (agency codes ``H99.01.10``, ``H99.01.11`` ... in the order
+    given, ``units["function:<name>"]``) where the test specialist holds the specialist
+    role; the city's leader leads it as every city department.
+    """
     units: dict[str, Any] = {}
     for key, (code, name, kind, parent, function, receives) in UNITS.items():
         units[key] = create_unit(session, code=code, name=name, kind=kind,
                                  parent=units[parent] if parent else None,
                                  function=function, receives_dossiers=receives)
+    extra = [(function, name) for function, name in (unit_functions or {}).items()
+             if function not in WORLD_FUNCTIONS]
+    people = {key: (name, home, list(roles)) for key, (name, home, roles) in PEOPLE.items()}
+    for number, (function, name) in enumerate(extra, start=10):
+        key = f"function:{function}"
+        units[key] = create_unit(session, code=f"H99.01.{number:02d}", name=name,
+                                 kind="department", parent=units["city"], function=function)
+        people["specialist"][2].append(("specialist", key))
     accounts = {
         role: create_account(session, username=USERNAMES[role], password=PASSWORD,
                              full_name=name, unit=units[home],
                              roles=[(held, units[where]) for held, where in roles])
-        for role, (name, home, roles) in PEOPLE.items()
+        for role, (name, home, roles) in people.items()
     }
     session.commit()
     return World(units=units, accounts=accounts)

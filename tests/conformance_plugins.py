@@ -70,7 +70,28 @@ class DossierStamp(_Shadow):
     note: Mapped[str | None] = mapped_column(_String(200))
 '''
 
+# The scaffold's workflow sent to a unit function the test province lacks.
+CONSTRUCTION_WORKFLOW = (
+    Edit(INIT, '"unit": "function:finance"},\n', '"unit": "function:construction"},\n'),
+    Edit(INIT, '"days": 2, "unit": "function:finance"}',
+         '"days": 2, "unit": "function:construction"}'),
+)
+# ... and the declaration that lets any province (the suite's too) host it.
+DECLARES_CONSTRUCTION = Edit(INIT, 'MOTCUA_API = ">=0.2,<0.3"\n',
+                             'MOTCUA_API = ">=0.2,<0.3"\n'
+                             'MOTCUA_UNIT_FUNCTIONS = {"construction": "Phòng Quản lý đô thị"}\n')
+# Not broken: must pass every check with its shipped workflow, no override.
+DECLARED_UNIT_FUNCTION = BrokenPlugin(
+    "declared_unit_function", "names function:construction and declares it", "",
+    (*CONSTRUCTION_WORKFLOW, DECLARES_CONSTRUCTION))
+
 BROKEN = (
+    BrokenPlugin(
+        "undeclared_unit_function", "its workflow names function:construction, which it "
+        "does not declare", "catalogue", CONSTRUCTION_WORKFLOW,
+        # No dossier can be taken in (no unit does construction): the knock-on findings
+        # name that cause.
+        also_fails=("lifecycle", "sync", "lookup", "isolation")),
     BrokenPlugin(
         "no_sync_payload", "keeps specialist data and a table but sends nothing to the hub",
         "sync", (Edit(INIT, SYNC_HOOK, ""),)),
@@ -101,7 +122,7 @@ def search():
 @bp.route("/certificate/<code>")'''),)),
     BrokenPlugin(
         "incompatible_api", "declares an API range the platform does not provide",
-        "contract", (Edit(INIT, 'MOTCUA_API = ">=0.1,<0.2"', 'MOTCUA_API = ">=0.2,<0.3"'),)),
+        "contract", (Edit(INIT, 'MOTCUA_API = ">=0.2,<0.3"', 'MOTCUA_API = ">=0.3"'),)),
     BrokenPlugin(
         "imports_core", "reads the core's models instead of the SDK's views",
         "contract", (Edit(VIEWS, "from flask import Blueprint, abort, render_template",
@@ -110,7 +131,9 @@ def search():
     BrokenPlugin(
         "migration_without_downgrade", "its migration cannot be undone",
         "migrations", (Edit(f"{PACKAGE}/migrations/0001_land_use.py",
-                            'def downgrade() -> None:\n    op.drop_table("land_use_certificates")',
+                            'def downgrade() -> None:\n'
+                            '    op.drop_index(constraint_name("ix", CERTIFICATES, "year"), '
+                            'CERTIFICATES)\n    op.drop_table(CERTIFICATES)',
                             "def downgrade() -> None:\n    pass"),)),
     BrokenPlugin(
         "unguarded_screen", "a certificate export anyone can open, without logging in",

@@ -28,7 +28,7 @@ from click.testing import CliRunner
 
 from motcua.core.cli import main
 from motcua.core.plugin_manager.certification import installed_files, shipped_files
-from tests.conformance_plugins import BROKEN, PACKAGE, apply
+from tests.conformance_plugins import BROKEN, DECLARED_UNIT_FUNCTION, PACKAGE, apply
 
 MOTCUA = [sys.executable, "-c", "from motcua.core.cli import main; main()"]
 POSTGRES = os.environ.get("MOTCUA_TEST_POSTGRES_URL")
@@ -93,6 +93,29 @@ def test_a_scaffolded_plugin_passes_without_edits(plugin_copy, tmp_path):
     assert report["databases"] == (["SQLite", "PostgreSQL"] if POSTGRES else ["SQLite"])
     assert statuses(report)["lifecycle"] == "pass" and statuses(report)["sync"] == "pass"
     assert "land_use 0.1.0: PASSED" in output
+
+
+def test_a_plugin_declaring_its_unit_function_passes_with_its_shipped_workflow(plugin_copy,
+                                                                               tmp_path):
+    apply(plugin_copy, DECLARED_UNIT_FUNCTION)
+    extra = ("--database", POSTGRES) if POSTGRES else ()
+    code, report, output = conformance("land_use", tmp_path, plugin_copy, *extra)
+    assert code == 0, output
+    assert set(statuses(report).values()) <= PASSING, statuses(report)
+    assert statuses(report)["lifecycle"] == "pass" and statuses(report)["sync"] == "pass"
+
+
+def test_an_undeclared_unit_function_is_named_as_the_cause(plugin_copy, tmp_path):
+    broken = next(b for b in BROKEN if b.name == "undeclared_unit_function")
+    apply(plugin_copy, broken)
+    _code, report, _output = conformance("land_use", tmp_path, plugin_copy)
+    failures = {check["name"]: " ".join(check["failures"]) for check in report["checks"]}
+    assert "names function:construction" in failures["catalogue"]
+    assert "MOTCUA_UNIT_FUNCTIONS" in failures["catalogue"]
+    # The knock-on findings say why there was nothing to work on.
+    for name in broken.also_fails:
+        assert "function 'construction'" in failures[name] or \
+            "could not take its sample dossiers in" in failures[name], (name, failures[name])
 
 
 def _plugins_in_repository() -> list[str]:

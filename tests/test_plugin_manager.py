@@ -145,7 +145,7 @@ def test_reports_samples_and_models_are_collected_and_checked(make_app):
 
 
 @pytest.mark.parametrize(("api", "reason"), [
-    (">=0.2,<0.3", "needs motcua API >=0.2,<0.3 but this motcua provides API 0.1.2"),
+    (">=0.3,<0.4", "needs motcua API >=0.3,<0.4 but this motcua provides API 0.2.0"),
     (None, "declares no MOTCUA_API range"),
     ("zero point one", "is not a valid version range"),
     (1, "MOTCUA_API must be a string"),

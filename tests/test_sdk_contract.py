@@ -20,6 +20,7 @@ from motcua_sdk import (
     errors,
     hookspecs,
     is_compatible,
+    numbers,
     services,
     signals,
     testing,
@@ -65,7 +66,7 @@ def test_every_signal_is_in_the_docs():
 
 
 @pytest.mark.parametrize("module", [motcua_sdk, types, services, versioning, errors,
-                                    signals, hookspecs, testing])
+                                    numbers, signals, hookspecs, testing])
 def test_every_public_function_and_class_has_a_docstring(module):
     for name, member in inspect.getmembers(module):
         if name.startswith("_") or getattr(member, "__module__", None) != module.__name__:
@@ -75,10 +76,10 @@ def test_every_public_function_and_class_has_a_docstring(module):
 
 
 def test_api_ranges():
-    assert versioning.MOTCUA_API_VERSION == motcua_sdk.MOTCUA_API_VERSION == "0.1.2"
-    assert is_compatible(">=0.1,<0.2")
-    assert is_compatible("~=0.1.0")
-    assert not is_compatible(">=0.2")
+    assert versioning.MOTCUA_API_VERSION == motcua_sdk.MOTCUA_API_VERSION == "0.2.0"
+    assert is_compatible(">=0.2,<0.3")
+    assert is_compatible(">=0.1,<0.2")  # a 0.1 plugin still runs (with a notice)
+    assert not is_compatible(">=0.3")
     assert "needs motcua API <0.1" in api_range_problem("<0.1")
     assert "declares no MOTCUA_API" in api_range_problem(None)
     assert "not a valid version range" in api_range_problem("0.1 or later")

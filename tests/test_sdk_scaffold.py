@@ -41,7 +41,7 @@ def test_the_scaffolded_plugin_passes_its_own_tests(tmp_path):
     assert core_imports(package) == []  # the plugin keeps to the SDK
     project_table = tomllib.loads((project / "pyproject.toml").read_text())["project"]
     # The plugin needs the SDK only; its tests (the SDK's kit) need the platform too.
-    assert project_table["dependencies"] == ["motcua-plugin-sdk>=0.1,<0.2"]
+    assert project_table["dependencies"] == ["motcua-plugin-sdk>=0.2,<0.3"]
     assert {re.split(r"[<>=~]", dep)[0] for dep in project_table["optional-dependencies"][
         "test"]} == {"pytest", "motcua"}
 
@@ -64,7 +64,7 @@ def test_the_scaffolded_plugin_passes_its_own_tests(tmp_path):
     assert "1 unchanged" in run([*MOTCUA, "plugins", "sync-catalogue"], tmp_path, env)
     listing = run([*MOTCUA, "plugins", "list"], tmp_path, env)
     line = next(line for line in listing.splitlines() if line.startswith("land_use"))
-    assert line.split()[1:5] == ["motcua-plugin-land-use", "0.1.0", ">=0.1,<0.2", "enabled"]
+    assert line.split()[1:5] == ["motcua-plugin-land-use", "0.1.0", ">=0.2,<0.3", "enabled"]
 
 
 @pytest.mark.parametrize(("name", "message"), [

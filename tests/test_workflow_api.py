@@ -187,11 +187,26 @@ def test_cli_show_edit_history_and_check_overdue(app, db, routing, tmp_path):
     assert runner.invoke(main, ["workflow", "unit-function", "H00", "land"]).exit_code == 1
     set_function = runner.invoke(main, ["workflow", "unit-function", "h72.01.03", "land"])
     assert set_function.exit_code == 0, set_function.output
-    with app.app_context():
-        from motcua.core.units import unit_by_code
+    from motcua.core.units import unit_by_code
 
+    with app.app_context():
         assert unit_by_code(db.session, "H72.01.03").function == "land"
         db.remove()
+    # Without FUNCTION the command only reads; --clear (and only it) removes the function.
+    shown = runner.invoke(main, ["workflow", "unit-function", "H72.01.03"])
+    assert shown.exit_code == 0 and "function land." in shown.output, shown.output
+    both = runner.invoke(main, ["workflow", "unit-function", "H72.01.03", "tax", "--clear"])
+    assert both.exit_code == 1 and both.output.startswith("Error:")
+    with app.app_context():
+        assert unit_by_code(db.session, "H72.01.03").function == "land"
+        db.remove()
+    cleared = runner.invoke(main, ["workflow", "unit-function", "H72.01.03", "--clear"])
+    assert cleared.exit_code == 0 and "function cleared" in cleared.output
+    with app.app_context():
+        assert unit_by_code(db.session, "H72.01.03").function is None
+        db.remove()
+    assert "function (none)." in runner.invoke(
+        main, ["workflow", "unit-function", "H72.01.03"]).output
 
     overdue = runner.invoke(main, ["workflow", "check-overdue"])
     assert overdue.exit_code == 0 and "0 dossier(s)" in overdue.output

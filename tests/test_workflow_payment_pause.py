@@ -195,6 +195,9 @@ def test_the_work_page_pauses_for_payment_and_the_desk_records_it(app, db, routi
     bad = act(specialist, code, "pause_for_payment", note="Nộp thuế", amount="mười triệu")
     assert bad.status_code == 400
     assert "amount: the amount due" in text(bad) and "mười triệu" in text(bad)
+    # A decimal comma is not a thousands separator: "12,5" đồng is refused, not 125.
+    fraction = act(specialist, code, "pause_for_payment", note="Nộp thuế", amount="12,5")
+    assert fraction.status_code == 400 and "amount: the amount due" in text(fraction)
     assert counts(app, db, code) == before
     done = act(specialist, code, "pause_for_payment", note="Nộp lệ phí trước bạ",
                notice_number="15/TB-CCT", amount="12.500.000")

@@ -13,6 +13,7 @@ from motcua.conformance.context import RunContext
 from motcua.conformance.results import CheckResult
 from motcua.core.errors import ValidationError
 from motcua.core.plugin_manager import PluginManager
+from motcua.core.testing import WORLD_FUNCTIONS
 from motcua.core.workflow.definitions import validate_steps
 from motcua_sdk.types import ProcedureSpec, SampleDossier
 
@@ -35,8 +36,11 @@ def run(ctx: RunContext, result: CheckResult) -> None:
             result.fail(f"procedure code {code} is declared {count} times")
     samples = [sample for plugin, sample in ctx.manager.sample_dossiers() if plugin == name]
     ctx.samples = samples
+    record = ctx.manager.records.get(name)
+    declared = set(record.unit_functions) if record is not None else set()
     for spec in specs:
         _check_procedure(spec, result)
+        _check_functions(spec, declared, result)
         own = [sample for sample in samples if sample.procedure_code == spec.code]
         if not own:
             result.fail(f"{spec.code}: no sample dossier, so the suite cannot take it "
@@ -86,6 +90,21 @@ def _check_procedure(spec: ProcedureSpec, result: CheckResult) -> None:
             else:
                 result.ok(f"{where}: default workflow of {len(steps)} steps, {total:g} of "
                           f"{spec.processing_days} working days")
+
+
+def _check_functions(spec: ProcedureSpec, declared: set[str], result: CheckResult) -> None:
+    """Every unit function the default workflow names is one the test province has or
+    one the plugin declares (``MOTCUA_UNIT_FUNCTIONS``), so the suite can build it."""
+    named = sorted({str(step.get("unit", "")).removeprefix("function:")
+                    for step in spec.workflow or ()
+                    if str(step.get("unit", "")).startswith("function:")})
+    for function in named:
+        if function not in declared and function not in WORLD_FUNCTIONS:
+            result.fail(f"{spec.code}: its workflow names function:{function}, which the "
+                        f"plugin does not declare and the test province lacks: add "
+                        f"MOTCUA_UNIT_FUNCTIONS = {{{function!r}: \"<name of the unit "
+                        f"doing it>\"}} to the plugin module (the suite then builds such a "
+                        "unit with its accounts)")
 
 
 def _check_sample(spec: ProcedureSpec, sample: SampleDossier, result: CheckResult) -> None:

@@ -34,6 +34,10 @@ def run(ctx: RunContext, result: CheckResult) -> None:
         for index, sample in enumerate(ctx.samples):
             try:
                 code = _one(ctx, sample, result)
+            except driver.IntakeError as error:
+                ctx.intake_failures.append(f"{sample.procedure_code}: {error}")
+                result.fail(f"sample {index + 1} ({sample.procedure_code}): {error}")
+                continue
             except driver.DriveError as error:
                 result.fail(f"sample {index + 1} ({sample.procedure_code}): {error}")
                 continue

@@ -25,7 +25,7 @@ def run(ctx: RunContext, result: CheckResult) -> None:
         result.not_applicable(f"channels not installed here: {', '.join(missing)}")
         return
     if not ctx.snapshots:
-        result.abort("the lifecycle reached no state to look up")
+        result.abort("the lifecycle reached no state to look up" + ctx.intake_cause())
     for snapshot in ctx.snapshots:
         _compare(snapshot, result)
     states = sorted({snapshot.state for snapshot in ctx.snapshots})

@@ -133,7 +133,8 @@ def _check_page(ctx: RunContext, rule, paths: list[str], audience: set[str],  # 
             result.ok(f"{shown}: role {guard}; not found for the values at hand (404 to "
                       f"everyone allowed); refused to {refused}")
             return
-        result.fail(f"{shown}: no account holding {guard} could open it ({statuses})")
+        result.fail(f"{shown}: no account holding {guard} could open it ({statuses})"
+                    + ctx.intake_cause())
         return
     result.ok(f"{shown}: role {guard}; rendered for {', '.join(rendered)}; refused to "
               f"{refused}")

@@ -126,7 +126,7 @@ def _annotations(ctx: RunContext, dossiers: list, hub_session, result: CheckResu
         if _keeps_data(ctx):
             result.fail("the plugin keeps tables of its own but attached nothing to the "
                         "dossiers it worked on (no annotation) and handles none itself: "
-                        "none of its work reaches the province's hub")
+                        "none of its work reaches the province's hub" + ctx.intake_cause())
         else:
             result.not_applicable("the plugin attached nothing to the dossiers")
         return

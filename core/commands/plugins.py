@@ -46,6 +46,9 @@ def list_command() -> None:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=False))
                    + "  " + row[6])
     for record in manager.records.values():
+        if record.notice is not None:
+            click.echo(f"notice for {record.name}: {record.notice}")
+    for record in manager.records.values():
         if record.certificate and record.certificate.reason:
             click.echo(f"certificate of {record.name}: {record.certificate.summary()}")
     for record in manager.records.values():
@@ -161,13 +164,24 @@ def plugin_command_groups(reserved: set[str]) -> list[click.Group]:
     """One ``click`` group per enabled installed plugin with commands (its name is the
     group's); names clashing with ``reserved`` core commands are skipped. Never raises:
     the core's commands must keep working whatever a plugin does."""
+    from motcua.core.errors import ConfigurationError
+
     try:
         from motcua.core.config import load_settings
         from motcua.core.plugin_manager import load_manager
 
         # The deployment's settings, so an uncertified plugin runs no command either
         # (unit limits do not matter here: a plugin's commands work for the deployment).
-        return command_groups(load_manager(load_settings()), reserved)
+        # Only read: listing commands must not create an instance (or its secret key).
+        manager = load_manager(load_settings(create=False))
+    except ConfigurationError:
+        return []  # e.g. run in a plugin's source folder: the command that needs the
+        # deployment says so itself
+    except Exception:  # noqa: BLE001 - see the docstring
+        log.exception("plugin commands could not be loaded")
+        return []
+    try:
+        return command_groups(manager, reserved)
     except Exception:  # noqa: BLE001 - see the docstring
         log.exception("plugin commands could not be loaded")
         return []

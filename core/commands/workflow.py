@@ -104,14 +104,21 @@ def edit_command(procedure_code: str, steps_file, username: str, note: str | Non
 @workflow_group.command("unit-function")
 @click.argument("unit_code")
 @click.argument("function", required=False)
+@click.option("--clear", is_flag=True, help="Remove UNIT_CODE's function (changes data).")
 @with_appcontext
-def unit_function_command(unit_code: str, function: str | None) -> None:
-    """Set what UNIT_CODE does (finance, tax, justice, land ...), which workflow steps
-    name as function:<name>; without FUNCTION, clear it."""
+def unit_function_command(unit_code: str, function: str | None, clear: bool) -> None:
+    """Show what UNIT_CODE does (finance, tax, justice, land ...), which workflow steps
+    name as function:<name>. With FUNCTION, set it; with --clear, remove it (both change
+    data; without either the command only reads)."""
     session = db_session()
     unit = unit_by_code(session, unit_code)
     if unit is None:
         raise NotFound(f"No unit with agency code {unit_code}.")
+    if clear and function is not None:
+        raise ValidationError("Give a FUNCTION to set or --clear, not both.")
+    if function is None and not clear:
+        click.echo(f"{unit.code} {unit.name}: function {unit.function or '(none)'}.")
+        return
     set_function(unit, function)
     session.commit()
     click.echo(f"{unit.code} {unit.name}: function {function or 'cleared'}.")

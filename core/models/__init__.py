@@ -19,6 +19,7 @@ from motcua.core.models.dossiers import (
 from motcua.core.models.fees import FeeReceipt
 from motcua.core.models.idempotency import IdempotencyKey
 from motcua.core.models.lookup import LookupFactorGuard
+from motcua.core.models.migrations import MigrationChecksum
 from motcua.core.models.notices import NOTICE_REASONS, Notice
 from motcua.core.models.outbox import OutboxEntry
 from motcua.core.models.plugins import PluginFailure
@@ -58,4 +59,5 @@ __all__ = [
     "DossierWorkflow", "FeeReceipt", "StepHolding", "SupplementPause", "Workflow",
     "LookupFactorGuard", "NOTICE_REASONS", "Notice", "SMS_STATUSES", "SmsMessage",
     "ReportFigures", "ReportSupplements", "PluginFailure", "SpecialistSearchTerm",
+    "MigrationChecksum",
 ]

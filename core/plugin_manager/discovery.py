@@ -40,6 +40,9 @@ class PluginRecord:
     version: str | None = None
     api_range: str | None = None
     reason: Any = None  # a messages.Message (or text), translated where it is shown
+    # What the operator should know about an enabled plugin (a Message): e.g. it was
+    # written for an earlier API and runs with that API's changes (versioning).
+    notice: Any = None
     module_name: str | None = None
     plugin: Any = field(default=None, repr=False)
     units: tuple[str, ...] = ()  # agency codes of the subtrees it works in; () everywhere
@@ -48,6 +51,8 @@ class PluginRecord:
     display_names: dict[str, str] = field(default_factory=dict)
     # ``{name: motcua_sdk.settings.SettingValue}``: its effective settings, once loaded.
     settings: dict[str, Any] = field(default_factory=dict)
+    # ``{function: unit name}`` its workflows need (``MOTCUA_UNIT_FUNCTIONS``), once loaded.
+    unit_functions: dict[str, str] = field(default_factory=dict)
 
     @property
     def enabled(self) -> bool:
@@ -72,6 +77,34 @@ def display_names(plugin: Any) -> dict[str, str]:
         return {language: name.strip() for language, name in declared.items()
                 if isinstance(language, str) and isinstance(name, str) and name.strip()}
     return {}
+
+
+UNIT_FUNCTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}\Z")  # as function:<name>
+UNIT_FUNCTIONS_EXAMPLE = '{"construction": "Phòng Quản lý đô thị"}'
+
+
+def unit_functions(plugin: Any) -> tuple[dict[str, str], Message | None]:
+    """The plugin module's optional ``MOTCUA_UNIT_FUNCTIONS``: ``{function: name of a unit
+    doing it}``, the unit functions its workflows name (``function:<name>``) that a
+    province must have (the test kit and the conformance suite build such units). The
+    declaration and, if it is malformed, why (the plugin is then refused)."""
+    declared = getattr(plugin, "MOTCUA_UNIT_FUNCTIONS", None)
+    if declared is None:
+        return {}, None
+    if not isinstance(declared, dict):
+        return {}, Message("MOTCUA_UNIT_FUNCTIONS must be a dict such as %(example)s, "
+                           "not %(declared)s", example=UNIT_FUNCTIONS_EXAMPLE,
+                           declared=repr(declared)[:80])
+    for function, name in declared.items():
+        if not isinstance(function, str) or not UNIT_FUNCTION_PATTERN.match(function):
+            return {}, Message("MOTCUA_UNIT_FUNCTIONS: %(function)s is not a unit function "
+                               "(lower-case letters, digits and underscores, e.g. "
+                               "construction)", function=repr(function)[:60])
+        if not isinstance(name, str) or not 2 <= len(name.strip()) <= 200:
+            return {}, Message("MOTCUA_UNIT_FUNCTIONS: give the unit doing %(function)s a "
+                               "name (e.g. %(example)s)", function=function,
+                               example=UNIT_FUNCTIONS_EXAMPLE)
+    return {function: name.strip() for function, name in declared.items()}, None
 
 
 _listing: dict[tuple, list[importlib.metadata.EntryPoint]] = {}

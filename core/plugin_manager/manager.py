@@ -27,7 +27,7 @@ from motcua.core.plugin_manager.discovery import DISABLED, ENABLED, REFUSED, Plu
 from motcua_sdk import hookspecs
 from motcua_sdk.settings import PluginSettings, SettingError
 from motcua_sdk.types import ProcedureSpec, Report, SampleDossier
-from motcua_sdk.versioning import MOTCUA_API_VERSION, api_range_issue
+from motcua_sdk.versioning import MOTCUA_API_VERSION, api_range_issue, api_range_notice
 
 log = logging.getLogger(__name__)
 MAX_FAILURES = 200
@@ -153,6 +153,9 @@ class PluginManager:
         problem = self._settings_problem(record, plugin)
         if problem:
             return self._refuse(record, problem)
+        record.unit_functions, problem = discovery.unit_functions(plugin)
+        if problem is not None:
+            return self._refuse(record, problem)
         try:
             self._pm.register(plugin, name=record.name)
         except (pluggy.PluginValidationError, ValueError) as error:
@@ -163,6 +166,10 @@ class PluginManager:
             self._pm.unregister(name=record.name)
             return self._refuse(record, problem)
         record.state, record.reason = ENABLED, None
+        notice = api_range_notice(record.api_range, MOTCUA_API_VERSION)
+        record.notice = Message(notice[0], **notice[1]) if notice else None
+        if record.notice is not None:
+            log.warning("plugin %s: %s", record.name, record.notice)
         record.units = tuple(self.unit_scopes.get(record.name, ()))
         self._procedures = None
         log.info("plugin %s %s enabled", record.name, record.version or "")
@@ -366,6 +373,15 @@ class PluginManager:
         """``[(plugin name, MetaData)]``: the plugins' own tables."""
         return [(name, answer) for name, answer in self.call_each("motcua_models")
                 if isinstance(answer, MetaData)]
+
+    def unit_functions(self) -> dict[str, str]:
+        """``{function: unit name}`` the enabled plugins declare their workflows need
+        (``MOTCUA_UNIT_FUNCTIONS``); the first plugin naming a function names its unit."""
+        found: dict[str, str] = {}
+        for record in self.enabled():
+            for function, name in record.unit_functions.items():
+                found.setdefault(function, name)
+        return found
 
     def version_locations(self) -> list[str]:
         """The Alembic version folders of the enabled plugins."""

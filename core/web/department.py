@@ -64,6 +64,7 @@ from motcua.core.workflow.queues import (
     unit_queue_statement,
 )
 from motcua.core.workflow.transfers import Sender, sender_of
+from motcua_sdk.numbers import NumberError, parse_number
 
 bp = Blueprint("department", __name__, url_prefix="/department")
 bp.register_blueprint(notices_bp)
@@ -276,11 +277,15 @@ def _form_amount(form: MultiDict) -> int | None:
     raw = (form.get("amount") or "").strip()
     if not raw:
         return None
-    digits = raw.replace(".", "").replace(",", "").replace(" ", "")
-    if not digits.isdigit() or len(digits) > 16:
+    # One reading of typed numbers for the whole platform: "12,5" is not 125.
+    try:
+        amount = parse_number(raw, integer=True)
+    except NumberError:
+        amount = None
+    if amount is None or amount < 0 or amount >= 10**16:
         raise ValidationError(_("amount: the amount due in đồng, a positive whole number."),
                               field="amount")
-    return int(digits)
+    return int(amount)
 
 
 def _missing(form: MultiDict) -> list[str]:

@@ -136,8 +136,12 @@ def resolve_selector(session: Session, selector: str, receiving: Unit) -> Unit:
         name = selector.removeprefix("function:")
         for found in units_by_function(session, name, receiving):
             return found
-        raise ValidationError(f"No unit with function {name!r} near {receiving.name}.",
-                              field="unit")
+        raise ValidationError(
+            f"No unit with function {name!r} near {receiving.name}: an administrator "
+            f"gives a unit that function (motcua workflow unit-function UNIT_CODE {name}); "
+            f"a plugin whose workflow names function:{name} declares it in "
+            f"MOTCUA_UNIT_FUNCTIONS (e.g. {{{name!r}: 'Phòng ...'}}), so the test kit and "
+            "the conformance suite build such a unit.", field="unit")
     unit = session.scalar(select(Unit).where(Unit.code == selector))
     if unit is None or not unit.active:
         raise ValidationError(f"No active unit with agency code {selector}.", field="unit")

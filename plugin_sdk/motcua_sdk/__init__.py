@@ -7,7 +7,7 @@
 - :mod:`motcua_sdk.settings`: the plugin's settings, declared once and checked at start-up;
 - :mod:`motcua_sdk.errors`: errors the core shows to users;
 - :mod:`motcua_sdk.fields`: specialist-data field metadata (desk widgets, public, search);
-- :mod:`motcua_sdk.numbers`: numbers as typed in Vietnam ("120,5");
+- :mod:`motcua_sdk.numbers`: reading typed numbers ("120,5") and a schema field for them;
 - :mod:`motcua_sdk.pdf`: printable results as PDF from HTML templates;
 - :mod:`motcua_sdk.i18n`: the plugin's own message catalogue;
 - :mod:`motcua_sdk.testing`: the pytest plugin with fixtures for plugin tests.
@@ -32,7 +32,12 @@ from motcua_sdk.types import (
     UnitView,
     thaw,
 )
-from motcua_sdk.versioning import MOTCUA_API_VERSION, api_range_problem, is_compatible
+from motcua_sdk.versioning import (
+    MOTCUA_API_VERSION,
+    api_range_notice,
+    api_range_problem,
+    is_compatible,
+)
 
 __all__ = [
     "MOTCUA_API_VERSION",
@@ -49,6 +54,7 @@ __all__ = [
     "ReportColumn",
     "SampleDossier",
     "UnitView",
+    "api_range_notice",
     "api_range_problem",
     "hookimpl",
     "is_compatible",

@@ -13,7 +13,9 @@ session these fixtures (all prefixed ``motcua_``, so they never shadow a project
   migrated with the core's and the plugins' branches (SQLite in a temporary folder;
   PostgreSQL when ``MOTCUA_TEST_POSTGRES_URL`` is set), holding a small test province
   (``motcua_world``) and the plugins' procedures in the catalogue;
-- ``motcua_world``: that province: units and one account per role;
+- ``motcua_world``: that province: units and one account per role, plus a department
+  of the city for each unit function the plugins declare (``MOTCUA_UNIT_FUNCTIONS``,
+  ``units["function:<name>"]``, where the specialist holds the specialist role);
 - ``motcua_session``: a database session inside the app context;
 - ``motcua_clients``: logged-in Flask test clients per role
   (``motcua_clients.reception``, ``.specialist``, ``.leader``, ``.unit_admin``,
@@ -243,7 +245,8 @@ def motcua_app(_motcua_templates, motcua_plugins, motcua_extra_plugins, motcua_s
                         pytrace=False)
         database = app.extensions["motcua.db"]
         with app.app_context():
-            world = build_world(database.session)
+            # Units for the functions the plugins declare (MOTCUA_UNIT_FUNCTIONS).
+            world = build_world(database.session, unit_functions=manager.unit_functions())
             sync_catalogue(database.session, manager)
             database.session.commit()
             database.remove()

@@ -3,13 +3,13 @@ search (filled on intake and on each update; `motcua dossiers reindex` fills it 
 dossiers already there)
 
 Revision ID: 0013_specialist_search
-Revises: 0011_account_lifecycle
+Revises: 0012_migration_checksums
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0013_specialist_search'
-down_revision = '0011_account_lifecycle'
+down_revision = '0012_migration_checksums'
 branch_labels = None
 depends_on = None
 

@@ -32,7 +32,7 @@ from motcua_sdk import (
 )
 
 # The SDK versions this plugin works with (checked by the core before loading it).
-MOTCUA_API = ">=0.1,<0.2"
+MOTCUA_API = ">=0.2,<0.3"
 PLUGIN_NAME = "business_registration"
 # The reports' columns: headings in English (the plugin's catalogue has the Vietnamese),
 # the counts typed as numbers (grouped digits on the page, number cells in Excel).

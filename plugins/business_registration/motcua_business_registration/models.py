@@ -22,17 +22,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from motcua_sdk.naming import naming_convention
+
 STATUSES = ("active", "suspended", "terminated")
 CHANGE_KINDS = ("registered", "changed", "suspended", "resumed", "terminated")
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    })
+    # Names of at most 63 characters (PostgreSQL's limit), the same as the migrations'.
+    metadata = MetaData(naming_convention=naming_convention("business_registration"))
 
 
 class Household(Base):

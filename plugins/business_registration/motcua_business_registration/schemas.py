@@ -26,6 +26,7 @@ from motcua_business_registration.numbering import NUMBER_PATTERN
 from motcua_business_registration.text import fold, tidy
 from motcua_business_registration.vsic import VSIC_2018
 from motcua_sdk.fields import meta
+from motcua_sdk.numbers import Number
 
 CITIZEN_ID = re.compile(r"^[0-9]{12}\Z")
 MAX_CAPITAL = 10**13  # VND; far above any household business, catches extra digits
@@ -95,10 +96,11 @@ class RegistrationSchema(_Strict):
     business_lines = fields.List(fields.Nested(BusinessLineSchema), required=True,
                                  validate=validate.Length(min=1, max=30),
                                  metadata=meta("Lines of business"))
-    capital = fields.Integer(required=True, strict=False, validate=validate.Range(
+    # Typed as people write them: "1.500.000.000" (motcua_sdk.numbers).
+    capital = Number(required=True, integer=True, validate=validate.Range(
         min=1, max=MAX_CAPITAL, error="Capital is a whole number of VND above 0."),
         metadata=meta("Capital (VND)"))
-    workers = fields.Integer(required=True, strict=False, validate=validate.Range(
+    workers = Number(required=True, integer=True, validate=validate.Range(
         min=0, max=100_000, error="The number of workers is 0 or more."),
         metadata=meta("Number of workers"))
     owner = fields.Nested(OwnerSchema, required=True, metadata=meta("Owner"))
@@ -150,12 +152,12 @@ class ChangeSchema(_ByNumber):
     business_lines = fields.List(fields.Nested(BusinessLineSchema), load_default=None,
                                  allow_none=True, validate=validate.Length(min=1, max=30),
                                  metadata=meta("New lines of business"))
-    capital = fields.Integer(load_default=None, allow_none=True, strict=False,
-                             validate=validate.Range(min=1, max=MAX_CAPITAL),
-                             metadata=meta("New capital (VND)"))
-    workers = fields.Integer(load_default=None, allow_none=True, strict=False,
-                             validate=validate.Range(min=0, max=100_000),
-                             metadata=meta("New number of workers"))
+    capital = Number(load_default=None, allow_none=True, integer=True,
+                     validate=validate.Range(min=1, max=MAX_CAPITAL),
+                     metadata=meta("New capital (VND)"))
+    workers = Number(load_default=None, allow_none=True, integer=True,
+                     validate=validate.Range(min=0, max=100_000),
+                     metadata=meta("New number of workers"))
     owner = fields.Nested(OwnerSchema, load_default=None, allow_none=True,
                           metadata=meta("New owner"))
 

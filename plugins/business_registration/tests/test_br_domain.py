@@ -131,3 +131,15 @@ def test_every_procedure_has_a_schema_and_a_three_day_workflow():
         assert spec.schema is not None and spec.level == "district"
         assert sum(step["days"] for step in spec.workflow) <= spec.processing_days
         assert [step["role"] for step in spec.workflow] == ["specialist", "leader"]
+
+
+def test_capital_and_workers_read_as_people_type_them(registration_data):
+    # From the plugin's form (text): thousands dots, as Vietnamese write amounts.
+    form = {**data_to_form(registration_data), "capital": "1.500.000.000", "workers": "12"}
+    loaded = RegistrationSchema().load(form_to_data(procedures.REGISTRATION, form))
+    assert (loaded["capital"], loaded["workers"]) == (1_500_000_000, 12)
+    with pytest.raises(ValidationError) as caught:
+        RegistrationSchema().load({**registration_data, "capital": "1,5 tỷ"})
+    assert "capital" in caught.value.messages
+    with pytest.raises(ValidationError, match="whole number"):
+        ChangeSchema().load({"registration_number": "99A8000001", "capital": "150000,5"})

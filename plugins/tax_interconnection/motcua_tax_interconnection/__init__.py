@@ -17,7 +17,7 @@ from pathlib import Path
 from motcua_sdk import MenuItem, Report, ReportColumn, hookimpl, services, signals
 from motcua_tax_interconnection.settings import SETTINGS as MOTCUA_SETTINGS  # noqa: F401
 
-MOTCUA_API = ">=0.1.2,<0.2"  # pause_for_payment / record_payment
+MOTCUA_API = ">=0.2,<0.3"
 # The reports' columns: headings in English (this plugin's catalogue has the Vietnamese),
 # figures typed as numbers (grouped digits on the page, number cells in Excel).
 OFFICE_COLUMNS = (ReportColumn("tax_office", "Tax office"), ReportColumn("kind", "Kind"))

@@ -14,6 +14,8 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from motcua_sdk.naming import naming_convention
+
 KINDS = ("business", "land")
 # waiting: at the tax office; query: the tax office asked back (replied: the sending office
 # answered, in a new exchange); answered: tax code or tax notice received; settled: (land)
@@ -23,11 +25,8 @@ CHANNELS = ("internal", "external")
 
 
 class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "pk": "pk_%(table_name)s",
-    })
+    # Names of at most 63 characters (PostgreSQL's limit), the same as the migrations'.
+    metadata = MetaData(naming_convention=naming_convention("tax_interconnection"))
 
 
 class Exchange(Base):

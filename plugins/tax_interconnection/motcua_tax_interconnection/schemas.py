@@ -12,6 +12,8 @@ from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
+from motcua_sdk.numbers import Number
+
 # MST 10 or 13 digits, or a personal ID number
 TAX_CODE = r"^([0-9]{10}|[0-9]{10}-[0-9]{3}|[0-9]{12})\Z"
 
@@ -28,10 +30,10 @@ class LandSlipSchema(Schema):
     parcel_number = fields.String(required=True, validate=validate.Length(min=1, max=20))
     map_sheet = fields.String(required=True, validate=validate.Length(min=1, max=20))
     address = fields.String(required=True, validate=validate.Length(min=5, max=300))
-    area_m2 = fields.Float(required=True, validate=validate.Range(min=0.1, max=10_000_000))
+    # Typed at the land office: "120,5" (decimal comma) as well as "120.5".
+    area_m2 = Number(required=True, validate=validate.Range(min=0.1, max=10_000_000))
     land_use = fields.String(required=True, validate=validate.Length(min=2, max=120))
-    price = fields.Integer(required=True, strict=False,
-                           validate=validate.Range(min=1, max=10**13))
+    price = Number(required=True, integer=True, validate=validate.Range(min=1, max=10**13))
     transferor = fields.Nested(PartySchema, required=True)
     transferee = fields.Nested(PartySchema, required=True)
 
@@ -56,8 +58,7 @@ class BusinessAnswerSchema(Schema):
 
 class NoticeItemSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=2, max=120))
-    amount = fields.Integer(required=True, strict=False,
-                            validate=validate.Range(min=0, max=10**13))
+    amount = Number(required=True, integer=True, validate=validate.Range(min=0, max=10**13))
 
 
 class LandNoticeSchema(Schema):

@@ -182,7 +182,7 @@ def _report_row(app, code: str) -> dict:  # noqa: ANN001
 
 
 SLIP = {"parcel_number": "125", "map_sheet": "18", "address": "Số 5 đường Trần Phú, phường Một",
-        "area_m2": "82.5", "land_use": "Đất ở tại đô thị", "price": "2400000000",
+        "area_m2": "82,5", "land_use": "Đất ở tại đô thị", "price": "2.400.000.000",
         "transferor_name": "Trần Văn Bán", "transferor_id": "001070000111",
         "transferee_name": "Lê Thị Mua", "transferee_id": "001088000222"}
 
@@ -198,14 +198,19 @@ def test_a_land_transfer_pauses_while_the_citizen_pays(motcua_app, motcua_flow,
     bad = specialist.post(f"/tax/land/{code}", data={**SLIP, "step": "send_slip",
                                                      "transferee_id": "123"})
     assert bad.status_code == 422 and "12 digits" in bad.get_data(as_text=True)
+    # An area that reads two ways (1.200 m² or 1,2 m²) is refused, naming both readings.
+    unclear = specialist.post(f"/tax/land/{code}", data={**SLIP, "step": "send_slip",
+                                                         "area_m2": "1.200"})
+    assert unclear.status_code == 422 and "1200" in unclear.get_data(as_text=True)
     assert _rows(motcua_app, Exchange) == []
     sent = specialist.post(f"/tax/land/{code}", data={**SLIP, "step": "send_slip"})
     assert sent.status_code == 302, sent.get_data(as_text=True)[:400]
     [exchange] = _rows(motcua_app, Exchange)
     assert exchange.kind == "land" and exchange.payload["price"] == 2_400_000_000
+    assert exchange.payload["area_m2"] == 82.5  # the decimal comma, read as Vietnamese write it
 
     answered = motcua_clients.tax_officer.post(f"/tax/exchanges/{exchange.id}", data={
-        "notice_number": "1234/TB-CCT", "amount_0": "12000000", "amount_1": "48000000",
+        "notice_number": "1234/TB-CCT", "amount_0": "12.000.000", "amount_1": "48000000",
         "pay_by": "2026-12-31"})
     assert answered.status_code == 302, answered.get_data(as_text=True)[:400]
     page = _land_page(specialist, code)
