@@ -49,7 +49,7 @@ MENU_HOOK = ('''    if account.has_role_anywhere("specialist") or '''
         return [MenuItem(label="Land use", endpoint="land_use.queue")]
     return None
 ''')
-CERTIFICATE_TEMPLATE = f"{PACKAGE}/templates/land_use/certificate.html"
+CERTIFICATE_TEMPLATE = f"{PACKAGE}/templates/land_use/_certificate.html"
 # A class of its own mapped on the core's ``dossiers`` table, on a metadata the plugin
 # does not declare (so neither the migrations check nor the models' table names show it).
 SHADOW_CLASS = '''

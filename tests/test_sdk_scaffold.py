@@ -54,7 +54,7 @@ def test_the_scaffolded_plugin_passes_its_own_tests(tmp_path):
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(project), env.get("PYTHONPATH")]))
 
     tests = run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project, env)
-    assert "4 passed" in tests, tests
+    assert "7 passed" in tests, tests
 
     env.update(MOTCUA_INSTANCE_PATH=str(tmp_path / "instance"),
                MOTCUA_DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
