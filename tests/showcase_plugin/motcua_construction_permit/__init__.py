@@ -1,12 +1,14 @@
-"""Construction permit: the hooks the motcua core calls (see docs/plugins.md of motcua).
+"""Construction permit for a detached house (giấy phép xây dựng nhà ở riêng lẻ).
 
-A plugin imports ``motcua_sdk`` only; the core finds this module through the
-``motcua.plugins`` entry point in pyproject.toml.
+The showcase of the motcua plugin SDK 0.2: specialist fields at the desk, in the API
+and in the search; the signing agency from the units view; a setting; the permit as a
+PDF kept with the dossier; the drawings scanned at intake; the fee receipts; a typed
+report; its own translations. A plugin imports ``motcua_sdk`` only; the core finds this
+module through the ``motcua.plugins`` entry point in pyproject.toml.
 """
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from motcua_sdk import (
@@ -17,36 +19,45 @@ from motcua_sdk import (
     SampleDossier,
     hookimpl,
     services,
-    signals,
 )
 
-from motcua_construction_permit.schemas import RequestSchema
+from motcua_construction_permit.schemas import PermitRequestSchema
+from motcua_construction_permit.settings import SETTINGS
+from motcua_construction_permit.text import _
 
 # The SDK versions this plugin works with (checked by the core before loading it).
-MOTCUA_API = ">=0.1,<0.2"
+MOTCUA_API = ">=0.1,<0.3"
+MOTCUA_SETTINGS = SETTINGS
+MOTCUA_DISPLAY_NAME = {"vi": "Cấp giấy phép xây dựng", "en": "Construction permits"}
 
-# Replace with the procedure's national code (mã TTHC) from the National Public Service
-# Portal; this placeholder only has its format.
+# A code of the test catalogue, in the format of the National Public Service Portal's.
 PROCEDURE_CODE = "1.999843"
-log = logging.getLogger(__name__)
+RESULT_TITLE = "Giấy phép xây dựng"
+DRAWINGS = "Bản vẽ thiết kế xây dựng"
 
 
 @hookimpl
 def motcua_procedures():
     return [ProcedureSpec(
         code=PROCEDURE_CODE,
-        name="Construction permit",
-        field="Construction permit",
+        name="Cấp giấy phép xây dựng mới đối với nhà ở riêng lẻ",
+        field="Hoạt động xây dựng",
         level="district",
-        processing_days=5,
-        fee=0,
-        result_type="Giấy xác nhận",
-        documents=[DocumentSpec("Đơn đề nghị"), DocumentSpec("Giấy tờ kèm theo", required=False)],
-        schema=RequestSchema,
+        processing_days=15,
+        fee=75_000,
+        result_type=RESULT_TITLE,
+        documents=[
+            DocumentSpec("Đơn đề nghị cấp giấy phép xây dựng"),
+            DocumentSpec("Bản sao giấy chứng nhận quyền sử dụng đất"),
+            DocumentSpec(DRAWINGS),
+        ],
+        schema=PermitRequestSchema,
+        # The specialist step belongs to the urban management office; until the test
+        # province names units by that function, finance stands in for it.
         workflow=[
-            {"name": "Thẩm định hồ sơ", "role": "specialist", "days": 3,
+            {"name": "Thẩm định hồ sơ thiết kế", "role": "specialist", "days": 12,
              "unit": "function:finance"},
-            {"name": "Phê duyệt", "role": "leader", "days": 2, "unit": "function:finance"},
+            {"name": "Ký giấy phép xây dựng", "role": "leader", "days": 3, "unit": "parent"},
         ],
     )]
 
@@ -73,38 +84,65 @@ def motcua_blueprints():
 @hookimpl
 def motcua_menu_items(account):
     if account.has_role_anywhere("specialist") or account.has_role_anywhere("leader"):
-        return [MenuItem(label="Construction permit", endpoint="construction_permit.queue")]
+        return [MenuItem(label=_("Construction permits"), endpoint="construction_permit.queue")]
     return None
 
 
 @hookimpl
 def motcua_issue_result(dossier, actor):
-    from motcua_construction_permit.models import issue_certificate
+    from motcua_sdk.pdf import render_pdf
 
-    certificate = issue_certificate(services.session(), dossier, actor)
-    return IssuedResult(number=certificate.number, title="Giấy xác nhận",
-                        document_endpoint="construction_permit.certificate",
-                        data={"subject": certificate.subject})
+    from motcua_construction_permit.models import issue_permit
+
+    agency = services.signing_agency(dossier)
+    permit = issue_permit(services.session(), dossier, actor, agency=agency.name,
+                          valid_months=SETTINGS.get("VALID_MONTHS"))
+    # The signed document is kept with the dossier, so the desk and the archive hold
+    # exactly what was issued.
+    document = render_pdf("construction_permit/permit_pdf.html", permit=permit,
+                          dossier=dossier, data=dossier.specialist_data)
+    services.attach_file(dossier, name=f"giay-phep-xay-dung-{permit.sequence:04d}-"
+                                       f"{permit.year}.pdf",
+                         content=document, mime="application/pdf", kind="result")
+    return IssuedResult(number=permit.number, title=RESULT_TITLE,
+                        document_endpoint="construction_permit.permit_pdf",
+                        data={"issuing_agency": permit.issuing_agency,
+                              "valid_until": permit.valid_until.isoformat()})
 
 
 @hookimpl
 def motcua_public_fields(dossier):
-    return {"Nội dung": dossier.specialist_data.get("subject", "")}
+    # The fields marked public in the schema are shown already; the validity is the
+    # one thing a neighbour checking the building site also needs.
+    valid_until = dossier.result.get("valid_until") if dossier.result else None
+    return {_("Permit valid until"): valid_until} if valid_until else None
 
 
 @hookimpl
 def motcua_sync_payload(dossier):
-    return {"subject": dossier.specialist_data.get("subject")}
+    data = dossier.specialist_data
+    payload = {key: data.get(key) for key in ("ward", "parcel_number", "map_sheet",
+                                              "floor_area_m2", "floors")}
+    if dossier.result:
+        payload.update(permit_number=dossier.result.get("number"),
+                       valid_until=dossier.result.get("valid_until"))
+    return payload
+
+
+@hookimpl
+def motcua_reports():
+    from motcua_construction_permit.reports import REPORTS
+
+    return REPORTS
 
 
 @hookimpl
 def motcua_sample_dossiers():
-    return [SampleDossier(procedure_code=PROCEDURE_CODE, applicant_name="Nguyễn Văn An",
-                          specialist_data={"subject": "Xác nhận mẫu", "area_m2": 120.5},
-                          expect_public=("Nội dung",))]
-
-
-@signals.result_issued.connect
-def _log_result(dossier, event):
-    if dossier.procedure_code == PROCEDURE_CODE:
-        log.info("construction_permit: result %s issued for %s", event.data.get("number"), dossier.code)
+    return [SampleDossier(
+        procedure_code=PROCEDURE_CODE, applicant_name="Nguyễn Văn An",
+        specialist_data={"ward": "Phường Một", "map_sheet": 12, "parcel_number": 345,
+                         "land_certificate_serial": "CS 123456",
+                         "address": "Số 8 đường Lê Lợi, phường Một",
+                         "footprint_m2": 80.0, "floor_area_m2": 240.5, "floors": 3,
+                         "design_unit": "Công ty TNHH Thiết kế Xây dựng Một"},
+        expect_public=("Ward", "Total floor area (m²)", "Floors"))]

@@ -9,8 +9,10 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 from motcua_sdk.fields import meta
 
+from motcua_construction_permit.text import _l
 
-def _positive_number(title: str, **extra) -> fields.Float:  # noqa: ANN003
+
+def _positive_number(title: object, **extra) -> fields.Float:  # noqa: ANN003
     return fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False),
                         metadata=meta(title, widget="number", **extra))
 
@@ -22,22 +24,22 @@ class PermitRequestSchema(Schema):
         unknown = RAISE
 
     ward = fields.String(required=True, validate=validate.Length(min=1, max=120),
-                         metadata=meta("Ward", public=True))
+                         metadata=meta(_l("Ward"), public=True))
     map_sheet = fields.Integer(required=True, validate=validate.Range(min=1),
-                               metadata=meta("Map sheet number", widget="number"))
+                               metadata=meta(_l("Map sheet number"), widget="number"))
     parcel_number = fields.Integer(required=True, validate=validate.Range(min=1),
-                                   metadata=meta("Parcel number", widget="number",
+                                   metadata=meta(_l("Parcel number"), widget="number",
                                                  index="code"))
     land_certificate_serial = fields.String(
         required=True, validate=validate.Regexp(r"^[A-Z]{2} ?\d{6}$",
                                                 error="A serial like CS 123456."),
-        metadata=meta("Land certificate serial", index="code"))
+        metadata=meta(_l("Land certificate serial"), index="code"))
     address = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                            metadata=meta("Building address", index="text"))
-    footprint_m2 = _positive_number("Building footprint (m²)")
-    floor_area_m2 = _positive_number("Total floor area (m²)", public=True)
+                            metadata=meta(_l("Building address"), index="text"))
+    footprint_m2 = _positive_number(_l("Building footprint (m²)"))
+    floor_area_m2 = _positive_number(_l("Total floor area (m²)"), public=True)
     floors = fields.Integer(required=True, validate=validate.Range(min=1, max=50),
-                            metadata=meta("Floors", widget="number", public=True))
+                            metadata=meta(_l("Floors"), widget="number", public=True))
     design_unit = fields.String(load_default="", validate=validate.Length(max=200),
-                                metadata=meta("Design unit",
-                                              description="Name and practising certificate"))
+                                metadata=meta(_l("Design unit"),
+                                              description=_l("Name and practising certificate")))

@@ -22,12 +22,15 @@ def upgrade() -> None:
         sa.Column("year", sa.Integer(), nullable=False, index=True),
         sa.Column("sequence", sa.Integer(), nullable=False),
         sa.Column("holder_name", sa.String(160), nullable=False),
+        sa.Column("unit_code", sa.String(40), nullable=False, index=True),
+        sa.Column("ward", sa.String(120), nullable=False),
         sa.Column("address", sa.String(200), nullable=False),
         sa.Column("floor_area_m2", sa.Float(), nullable=False),
         sa.Column("issuing_agency", sa.String(200), nullable=False),
         sa.Column("issued_on", sa.Date(), nullable=False),
         sa.Column("valid_until", sa.Date(), nullable=False),
         sa.Column("issued_by", sa.String(80), nullable=False),
+        sa.Column("on_time", sa.Boolean(), nullable=False),
     )
 
 
