@@ -4,6 +4,8 @@ REST API at the desk, the department work pages' action forms, the plugin's page
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +38,8 @@ class Answer:
     role: str
     status: int
     text: str
+    mimetype: str = ""
+    content: bytes = b""
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} as {self.role}: HTTP {self.status}"
@@ -44,7 +48,20 @@ class Answer:
 def call(instance: Instance, role: str, method: str, path: str, **kwargs: Any) -> Answer:
     """One request through ``role``'s client (``kwargs`` as for the Flask test client)."""
     response = instance.client(role).open(path, method=method, **kwargs)
-    return Answer(method, path, role, response.status_code, response.get_data(as_text=True))
+    content = response.get_data()
+    # A PDF or a scan is no text: decoded leniently, kept whole in ``content``.
+    return Answer(method, path, role, response.status_code,
+                  content.decode("utf-8", errors="replace"), response.mimetype or "", content)
+
+
+def pdf_text(content: bytes) -> str | None:
+    """The text of a PDF (a printable result) as poppler's ``pdftotext`` reads it; None
+    where poppler is not installed."""
+    if shutil.which("pdftotext") is None:
+        return None
+    done = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True,
+                          timeout=60, check=False)
+    return " ".join(done.stdout.decode("utf-8", errors="replace").split())
 
 
 def procedure(instance: Instance, code: str) -> dict:
