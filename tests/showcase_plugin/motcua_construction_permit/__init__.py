@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from motcua_construction_permit.schemas import PermitRequestSchema
+from motcua_construction_permit.settings import SETTINGS
+from motcua_construction_permit.text import _
 from motcua_sdk import (
     DocumentSpec,
     IssuedResult,
@@ -19,11 +22,8 @@ from motcua_sdk import (
     SampleDossier,
     hookimpl,
     services,
+    signals,
 )
-
-from motcua_construction_permit.schemas import PermitRequestSchema
-from motcua_construction_permit.settings import SETTINGS
-from motcua_construction_permit.text import _
 
 # The SDK versions this plugin works with (checked by the core before loading it).
 MOTCUA_API = ">=0.1,<0.3"
@@ -90,24 +90,30 @@ def motcua_menu_items(account):
 
 @hookimpl
 def motcua_issue_result(dossier, actor):
-    from motcua_sdk.pdf import render_pdf
-
     from motcua_construction_permit.models import issue_permit
 
     agency = services.signing_agency(dossier)
     permit = issue_permit(services.session(), dossier, actor, agency=agency.name,
                           valid_months=SETTINGS.get("VALID_MONTHS"))
-    # The signed document is kept with the dossier, so the desk and the archive hold
-    # exactly what was issued.
-    document = render_pdf("construction_permit/permit_pdf.html", permit=permit,
-                          dossier=dossier, data=dossier.specialist_data)
-    services.attach_file(dossier, name=f"giay-phep-xay-dung-{permit.sequence:04d}-"
-                                       f"{permit.year}.pdf",
-                         content=document, mime="application/pdf", kind="result")
     return IssuedResult(number=permit.number, title=RESULT_TITLE,
                         document_endpoint="construction_permit.permit_pdf",
                         data={"issuing_agency": permit.issuing_agency,
                               "valid_until": permit.valid_until.isoformat()})
+
+
+@signals.result_issued.connect
+def keep_permit_pdf(dossier, event):
+    """Keep the issued permit's PDF with the dossier, so the desk and the archive hold
+    exactly what was issued. Laying out a PDF takes far longer than the 50 ms a result
+    hook may take inside the officer's request, so it is done here, right after, in the
+    same transaction."""
+    if dossier.procedure_code != PROCEDURE_CODE:
+        return
+    from motcua_construction_permit.views import permit_document
+
+    name, document = permit_document(dossier)
+    services.attach_file(dossier, name=name, content=document, mime="application/pdf",
+                         kind="result")
 
 
 @hookimpl

@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from sqlalchemy import Boolean, Date, Float, Integer, MetaData, String, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
 # Dates on a Vietnamese document are Vietnam's (UTC+7, no daylight saving).
 VIETNAM = timezone(timedelta(hours=7))
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import date
 
-from motcua_sdk import Report, ReportColumn
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from motcua_construction_permit.models import Permit
 from motcua_construction_permit.text import _l
+from motcua_sdk import Report, ReportColumn
 
 
 def permits_by_ward(session: Session, start: date | None = None, end: date | None = None,

@@ -7,9 +7,9 @@ widget, whether the citizen lookup may show it and whether the search indexes it
 from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
-from motcua_sdk.fields import meta
 
 from motcua_construction_permit.text import _l
+from motcua_sdk.fields import meta
 
 
 def _positive_number(title: object, **extra) -> fields.Float:  # noqa: ANN003

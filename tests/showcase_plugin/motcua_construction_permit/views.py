@@ -4,12 +4,12 @@ dossier's drawings."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template
-from motcua_sdk import services
-from motcua_sdk.pdf import pdf_response, render_pdf
 from sqlalchemy import select
 
 from motcua_construction_permit.models import Permit
 from motcua_construction_permit.text import translations
+from motcua_sdk import services
+from motcua_sdk.pdf import pdf_response, render_pdf
 
 bp = Blueprint("construction_permit", __name__, url_prefix="/construction_permit",
                template_folder="templates")
@@ -53,13 +53,22 @@ def permit(code: str):
                            receipts=services.fee_receipts(dossier))
 
 
+def permit_document(dossier) -> tuple[str, bytes]:  # noqa: ANN001 - a DossierView
+    """The file name and the PDF of ``dossier``'s permit (a Vietnamese document whatever
+    the screen's language)."""
+    found = services.session().scalar(select(Permit).where(Permit.dossier_code == dossier.code))
+    if found is None:
+        abort(404)
+    data = render_pdf("construction_permit/permit_pdf.html", permit=found, dossier=dossier,
+                      data=dossier.specialist_data)
+    return f"giay-phep-xay-dung-{found.sequence:04d}-{found.year}.pdf", data
+
+
 @bp.route("/permit/<code>.pdf")
 @services.staff_required()
 def permit_pdf(code: str):
-    dossier, found = _permit_of(code)
-    data = render_pdf("construction_permit/permit_pdf.html", permit=found, dossier=dossier,
-                      data=dossier.specialist_data)
-    return pdf_response(data, f"giay-phep-xay-dung-{found.sequence:04d}-{found.year}.pdf")
+    name, data = permit_document(services.get_dossier(code))
+    return pdf_response(data, name)
 
 
 @bp.route("/drawings/<code>")

@@ -10,7 +10,6 @@ import subprocess
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-
 from motcua_construction_permit import DRAWINGS, PROCEDURE_CODE
 
 DESK = "H99.01.01"

@@ -6,7 +6,6 @@ parcel number or land certificate serial."""
 from __future__ import annotations
 
 from conftest import DESK, documents, error_at, intake_form, take_in_at_desk
-
 from motcua_construction_permit import PROCEDURE_CODE
 
 

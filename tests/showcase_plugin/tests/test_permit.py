@@ -9,11 +9,10 @@ import io
 import re
 
 from conftest import SCAN, pdf_text, take_in_at_desk, today_in_vietnam
-from openpyxl import load_workbook
-from sqlalchemy import inspect
-
 from motcua_construction_permit import motcua_models
 from motcua_construction_permit.models import add_months
+from openpyxl import load_workbook
+from sqlalchemy import inspect
 
 CITY = "UBND thành phố Thử Nghiệm"  # the unit above the desk, where the leader signs
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from conftest import take_in_at_desk, today_in_vietnam
-
 from motcua_construction_permit.models import add_months
 
 KEY = "MOTCUA_CONSTRUCTION_PERMIT_VALID_MONTHS"
