@@ -32,7 +32,7 @@ class PermitRequestSchema(Schema):
                                                  index="code"))
     land_certificate_serial = fields.String(
         required=True, validate=validate.Regexp(r"^[A-Z]{2} ?\d{6}$",
-                                                error="A serial like CS 123456."),
+                                                error=_l("A serial like CS 123456.")),
         metadata=meta(_l("Land certificate serial"), index="code"))
     address = fields.String(required=True, validate=validate.Length(min=1, max=200),
                             metadata=meta(_l("Building address"), index="text"))

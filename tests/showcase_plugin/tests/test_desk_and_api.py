@@ -36,6 +36,11 @@ def test_the_desk_reports_every_error_at_once_and_keeps_what_was_typed(motcua_cl
     assert error_at(page, "specialist_data.floors")
     assert error_at(page, "specialist_data.ward") is None
     assert 'value="nhiều"' in page and 'value="Số 8 đường Lê Lợi"' in page
+    vi = desk.post(f"/intake/{PROCEDURE_CODE}?lang=vi", data=intake_form(
+        desk, land_certificate_serial="12"), content_type="multipart/form-data")
+    assert vi.status_code == 400
+    assert error_at(vi.get_data(as_text=True), "specialist_data.land_certificate_serial") == (
+        "Số seri có dạng CS 123456.")
     assert api.get("/api/v1/dossiers").get_json()["items"] == []  # nothing was received
 
 
