@@ -4,6 +4,7 @@ REST API at the desk, the department work pages' action forms, the plugin's page
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,8 @@ class Answer:
     role: str
     status: int
     text: str
+    mimetype: str = ""
+    content: bytes = b""
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} as {self.role}: HTTP {self.status}"
@@ -49,30 +52,20 @@ class Answer:
 def call(instance: Instance, role: str, method: str, path: str, **kwargs: Any) -> Answer:
     """One request through ``role``'s client (``kwargs`` as for the Flask test client)."""
     response = instance.client(role).open(path, method=method, **kwargs)
-    return Answer(method, path, role, response.status_code, answer_text(response))
+    content = response.get_data()
+    # A PDF or a scan is no text: decoded leniently, kept whole in ``content``.
+    return Answer(method, path, role, response.status_code,
+                  content.decode("utf-8", errors="replace"), response.mimetype or "", content)
 
 
-def answer_text(response: Any) -> str:
-    """What a reader sees in ``response``: the text of a page, of JSON, or of a PDF (a
-    printable result served as PDF must show its number too); "" for other files."""
-    mimetype = response.mimetype or ""
-    if mimetype == "application/pdf":
-        return pdf_text(response.get_data())
-    if mimetype.startswith("text/") or mimetype.endswith(("json", "xml")):
-        return response.get_data(as_text=True)
-    return ""
-
-
-def pdf_text(data: bytes) -> str:
-    """The text of a PDF, read by poppler's ``pdftotext`` (what a person reading the
-    printed page sees); "" if the file is not a PDF it can read."""
-    try:
-        done = subprocess.run(["pdftotext", "-layout", "-", "-"], input=data,
-                              capture_output=True, timeout=60, check=False)
-    except FileNotFoundError as error:
-        raise DriveError("pdftotext (Debian poppler-utils) is needed to read a PDF "
-                         "result") from error
-    return done.stdout.decode("utf-8", "replace") if done.returncode == 0 else ""
+def pdf_text(content: bytes) -> str | None:
+    """The text of a PDF (a printable result) as poppler's ``pdftotext`` reads it; None
+    where poppler is not installed."""
+    if shutil.which("pdftotext") is None:
+        return None
+    done = subprocess.run(["pdftotext", "-", "-"], input=content, capture_output=True,
+                          timeout=60, check=False)
+    return " ".join(done.stdout.decode("utf-8", errors="replace").split())
 
 
 def procedure(instance: Instance, code: str) -> dict:

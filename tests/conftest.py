@@ -17,6 +17,11 @@ from tests.factories import PASSWORD, World, build_world
 
 BACKENDS = ["sqlite", "postgresql"]
 
+# The showcase plugin is its own project with its own tests, run in a process of its own
+# by tests/test_showcase_plugin.py: collected here, it would load the plugin into this
+# suite's processes.
+collect_ignore = ["showcase_plugin"]
+
 use_fast_password_hashing()  # real argon2id, cheapest cost: worlds build in milliseconds
 
 # The functional tests read the English source strings of the UI; the Vietnamese default
