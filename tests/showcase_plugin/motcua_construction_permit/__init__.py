@@ -26,9 +26,12 @@ from motcua_sdk import (
 )
 
 # The SDK versions this plugin works with (checked by the core before loading it).
-MOTCUA_API = ">=0.1,<0.3"
+MOTCUA_API = ">=0.2,<0.3"
 MOTCUA_SETTINGS = SETTINGS
 MOTCUA_DISPLAY_NAME = {"vi": "Cấp giấy phép xây dựng", "en": "Construction permits"}
+# The unit function its workflow names: the test kit and the conformance suite build a
+# unit doing it; a deployment gives one of its units that function.
+MOTCUA_UNIT_FUNCTIONS = {"construction": "Phòng Quản lý đô thị"}
 
 # A code of the test catalogue, in the format of the National Public Service Portal's.
 PROCEDURE_CODE = "1.999843"
@@ -52,11 +55,10 @@ def motcua_procedures():
             DocumentSpec(DRAWINGS),
         ],
         schema=PermitRequestSchema,
-        # The specialist step belongs to the urban management office; until the test
-        # province names units by that function, finance stands in for it.
+        # The specialist step belongs to the urban management office (quản lý đô thị).
         workflow=[
             {"name": "Thẩm định hồ sơ thiết kế", "role": "specialist", "days": 12,
-             "unit": "function:finance"},
+             "unit": "function:construction"},
             {"name": "Ký giấy phép xây dựng", "role": "leader", "days": 3, "unit": "parent"},
         ],
     )]
