@@ -178,8 +178,8 @@ def fix(n: int):
     BrokenPlugin(
         "shadow_orm_class", "stamps the dossier's note through its own class mapped on "
         "dossiers", "isolation",
-        (Edit(f"{PACKAGE}/models.py", "    issued_by: Mapped[str] = mapped_column(String(80))\n",
-              "    issued_by: Mapped[str] = mapped_column(String(80))\n" + SHADOW_CLASS),
+        (Edit(f"{PACKAGE}/models.py", "    unit_code: Mapped[str] = mapped_column(String(40))\n",
+              "    unit_code: Mapped[str] = mapped_column(String(40))\n" + SHADOW_CLASS),
          Edit(INIT, ISSUE_HOOK, ISSUE_HOOK + '''    from sqlalchemy import select
 
     from motcua_land_use.models import DossierStamp
