@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select
+from sqlalchemy import Select, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from motcua.core.models import Dossier
@@ -83,9 +83,9 @@ def reindex(session: Session, *, chunk: int = 500) -> tuple[int, int]:
         session.commit()
 
 
-def specialist_condition(query: str) -> ColumnElement[bool] | None:
-    """SQL condition: the dossier has an indexed value matching ``query`` (a code whole,
-    or text word by word); None when the query has nothing to compare."""
+def specialist_dossier_ids(query: str) -> Select | None:
+    """The ids of the dossiers with an indexed value matching ``query`` (a code whole, or
+    text word by word), as a subquery; None when the query has nothing to compare."""
     term = SpecialistSearchTerm
     matches = []
     code = code_value(query)
@@ -98,4 +98,4 @@ def specialist_condition(query: str) -> ColumnElement[bool] | None:
                 term.value.contains(" " + word, autoescape=True)) for word in words]))
     if not matches:
         return None
-    return Dossier.id.in_(select(term.dossier_id).where(or_(*matches)))
+    return select(term.dossier_id).where(or_(*matches))

@@ -25,6 +25,7 @@ from sqlalchemy import (
     literal_column,
     or_,
     select,
+    union,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session, selectinload
 from motcua.core.db import INT_MAX
 from motcua.core.errors import MotcuaError
 from motcua.core.models import STATUSES, Account, Dossier, Procedure
-from motcua.core.specialist_search import specialist_condition
+from motcua.core.specialist_search import specialist_dossier_ids
 from motcua.core.text import name_words, phone_digits
 from motcua.core.web.scope import dossier_code, visible_condition
 from motcua.core.workflow.authorization import _
@@ -121,16 +122,20 @@ def query_condition(query: str) -> ColumnElement[bool] | None:
     code = dossier_code(query)
     if code:
         return Dossier.code == code
-    # Values of the specialist fields plugins mark for search: a plot number, a tax
-    # code, a business name (see motcua.core.specialist_search).
-    specialist = specialist_condition(query)
     if _NUMBER.match(query):
-        return or_(Dossier.applicant_citizen_id == re.sub(r"\D", "", query),
-                   Dossier.search_phone == phone_digits(query),
-                   *([specialist] if specialist is not None else []))
-    words = name_words(query)
-    name = NameWords(words) if words else false()
-    return or_(name, specialist) if specialist is not None else name
+        own = or_(Dossier.applicant_citizen_id == re.sub(r"\D", "", query),
+                  Dossier.search_phone == phone_digits(query))
+    else:
+        words = name_words(query)
+        own = NameWords(words) if words else false()
+    # Values of the specialist fields plugins mark for search: a plot number, a tax
+    # code, a business name (see motcua.core.specialist_search). A union of two
+    # subqueries, not an OR across tables, so each keeps its own index (an OR with a
+    # subquery makes PostgreSQL read every dossier).
+    specialist = specialist_dossier_ids(query)
+    if specialist is None:
+        return own
+    return Dossier.id.in_(union(select(Dossier.id).where(own), specialist))
 
 
 class NameWords(ColumnElement[bool]):
