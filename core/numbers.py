@@ -4,6 +4,8 @@ and its workbook show a figure alike."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import format_decimal, format_percent
 
 # Babel's patterns; Excel reads the same text as a number format and shows the reader's
@@ -21,3 +23,12 @@ def format_count(value: int | None) -> str:
 def format_rate(share: float | None) -> str:
     """A share (0.903) as a percentage with one decimal, or :data:`NO_RATE`."""
     return NO_RATE if share is None else format_percent(share, RATE_FORMAT)
+
+
+def format_number(value: int | float | Decimal) -> str:
+    """A number as typed data shows it: the current language's separators (1.200.000 and
+    120,5 in Vietnamese), its decimals kept as stored (none added, none cut)."""
+    if not isinstance(value, Decimal):
+        value = Decimal(str(value))
+    decimals = max(0, -value.as_tuple().exponent) if value.is_finite() else 0
+    return format_decimal(value, "#,##0" + ("." + "0" * decimals if decimals else ""))
