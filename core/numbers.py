@@ -25,10 +25,12 @@ def format_rate(share: float | None) -> str:
     return NO_RATE if share is None else format_percent(share, RATE_FORMAT)
 
 
+# Up to 12 decimals, none added: 120,5 stays 120,5, not 120,50.
+NUMBER_FORMAT = "#,##0." + "#" * 12
+
+
 def format_number(value: int | float | Decimal) -> str:
     """A number as typed data shows it: the current language's separators (1.200.000 and
-    120,5 in Vietnamese), its decimals kept as stored (none added, none cut)."""
-    if not isinstance(value, Decimal):
-        value = Decimal(str(value))
-    decimals = max(0, -value.as_tuple().exponent) if value.is_finite() else 0
-    return format_decimal(value, "#,##0" + ("." + "0" * decimals if decimals else ""))
+    120,5 in Vietnamese), no decimals added and at most 12 kept."""
+    return format_decimal(value if isinstance(value, Decimal) else Decimal(str(value)),
+                          NUMBER_FORMAT)
