@@ -4,6 +4,8 @@ and its workbook show a figure alike."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import format_decimal, format_percent
 
 # Babel's patterns; Excel reads the same text as a number format and shows the reader's
@@ -21,3 +23,14 @@ def format_count(value: int | None) -> str:
 def format_rate(share: float | None) -> str:
     """A share (0.903) as a percentage with one decimal, or :data:`NO_RATE`."""
     return NO_RATE if share is None else format_percent(share, RATE_FORMAT)
+
+
+# Up to 12 decimals, none added: 120,5 stays 120,5, not 120,50.
+NUMBER_FORMAT = "#,##0." + "#" * 12
+
+
+def format_number(value: int | float | Decimal) -> str:
+    """A number as typed data shows it: the current language's separators (1.200.000 and
+    120,5 in Vietnamese), no decimals added and at most 12 kept."""
+    return format_decimal(value if isinstance(value, Decimal) else Decimal(str(value)),
+                          NUMBER_FORMAT)

@@ -21,6 +21,7 @@ from motcua.core.api.idempotency import api_write
 from motcua.core.api.params import BadRequest, date_param, paging
 from motcua.core.api.schemas import (
     AttachmentInSchema,
+    DossierDetailSchema,
     DossierPageSchema,
     DossierSchema,
     EventListSchema,
@@ -103,7 +104,7 @@ def get_dossier(code: str) -> Response:
     dossier = _visible(code)
     record("personal_data.viewed", target=dossier.code, actor=g.api_account,
            detail={"where": "API dossier detail"})
-    return jsonify(DossierSchema().dump(dossier))
+    return jsonify(DossierDetailSchema().dump(dossier))
 
 
 @auth_required

@@ -115,9 +115,10 @@ PATHS: dict[str, dict] = {
         },
     },
     "/api/v1/dossiers/{code}": {"get": {
-        "summary": "One dossier with applicant, checklist and attachments.",
+        "summary": "One dossier with applicant, checklist, attachments (their records, not "
+                   "their bytes) and fee receipts.",
         "security": SECURED, "parameters": [_code("Dossier code")],
-        "responses": _ok("Dossier", "OK", "200", "401", "404"),
+        "responses": _ok("DossierDetail", "OK", "200", "401", "404"),
     }},
     "/api/v1/dossiers/{code}/events": {"get": {
         "summary": "The dossier's events, oldest first.", "security": SECURED,
@@ -135,6 +136,7 @@ COMPONENTS = {
     "Procedure": schemas.ProcedureSchema, "ProcedurePage": schemas.ProcedurePageSchema,
     "ApplicantOut": schemas.ApplicantOutSchema, "Dossier": schemas.DossierSchema,
     "DossierPage": schemas.DossierPageSchema, "EventList": schemas.EventListSchema,
+    "FeeReceipt": schemas.FeeReceiptSchema, "DossierDetail": schemas.DossierDetailSchema,
 }
 
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from marshmallow import RAISE, Schema, fields
+from sqlalchemy.orm import object_session
 
+from motcua.core.fees import receipts_of
 from motcua.core.models import Attachment
 from motcua.core.plugin_manager.dossiers import public_fields
 from motcua.core.schemas import IntakeSchema, limited
@@ -113,11 +115,32 @@ class ChecklistLineSchema(Schema):
 
 
 class AttachmentOutSchema(Schema):
+    """A stored file's record; never its bytes (the desk page downloads them)."""
+
+    id = fields.Integer()
     filename = fields.String()
     content_type = fields.String()
     size = fields.Integer()
     sha256 = fields.String()
     uploaded_at = LocalDateTime()
+    document = fields.Function(
+        lambda a: a.document.name if a.document else None,
+        metadata={"type": "string", "nullable": True,
+                  "description": "The checklist line the file belongs to, if any."})
+    plugin = fields.String(allow_none=True, metadata={
+        "description": "The module that attached the file; null for the applicant's scans."})
+    kind = fields.String(allow_none=True, metadata={
+        "description": "What the module says the file is (drawing, result ...)."})
+
+
+class FeeReceiptSchema(Schema):
+    """A fee paid for the dossier, with the receipt handed to the payer."""
+
+    series = fields.String(metadata={"description": "Receipt series (ký hiệu)."})
+    number = fields.String(metadata={"description": "Receipt number, unique in its series."})
+    amount = fields.Integer(metadata={"description": "Amount in đồng."})
+    payer = fields.String()
+    paid_at = LocalDateTime()
 
 
 class DossierSchema(Schema):
@@ -148,6 +171,21 @@ class DossierSchema(Schema):
         metadata={"type": "object", "additionalProperties": {"type": "string"},
                   "description": "What the public lookup shows of the specialist data "
                                  "({label: value}): the fields the schema marks public."})
+
+
+class DossierReceipts(fields.List):
+    """The dossier's fee receipts, read from the database (they are no attribute of it)."""
+
+    def serialize(self, attr, obj, accessor=None, **kwargs):  # noqa: ANN001, ANN201
+        return self._serialize(receipts_of(object_session(obj), obj), attr, obj, **kwargs)
+
+
+class DossierDetailSchema(DossierSchema):
+    """One dossier as GET /dossiers/<code> returns it: the list's fields and the fee
+    receipts (read only here, so a page of dossiers costs no query per dossier)."""
+
+    fee_receipts = DossierReceipts(fields.Nested(FeeReceiptSchema), metadata={
+        "description": "Fees paid, in the order they were paid."})
 
 
 class EventSchema(Schema):

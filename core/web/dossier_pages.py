@@ -1,4 +1,5 @@
-"""A dossier's page at the desk: details, checklist, attachments, fees, timeline, deadline."""
+"""A dossier's page at the desk: details, specialist data, checklist, attachments, fees,
+timeline, deadline."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from motcua.core.errors import MotcuaError, ValidationError
 from motcua.core.extensions import db_session, settings
 from motcua.core.fees import may_record_fee, receipts_of, record_fee_payment
 from motcua.core.models import Dossier, DossierWorkflow
+from motcua.core.plugin_manager.dossiers import specialist_schema
+from motcua.core.specialist_view import specialist_rows
 from motcua.core.web.department import ACTION_LABELS
 from motcua.core.web.scope import visible_dossier
 from motcua.core.workflow import actions
@@ -42,6 +45,8 @@ def _render(dossier: Dossier, *, fee_error: MotcuaError | None = None,
         "desk/dossier.html", dossier=dossier, late=dossier_is_late(dossier),
         copy_kinds=COPY_KINDS, likely=likely, action_labels=ACTION_LABELS,
         receipts=receipts_of(session, dossier),
+        specialist=specialist_rows(specialist_schema(dossier.procedure.code),
+                                   dossier.specialist_data),
         may_record_fee=may_record_fee(current_user, dossier) and dossier.status not in (
             "refused", "withdrawn"),
         fee_error=fee_error, fee_form=fee_form or MultiDict(),
