@@ -50,6 +50,10 @@ class RunContext:
     cpu_waits: dict[str, float] = field(default_factory=dict)  # hook -> seconds left out
     core_writes: list[str] = field(default_factory=list)  # writes to core tables by the plugin
     instance_error: str | None = None
+    # What the screens check's GET requests wrote ("GET <path> as <role> ... wrote <tables>")
+    # and how many it watched: the safe_gets check's findings.
+    get_writes: list[str] = field(default_factory=list)
+    gets_watched: int = 0
     # Why sample dossiers could not be taken in: the cause other checks' findings (no
     # dossier to sync, pages with nothing to show) follow from, named in their messages.
     intake_failures: list[str] = field(default_factory=list)

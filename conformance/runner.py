@@ -3,7 +3,8 @@
 Order: the contract first (nothing else runs if the platform would refuse the plugin),
 the catalogue and the migrations on their own databases, then a hub and a node instance
 are built and the node is watched (writes to core tables, hook timings) while the
-lifecycle, sync, lookup, screens, robustness and isolation checks drive it; the budget
+lifecycle, sync, lookup, screens, robustness and isolation checks drive it (the
+safe_gets check reads what the screens check's GET requests wrote); the budget
 check reads the timings last. The report lists the checks in the issue's order.
 """
 
@@ -27,6 +28,7 @@ from motcua.conformance.checks import (
     lookup,
     migrations,
     robustness,
+    safe_gets,
     screens,
     sync,
 )
@@ -47,9 +49,9 @@ from motcua_sdk.versioning import MOTCUA_API_VERSION
 
 CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations,
           "lifecycle": lifecycle, "sync": sync, "lookup": lookup, "isolation": isolation,
-          "robustness": robustness, "screens": screens, "budget": budget}
+          "robustness": robustness, "screens": screens, "safe_gets": safe_gets, "budget": budget}
 RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "lookup", "screens",
-             "robustness", "isolation", "budget")
+             "safe_gets", "robustness", "isolation", "budget")
 NODE_ID = "conformance-node"
 
 

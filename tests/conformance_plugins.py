@@ -70,6 +70,36 @@ class DossierStamp(_Shadow):
     note: Mapped[str | None] = mapped_column(_String(200))
 '''
 
+# A table of the plugin's own counting page views (its model and its migration).
+VIEW_COUNTER_TABLE = (
+    Edit(f"{PACKAGE}/models.py", "def issue_certificate(", '''class PageView(Base):
+    """How often the queue was opened."""
+
+    __tablename__ = "land_use_page_views"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+
+
+def issue_certificate('''),
+    Edit(f"{PACKAGE}/migrations/0001_land_use.py", "\n\ndef downgrade() -> None:\n", '''
+    op.create_table(
+        "land_use_page_views",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=constraint_name("pk", "land_use_page_views")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("land_use_page_views")
+'''),
+)
+QUEUE_VIEW = '''    dossiers = services.queue([PROCEDURE_CODE])
+'''
+CERTIFICATE_PAGE = '''    return render_template("land_use/certificate.html", **_certificate(code))
+'''
+
 # The scaffold's workflow sent to a unit function the test province lacks.
 CONSTRUCTION_WORKFLOW = (
     Edit(INIT, '"unit": "function:finance"},\n', '"unit": "function:construction"},\n'),
@@ -218,7 +248,64 @@ def approvals():
         "lifecycle", (Edit(CERTIFICATE_TEMPLATE, "{{ certificate.subject }}",
                            "{{ certificate.subject }} {{ certificate.holder.name.upper() }}"),),
         also_fails=("screens",)),  # the same page, requested by every role
+    # Each changes stored data while answering a GET (see safe_gets in docs/conformance.md).
+    BrokenPlugin(
+        "get_counts_views", "counts the queue's views in its own table on every GET",
+        "safe_gets", (*VIEW_COUNTER_TABLE, Edit(VIEWS, QUEUE_VIEW, QUEUE_VIEW + '''
+    from motcua_land_use.models import PageView
+
+    counter = services.session().get(PageView, 1)
+    if counter is None:
+        counter = PageView(id=1, hits=0)
+        services.session().add(counter)
+    counter.hits += 1
+'''))),
+    BrokenPlugin(
+        "get_raw_sql_update", "counts the queue's views with its own UPDATE statement",
+        "safe_gets", (*VIEW_COUNTER_TABLE, Edit(VIEWS, QUEUE_VIEW, QUEUE_VIEW + '''
+    from sqlalchemy import text
+
+    services.session().execute(text("INSERT INTO land_use_page_views (id, hits) "
+                                    "SELECT 1, 0 WHERE NOT EXISTS "
+                                    "(SELECT 1 FROM land_use_page_views)"))
+    services.session().execute(text("UPDATE land_use_page_views SET hits = hits + 1"))
+'''))),
+    BrokenPlugin(
+        "get_annotates_dossier", "notes on the dossier that its certificate was viewed",
+        "safe_gets", (Edit(VIEWS, CERTIFICATE_PAGE, '''    page = render_template("land_use/certificate.html", **_certificate(code))
+    services.annotate(code, source="land_use", key="viewed", value=True,
+                      label="Đã xem giấy xác nhận")
+    return page
+'''),)),
+    BrokenPlugin(
+        "get_updates_specialist_data", "stamps who last opened them on the subject of the "
+        "dossiers its queue lists", "safe_gets", (Edit(VIEWS, QUEUE_VIEW, QUEUE_VIEW + '''
+    from motcua_sdk import errors
+
+    viewer = services.current_account().username
+    for dossier in dossiers:
+        data = dict(dossier.specialist_data)
+        subject = str(data.get("subject", "")).split(" [")[0]
+        data["subject"] = f"{subject} [{viewer}]"
+        try:
+            services.update_specialist_data(dossier.code, data)
+        except errors.PluginError:
+            pass  # not the officer's to change
+'''),)),
+    BrokenPlugin(
+        "get_deletes_row", "a delete link: opening /certificate/<id>/delete removes the "
+        "certificate", "safe_gets", (Edit(VIEWS, CERTIFICATE_ROUTE, '''@bp.route("/certificate/<int:certificate_id>/delete")
+@services.staff_required()
+def delete_certificate(certificate_id: int):
+    from sqlalchemy import delete
+
+    services.session().execute(delete(Certificate).where(Certificate.id == certificate_id))
+    return "deleted"
+
+
+@bp.route("/certificate/<code>")'''),)),
 )
+
 
 
 def apply(project: Path, broken: BrokenPlugin) -> None:

@@ -2,7 +2,8 @@
 pages render for the roles it names and refuse everyone else (anonymous visitors, and
 officers of another role: the guard's, or the menu's when the plugin's menu offers the
 page to one role only); its forms refuse the same people; nothing loads from outside.
-Every route is requested, its URL arguments filled by :mod:`motcua.conformance.urls`."""
+Every route is requested, its URL arguments filled by :mod:`motcua.conformance.urls`;
+what each GET wrote in the database is recorded for the ``safe_gets`` check."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from flask import Blueprint
 
 from motcua.conformance import driver, urls
 from motcua.conformance.context import RunContext
+from motcua.conformance.fingerprint import fingerprint, written
 from motcua.conformance.results import CheckResult
 from motcua.core.testing import ROLES
 
@@ -94,7 +96,7 @@ def _check_page(ctx: RunContext, rule, paths: list[str], audience: set[str],  # 
     # post could act. Pages are requested by everyone.
     asked = ("anonymous", *ROLES) if reads else ("anonymous", *(w for w in ROLES
                                                                if w not in allowed))
-    answers = {path: {who: driver.call(ctx.node, who, method, path) for who in asked}
+    answers = {path: {who: _request(ctx, who, method, path) for who in asked}
                for path in paths}
     for by_role in answers.values():
         for answer in by_role.values():
@@ -138,6 +140,21 @@ def _check_page(ctx: RunContext, rule, paths: list[str], audience: set[str],  # 
         return
     result.ok(f"{shown}: role {guard}; rendered for {', '.join(rendered)}; refused to "
               f"{refused}")
+
+
+def _request(ctx: RunContext, who: str, method: str, path: str) -> driver.Answer:
+    """``driver.call``; for a GET, what it wrote goes to ``ctx.get_writes``."""
+    if method != "GET":
+        return driver.call(ctx.node, who, method, path)
+    ctx.node.client(who)  # logged in first: the login's bookkeeping is not the page's
+    before = fingerprint(ctx.node)
+    answer = driver.call(ctx.node, who, method, path)
+    ctx.gets_watched += 1
+    tables = written(before, fingerprint(ctx.node))
+    if tables:
+        ctx.get_writes.append(f"GET {path} as {who} (HTTP {answer.status}) wrote "
+                              f"{', '.join(tables)}")
+    return answer
 
 
 def _scan_files(ctx: RunContext, result: CheckResult) -> None:
