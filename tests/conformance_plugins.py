@@ -272,7 +272,8 @@ def approvals():
 '''))),
     BrokenPlugin(
         "get_annotates_dossier", "notes on the dossier that its certificate was viewed",
-        "safe_gets", (Edit(VIEWS, CERTIFICATE_PAGE, '''    page = render_template("land_use/certificate.html", **_certificate(code))
+        "safe_gets", (Edit(VIEWS, CERTIFICATE_PAGE, '''\
+    page = render_template("land_use/certificate.html", **_certificate(code))
     services.annotate(code, source="land_use", key="viewed", value=True,
                       label="Đã xem giấy xác nhận")
     return page
@@ -294,7 +295,8 @@ def approvals():
 '''),)),
     BrokenPlugin(
         "get_deletes_row", "a delete link: opening /certificate/<id>/delete removes the "
-        "certificate", "safe_gets", (Edit(VIEWS, CERTIFICATE_ROUTE, '''@bp.route("/certificate/<int:certificate_id>/delete")
+        "certificate", "safe_gets", (Edit(VIEWS, CERTIFICATE_ROUTE, '''\
+@bp.route("/certificate/<int:certificate_id>/delete")
 @services.staff_required()
 def delete_certificate(certificate_id: int):
     from sqlalchemy import delete
