@@ -52,10 +52,10 @@ def refusal_kinds() -> dict[str, str]:
 def node_page(node_id: str) -> str:
     """One node as the hub sees it, with its divergences."""
     if settings().role == "node":
-        raise NotFound("This server is a node; the hub shows every node.")
+        raise NotFound(_("This server is a node; the hub shows every node."))
     node = db_session().get(SyncNode, node_id)
     if node is None:
-        raise NotFound(f"No node {node_id} is registered.")
+        raise NotFound(_("No node %(node)s is registered.", node=node_id))
     return render_template("sync/node.html", node=status.node_health(node))
 
 
