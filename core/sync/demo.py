@@ -148,7 +148,9 @@ def run_demo(workdir: str | None, *, keep_running: bool = False,
     """Run the demo; returns what it showed (codes and where they were found)."""
     root = Path(workdir or tempfile.mkdtemp(prefix="motcua-sync-demo-"))
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request log in the output
-    password = "demo-" + secrets.token_hex(4)
+    # Ends in letters: the policy ignores trailing digits when it compares with common
+    # passwords, so "demo-" and a token of digits only would read as "demo" (refused).
+    password = f"demo-{secrets.token_hex(4)}-hub"
     stops: list[Callable] = []
     stop_workers = threading.Event()
     try:
