@@ -86,8 +86,6 @@ def _text(info: FieldInfo, value: Any) -> str:  # noqa: ANN401
             return ", ".join(_(labels[str(v)]) if str(v) in labels else str(v) for v in value)
         if str(value) in labels:
             return _(labels[str(value)])
-    if info.kind == "boolean" and isinstance(value, bool):
-        return _("Yes") if value else _("No")
     if info.kind in ("integer", "number"):
         return _number(value)
     if info.kind == "date":
