@@ -31,6 +31,7 @@ from motcua.conformance.checks import (
     safe_gets,
     screens,
     sync,
+    volume,
 )
 from motcua.conformance.context import RunContext
 from motcua.conformance.instance import open_instance, serve
@@ -49,9 +50,10 @@ from motcua_sdk.versioning import MOTCUA_API_VERSION
 
 CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations,
           "lifecycle": lifecycle, "sync": sync, "lookup": lookup, "isolation": isolation,
-          "robustness": robustness, "screens": screens, "safe_gets": safe_gets, "budget": budget}
+          "robustness": robustness, "screens": screens, "safe_gets": safe_gets, "budget": budget,
+          "volume": volume}
 RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "lookup", "screens",
-             "safe_gets", "robustness", "isolation", "budget")
+             "safe_gets", "robustness", "isolation", "budget", "volume")
 NODE_ID = "conformance-node"
 
 

@@ -9,12 +9,14 @@ import re
 import sys
 import threading
 import time
+import weakref
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapper, Session
 
 from motcua.conformance.context import RunContext
 from motcua.core.models import Base
+from motcua_sdk import signals as sdk_signals
 
 WRITE = re.compile(r"^\s*(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+\"?([A-Za-z_][A-Za-z0-9_]*)",
                    re.I)
@@ -101,12 +103,22 @@ def watch_core_writes(ctx: RunContext) -> None:
 
 
 def time_hooks(ctx: RunContext) -> None:
-    """Wrap each of the plugin's hook implementations on the node to time every call."""
+    """Wrap each of the plugin's hook implementations on the node, and each of its
+    receivers of the SDK's signals, to time every call (a receiver as
+    ``"signal <name>"``)."""
     manager = ctx.node.manager
     for caller in manager._pm.get_hookcallers(manager._pm.get_plugin(ctx.target.name)) or []:  # noqa: SLF001
         for impl in caller.get_hookimpls():
             if impl.plugin_name == ctx.target.name:
                 impl.function = _timed(impl.function, caller.name, ctx)
+    package = ctx.target.module_name.split(".")[0]
+    for signal in (*sdk_signals.LIFECYCLE, *sdk_signals.COOPERATION):
+        for receiver_id, receiver in list(signal.receivers.items()):
+            function = receiver() if isinstance(receiver, weakref.ref) else receiver
+            module = getattr(function, "__module__", None) or ""
+            if module == package or module.startswith(package + "."):
+                # Held strongly from now on: the run's process ends with the run.
+                signal.receivers[receiver_id] = _timed(function, f"signal {signal.name}", ctx)
 
 
 def cpu_wait() -> float:

@@ -309,6 +309,68 @@ def delete_certificate(certificate_id: int):
 )
 
 
+# Hooks and receivers fast on the run's few dossiers and slow on a province's year: the
+# volume check times them again with 50,000 dossiers (and the plugin's rows) seeded.
+PUBLIC_FIELDS_BODY = '''    return {"Nội dung": dossier.specialist_data.get("subject", "")}
+'''
+RESULT_RECEIVER_BODY = '''    if dossier.procedure_code == PROCEDURE_CODE:
+        log.info("land_use: result %s issued for %s", event.data.get("number"), dossier.code)
+'''
+RESULT_RECEIVER = "@signals.result_issued.connect\n"
+BROKEN += (
+    BrokenPlugin(
+        "public_fields_load_the_table", "finds the dossier's certificate by loading every "
+        "certificate and filtering in Python", "volume",
+        (Edit(INIT, PUBLIC_FIELDS_BODY, '''    from sqlalchemy import select
+
+    from motcua_land_use.models import Certificate
+
+    mine = [certificate for certificate in services.session().scalars(select(Certificate))
+            if certificate.dossier_code == dossier.code]
+    subject = mine[0].subject if mine else dossier.specialist_data.get("subject", "")
+    return {"Nội dung": subject}
+'''),)),
+    BrokenPlugin(
+        "receiver_counts_its_table", "logs how many certificates were ever issued, counted "
+        "row by row, each time a result is issued", "volume",
+        (Edit(INIT, RESULT_RECEIVER_BODY, RESULT_RECEIVER_BODY + '''\
+        from sqlalchemy import select
+
+        from motcua_land_use.models import Certificate
+
+        issued = sum(1 for _row in services.session().scalars(select(Certificate)))
+        log.info("land_use: %s certificates issued in all", issued)
+'''),)),
+    BrokenPlugin(
+        "receiver_loads_the_holders_past", "on every intake, loads the applicant's earlier "
+        "certificates to log their numbers", "volume",
+        (Edit(INIT, RESULT_RECEIVER, '''@signals.received.connect
+def _log_history(dossier, event):
+    from sqlalchemy import select
+
+    from motcua_land_use.models import Certificate
+
+    earlier = services.session().scalars(
+        select(Certificate).where(Certificate.holder_name == dossier.applicant_name)).all()
+    log.info("land_use: %s had %s", dossier.applicant_name, [c.number for c in earlier])
+
+
+''' + RESULT_RECEIVER),)),
+    BrokenPlugin(
+        "receiver_blocks_intake", "waits a quarter of a second in its receiver of every "
+        "intake (a call to a slow service)", "budget",
+        (Edit(INIT, RESULT_RECEIVER, '''@signals.received.connect
+def _notify(dossier, event):
+    import time
+
+    time.sleep(0.25)
+
+
+''' + RESULT_RECEIVER),),
+        # As slow with 50,000 dossiers as with three.
+        also_fails=("volume",)),
+)
+
 
 def apply(project: Path, broken: BrokenPlugin) -> None:
     """Put ``broken``'s fault into the plugin project at ``project``."""
