@@ -32,6 +32,7 @@ from sqlalchemy.engine import Connection
 from motcua.core.models import Base
 
 SUFFIX = "~v"
+SHORT = 30  # string columns shorter than this get a token, not a suffix
 DOSSIERS = "dossiers"
 
 
@@ -81,8 +82,11 @@ def _originals(connection: Connection, table: Table):  # noqa: ANN202
 
 
 def _unique_groups(table: Table) -> list[list[Column]]:
-    """The column lists that must be unique together (but the primary key)."""
-    groups = [[column] for column in table.columns if column.unique]
+    """The column lists that must be unique together (the primary key too, unless the
+    database numbers it)."""
+    keys = list(table.primary_key.columns)
+    groups = [] if _numbered(keys) else [keys]
+    groups += [[column] for column in table.columns if column.unique]
     groups += [list(constraint.columns) for constraint in table.constraints
                if isinstance(constraint, UniqueConstraint)]
     groups += [list(index.columns) for index in table.indexes if index.unique]
@@ -115,7 +119,17 @@ def _dossier_links(table: Table) -> tuple[list[Column], list[Column]]:
     return codes, ids
 
 
-def _suffixed(value, number, length: int | None):  # noqa: ANN001, ANN202
+def _numbered(keys: list[Column]) -> bool:
+    """True if the database numbers the primary key ``keys`` itself."""
+    return (len(keys) == 1 and isinstance(keys[0].type, Integer)
+            and keys[0].autoincrement in (True, "auto"))
+
+
+def _suffixed(value, number, length: int | None, token=None):  # noqa: ANN001, ANN202
+    """``value~v<number>``; in a short column (a registration number of 12 characters)
+    where that may not fit, ``token`` (unique per row and copy) instead."""
+    if length and length < SHORT and token is not None:
+        return literal("v", String) + cast(token, String)
     if length:  # room for the suffix; codes are far shorter, so a code still matches
         value = func.substr(value, 1, max(1, length - 8))
     return value + literal(SUFFIX, String) + cast(number, String)
@@ -125,6 +139,11 @@ def _copy(connection: Connection, table: Table, numbers, originals) -> None:  # 
     codes, ids = _dossier_links(table)
     suffixed, offset = _varied(table, codes, ids)
     spans = {column.name: _span(connection, column) for column in offset}
+    keys = list(table.primary_key.columns)
+    token = None
+    if _numbered(keys):  # copy i of row k: i * (largest k + 1) + k, unique per row and copy
+        token = numbers.c.i * (_span(connection, keys[0]) + _lowest(connection, keys[0])) \
+            + keys[0]
     dossiers = Base.metadata.tables[DOSSIERS]
     chosen, values = [], []
     for column in table.columns:
@@ -132,7 +151,8 @@ def _copy(connection: Connection, table: Table, numbers, originals) -> None:  # 
                 and column.autoincrement in (True, "auto"):
             continue  # the database numbers the copies
         if column in suffixed:
-            value = _suffixed(column, numbers.c.i, getattr(column.type, "length", None))
+            value = _suffixed(column, numbers.c.i, getattr(column.type, "length", None),
+                              None if column in codes else token)
         elif column in ids:
             code = select(dossiers.c.code).where(dossiers.c.id == column).scalar_subquery()
             value = (select(dossiers.c.id)
@@ -148,6 +168,10 @@ def _copy(connection: Connection, table: Table, numbers, originals) -> None:  # 
     if originals is not None:
         rows = rows.where(originals)
     connection.execute(insert(table).from_select(chosen, rows))
+
+
+def _lowest(connection: Connection, column: Column) -> int:
+    return int(connection.scalar(select(func.min(column))) or 0)
 
 
 def _span(connection: Connection, column: Column) -> int:

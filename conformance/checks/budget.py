@@ -20,9 +20,11 @@ from sqlalchemy import select
 from motcua.conformance import driver
 from motcua.conformance.context import RunContext
 from motcua.conformance.results import CheckResult
-from motcua.core.models import Account, Dossier
+from motcua.core.models import Account, Dossier, DossierEvent
 from motcua.core.plugin_manager.dossiers import issue_result, public_fields, sync_payload
+from motcua.core.plugin_manager.signals import send_event_signal
 from motcua.core.testing import ROLES, USERNAMES
+from motcua_sdk.signals import signal_for
 
 TITLE = "Budget: hook latency p95 under the documented limits"
 PER_DOSSIER_MS = 50.0
@@ -88,7 +90,8 @@ def repeat(ctx: RunContext, *, start_up: bool = True, afresh: bool = False) -> N
     (public fields and sync payload on the run's dossiers, menus for every role, the
     start-up hooks unless ``start_up`` is false), ``motcua_issue_result`` on a dossier
     in processing with its transaction rolled back each time (nothing issued, nothing
-    doubled). Receivers are timed as the run calls them, not repeated. ``afresh``:
+    doubled), each receiver on the run's recorded events of its signal, sent again
+    inside a transaction rolled back each time (:func:`_resend`). ``afresh``:
     :data:`MIN_SAMPLES` more calls of each, whatever it has (timings at a new volume)."""
     name, manager, app = ctx.target.name, ctx.node.manager, ctx.node.app
     wanted = {hook: MIN_SAMPLES + (len(samples) if afresh else 0)
@@ -113,6 +116,9 @@ def repeat(ctx: RunContext, *, start_up: bool = True, afresh: bool = False) -> N
                     Account.username == USERNAMES["leader"]))
                 _until_enough(ctx, "motcua_issue_result",
                               lambda: _issue_and_undo(session, pending[0], actor), wanted)
+            for hook in [hook for hook in wanted if hook.startswith(RECEIVER)]:
+                _until_enough(ctx, hook, lambda hook=hook: _resend(
+                    session, codes, hook.removeprefix(RECEIVER)), wanted)
             for hook in START_UP_HOOKS if start_up else ():
                 _until_enough(ctx, hook, lambda hook=hook: manager.call_each(hook, only=name),
                               wanted)
@@ -133,6 +139,21 @@ def _until_enough(ctx: RunContext, hook: str, one_round: Callable[[], object],
         one_round()
         if len(samples) == before:
             return  # these calls do not reach the plugin (e.g. not its dossiers)
+
+
+def _resend(session, codes: list[str], signal: str) -> None:  # noqa: ANN001
+    """Send ``signal`` again for up to three of the run's recorded events that sent it
+    (on dossiers ``codes``), rolling back what the receivers wrote each time."""
+    events = [event for event in session.scalars(
+                  select(DossierEvent).join(Dossier).where(Dossier.code.in_(codes))
+                  .order_by(DossierEvent.id))
+              if getattr(signal_for(event.kind), "name", None) == signal][:3]
+    for event in events:
+        actor = session.get(Account, event.actor_id) if event.actor_id else None
+        try:
+            send_event_signal(event.dossier, event, actor)
+        finally:
+            session.rollback()
 
 
 def _issue_and_undo(session, code: str, actor: Account) -> None:  # noqa: ANN001

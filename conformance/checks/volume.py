@@ -5,8 +5,8 @@ A hook that loads its whole table, counts every dossier or scans without an inde
 fast with the run's ten dossiers and takes seconds with fifty thousand: the budget check,
 timed on the run's own data, cannot see it. This check copies the run's dossiers and the
 plugin's rows in the database (:mod:`motcua.conformance.volume`) to each size of
-:data:`SIZES`, times the per-dossier hooks again (as the budget check does, 20 calls each)
-and the receivers on one more dossier worked through, and reports how the cost grows.
+:data:`SIZES`, times the per-dossier hooks and the signal receivers again (as the budget
+check does, 20 calls each) and reports how the cost grows.
 It runs last: the copies would confuse the checks that count rows.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from motcua.conformance import driver
 from motcua.conformance.checks import budget
 from motcua.conformance.context import RunContext
 from motcua.conformance.results import CheckResult
@@ -61,28 +60,13 @@ def run(ctx: RunContext, result: CheckResult) -> None:
 
 
 def _measure(ctx: RunContext, size: int, growth: dict[str, dict[int, float]]) -> None:
-    """Time the per-dossier hooks (20 calls each) and the receivers (one dossier worked
-    through) with ``size`` dossiers in the node, into ``growth``."""
+    """Time the per-dossier hooks and receivers (20 calls each, as the budget check
+    does) with ``size`` dossiers in the node, into ``growth``."""
     # The timed hooks keep appending to the run's lists: what is new is this volume's.
     before = {hook: len(samples) for hook, samples in ctx.timings.items()
               if budget.per_dossier(hook)}
     budget.repeat(ctx, start_up=False, afresh=True)
-    if any(hook.startswith(budget.RECEIVER) for hook in before):
-        _work_one_through(ctx)
     for hook, count in before.items():
         samples = ctx.timings[hook][count:]
         if samples:
             growth[hook][size] = round(budget.p95(samples) * 1000, 2)
-
-
-def _work_one_through(ctx: RunContext) -> None:
-    """One more sample dossier taken in, worked, issued and returned: every lifecycle
-    signal's receivers run once at this volume."""
-    sample, instance = ctx.samples[0], ctx.node
-    code = driver.take_in(instance, sample)
-    issuer = driver.route_to_result(instance, code)
-    _, version = driver.work_page(instance, code, issuer)
-    driver.act(instance, code, "issue_result", issuer, version)
-    _, version = driver.work_page(instance, code, "reception")
-    driver.act(instance, code, "return_result", "reception", version,
-               collected_by=sample.applicant_name, method="in_person")
