@@ -55,6 +55,7 @@ CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations
 RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "lookup", "screens",
              "safe_gets", "robustness", "isolation", "budget", "volume")
 NODE_ID = "conformance-node"
+SYNC_BATCH_SIZE = 5
 
 
 @dataclass
@@ -145,9 +146,11 @@ def _build_instances(ctx: RunContext) -> None:
                                 [unit.code for unit in hub.world.units.values()])
             session.commit()
             hub.database.remove()
+        # Small batches: a run's dossiers go in several, so delivery across batches (the
+        # plugins' data sealed ahead on the worker's second thread) is proven too.
         ctx.node = open_instance(stack, name, ctx.workdir / "node", postgres_admin_url=admin,
                                  role="node", sync_node_id=NODE_ID, sync_hub_url=ctx.hub_url,
-                                 sync_key=key, sync_batch_size=50, **extra)
+                                 sync_key=key, sync_batch_size=SYNC_BATCH_SIZE, **extra)
     except Exception as error:  # noqa: BLE001 - every check that needs them says why
         ctx.node = None
         ctx.instance_error = f"{type(error).__name__}: {error}"

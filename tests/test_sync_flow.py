@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
+
 from sqlalchemy import func, select
 
 from motcua.core.models import HubDossier, HubDossierEvent, OutboxEntry, SyncBatch, SyncNode
 from motcua.core.sync import contributions
-from motcua.core.sync.node import drain, run_round, seal
+from motcua.core.sync.node import drain, node_from_settings, run_round, seal
 from motcua.core.sync.reconcile import compare_with_hub
 from motcua.core.sync.transport import HubRefused
 from tests.test_sync_helpers import province, receive
@@ -117,3 +120,51 @@ def test_plugin_contributions_reach_the_hub_read_model(templates, backend, tmp_p
     finally:
         contributions.unregister("business_registration")
         contributions.unregister("broken")
+
+
+def _needs_the_application(dossier):  # noqa: ANN001, ANN202
+    """A contribution as the plugins' hook gives it: asked through the current
+    application (its plugin manager), nothing without one."""
+    from flask import current_app, has_app_context
+
+    return {"node": current_app.config["MOTCUA"].sync_node_id} if has_app_context() else None
+
+
+def test_every_batch_carries_the_plugins_data_when_the_worker_was_built_without_its_app(
+        templates, backend, tmp_path):
+    # A worker built outside the application (no ``app``) and run inside its context: the
+    # batches sealed ahead on the sealer thread got no context and went without the
+    # plugins' data, and the hub kept them so (every batch but the first).
+    contributions.register("needs_app", _needs_the_application)
+    try:
+        with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]}) as p:
+            codes = [receive(p.nodes["north"], p.worlds["north"], name=f"Người {i}")
+                     for i in range(4)]
+            app = p.nodes["north"]
+            worker = replace(node_from_settings(app.config["MOTCUA"],
+                                                app.extensions["motcua.db"]), batch_size=1)
+            with app.app_context():
+                delivered = drain(worker)
+            assert delivered.error is None and delivered.batches == 4
+            with p.hub.extensions["motcua.db"].session_factory() as session:
+                found = dict(session.execute(select(HubDossier.code, HubDossier.plugin_data)).all())
+            assert {code: found[code] for code in codes} == {
+                code: {"needs_app": {"node": "north"}} for code in codes}
+            assert compare_with_hub(p.node("north")).differences == []
+    finally:
+        contributions.unregister("needs_app")
+
+
+def test_a_worker_without_its_application_says_it_leaves_the_plugins_data_out(
+        templates, backend, tmp_path, caplog):
+    contributions.register("needs_app", _needs_the_application)
+    try:
+        with province(templates, backend, tmp_path, nodes={"north": ["H72.01.01"]}) as p:
+            receive(p.nodes["north"], p.worlds["north"])
+            app = p.nodes["north"]
+            worker = node_from_settings(app.config["MOTCUA"], app.extensions["motcua.db"])
+            with caplog.at_level(logging.WARNING, logger="motcua.core.sync.node"):
+                assert seal(worker) is not None
+            assert "sync data are left out" in caplog.text
+    finally:
+        contributions.unregister("needs_app")

@@ -29,7 +29,7 @@ def _plain(value):  # noqa: ANN001, ANN202
 def run(ctx: RunContext, result: CheckResult) -> None:
     if ctx.node is None or ctx.hub is None:
         result.abort(f"no instances could be built: {ctx.instance_error}")
-    node = node_from_settings(ctx.node.app.config["MOTCUA"], ctx.node.database)
+    node = node_from_settings(ctx.node.app.config["MOTCUA"], ctx.node.database, ctx.node.app)
     # As the sync worker does: sealing asks the plugins, through the application.
     context = ctx.node.app.app_context()
     context.push()

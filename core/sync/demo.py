@@ -170,7 +170,7 @@ def run_demo(workdir: str | None, *, keep_running: bool = False,
                 _seed(app.extensions["motcua.db"].session, password)
             nodes[name] = app
             echo(f"Node {name:<5} {_server(app, stops)}  units {', '.join(NODES[name])}")
-            worker = node_from_settings(app.config["MOTCUA"], app.extensions["motcua.db"])
+            worker = node_from_settings(app.config["MOTCUA"], app.extensions["motcua.db"], app)
             threading.Thread(target=run_forever, args=(worker, stop_workers),
                              kwargs={"idle": 0.2}, daemon=True).start()
         echo(f"Accounts on every server: letan, letan.nam, cntt; password {password}")
@@ -195,7 +195,7 @@ def run_demo(workdir: str | None, *, keep_running: bool = False,
                 break
             time.sleep(0.1)
         nam = node_from_settings(nodes["nam"].config["MOTCUA"],
-                                 nodes["nam"].extensions["motcua.db"])
+                                 nodes["nam"].extensions["motcua.db"], nodes["nam"])
         taken = take_over(nam)
         echo(f"  transfer: {moved} sent from bac to H72.02; node nam took over {taken}")
 
@@ -203,7 +203,7 @@ def run_demo(workdir: str | None, *, keep_running: bool = False,
             _wait_until_delivered(nodes[name], name)
         for name in NODES:
             worker = node_from_settings(nodes[name].config["MOTCUA"],
-                                        nodes[name].extensions["motcua.db"])
+                                        nodes[name].extensions["motcua.db"], nodes[name])
             report = reconcile(worker)
             echo(f"  reconcile {name}: {report.compared} unit-days compared, "
                  f"{len(report.differences)} differ")

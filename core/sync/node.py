@@ -22,7 +22,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import func, select, update
@@ -31,7 +31,7 @@ from motcua.core.config import Settings
 from motcua.core.db import Database
 from motcua.core.errors import ConfigurationError
 from motcua.core.models import Dossier, OutboxEntry, SyncBatch, SyncNodeState, SyncOwnership
-from motcua.core.sync import deadletters, signing
+from motcua.core.sync import contributions, deadletters, signing
 from motcua.core.sync.entries import build_entries
 from motcua.core.sync.hub import LOCAL_NODE
 from motcua.core.sync.locking import ensure_state, renew, sender_lock
@@ -60,7 +60,8 @@ class Node:
     key: object | None  # Ed25519PrivateKey; None for the standalone local hub
     batch_size: int = 1000
     # The node's application, whose plugins complete the entries (public fields, sync
-    # payloads); None: entries go without them.
+    # payloads); None: the application current where the worker runs (run_round hands
+    # it to its sealer thread), see plugin_context.
     app: Flask | None = None
 
 
@@ -108,9 +109,18 @@ def plugin_context(node: Node) -> Iterator[None]:
     Pushed only where it is not already current: the sealer thread of :func:`run_round`
     and the standalone worker's thread start without one. Enter it outside any write
     transaction: plugin failures are written when it ends, in a transaction of their own.
+
+    A worker that knows no application, working where none is current, seals entries
+    without the plugins' data (the hub's copy then differs until reconciliation repairs
+    it from a worker that has the application): said in the log each time.
     """
-    if node.app is None or (has_app_context()
-                            and current_app._get_current_object() is node.app):  # noqa: SLF001
+    if node.app is None:
+        if not has_app_context() and contributions.registered():
+            log.warning("node %s: sealing without the node's application: the plugins' "
+                        "sync data are left out of these entries", node.node_id)
+        yield
+        return
+    if has_app_context() and current_app._get_current_object() is node.app:  # noqa: SLF001
         yield
         return
     with node.app.app_context():
@@ -347,6 +357,10 @@ def run_round(node: Node, worker_id: str | None = None, max_batches: int | None 
     and between two batches once ``time.monotonic()`` passes ``until`` or ``stop`` is set
     (``result.cut_short``: more may wait)."""
     worker_id = worker_id or uuid.uuid4().hex
+    if node.app is None and has_app_context():
+        # The sealer thread below has no application context of its own: it is given
+        # this one, or it would seal without the plugins' data.
+        node = replace(node, app=current_app._get_current_object())  # noqa: SLF001
 
     def over() -> bool:
         result.cut_short = ((until is not None and time.monotonic() >= until)
