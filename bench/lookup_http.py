@@ -1,4 +1,4 @@
-"""Citizen lookups over HTTP with a million dossiers, against a bare indexed-SELECT endpoint.
+"""Citizen lookups over HTTP with a million dossiers, against a bare application's SELECT.
 
     python bench/lookup_http.py [--dossiers 1000000] [--seconds 10] [--connections 4]
                                 [--workers 2] [--rounds 5]
@@ -9,18 +9,21 @@ On a throw-away PostgreSQL database (``MOTCUA_TEST_POSTGRES_URL`` or a local ser
    ``--dossiers`` dossiers (each with its ``received`` event; codes vary by day and number),
    and spreads them over the nine statuses as the workflow leaves them (:data:`STAGES`):
    holder unit and officer, finished and returned dates, and one to four events each;
-2. serves the application with gunicorn (``--workers`` sync workers, the production way,
-   see README) from ``bench/lookup_wsgi.py``, which adds the baseline route
-   ``/bench/bare/<code>``: one indexed SELECT by code, returned as JSON;
+2. serves, each with gunicorn (``--workers`` sync workers, the production way, see
+   README): the baseline, ``bench/bare_wsgi.py``, a minimal Flask application outside
+   motcua (one indexed SELECT by code over its own psycopg connection, as JSON); and the
+   application from ``bench/lookup_wsgi.py``, which adds the same SELECT as a route
+   inside it, ``/bench/bare/<code>``;
 3. drives each endpoint in turn with ``wrk`` (``--connections`` keep-alive connections,
    existing codes), ``--rounds`` rounds, the endpoints alternating within each round: the
-   baseline, the JSON API ``/api/lookup/<code>``, the public page ``/tra-cuu/<code>``, and
-   the SMS handler ``/sms/inbound?text=TRACUU <code>``.
+   bare application, the in-application SELECT, the JSON API ``/api/lookup/<code>``, the
+   public page ``/tra-cuu/<code>``, and the SMS handler ``/sms/inbound?text=TRACUU <code>``.
 
 Prints a Markdown table: median requests/s and p50, worst p99, and each endpoint's ratio
-to the baseline of the same round (the machine's load drifts between rounds; within a
-round the endpoints see the same conditions), with the median ratio. Needs ``wrk``
-(Debian package ``wrk``).
+to the bare application in the same round (the machine's load drifts between rounds;
+within a round the endpoints see the same conditions), with the median ratio. The
+in-application SELECT's ratio is what the application's per-request machinery costs
+before any lookup work. Needs ``wrk`` (Debian package ``wrk``).
 """
 
 from __future__ import annotations
@@ -54,11 +57,13 @@ from tests.factories import build_world, intake_data  # noqa: E402
 os.environ.setdefault("MOTCUA_TEST_POSTGRES_URL",
                       "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
+# (name, server, path prefix): "bare" is bench/bare_wsgi.py, "app" the application.
 ENDPOINTS = [
-    ("baseline: bare Flask route, one indexed SELECT", "/bench/bare/"),
-    ("JSON API GET /api/lookup/<code>", "/api/lookup/"),
-    ("public page GET /tra-cuu/<code>", "/tra-cuu/"),
-    ("SMS handler GET /sms/inbound?text=TRACUU <code>",
+    ("baseline: bare Flask application, one indexed SELECT", "bare", "/bench/bare/"),
+    ("the same SELECT as a route inside the application", "app", "/bench/bare/"),
+    ("JSON API GET /api/lookup/<code>", "app", "/api/lookup/"),
+    ("public page GET /tra-cuu/<code>", "app", "/tra-cuu/"),
+    ("SMS handler GET /sms/inbound?text=TRACUU <code>", "app",
      "/sms/inbound?from=0912345678&text=TRACUU+"),
 ]
 WRK_SCRIPT = """
@@ -203,17 +208,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_gunicorn(url: str, instance: Path, port: int, workers: int) -> subprocess.Popen:
+def start_gunicorn(url: str, instance: Path, port: int, workers: int, *,
+                   application: str = "bench.lookup_wsgi:create()", ready: str = "/tra-cuu"
+                   ) -> subprocess.Popen:
+    """gunicorn serving ``application`` on ``port``, once ``ready`` answers."""
     env = {**os.environ, "MOTCUA_DATABASE_URL": url, "MOTCUA_INSTANCE_PATH": str(instance),
            "MOTCUA_SECRET_KEY": "bench", "MOTCUA_LANGUAGE": "vi", "MOTCUA_PLUGINS": "all",
-           "PYTHONPATH": str(ROOT)}
+           "BARE_DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-         "--log-level", "warning", "bench.lookup_wsgi:create()"], cwd=ROOT, env=env)
+         "--log-level", "warning", application], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while True:
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/tra-cuu", timeout=2):
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{ready}", timeout=2):
                 return server
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
@@ -262,22 +270,27 @@ def main() -> None:
         codes, script = workdir / "codes.txt", workdir / "codes.lua"
         sample_codes(url, codes)
         script.write_text(WRK_SCRIPT)
-        port = free_port()
-        server = start_gunicorn(url, instance, port, args.workers)
+        ports = {"app": free_port(), "bare": free_port()}
+        known = codes.read_text().split()[0]
+        servers = [start_gunicorn(url, instance, ports["app"], args.workers),
+                   start_gunicorn(url, instance, ports["bare"], args.workers,
+                                  application="bench.bare_wsgi:create()",
+                                  ready=f"/bench/bare/{known}")]
         rounds: list[dict[str, tuple[float, float, float]]] = []
         try:
             for _round in range(args.rounds):
                 measured: dict[str, tuple[float, float, float]] = {}
-                for name, prefix in ENDPOINTS:
-                    measured[name] = wrk(port, prefix, codes, script, args.seconds,
-                                         args.connections)
+                for name, server_name, prefix in ENDPOINTS:
+                    measured[name] = wrk(ports[server_name], prefix, codes, script,
+                                         args.seconds, args.connections)
                     rate, _p50, p99 = measured[name]
                     print(f"  round {_round + 1}: {name}: {rate:,.0f}/s p99 {p99:.1f} ms",
                           file=sys.stderr)
                 rounds.append(measured)
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            for server in servers:
+                server.terminate()
+                server.wait(timeout=30)
     baseline_name = ENDPOINTS[0][0]
     print(f"\nPostgreSQL, {args.dossiers:,} dossiers, gunicorn {args.workers} sync workers, "
           f"wrk 1 thread {args.connections} connections, {args.rounds} rounds of "
@@ -285,7 +298,7 @@ def main() -> None:
     print("| endpoint | requests/s (median) | p50 ms (median) | p99 ms (worst) "
           "| / baseline, per round | median |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for name, _prefix in ENDPOINTS:
+    for name, _server, _prefix in ENDPOINTS:
         ratios = [r[name][0] / r[baseline_name][0] for r in rounds]
         print(f"| {name} | {statistics.median(r[name][0] for r in rounds):,.0f} "
               f"| {statistics.median(r[name][1] for r in rounds):.1f} "

@@ -1,8 +1,10 @@
 """The WSGI application that ``bench/lookup_http.py`` serves with gunicorn.
 
 The real application (configured from the environment like any deployment) plus one bare
-route, ``/bench/bare/<code>``, that does a single indexed SELECT and returns JSON: the
-baseline, served by the same server, workers and database pool as the lookup routes.
+route, ``/bench/bare/<code>``, that does a single indexed SELECT and returns JSON, served
+by the same server, workers and database pool as the lookup routes: compared with the same
+SELECT in the bare application (``bench/bare_wsgi.py``, the benchmark's baseline), it shows
+what the application's per-request machinery costs before any lookup work.
 Rate limiting is off: the benchmark measures lookups, not the limiter refusing them.
 """
 
