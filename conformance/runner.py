@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from motcua.conformance import audit
 from motcua.conformance.checks import (
     budget,
     catalogue,
@@ -28,6 +29,7 @@ from motcua.conformance.checks import (
     lookup,
     migrations,
     robustness,
+    runtime,
     safe_gets,
     screens,
     sync,
@@ -49,9 +51,11 @@ from motcua_sdk.versioning import MOTCUA_API_VERSION
 
 CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations,
           "lifecycle": lifecycle, "sync": sync, "lookup": lookup, "isolation": isolation,
-          "robustness": robustness, "screens": screens, "safe_gets": safe_gets, "budget": budget}
+          "robustness": robustness, "screens": screens, "safe_gets": safe_gets,
+          "runtime": runtime, "budget": budget}
 RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "lookup", "screens",
-             "safe_gets", "robustness", "isolation", "budget")
+             "safe_gets", "robustness", "isolation", "runtime",
+             "budget")
 NODE_ID = "conformance-node"
 
 
@@ -95,6 +99,10 @@ def run_conformance(plugin: str, *, postgres_admin_url: str | None = None,
                 prefix="motcua-conformance-")))
         ctx = RunContext(target=target, workdir=workdir, stack=stack,
                          postgres_admin_url=postgres_admin_url)
+        if target.root is not None:
+            # From before the plugin is imported: what its modules do at start-up counts.
+            ctx.runtime = stack.enter_context(audit.watching(target.root))
+            ctx.runtime.allow_url(postgres_admin_url)
         results: dict[str, CheckResult] = {}
         for name in RUN_ORDER:
             if name == "lifecycle" and ctx.manager is not None:
@@ -134,9 +142,14 @@ def _build_instances(ctx: RunContext) -> None:
     name, stack, admin = ctx.target.name, ctx.stack, ctx.postgres_admin_url
     try:
         extra = {"also_enabled": ctx.works_with, **ctx.settings}
+        if ctx.runtime is not None:
+            for role in ("hub", "node"):
+                ctx.runtime.allow_folder(ctx.workdir / role / "instance")
         hub = open_instance(stack, name, ctx.workdir / "hub", postgres_admin_url=admin,
                             role="hub", **extra)
         ctx.hub, ctx.hub_url = hub, serve(stack, hub.app)
+        if ctx.runtime is not None:
+            ctx.runtime.allow_url(ctx.hub_url)
         with hub.app.app_context():
             session = hub.database.session
             key = register_node(session, NODE_ID,
@@ -152,3 +165,4 @@ def _build_instances(ctx: RunContext) -> None:
         return
     watch_core_writes(ctx)
     time_hooks(ctx)
+    audit.watch_platform_modules()  # the ones the instances loaded too
