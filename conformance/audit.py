@@ -25,6 +25,7 @@ by the plugin are findings.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 import types
@@ -63,6 +64,9 @@ class Watch:
     allowed_hosts: set[str] = field(default_factory=set)
     findings: dict[str, None] = field(default_factory=dict)  # ordered, without repeats
     events_seen: int = 0
+    # Its package was imported before the watch began (in the same process): what its
+    # modules did at import time was not seen.
+    imported_before: bool = False
 
     def allow_folder(self, folder: Path) -> None:
         """Let the plugin write inside ``folder`` (an instance folder given to it)."""
@@ -174,6 +178,8 @@ class Watch:
         host, port = _address(event, args)
         if host is not None and self._allowed(event, host, port):
             return
+        if event == "socket.getaddrinfo" and _is_address(host):
+            return  # no name to look up; the connection that follows is what counts
         owner = self.owner(frame)
         if owner is None:
             return
@@ -274,6 +280,14 @@ def _address(event: str, args: tuple) -> tuple[str | None, int | None]:
     except (TypeError, ValueError):
         port = None
     return (str(host) if host is not None else None), port
+
+
+def _is_address(host: str | None) -> bool:
+    try:
+        ipaddress.ip_address(host or "")
+    except ValueError:
+        return False
+    return True
 
 
 def _shorten(source: object) -> str:
@@ -384,13 +398,14 @@ def _platform_roots() -> tuple[str, ...]:
 
 
 @contextmanager
-def watching(plugin_root: Path):
-    """Watch the plugin whose package folder (or module file) is ``plugin_root`` until
-    the block ends; yields the :class:`Watch` collecting the findings."""
+def watching(plugin_root: Path, package: str):
+    """Watch the plugin whose package ``package`` is in the folder (or module file)
+    ``plugin_root`` until the block ends; yields the :class:`Watch` collecting the
+    findings."""
     global _ACTIVE
     install()
     watch = Watch(plugin_root=_folder_prefix(plugin_root),
-                  platform_roots=_platform_roots())
+                  platform_roots=_platform_roots(), imported_before=package in sys.modules)
     watch_platform_modules()
     _ACTIVE = watch
     try:

@@ -101,7 +101,8 @@ def run_conformance(plugin: str, *, postgres_admin_url: str | None = None,
                          postgres_admin_url=postgres_admin_url)
         if target.root is not None:
             # From before the plugin is imported: what its modules do at start-up counts.
-            ctx.runtime = stack.enter_context(audit.watching(target.root))
+            ctx.runtime = stack.enter_context(audit.watching(
+                target.root, target.module_name.split(".")[0]))
             ctx.runtime.allow_url(postgres_admin_url)
         results: dict[str, CheckResult] = {}
         for name in RUN_ORDER:

@@ -16,6 +16,9 @@ def run(ctx: RunContext, result: CheckResult) -> None:
     if watch is None:
         result.abort("the plugin's source folder is unknown, so its frames cannot be told "
                      "apart from the platform's")
+    if watch.imported_before:
+        result.ok("its package was imported before the run began, in the same process: "
+                  "what its modules do at import time was not watched")
     findings = list(watch.findings)
     for finding in findings[:SHOWN]:
         result.fail(finding)
