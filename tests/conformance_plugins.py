@@ -464,6 +464,77 @@ exec(_base64.b64decode("X2xvYWRlZCA9IFRydWUK").decode(), {})  # noqa: S102
 BROKEN = (*BROKEN, *RUNTIME_BROKEN)
 
 
+# The plugin's migration changing the core's tables (the migrations check compares the
+# core's schema before and after its branch).
+MIGRATION = f"{PACKAGE}/migrations/0001_land_use.py"
+MIGRATION_UPGRADE_END = ('    op.create_index(constraint_name("ix", CERTIFICATES, "year"), '
+                         'CERTIFICATES, ["year"])\n')
+MIGRATION_DOWNGRADE = "def downgrade() -> None:\n"
+
+
+def in_migration(upgrade: str, downgrade: str) -> tuple[Edit, Edit]:
+    """The scaffold's migration also running ``upgrade`` (after creating its table) and
+    ``downgrade`` (before dropping it)."""
+    return (Edit(MIGRATION, MIGRATION_UPGRADE_END, MIGRATION_UPGRADE_END + upgrade),
+            Edit(MIGRATION, MIGRATION_DOWNGRADE, MIGRATION_DOWNGRADE + downgrade))
+
+
+CORE_DDL_BROKEN = (
+    BrokenPlugin(
+        "migration_adds_core_column", "its migration adds a parcel column to dossiers",
+        "migrations", in_migration(
+            '    op.add_column("dossiers", sa.Column("land_use_parcel", sa.String(40)))\n',
+            '    op.drop_column("dossiers", "land_use_parcel")\n')),
+    BrokenPlugin(
+        "migration_adds_core_index", "its migration indexes dossiers for its queue",
+        "migrations", in_migration(
+            '    op.create_index("ix_dossiers_land_use_queue", "dossiers",\n'
+            '                    ["applicant_name", "received_at"])\n',
+            '    op.drop_index("ix_dossiers_land_use_queue", table_name="dossiers")\n')),
+    BrokenPlugin(
+        "migration_drops_core_index", "its migration drops an index of dossiers (to make "
+        "its imports faster)", "migrations", in_migration(
+            '    op.drop_index("ix_dossiers_status", table_name="dossiers")\n',
+            '    op.create_index("ix_dossiers_status", "dossiers", ["status"])\n')),
+    BrokenPlugin(
+        "migration_adds_core_trigger", "its migration puts a trigger on dossiers that "
+        "touches its certificates when a dossier's status changes", "migrations",
+        in_migration('''    if op.get_bind().dialect.name == "sqlite":
+        op.execute("CREATE TRIGGER land_use_follow AFTER UPDATE OF status ON dossiers "
+                   "BEGIN UPDATE land_use_certificates SET subject = subject "
+                   "WHERE dossier_code = NEW.code; END")
+    else:
+        op.execute("CREATE FUNCTION land_use_follow() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$ BEGIN UPDATE land_use_certificates SET subject = subject "
+                   "WHERE dossier_code = NEW.code; RETURN NEW; END $$")
+        op.execute("CREATE TRIGGER land_use_follow AFTER UPDATE OF status ON dossiers "
+                   "FOR EACH ROW EXECUTE FUNCTION land_use_follow()")
+''', '''    op.execute("DROP TRIGGER IF EXISTS land_use_follow"
+               + ("" if op.get_bind().dialect.name == "sqlite" else " ON dossiers"))
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute("DROP FUNCTION IF EXISTS land_use_follow()")
+''')),
+    BrokenPlugin(
+        "migration_trigger_writes_core", "its migration puts a trigger on its own table "
+        "that writes dossiers (a write no statement of the plugin shows)", "migrations",
+        in_migration('''    if op.get_bind().dialect.name == "sqlite":
+        op.execute("CREATE TRIGGER land_use_stamp AFTER INSERT ON land_use_certificates "
+                   "BEGIN UPDATE dossiers SET note = note WHERE code = NEW.dossier_code; END")
+    else:
+        op.execute("CREATE FUNCTION land_use_stamp() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$ BEGIN UPDATE dossiers SET note = note WHERE code = NEW.dossier_code; "
+                   "RETURN NEW; END $$")
+        op.execute("CREATE TRIGGER land_use_stamp AFTER INSERT ON land_use_certificates "
+                   "FOR EACH ROW EXECUTE FUNCTION land_use_stamp()")
+''', '''    op.execute("DROP TRIGGER IF EXISTS land_use_stamp"
+               + ("" if op.get_bind().dialect.name == "sqlite" else " ON land_use_certificates"))
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute("DROP FUNCTION IF EXISTS land_use_stamp()")
+''')),
+)
+BROKEN = (*BROKEN, *CORE_DDL_BROKEN)
+
+
 def apply(project: Path, broken: BrokenPlugin) -> None:
     """Put ``broken``'s fault into the plugin project at ``project``."""
     for edit in broken.edits:

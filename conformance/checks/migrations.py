@@ -1,5 +1,7 @@
 """Migrations: the plugin's Alembic branch upgrades an empty database to exactly its
-models, downgrades to nothing of its own, and upgrades again, on each database given."""
+models, leaves the core's tables as the core's migrations made them (columns, indexes,
+constraints, triggers), downgrades to nothing of its own, and upgrades again, on each
+database given."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, inspect
 
 from motcua.conformance.context import RunContext
+from motcua.conformance.core_schema import core_schema, differences
 from motcua.conformance.instance import database_url
 from motcua.conformance.results import CheckResult
 from motcua.core import migrate
@@ -89,11 +92,13 @@ def _cycle(engine, label: str, down_to: str, locations: list[str], metadata: Met
     expected = set(metadata.tables)
     try:
         migrate.upgrade(engine, extra_version_locations=[])
-        core = _tables(engine)
+        core, core_before = _tables(engine), core_schema(engine)
         migrate.upgrade(engine, extra_version_locations=locations)
     except Exception as error:  # noqa: BLE001 - a failing migration is the finding
         result.fail(f"{label}: upgrade failed: {type(error).__name__}: {error}")
         return
+    _compare_core(engine, core_before, f"{label}: its branch changes the core's tables",
+                  result)
     created = _tables(engine) - core
     if created != expected:
         result.fail(f"{label}: upgrade created {sorted(created)}, the models declare "
@@ -110,6 +115,8 @@ def _cycle(engine, label: str, down_to: str, locations: list[str], metadata: Met
         result.fail(f"{label}: downgrade ({down_to}) failed: "
                     f"{type(error).__name__}: {error}")
         return
+    _compare_core(engine, core_before, f"{label}: its downgrade leaves the core's tables "
+                  "changed", result)
     left = _tables(engine) - core
     if left:
         result.fail(f"{label}: downgrade left tables {sorted(left)} behind")
@@ -127,6 +134,20 @@ def _cycle(engine, label: str, down_to: str, locations: list[str], metadata: Met
         result.fail(f"{label}: upgrade after downgrade created {sorted(_tables(engine) - core)}")
     else:
         result.ok(f"{label}: upgrade again recreated them")
+
+
+def _compare_core(engine, before: dict[str, str], what: str,  # noqa: ANN001
+                  result: CheckResult) -> None:
+    """Fail with ``what`` and the changes if the core's schema differs from ``before``
+    (what the core's migrations made): a plugin's DDL on the core's tables is not the
+    plugin's to ship, whatever the core's models say."""
+    changes = differences(before, core_schema(engine))
+    if changes:
+        result.fail(f"{what}: {'; '.join(changes[:8])}"
+                    f"{f' (and {len(changes) - 8} more)' if len(changes) > 8 else ''}")
+    else:
+        result.ok(f"{what.split(':')[0]}: the core's tables unchanged "
+                  f"({len(before)} columns, indexes, constraints and triggers compared)")
 
 
 def _differences(engine, metadata: MetaData) -> list[str]:  # noqa: ANN001
