@@ -73,10 +73,12 @@ def _column(item: dict) -> str:
 def _index(item: dict) -> str:
     columns = ", ".join(str(column) for column in item.get("column_names") or [])
     expressions = item.get("expressions")
-    where = (item.get("dialect_options") or {})
+    # Partial indexes' WHERE and PostgreSQL's options, as SQL text (not the objects).
+    options = sorted(f"{key}={' '.join(str(value).split())}"
+                     for key, value in (item.get("dialect_options") or {}).items())
     return (f"{'unique ' if item.get('unique') else ''}on ({columns})"
             f"{f' {expressions}' if expressions else ''}"
-            f"{f' {sorted(where.items())}' if where else ''}")
+            f"{f' {options}' if options else ''}")
 
 
 def _unique(item: dict) -> str:
