@@ -97,8 +97,7 @@ def _cycle(engine, label: str, down_to: str, locations: list[str], metadata: Met
     except Exception as error:  # noqa: BLE001 - a failing migration is the finding
         result.fail(f"{label}: upgrade failed: {type(error).__name__}: {error}")
         return
-    _compare_core(engine, core_before, f"{label}: its branch changes the core's tables",
-                  result)
+    _compare_core(engine, core_before, label, "its branch", result)
     created = _tables(engine) - core
     if created != expected:
         result.fail(f"{label}: upgrade created {sorted(created)}, the models declare "
@@ -115,8 +114,7 @@ def _cycle(engine, label: str, down_to: str, locations: list[str], metadata: Met
         result.fail(f"{label}: downgrade ({down_to}) failed: "
                     f"{type(error).__name__}: {error}")
         return
-    _compare_core(engine, core_before, f"{label}: its downgrade leaves the core's tables "
-                  "changed", result)
+    _compare_core(engine, core_before, label, "its downgrade", result)
     left = _tables(engine) - core
     if left:
         result.fail(f"{label}: downgrade left tables {sorted(left)} behind")
@@ -136,18 +134,19 @@ def _cycle(engine, label: str, down_to: str, locations: list[str], metadata: Met
         result.ok(f"{label}: upgrade again recreated them")
 
 
-def _compare_core(engine, before: dict[str, str], what: str,  # noqa: ANN001
+def _compare_core(engine, before: dict[str, str], label: str, stage: str,  # noqa: ANN001
                   result: CheckResult) -> None:
-    """Fail with ``what`` and the changes if the core's schema differs from ``before``
-    (what the core's migrations made): a plugin's DDL on the core's tables is not the
-    plugin's to ship, whatever the core's models say."""
+    """Fail naming the changes if the core's schema differs from ``before`` (what the
+    core's migrations made) after ``stage``: DDL on the core's tables is not a plugin's
+    to ship, whatever the core's models say."""
     changes = differences(before, core_schema(engine))
     if changes:
-        result.fail(f"{what}: {'; '.join(changes[:8])}"
-                    f"{f' (and {len(changes) - 8} more)' if len(changes) > 8 else ''}")
+        more = f" (and {len(changes) - 8} more)" if len(changes) > 8 else ""
+        result.fail(f"{label}: {stage} changes the core's tables: "
+                    f"{'; '.join(changes[:8])}{more}")
     else:
-        result.ok(f"{what.split(':')[0]}: the core's tables unchanged "
-                  f"({len(before)} columns, indexes, constraints and triggers compared)")
+        result.ok(f"{label}: after {stage}, the core's tables are as the core's migrations "
+                  f"made them ({len(before)} columns, indexes, constraints and triggers)")
 
 
 def _differences(engine, metadata: MetaData) -> list[str]:  # noqa: ANN001
