@@ -36,6 +36,7 @@ from motcua.conformance.checks import (
 )
 from motcua.conformance.context import RunContext
 from motcua.conformance.instance import open_instance, serve
+from motcua.conformance.raw_writes import watch_raw_writes
 from motcua.conformance.results import (
     FAIL,
     NOT_APPLICABLE,
@@ -166,4 +167,7 @@ def _build_instances(ctx: RunContext) -> None:
         return
     watch_core_writes(ctx)
     time_hooks(ctx)
-    audit.watch_platform_modules()  # the ones the instances loaded too
+    if ctx.runtime is not None:
+        audit.watch_platform_modules()  # the ones the instances loaded too
+        for instance in (ctx.hub, ctx.node):
+            watch_raw_writes(ctx.runtime, instance.database.engine, ctx.stack)

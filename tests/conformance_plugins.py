@@ -450,6 +450,15 @@ exec(_base64.b64decode("X2xvYWRlZCA9IFRydWUK").decode(), {})  # noqa: S102
     finally:
         engine.dispose()'''),)),
     BrokenPlugin(
+        "raw_cursor_writes_dossiers", "stamps the dossier with a cursor of the platform's "
+        "own database connection, below SQLAlchemy", "runtime", (on_received('''\
+    raw = services.session().connection().connection.driver_connection
+    cursor = raw.cursor()
+    try:
+        cursor.execute("UPDATE dossiers SET note = note WHERE code = '" + dossier.code + "'")
+    finally:
+        cursor.close()'''),)),
+    BrokenPlugin(
         "sqlite3_connects_itself", "counts dossiers with sqlite3 directly on the platform's "
         "database file", "runtime", (on_received('''    import sqlite3
 
