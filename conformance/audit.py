@@ -44,7 +44,10 @@ FILE_EVENTS = {"os.rename": (0, 1), "os.remove": (0,), "os.rmdir": (0,), "os.mkd
                "os.chown": (0,), "os.utime": (0,), "shutil.copyfile": (1,),
                "shutil.copytree": (1,), "shutil.move": (0, 1), "shutil.rmtree": (0,)}
 CODE_EVENTS = frozenset({"compile", "exec"})
-EVENTS = NETWORK_EVENTS | CODE_EVENTS | set(FILE_EVENTS) | {"open", "import", "sqlite3.connect"}
+PROCESS_EVENTS = frozenset({"subprocess.Popen", "os.system", "os.exec", "os.posix_spawn",
+                            "os.spawn", "os.fork", "os.forkpty", "os.startfile"})
+EVENTS = (NETWORK_EVENTS | CODE_EVENTS | PROCESS_EVENTS | set(FILE_EVENTS)
+          | {"open", "import", "sqlite3.connect"})
 WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost", "localhost.localdomain"})
 # Standard-library helpers that run code on their caller's behalf.
@@ -144,6 +147,11 @@ class Watch:
             self._imported(args[0], frame)
         elif event == "sqlite3.connect":
             self._direct_connection(f"sqlite3.connect({args[0]!r})", frame)
+        elif event in PROCESS_EVENTS:
+            owner = self.owner(frame)
+            if owner is not None:
+                shown = " ".join(repr(arg) for arg in args[:2])[:160]
+                self.record("starts a process", f"{event} {shown}", owner)
         else:
             self._file_change(event, args, frame)
 
@@ -221,11 +229,11 @@ class Watch:
                 self.record("reaches the platform's internals", f"imports {module}", owner)
 
     def module_lookup(self, module: types.ModuleType, name: str,
-                      frame: types.FrameType) -> None:
+                      frame: types.FrameType, verb: str = "looks up") -> None:
         owner = self.owner(frame, through_imports=True)
         if owner is not None:
             self.record("reaches the platform's internals",
-                        f"looks up {module.__name__}.{name}", owner)
+                        f"{verb} {module.__name__}.{name}", owner)
 
     def engine_created(self, what: str, frame: types.FrameType) -> None:
         owner = self.owner(frame)
@@ -308,6 +316,24 @@ class _WatchedModule(types.ModuleType):
             if not frame.f_code.co_filename.startswith(watch.platform_roots):
                 watch.module_lookup(self, name, frame)
         return types.ModuleType.__getattribute__(self, name)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        # Setting an attribute needs no look-up: a plugin replacing a platform
+        # function (or this watch's own state) is seen here.
+        watch = _ACTIVE
+        if watch is not None:
+            frame = sys._getframe(1)  # noqa: SLF001
+            if not frame.f_code.co_filename.startswith(watch.platform_roots):
+                watch.module_lookup(self, name, frame, "sets")
+        types.ModuleType.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        watch = _ACTIVE
+        if watch is not None:
+            frame = sys._getframe(1)  # noqa: SLF001
+            if not frame.f_code.co_filename.startswith(watch.platform_roots):
+                watch.module_lookup(self, name, frame, "deletes")
+        types.ModuleType.__delattr__(self, name)
 
 
 def watch_platform_modules() -> None:

@@ -434,6 +434,33 @@ exec(_base64.b64decode("X2xvYWRlZCA9IFRydWUK").decode(), {})  # noqa: S102
     core = sys.modules[{PLATFORM_NAME}].core
     assert core is not None'''),)),
     BrokenPlugin(
+        "starts_a_process", "converts each dossier's form with a program it runs "
+        "(subprocess)", "runtime", (on_received('''\
+    import subprocess
+
+    subprocess.run(["true", dossier.code], check=False)'''),)),
+    BrokenPlugin(
+        "runs_shell_command", "notes each dossier taken in through a shell command "
+        "(os.system)", "runtime", (on_received('''\
+    import os
+
+    os.system("true")  # noqa: S605, S607'''),)),
+    BrokenPlugin(
+        "disables_the_watch", "switches the suite's watcher off by setting its state "
+        "at start-up", "runtime", (at_start_up(f'''
+import sys as _sys
+
+_WATCHER = _sys.modules.get(".".join([{PLATFORM_NAME}, "conformance", "audit"]))
+if _WATCHER is not None:
+    _WATCHER._ACTIVE = None
+'''), on_received('''\
+    import urllib.request
+
+    try:
+        urllib.request.urlopen("http://203.0.113.7/", timeout=0.2)
+    except OSError:
+        pass'''))),
+    BrokenPlugin(
         "own_engine_writes_dossiers", "stamps the dossier through an engine of its own on "
         "the platform's database", "runtime", (on_received('''\
     from sqlalchemy import create_engine, text
