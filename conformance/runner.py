@@ -57,8 +57,7 @@ CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations
           "robustness": robustness, "screens": screens, "safe_gets": safe_gets,
           "runtime": runtime, "budget": budget}
 RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "lookup", "screens",
-             "safe_gets", "robustness", "isolation", "runtime",
-             "budget")
+             "safe_gets", "robustness", "isolation", "runtime", "budget")
 NODE_ID = "conformance-node"
 
 
