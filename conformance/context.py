@@ -57,6 +57,8 @@ class RunContext:
     # Why sample dossiers could not be taken in: the cause other checks' findings (no
     # dossier to sync, pages with nothing to show) follow from, named in their messages.
     intake_failures: list[str] = field(default_factory=list)
+    # What the plugin's own code was seen doing at run time (an audit.Watch).
+    runtime: Any = None
 
     def intake_cause(self) -> str:
         """``""``, or a sentence naming why no dossier of the plugin could be taken in,

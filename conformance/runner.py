@@ -4,8 +4,10 @@ Order: the contract first (nothing else runs if the platform would refuse the pl
 the catalogue and the migrations on their own databases, then a hub and a node instance
 are built and the node is watched (writes to core tables, hook timings) while the
 lifecycle, sync, lookup, screens, robustness and isolation checks drive it (the
-safe_gets check reads what the screens check's GET requests wrote); the budget
-check reads the timings last. The report lists the checks in the issue's order.
+safe_gets check reads what the screens check's GET requests wrote); the runtime
+check reports what the plugin's own code was seen doing (watched through audit hooks
+from before the plugin is imported); the budget check reads the timings last. The
+report lists the checks in the issue's order.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from motcua.conformance import audit
 from motcua.conformance.checks import (
     budget,
     catalogue,
@@ -28,6 +31,7 @@ from motcua.conformance.checks import (
     lookup,
     migrations,
     robustness,
+    runtime,
     safe_gets,
     screens,
     sync,
@@ -35,6 +39,7 @@ from motcua.conformance.checks import (
 )
 from motcua.conformance.context import RunContext
 from motcua.conformance.instance import open_instance, serve
+from motcua.conformance.raw_writes import watch_raw_writes
 from motcua.conformance.results import (
     FAIL,
     NOT_APPLICABLE,
@@ -50,10 +55,10 @@ from motcua_sdk.versioning import MOTCUA_API_VERSION
 
 CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations,
           "lifecycle": lifecycle, "sync": sync, "lookup": lookup, "isolation": isolation,
-          "robustness": robustness, "screens": screens, "safe_gets": safe_gets, "budget": budget,
-          "volume": volume}
+          "robustness": robustness, "screens": screens, "safe_gets": safe_gets,
+          "runtime": runtime, "budget": budget, "volume": volume}
 RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "lookup", "screens",
-             "safe_gets", "robustness", "isolation", "budget", "volume")
+             "safe_gets", "robustness", "isolation", "runtime", "budget", "volume")
 NODE_ID = "conformance-node"
 SYNC_BATCH_SIZE = 5
 
@@ -98,6 +103,11 @@ def run_conformance(plugin: str, *, postgres_admin_url: str | None = None,
                 prefix="motcua-conformance-")))
         ctx = RunContext(target=target, workdir=workdir, stack=stack,
                          postgres_admin_url=postgres_admin_url)
+        if target.root is not None:
+            # From before the plugin is imported: what its modules do at start-up counts.
+            ctx.runtime = stack.enter_context(audit.watching(
+                target.root, target.module_name.split(".")[0]))
+            ctx.runtime.allow_url(postgres_admin_url)
         results: dict[str, CheckResult] = {}
         for name in RUN_ORDER:
             if name == "lifecycle" and ctx.manager is not None:
@@ -137,9 +147,14 @@ def _build_instances(ctx: RunContext) -> None:
     name, stack, admin = ctx.target.name, ctx.stack, ctx.postgres_admin_url
     try:
         extra = {"also_enabled": ctx.works_with, **ctx.settings}
+        if ctx.runtime is not None:
+            for role in ("hub", "node"):
+                ctx.runtime.allow_folder(ctx.workdir / role / "instance")
         hub = open_instance(stack, name, ctx.workdir / "hub", postgres_admin_url=admin,
                             role="hub", **extra)
         ctx.hub, ctx.hub_url = hub, serve(stack, hub.app)
+        if ctx.runtime is not None:
+            ctx.runtime.allow_url(ctx.hub_url)
         with hub.app.app_context():
             session = hub.database.session
             key = register_node(session, NODE_ID,
@@ -157,3 +172,7 @@ def _build_instances(ctx: RunContext) -> None:
         return
     watch_core_writes(ctx)
     time_hooks(ctx)
+    if ctx.runtime is not None:
+        audit.watch_platform_modules()  # the ones the instances loaded too
+        for instance in (ctx.hub, ctx.node):
+            watch_raw_writes(ctx.runtime, instance.database.engine, ctx.stack)

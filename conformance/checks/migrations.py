@@ -1,5 +1,7 @@
 """Migrations: the plugin's Alembic branch upgrades an empty database to exactly its
-models, downgrades to nothing of its own, and upgrades again, on each database given."""
+models, leaves the core's tables as the core's migrations made them (columns, indexes,
+constraints, triggers), downgrades to nothing of its own, and upgrades again, on each
+database given."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, inspect
 
 from motcua.conformance.context import RunContext
+from motcua.conformance.core_schema import core_schema, differences
 from motcua.conformance.instance import database_url
 from motcua.conformance.results import CheckResult
 from motcua.core import migrate
@@ -89,11 +92,12 @@ def _cycle(engine, label: str, down_to: str, locations: list[str], metadata: Met
     expected = set(metadata.tables)
     try:
         migrate.upgrade(engine, extra_version_locations=[])
-        core = _tables(engine)
+        core, core_before = _tables(engine), core_schema(engine)
         migrate.upgrade(engine, extra_version_locations=locations)
     except Exception as error:  # noqa: BLE001 - a failing migration is the finding
         result.fail(f"{label}: upgrade failed: {type(error).__name__}: {error}")
         return
+    _compare_core(engine, core_before, label, "its branch", result)
     created = _tables(engine) - core
     if created != expected:
         result.fail(f"{label}: upgrade created {sorted(created)}, the models declare "
@@ -110,6 +114,7 @@ def _cycle(engine, label: str, down_to: str, locations: list[str], metadata: Met
         result.fail(f"{label}: downgrade ({down_to}) failed: "
                     f"{type(error).__name__}: {error}")
         return
+    _compare_core(engine, core_before, label, "its downgrade", result)
     left = _tables(engine) - core
     if left:
         result.fail(f"{label}: downgrade left tables {sorted(left)} behind")
@@ -127,6 +132,21 @@ def _cycle(engine, label: str, down_to: str, locations: list[str], metadata: Met
         result.fail(f"{label}: upgrade after downgrade created {sorted(_tables(engine) - core)}")
     else:
         result.ok(f"{label}: upgrade again recreated them")
+
+
+def _compare_core(engine, before: dict[str, str], label: str, stage: str,  # noqa: ANN001
+                  result: CheckResult) -> None:
+    """Fail naming the changes if the core's schema differs from ``before`` (what the
+    core's migrations made) after ``stage``: DDL on the core's tables is not a plugin's
+    to ship, whatever the core's models say."""
+    changes = differences(before, core_schema(engine))
+    if changes:
+        more = f" (and {len(changes) - 8} more)" if len(changes) > 8 else ""
+        result.fail(f"{label}: {stage} changes the core's tables: "
+                    f"{'; '.join(changes[:8])}{more}")
+    else:
+        result.ok(f"{label}: after {stage}, the core's tables are as the core's migrations "
+                  f"made them ({len(before)} columns, indexes, constraints and triggers)")
 
 
 def _differences(engine, metadata: MetaData) -> list[str]:  # noqa: ANN001
