@@ -27,6 +27,8 @@ from motcua.conformance.checks import (
     lifecycle,
     lookup,
     migrations,
+    personal_data,
+    results,
     robustness,
     safe_gets,
     screens,
@@ -34,6 +36,7 @@ from motcua.conformance.checks import (
 )
 from motcua.conformance.context import RunContext
 from motcua.conformance.instance import open_instance, serve
+from motcua.conformance.leaks import plant, unplant, watch_run
 from motcua.conformance.results import (
     FAIL,
     NOT_APPLICABLE,
@@ -49,9 +52,10 @@ from motcua_sdk.versioning import MOTCUA_API_VERSION
 
 CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations,
           "lifecycle": lifecycle, "sync": sync, "lookup": lookup, "isolation": isolation,
-          "robustness": robustness, "screens": screens, "safe_gets": safe_gets, "budget": budget}
+          "robustness": robustness, "screens": screens, "safe_gets": safe_gets, "budget": budget,
+          "results": results, "personal_data": personal_data}
 RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "lookup", "screens",
-             "safe_gets", "robustness", "isolation", "budget")
+             "safe_gets", "robustness", "isolation", "budget", "results", "personal_data")
 NODE_ID = "conformance-node"
 
 
@@ -95,6 +99,8 @@ def run_conformance(plugin: str, *, postgres_admin_url: str | None = None,
                 prefix="motcua-conformance-")))
         ctx = RunContext(target=target, workdir=workdir, stack=stack,
                          postgres_admin_url=postgres_admin_url)
+        plant(ctx.leaks)
+        stack.callback(unplant)
         results: dict[str, CheckResult] = {}
         for name in RUN_ORDER:
             if name == "lifecycle" and ctx.manager is not None:
@@ -152,3 +158,4 @@ def _build_instances(ctx: RunContext) -> None:
         return
     watch_core_writes(ctx)
     time_hooks(ctx)
+    watch_run(ctx)

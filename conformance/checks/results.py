@@ -1,0 +1,162 @@
+"""Results: every result the plugin issues gets a number no other result has, across a
+day change, a year change, and when two officers issue at the same moment.
+
+For each procedure of the plugin, four new dossiers are taken in at the desk and the
+plugin's ``motcua_issue_result`` is called on them as the core calls it, each in its own
+committed transaction: one on 31 December of this year, one on 1 January of the next
+(the clock moved for the plugin's code and the core: :mod:`motcua.conformance.clock`),
+and two more on 1 January from two threads with their own database connections, started
+together, each holding its transaction open a moment after the hook answered, so each
+hook reads the register before the other's write is committed (as on PostgreSQL, where
+two officers' requests on different dossiers do not wait for each other). A concurrent
+issue the database refuses (a unique number taken meanwhile) is what an officer sees as
+an error and retries: it is retried once, and only a second refusal is a finding. The
+numbers, with those the lifecycle issued, must all differ.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from motcua.conformance import driver
+from motcua.conformance.clock import core_clock_at, plugin_clock_moved
+from motcua.conformance.context import RunContext
+from motcua.conformance.results import CheckResult
+from motcua.core import timeutil
+from motcua.core.models import Account, Dossier
+from motcua.core.plugin_manager.dossiers import dossier_handler, issue_result
+from motcua.core.testing import USERNAMES
+
+TITLE = "Results: distinct numbers across a day change, a year change and at once"
+# How long each concurrent issue keeps its transaction open after the hook answered:
+# long enough for the other thread's hook to read the register meanwhile.
+HOLD_SECONDS = 0.3
+ISSUER = "leader"
+
+
+def run(ctx: RunContext, result: CheckResult) -> None:
+    if ctx.node is None:
+        result.abort(f"no instance could be built: {ctx.instance_error}")
+    name = ctx.target.name
+    if not ctx.node.manager.implements(name, "motcua_issue_result"):
+        result.not_applicable("the plugin issues no result (no motcua_issue_result)")
+        return
+    year = timeutil.local(timeutil.now()).year
+    # Noon in Vietnam, so the date is the same in every time zone a server may use.
+    december = datetime(year, 12, 31, 5, tzinfo=UTC)
+    january = datetime(year + 1, 1, 1, 5, tzinfo=UTC)
+    issued: list[tuple[str, str]] = [(number, "issued by the lifecycle check")
+                                     for number in ctx.result_numbers]
+    package = ctx.target.module_name.split(".")[0]
+    procedures = 0
+    for sample in {s.procedure_code: s for s in ctx.samples}.values():
+        codes = _take_in(ctx, sample, 4, result)
+        if not codes:
+            continue
+        procedures += 1
+        where = sample.procedure_code
+        with plugin_clock_moved(package, december):
+            _record(issued, _issue(ctx, codes[0], december), f"{where} on 31/12/{year}", result)
+        with plugin_clock_moved(package, january):
+            _record(issued, _issue(ctx, codes[1], january), f"{where} on 01/01/{year + 1}",
+                    result)
+            for code, answer in zip(codes[2:], _at_once(ctx, codes[2:], january), strict=True):
+                if isinstance(answer, Exception):  # refused in the race: the officer retries
+                    answer = _issue(ctx, code, january)
+                _record(issued, answer, f"{where} on 01/01/{year + 1}, two at once", result)
+    if not procedures:
+        result.not_applicable("no dossier of the plugin's own procedures could be taken in"
+                              + ctx.intake_cause())
+        return
+    _distinct(issued, result)
+    result.data["numbers"] = [number for number, _when in issued]
+
+
+def _take_in(ctx: RunContext, sample, count: int, result: CheckResult) -> list[str]:  # noqa: ANN001
+    """``count`` new dossiers of ``sample`` handled by the plugin ([] if not its own)."""
+    codes = []
+    for _ in range(count):
+        try:
+            codes.append(driver.take_in(ctx.node, sample))
+        except driver.DriveError as error:
+            result.fail(f"{sample.procedure_code}: a dossier to issue could not be taken "
+                        f"in: {error}")
+            return []
+    with ctx.node.app.app_context():
+        database = ctx.node.database
+        try:
+            dossier = database.session.scalar(select(Dossier).where(Dossier.code == codes[0]))
+            mine = dossier_handler(ctx.node.manager, dossier) == ctx.target.name
+        finally:
+            database.remove()
+    return codes if mine else []
+
+
+def _issue(ctx: RunContext, code: str, moment: datetime, *, hold: float = 0.0,
+           start: threading.Barrier | None = None) -> str | Exception:
+    """Ask the plugin for the result of dossier ``code`` at ``moment`` in a transaction
+    of this thread's own, committed; the number, or the error that refused it."""
+    app, database = ctx.node.app, ctx.node.database
+    with app.test_request_context(), core_clock_at(moment):
+        session = database.session
+        try:
+            dossier = session.scalar(select(Dossier).where(Dossier.code == code))
+            actor = session.scalar(select(Account).where(Account.username == USERNAMES[ISSUER]))
+            session.commit()  # both threads start from the same committed state
+            if start is not None:
+                start.wait(timeout=30)
+            answer = issue_result(dossier, actor)
+            session.flush()
+            time.sleep(hold)
+            session.commit()
+            return str((answer or {}).get("number") or "")
+        except Exception as error:  # noqa: BLE001 - a refused issue is reported
+            session.rollback()
+            return error
+        finally:
+            database.remove()
+
+
+def _at_once(ctx: RunContext, codes: list[str], moment: datetime) -> list[str | Exception]:
+    """Issue ``codes`` from one thread each, started together."""
+    answers: list[str | Exception] = [RuntimeError("not issued")] * len(codes)
+    start = threading.Barrier(len(codes))
+
+    def one(index: int) -> None:
+        answers[index] = _issue(ctx, codes[index], moment, hold=HOLD_SECONDS, start=start)
+
+    threads = [threading.Thread(target=one, args=(index,)) for index in range(len(codes))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+def _record(issued: list[tuple[str, str]], answer: str | Exception, when: str,
+            result: CheckResult) -> None:
+    if isinstance(answer, Exception):
+        result.fail(f"{when}: the result could not be issued: {type(answer).__name__}: "
+                    f"{answer}")
+    elif not answer:
+        result.fail(f"{when}: the issued result carries no number")
+    else:
+        issued.append((answer, when))
+
+
+def _distinct(issued: list[tuple[str, str]], result: CheckResult) -> None:
+    counts = Counter(number for number, _when in issued)
+    for number, count in counts.items():
+        if count > 1:
+            whens = [when for other, when in issued if other == number]
+            result.fail(f"result number {number} was given {count} times: "
+                        f"{'; '.join(whens)}")
+    if not result.failures:
+        result.ok(f"{len(issued)} results issued (the lifecycle's, and per procedure one "
+                  "on 31 December, one on 1 January, two at once on 1 January): "
+                  f"{len(counts)} distinct numbers")
