@@ -66,6 +66,11 @@ class Needle:
     words: str = ""
     digits: str = ""
 
+    @property
+    def kind(self) -> str:
+        """The item it spells (``name`` for ``name (without the family name)``)."""
+        return self.what.split(" (")[0]
+
     def found_in(self, folded: str, runs: list[str]) -> bool:
         if self.digits:
             return any(self.digits in run for run in runs)
@@ -107,13 +112,14 @@ def needles(*, name: str | None = None, phone: str | None = None,
 
 
 def leaked(text: str, wanted: list[Needle]) -> list[str]:
-    """What of ``wanted`` ``text`` shows (each item once, by its ``what``)."""
+    """What of ``wanted`` ``text`` shows: each item once, by the first of its spellings
+    found (the whole before a part, as :func:`needles` lists them)."""
     folded, runs = fold(text), digit_runs(text)
-    shown: list[str] = []
+    shown: dict[str, str] = {}  # kind -> the first spelling found
     for needle in wanted:
-        if needle.what not in shown and needle.found_in(folded, runs):
-            shown.append(needle.what)
-    return shown
+        if needle.kind not in shown and needle.found_in(folded, runs):
+            shown[needle.kind] = needle.what
+    return list(shown.values())
 
 
 __all__ = ["Needle", "digit_runs", "fold", "leaked", "national_number", "needles"]

@@ -6,7 +6,8 @@ are built and the node is watched (writes to core tables, hook timings) while th
 lifecycle, sync, lookup, screens, robustness and isolation checks drive it (the
 safe_gets check reads what the screens check's GET requests wrote); the budget
 check reads the timings; the results check issues more results with the clock moved;
-the personal_data check, last, reads what the whole run answered, logged and synced. The report lists the checks in the issue's order.
+the personal_data check, last, reads what the whole run answered, logged and synced.
+The report lists the checks in the issue's order.
 """
 
 from __future__ import annotations
