@@ -51,10 +51,8 @@ def _optional_fields_emptied(ctx: RunContext, result: CheckResult) -> int:
     taken = 0
     client = ctx.node.client("anonymous")
     for sample in {s.procedure_code: s for s in ctx.samples}.values():
-        spec = ctx.node.manager.procedure_spec(sample.procedure_code)
-        if spec is None or spec.schema is None:
-            continue
-        for key, schema_field in spec.schema().fields.items():
+        fields = _schema_fields(ctx, sample.procedure_code)
+        for key, schema_field in fields.items():
             name = schema_field.data_key or key
             if schema_field.required or sample.specialist_data.get(name) in (None, "", [], {}):
                 continue
@@ -72,6 +70,17 @@ def _optional_fields_emptied(ctx: RunContext, result: CheckResult) -> int:
             taken += 1
             ask_every_channel(client, code)
     return taken
+
+
+def _schema_fields(ctx: RunContext, procedure_code: str) -> dict:
+    """The fields of the procedure's marshmallow schema ({} without a usable one: the
+    catalogue check's finding)."""
+    spec = ctx.node.manager.procedure_spec(procedure_code)
+    try:
+        fields = spec.schema().fields if spec is not None and spec.schema else {}
+    except Exception:  # noqa: BLE001 - not a schema class
+        return {}
+    return fields if isinstance(fields, dict) else {}
 
 
 def _applicants(ctx: RunContext) -> dict[str, list[personal.Needle]]:
