@@ -213,7 +213,7 @@ def _distinct(issued: list[Issued], result: CheckResult) -> None:
     new = [entry for entry in issued if not entry.named_by_data]
     numbers = {entry.number for entry in new}
     for number in sorted(numbers):
-        given = [entry.when for entry in issued if entry.number == number]
+        given = [entry.when for entry in new if entry.number == number]
         if len(given) > 1:
             result.fail(f"result number {number} was given {len(given)} times: "
                         f"{'; '.join(given)}")
