@@ -12,6 +12,7 @@ applicants' data once every dossier exists.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -111,7 +112,7 @@ def record_answers(watch: LeakWatch, app: Any, label: str) -> None:
 def _inspect(watch: LeakWatch, app: Any, environ: dict, where: str,
              headers: list, body: bytes) -> None:
     watch.answers_seen += 1
-    text = body.decode("utf-8", errors="replace")
+    text = _readable(body.decode("utf-8", errors="replace"))
     watch.search("\n".join(f"{name}: {value}" for name, value in headers),
                  f"{where}: a response header")
     watch.search(text, f"{where}: the response")
@@ -120,6 +121,17 @@ def _inspect(watch: LeakWatch, app: Any, environ: dict, where: str,
         query = environ.get("QUERY_STRING")
         watch.public_pages.append(PublicPage(
             f"{where}{'?' + query if query else ''} ({endpoint})", text))
+
+
+def _readable(text: str) -> str:
+    """``text``, and if it is JSON, also as JSON without escapes (``"Nguy\\u1ec5n"`` is
+    ``"Nguyễn"``), so a value is found however the answer encoded it."""
+    if text[:1] not in ("{", "["):
+        return text
+    try:
+        return text + "\n" + json.dumps(json.loads(text), ensure_ascii=False)
+    except ValueError:
+        return text
 
 
 def _endpoint(app: Any, environ: dict) -> str | None:

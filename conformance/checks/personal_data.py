@@ -3,7 +3,8 @@ applicant, and no secret of the server leaves it.
 
 Public: for every dossier the run made, the plugin's public fields (what
 ``motcua_public_fields`` and the schema's public fields give) and every page the public
-channels answered (the lookup website, its JSON API, the kiosk, the SMS reply) must not
+channels answered (the lookup website, its JSON API, the kiosk, the SMS reply; the
+node's, and the hub's for the synced dossiers) must not
 show the applicant's name, address, e-mail, organisation, citizen ID or phone, however
 spelled (:mod:`motcua.conformance.personal` says what counts as a match). Besides the
 vendor's samples, a copy of each with one optional specialist field left out is taken
@@ -35,6 +36,7 @@ def run(ctx: RunContext, result: CheckResult) -> None:
     if ctx.node is None:
         result.abort(f"no instance could be built: {ctx.instance_error}")
     emptied = _optional_fields_emptied(ctx, result)
+    _ask_the_hub(ctx)
     applicants = _applicants(ctx)
     _public_fields(ctx, applicants, result)
     _public_pages(ctx, applicants, result)
@@ -70,6 +72,16 @@ def _optional_fields_emptied(ctx: RunContext, result: CheckResult) -> int:
             taken += 1
             ask_every_channel(client, code)
     return taken
+
+
+def _ask_the_hub(ctx: RunContext) -> None:
+    """Look the synced dossiers up on the hub too: the province's portal answers the
+    public from what the nodes sent it."""
+    if ctx.hub is None or "lookup.show" not in ctx.hub.app.view_functions:
+        return
+    client = ctx.hub.client("anonymous")
+    for code in ctx.finished.values():
+        ask_every_channel(client, code)
 
 
 def _schema_fields(ctx: RunContext, procedure_code: str) -> dict:
@@ -117,11 +129,13 @@ def _public_pages(ctx: RunContext, applicants: dict, result: CheckResult) -> Non
     """Every public page against every applicant (a page about one dossier showing
     another's applicant leaks as much)."""
     wanted = list({needle: None for needles in applicants.values() for needle in needles})
-    found = 0
+    reported: set[str] = set()  # a page asked in several states is named once
     for page in ctx.leaks.public_pages:
+        if page.where in reported:
+            continue
         shown = personal.leaked(page.text, wanted)
-        if shown and found < MAX_FINDINGS:
-            found += 1
+        if shown and len(reported) < MAX_FINDINGS:
+            reported.add(page.where)
             result.fail(f"{page.where} shows an applicant's {', '.join(shown)}")
 
 
