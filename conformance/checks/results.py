@@ -45,7 +45,7 @@ from motcua_sdk.types import thaw
 TITLE = "Results: distinct numbers across a day change, a year change and at once"
 # How long each concurrent issue keeps its transaction open after the hook answered:
 # long enough for the other thread's hook to read the register meanwhile.
-HOLD_SECONDS = 0.3
+HOLD_SECONDS = 0.5
 ISSUER = "leader"
 
 
