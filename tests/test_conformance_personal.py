@@ -1,15 +1,20 @@
 """The conformance suite's matching of personal data (whatever its spelling, without
-false alarms on ordinary words) and its clock moved for a plugin's modules."""
+false alarms on ordinary words), its watch for secrets in answers and logs, and its
+clock moved for a plugin's modules."""
 
 from __future__ import annotations
 
+import json
+import logging
 import sys
 import types
 from datetime import UTC, date, datetime
 
 import pytest
+from flask import Flask, jsonify
 
 from motcua.conformance.clock import clock_at
+from motcua.conformance.leaks import LeakWatch, LogSearch, record_answers
 from motcua.conformance.personal import leaked, national_number, needles
 from motcua.core import timeutil
 
@@ -69,3 +74,29 @@ def test_the_clock_moves_for_a_plugins_modules_and_the_core_then_comes_back():
         assert plugin.date is date and timeutil.now().year == datetime.now(UTC).year
     finally:
         del sys.modules[plugin.__name__]
+
+
+def test_a_secret_is_found_in_answers_headers_and_logs_and_json_is_read_unescaped():
+    watch = LeakWatch()
+    watch.add_secret("s3cret-value-123", "the secret key")
+    watch.add_secret("short", "too short to look for")
+    app = Flask(__name__)
+    app.add_url_rule("/tra-cuu/<code>", "lookup.show",
+                     lambda code: jsonify({"name": "Nguyễn Văn An"}))
+    app.add_url_rule("/debug", "debug", lambda: ("ok", 200, {"X-Build": "s3cret-value-123"}))
+    record_answers(watch, app, "node")
+    client = app.test_client()
+    assert json.loads(client.get("/tra-cuu/X1").get_data())["name"] == "Nguyễn Văn An"
+    client.get("/debug")
+    assert watch.answers_seen == 2
+    assert watch.findings == ["node: GET /debug: a response header shows the secret key"]
+    assert leaked(watch.public_pages[0].text, APPLICANT) == ["name"]
+
+    handler = LogSearch(watch)
+    logger = logging.getLogger("motcua_leaky_plugin")
+    logger.addHandler(handler)
+    try:
+        logger.warning("environment %s", {"KEY": "s3cret-value-123"})
+    finally:
+        logger.removeHandler(handler)
+    assert watch.findings[-1].startswith("log record of motcua_leaky_plugin (WARNING)")
