@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from motcua.conformance.instance import Instance
+from motcua.conformance.leaks import LeakWatch
 from motcua.conformance.target import Target
 from motcua_sdk.types import SampleDossier
 
@@ -59,6 +60,8 @@ class RunContext:
     intake_failures: list[str] = field(default_factory=list)
     # What the plugin's own code was seen doing at run time (an audit.Watch).
     runtime: Any = None
+    # Secrets and public pages seen in the instances' answers, logs and sync batches.
+    leaks: LeakWatch = field(default_factory=LeakWatch)
 
     def intake_cause(self) -> str:
         """``""``, or a sentence naming why no dossier of the plugin could be taken in,

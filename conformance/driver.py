@@ -23,6 +23,10 @@ EXPECTED_VERSION = re.compile(r'name="expected_version" value="(\d+)"')
 PROGRESS = ("approve", "submit_for_approval", "forward", "claim")
 OFFICERS = ("specialist", "leader", "reception")
 MAX_MOVES = 40
+# The applicant's e-mail and organisation on every dossier the suite takes in, so the
+# personal_data check can look for them where they must not be shown.
+CONTACT = {"email": "phuclam.conformance@example.vn",
+           "organization": "Công ty TNHH Phúc Lâm Thử Nghiệm"}
 
 
 class DriveError(Exception):
@@ -84,7 +88,8 @@ def intake_body(instance: Instance, sample: SampleDossier, **changes: Any) -> di
         raise DriveError(f"procedure {sample.procedure_code} has no receiving unit")
     applicant = {"name": sample.applicant_name, "phone": "0912345678",
                  "citizen_id": sample.applicant_citizen_id or "001090001234",
-                 "address": sample.applicant_address or "12 đường Số 1, phường Một"}
+                 "address": sample.applicant_address or "12 đường Số 1, phường Một",
+                 **CONTACT}
     body = {"procedure_code": sample.procedure_code, "unit_code": entry["receiving_units"][0],
             "applicant": applicant, "sms_consent": True,
             "submitted_documents": [d["id"] for d in entry["documents"] if d["required"]],

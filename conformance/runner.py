@@ -4,10 +4,13 @@ Order: the contract first (nothing else runs if the platform would refuse the pl
 the catalogue and the migrations on their own databases, then a hub and a node instance
 are built and the node is watched (writes to core tables, hook timings) while the
 lifecycle, sync, lookup, screens, robustness and isolation checks drive it (the
-safe_gets check reads what the screens check's GET requests wrote); the runtime
-check reports what the plugin's own code was seen doing (watched through audit hooks
-from before the plugin is imported); the budget check reads the timings last. The
-report lists the checks in the issue's order.
+safe_gets check reads what the screens check's GET requests wrote); the budget
+check reads the timings; the results check issues more results with the clock moved; the
+volume check seeds a province's worth of dossiers and times the hooks again; the
+personal_data check reads what the whole run answered, logged and synced; the runtime
+check, last, reports what the plugin's own code was seen doing (watched through audit
+hooks from before the plugin is imported). The report lists the checks in the issue's
+order.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from motcua.conformance.checks import (
     lifecycle,
     lookup,
     migrations,
+    personal_data,
+    results,
     robustness,
     runtime,
     safe_gets,
@@ -39,6 +44,7 @@ from motcua.conformance.checks import (
 )
 from motcua.conformance.context import RunContext
 from motcua.conformance.instance import open_instance, serve
+from motcua.conformance.leaks import plant, unplant, watch_run
 from motcua.conformance.raw_writes import watch_raw_writes
 from motcua.conformance.results import (
     FAIL,
@@ -56,9 +62,11 @@ from motcua_sdk.versioning import MOTCUA_API_VERSION
 CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations,
           "lifecycle": lifecycle, "sync": sync, "lookup": lookup, "isolation": isolation,
           "robustness": robustness, "screens": screens, "safe_gets": safe_gets,
-          "runtime": runtime, "budget": budget, "volume": volume}
+          "runtime": runtime, "budget": budget, "volume": volume, "results": results,
+          "personal_data": personal_data}
 RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "lookup", "screens",
-             "safe_gets", "robustness", "isolation", "runtime", "budget", "volume")
+             "safe_gets", "robustness", "isolation", "budget", "results", "volume",
+             "personal_data", "runtime")
 NODE_ID = "conformance-node"
 SYNC_BATCH_SIZE = 5
 
@@ -108,6 +116,8 @@ def run_conformance(plugin: str, *, postgres_admin_url: str | None = None,
             ctx.runtime = stack.enter_context(audit.watching(
                 target.root, target.module_name.split(".")[0]))
             ctx.runtime.allow_url(postgres_admin_url)
+        plant(ctx.leaks)
+        stack.callback(unplant)
         results: dict[str, CheckResult] = {}
         for name in RUN_ORDER:
             if name == "lifecycle" and ctx.manager is not None:
@@ -176,3 +186,4 @@ def _build_instances(ctx: RunContext) -> None:
         audit.watch_platform_modules()  # the ones the instances loaded too
         for instance in (ctx.hub, ctx.node):
             watch_raw_writes(ctx.runtime, instance.database.engine, ctx.stack)
+    watch_run(ctx)

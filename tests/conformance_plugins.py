@@ -179,8 +179,8 @@ def export():
 @bp.route("/certificate/<code>")'''),)),
     BrokenPlugin(
         "leaks_citizen_id", "shows the applicant's citizen ID in the public lookup",
-        "lookup", (Edit(INIT, '''return {"Nội dung": dossier.specialist_data.get("subject", "")}''',
-                        '''return {"Nội dung": dossier.specialist_data.get("subject", ""),
+        "personal_data", (Edit(INIT, '''return {"Nội dung": dossier.specialist_data.get(\
+"subject", "")}''', '''return {"Nội dung": dossier.specialist_data.get("subject", ""),
             "Người nộp": f"{dossier.applicant_name} ({dossier.applicant_citizen_id})"}'''),)),
     BrokenPlugin(
         "cdn_asset", "loads a stylesheet from a CDN", "screens",
@@ -632,6 +632,92 @@ CORE_DDL_BROKEN = (
 ''')),
 )
 BROKEN = (*BROKEN, *CORE_DDL_BROKEN)
+# Class 6 of issue #17 (personal data, see personal_data in docs/conformance.md): the
+# applicant shown in public, however spelled, and the server's secrets let out.
+PUBLIC_SUBJECT = '''return {"Nội dung": dossier.specialist_data.get("subject", "")}'''
+
+
+def public_field(label: str, expression: str) -> Edit:
+    """The scaffold's public fields with one more, ``label``: ``expression``."""
+    return Edit(INIT, PUBLIC_SUBJECT, PUBLIC_SUBJECT[:-1] + f", {label!r}: {expression}}}")
+
+
+PERSONAL_DATA = (
+    BrokenPlugin("public_applicant_name", "shows who applied in the public lookup",
+                 "personal_data", (public_field("Người nộp", "dossier.applicant_name"),)),
+    BrokenPlugin("public_street_address", "shows the applicant's house and street",
+                 "personal_data", (public_field(
+                     "Địa chỉ", '(dossier.applicant_address or "").split(",")[0]'),)),
+    BrokenPlugin("public_phone_international", "shows the phone as +84 912 345 678",
+                 "personal_data", (public_field(
+                     "Liên hệ", '"+84 " + " ".join((dossier.applicant_phone or "")[i:i + 3] '
+                     'for i in (1, 4, 7))'),)),
+    BrokenPlugin("public_phone_dotted", "shows the phone as 0912.345.678", "personal_data",
+                 (public_field("Điện thoại", '".".join((dossier.applicant_phone or "")[i:j] '
+                               'for i, j in ((0, 4), (4, 7), (7, 10)))'),)),
+    BrokenPlugin("public_email", "shows the applicant's e-mail in capitals", "personal_data",
+                 (public_field("Thư", '(dossier.applicant_email or "").upper()'),)),
+    BrokenPlugin("public_organisation_unaccented", "shows the applicant's organisation "
+                 "without its diacritics", "personal_data", (public_field(
+                     "Đơn vị", '__import__("unicodedata").normalize("NFD", '
+                     'dossier.applicant_organization or "").encode("ascii", "ignore")'
+                     '.decode()'),)),
+    BrokenPlugin("public_name_when_area_empty", "shows the applicant's name, in capitals, "
+                 "when the optional area is empty", "personal_data", (public_field(
+                     "Diện tích", 'dossier.specialist_data.get("area_m2") or '
+                     'dossier.applicant_name.upper()'),)),
+    BrokenPlugin("page_shows_secret_key", "its queue page shows the server's secret key "
+                 "as a build tag", "personal_data", (Edit(
+                     VIEWS, "return render_template(\"land_use/queue.html\", dossiers=dossiers, "
+                     "issued=issued)",
+                     "from flask import current_app\n\n    return render_template("
+                     "\"land_use/queue.html\", dossiers=dossiers, issued=issued) + "
+                     "f\"<!-- build {current_app.secret_key} -->\""),)),
+    BrokenPlugin("logs_environment", "logs the process environment when it issues a result",
+                 "personal_data", (Edit(INIT, ISSUE_HOOK, ISSUE_HOOK + '''    import os
+
+    log.info("issued with environment %s", dict(os.environ))
+'''),)),
+    BrokenPlugin("sync_payload_database_url", "sends the hub the database URL it read "
+                 "from", "personal_data", (Edit(INIT, SYNC_HOOK, '''@hookimpl
+def motcua_sync_payload(dossier):
+    return {"subject": dossier.specialist_data.get("subject"),
+            "source": str(services.session().get_bind().url)}
+'''),)),
+)
+
+# Class 8 (results): numbers that repeat. Each keeps its register's number without a
+# unique constraint (model and migration), as such a vendor would.
+NON_UNIQUE_NUMBER = (
+    Edit(f"{PACKAGE}/models.py", "number: Mapped[str] = mapped_column(String(40), unique=True)",
+         "number: Mapped[str] = mapped_column(String(40))"),
+    Edit(f"{PACKAGE}/migrations/0001_land_use.py",
+         '''        sa.UniqueConstraint("number", name=constraint_name("uq", CERTIFICATES, \
+"number")),
+''', ""),
+)
+YEAR_SEQUENCE = '''    last = session.scalar(select(func.max(Certificate.sequence))
+                          .where(Certificate.year == today.year)) or 0
+'''
+YEAR_NUMBER = 'number=f"{last + 1:04d}/{today.year}/LAND-USE",'
+RESULTS = (
+    BrokenPlugin("result_number_per_day", "numbers its results with a counter of the day "
+                 "(the same number again the next day)", "results", (*NON_UNIQUE_NUMBER, Edit(
+                     f"{PACKAGE}/models.py", YEAR_SEQUENCE, '''\
+    last = session.scalar(select(func.count()).select_from(Certificate)
+                          .where(Certificate.issued_on == today))
+'''))),
+    BrokenPlugin("result_number_count_plus_one", "numbers its results count() + 1 (two "
+                 "issued at once get the same)", "results", (*NON_UNIQUE_NUMBER, Edit(
+                     f"{PACKAGE}/models.py", YEAR_SEQUENCE, '''\
+    last = session.scalar(select(func.count()).select_from(Certificate))
+'''))),
+    BrokenPlugin("result_number_without_year", "restarts its sequence every year but leaves "
+                 "the year out of the number", "results", (*NON_UNIQUE_NUMBER, Edit(
+                     f"{PACKAGE}/models.py", YEAR_NUMBER,
+                     'number=f"{last + 1:04d}/LAND-USE",'))),
+)
+BROKEN = BROKEN + PERSONAL_DATA + RESULTS
 
 
 def apply(project: Path, broken: BrokenPlugin) -> None:

@@ -7,7 +7,7 @@ timed on the run's own data, cannot see it. This check copies the run's dossiers
 plugin's rows in the database (:mod:`motcua.conformance.volume`) to each size of
 :data:`SIZES`, times the per-dossier hooks and the signal receivers again (as the budget
 check does, 20 calls each) and reports how the cost grows.
-It runs last: the copies would confuse the checks that count rows.
+It runs after the checks that count or compare rows: the copies would confuse them.
 """
 
 from __future__ import annotations
