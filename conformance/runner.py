@@ -31,6 +31,7 @@ from motcua.conformance.checks import (
     safe_gets,
     screens,
     sync,
+    sync_complete,
 )
 from motcua.conformance.context import RunContext
 from motcua.conformance.instance import open_instance, serve
@@ -48,9 +49,11 @@ from motcua.core.sync.hub import register_node
 from motcua_sdk.versioning import MOTCUA_API_VERSION
 
 CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations,
-          "lifecycle": lifecycle, "sync": sync, "lookup": lookup, "isolation": isolation,
+          "lifecycle": lifecycle, "sync": sync, "sync_complete": sync_complete,
+          "lookup": lookup, "isolation": isolation,
           "robustness": robustness, "screens": screens, "safe_gets": safe_gets, "budget": budget}
-RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "lookup", "screens",
+RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "sync_complete",
+             "lookup", "screens",
              "safe_gets", "robustness", "isolation", "budget")
 NODE_ID = "conformance-node"
 
