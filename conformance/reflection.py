@@ -8,6 +8,10 @@ id, or any text column holding the dossier's code (``dossier_code``,
 registration points to) are not required: several dossiers may share them, so the
 hub's copy of an earlier dossier rightly keeps the values of its own time.
 
+Personal identifiers are not required (the hub must not hold them, as the core's own
+snapshot holds no citizen ID): a field, column or JSON key whose name contains one of
+:data:`PERSONAL_IDS` (``owner.citizen_id``, ``phone``...).
+
 A value is reflected when it is found anywhere in the payload, whatever the key or the
 nesting: the same text, number or boolean (a date or time as its ISO text, to the
 second), or a text of at least :data:`MIN_CONTAINED` characters inside a longer text of
@@ -30,6 +34,7 @@ from sqlalchemy import MetaData, Table, select
 from sqlalchemy.engine import Connection
 
 MIN_CONTAINED = 4
+PERSONAL_IDS = ("citizen_id", "cccd", "cmnd", "passport", "phone", "email")
 DOSSIER_ID_NAMES = {"dossier_id"}
 ISO_TIME = re.compile(r"^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)")
 
@@ -111,10 +116,17 @@ class Payload:
         return False
 
 
-def missing_fields(specialist_data: dict, payload: Payload) -> list[str]:
-    """The specialist fields (``field.path = value``) the payload does not reflect."""
-    return [f"{path or '?'} = {leaf!r}" for path, leaf in leaves(specialist_data or {})
-            if not payload.reflects(leaf)]
+def personal(path: str) -> bool:
+    """Whether the field or column at ``path`` is a personal identifier (module doc)."""
+    name = path.rsplit(".", 1)[-1].lower()
+    return any(marker in name for marker in PERSONAL_IDS)
+
+
+def missing(value: dict, payload: Payload) -> list[str]:
+    """``path = value`` of each value inside ``value`` (specialist data, a row's columns)
+    the payload does not reflect, personal identifiers left out."""
+    return [f"{path or '?'} = {leaf!r}" for path, leaf in leaves(value or {})
+            if not personal(path) and not payload.reflects(leaf)]
 
 
 def _links(table: Table) -> tuple[set[str], set[str]]:
@@ -155,4 +167,4 @@ def owned_rows(connection: Connection, metadata: MetaData, dossier_id: int,
     return found
 
 
-__all__ = ["OwnedRow", "Payload", "leaves", "missing_fields", "owned_rows"]
+__all__ = ["OwnedRow", "Payload", "leaves", "missing", "owned_rows", "personal"]

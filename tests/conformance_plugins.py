@@ -37,7 +37,15 @@ VIEWS = f"{PACKAGE}/views.py"
 
 SYNC_HOOK = '''@hookimpl
 def motcua_sync_payload(dossier):
-    return {"subject": dossier.specialist_data.get("subject")}
+    from motcua_land_use.models import certificate_record
+
+    # The whole case for the province's hub: every specialist field and the certificate
+    # issued for the dossier, read afresh each time so a change is sent on.
+    return {**dossier.specialist_data,
+            "certificate": certificate_record(services.session(), dossier.code)}
+'''
+SYNC_RETURN = '''    return {**dossier.specialist_data,
+            "certificate": certificate_record(services.session(), dossier.code)}
 '''
 CERTIFICATE_ROUTE = '''@bp.route("/certificate/<code>")'''
 ISSUE_HOOK = '''    certificate = issue_certificate(services.session(), dossier, actor)
@@ -125,6 +133,64 @@ BROKEN = (
     BrokenPlugin(
         "no_sync_payload", "keeps specialist data and a table but sends nothing to the hub",
         "sync", (Edit(INIT, SYNC_HOOK, ""),)),
+    # Each sends the hub an incomplete or stale payload (see sync_complete in
+    # docs/conformance.md).
+    BrokenPlugin(
+        "sync_misses_specialist_field", "sends the subject and the certificate but not the "
+        "area", "sync_complete", (Edit(INIT, SYNC_RETURN, '''\
+    return {"subject": dossier.specialist_data.get("subject"),
+            "certificate": certificate_record(services.session(), dossier.code)}
+'''),)),
+    BrokenPlugin(
+        "sync_rounds_specialist_field", "sends the area rounded to whole square metres",
+        "sync_complete", (Edit(INIT, SYNC_RETURN, '''\
+    data = dict(dossier.specialist_data)
+    if data.get("area_m2") is not None:
+        data["area_m2"] = round(data["area_m2"])
+    return {**data, "certificate": certificate_record(services.session(), dossier.code)}
+'''),)),
+    BrokenPlugin(
+        "sync_misses_certificate", "sends the specialist data but not the certificate it "
+        "issued", "sync_complete", (Edit(INIT, SYNC_RETURN, '''\
+    return dict(dossier.specialist_data)
+'''),)),
+    BrokenPlugin(
+        "sync_certificate_without_number", "sends the certificate's holder and subject but "
+        "not its number", "sync_complete", (Edit(INIT, SYNC_RETURN, '''\
+    record = certificate_record(services.session(), dossier.code)
+    if record is not None:
+        record = {"holder_name": record["holder_name"], "subject": record["subject"]}
+    return {**dossier.specialist_data, "certificate": record}
+'''),)),
+    BrokenPlugin(
+        "sync_payload_cached", "computes each dossier's payload once per status and keeps "
+        "it", "sync_complete", (Edit(INIT, SYNC_RETURN, '''\
+    key = (dossier.code, dossier.status)
+    if key not in _SENT:
+        _SENT[key] = {**dossier.specialist_data,
+                      "certificate": certificate_record(services.session(), dossier.code)}
+    return _SENT[key]
+
+
+_SENT = {}
+'''),)),
+    BrokenPlugin(
+        "sync_payload_frozen_at_issue", "keeps the payload it computed when issuing the "
+        "certificate and sends that ever after", "sync_complete",
+        (Edit(INIT, ISSUE_HOOK, ISSUE_HOOK + '''\
+    from motcua_land_use.models import certificate_record
+
+    _FROZEN[dossier.code] = {**dossier.specialist_data, "certificate": certificate_record(
+        services.session(), dossier.code)}
+'''), Edit(INIT, SYNC_RETURN, '''\
+    if dossier.code in _FROZEN:
+        return _FROZEN[dossier.code]
+    return {**dossier.specialist_data,
+            "certificate": certificate_record(services.session(), dossier.code)}
+
+
+_FROZEN = {}
+'''))),
     BrokenPlugin(
         "writes_core_table", "stamps the dossier's note with its own UPDATE statement",
         "isolation", (Edit(INIT, ISSUE_HOOK, ISSUE_HOOK + '''    from sqlalchemy import text

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from motcua.conformance.context import RunContext
-from motcua.conformance.reflection import OwnedRow, Payload, missing_fields, owned_rows
+from motcua.conformance.reflection import OwnedRow, Payload, missing, owned_rows, personal
 from motcua.conformance.results import CheckResult
 from motcua.core.models import Dossier, HubDossier
 from motcua.core.sync.node import node_from_settings
@@ -48,14 +48,14 @@ def run(ctx: RunContext, result: CheckResult) -> None:
     rows = {code: _rows(ctx, dossier_id, code) for code, (dossier_id, _data) in dossiers.items()}
     for code, (_dossier_id, data) in dossiers.items():
         payload = Payload(_arrived(ctx, code))
-        missing = [f"specialist field {field}" for field in missing_fields(data, payload)]
+        lacking = [f"specialist field {found}" for found in missing(data, payload)]
         for row in rows[code]:
-            missing += [f"{row.table} ({row.key}) column {column} = {value!r}"
-                        for column, value in row.values.items() if not payload.reflects(value)]
-        if missing:
-            more = f" and {len(missing) - SHOWN} more" if len(missing) > SHOWN else ""
+            lacking += [f"{row.table} ({row.key}) column {found}"
+                        for found in missing(row.values, payload)]
+        if lacking:
+            more = f" and {len(lacking) - SHOWN} more" if len(lacking) > SHOWN else ""
             result.fail(f"{code}: the hub's copy of the plugin's payload lacks "
-                        f"{'; '.join(missing[:SHOWN])}{more}")
+                        f"{'; '.join(lacking[:SHOWN])}{more}")
     if result.failures:
         return
     counted = sum(len(found) for found in rows.values())
@@ -144,13 +144,13 @@ def _pick(dossiers: dict, rows: dict) -> tuple[str, str, OwnedRow | None, str | 
     with a text column (the first of each)."""
     best = None
     for code, (_dossier_id, data) in dossiers.items():
-        field = next((key for key, value in data.items()
-                      if isinstance(value, str) and value.strip()), None)
+        field = next((key for key, value in data.items() if not personal(key)
+                      and isinstance(value, str) and value.strip()), None)
         if field is None:
             continue
         for row in rows[code]:
-            column = next((key for key, value in row.values.items()
-                           if isinstance(value, str) and value.strip()), None)
+            column = next((key for key, value in row.values.items() if not personal(key)
+                           and isinstance(value, str) and value.strip()), None)
             if column is not None:
                 return code, field, row, column
         best = best or (code, field, None, None)
