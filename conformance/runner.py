@@ -23,6 +23,7 @@ from motcua.conformance.checks import (
     budget,
     catalogue,
     contract,
+    external_resources,
     isolation,
     lifecycle,
     lookup,
@@ -51,9 +52,10 @@ from motcua_sdk.versioning import MOTCUA_API_VERSION
 CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations,
           "lifecycle": lifecycle, "sync": sync, "sync_complete": sync_complete,
           "lookup": lookup, "isolation": isolation,
-          "robustness": robustness, "screens": screens, "safe_gets": safe_gets, "budget": budget}
+          "robustness": robustness, "screens": screens, "safe_gets": safe_gets,
+          "external_resources": external_resources, "budget": budget}
 RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "sync_complete",
-             "lookup", "screens",
+             "lookup", "screens", "external_resources",
              "safe_gets", "robustness", "isolation", "budget")
 NODE_ID = "conformance-node"
 
