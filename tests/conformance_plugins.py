@@ -108,6 +108,13 @@ QUEUE_VIEW = '''    dossiers = services.queue([PROCEDURE_CODE])
 CERTIFICATE_PAGE = '''    return render_template("land_use/certificate.html", **_certificate(code))
 '''
 
+QUEUE_TEMPLATE = f"{PACKAGE}/templates/land_use/queue.html"
+CERTIFICATE_PAGE_TEMPLATE = f"{PACKAGE}/templates/land_use/certificate.html"
+CONTENT_BLOCK = "{% block content %}"
+# The blueprint serving files of its own (static/), as a vendor's scripts and styles are.
+STATIC_FOLDER = Edit(VIEWS, 'template_folder="templates")',
+                     'template_folder="templates",\n               static_folder="static")')
+
 # The scaffold's workflow sent to a unit function the test province lacks.
 CONSTRUCTION_WORKFLOW = (
     Edit(INIT, '"unit": "function:finance"},\n', '"unit": "function:construction"},\n'),
@@ -191,6 +198,54 @@ _SENT = {}
 
 _FROZEN = {}
 '''))),
+    # Each makes a page reach outside the server (see external_resources in
+    # docs/conformance.md); the screens check's reading of the files sees only some.
+    BrokenPlugin(
+        "srcset_from_outside", "a seal image whose high-density version comes from a CDN",
+        "external_resources", (Edit(QUEUE_TEMPLATE, "<h1>", '''<img alt="" width="32"
+  src="data:image/gif;base64,R0lGODlhAQABAAAAACw="
+  srcset="https://cdn.example.com/seal@2x.png 2x, https://cdn.example.com/seal@3x.png 3x">
+<h1>'''),)),
+    BrokenPlugin(
+        "inline_font_face", "the printable certificate's title in a web font from outside, "
+        "declared in an inline style", "external_resources",
+        (Edit(CERTIFICATE_PAGE_TEMPLATE, CONTENT_BLOCK, CONTENT_BLOCK + '''
+<style>
+  @font-face { font-family: "Seal"; src: url(https://fonts.example.com/seal.woff2); }
+  .certificate h1 { font-family: "Seal", serif; }
+</style>'''),)),
+    BrokenPlugin(
+        "style_attribute_background", "a banner whose background image comes from outside, "
+        "in a style attribute", "external_resources",
+        (Edit(QUEUE_TEMPLATE, "<h1>",
+              '''<div class="banner" style="height: 40px; background: '''
+              '''url(//tiles.example.com/banner.png)"></div>\n<h1>'''),)),
+    BrokenPlugin(
+        "css_import_from_outside", "its stylesheet imports a font stylesheet from outside",
+        "external_resources", (STATIC_FOLDER, Edit(f"{PACKAGE}/static/land_use.css", "",
+                                                   '''\
+@import url("https://fonts.example.com/css2?family=Roboto");
+.register td { font-family: "Roboto", sans-serif; }
+'''), Edit(QUEUE_TEMPLATE, CONTENT_BLOCK, CONTENT_BLOCK + '''
+<link rel="stylesheet" href="{{ url_for('land_use.static', filename='land_use.css') }}">''')),
+        also_fails=("screens",)),  # its reading of the CSS file sees the @import too
+    BrokenPlugin(
+        "map_iframe", "shows the holder's parcel in a map framed from outside",
+        "external_resources", (Edit(CERTIFICATE_PAGE_TEMPLATE, "</article>", '''\
+  <iframe title="Bản đồ" width="300" height="200"
+          src="{{ 'https://maps.example.com/embed?q=' ~ dossier.code }}"></iframe>
+</article>'''),),
+        also_fails=("screens",)),  # the rendered page holds the frame's address
+    BrokenPlugin(
+        "script_fetch_outside", "a script of its own reporting each visit to an outside "
+        "server, the address put together at run time", "external_resources",
+        (STATIC_FOLDER, Edit(f"{PACKAGE}/static/visits.js", "", '''\
+// Usage statistics for the vendor.
+const host = ["stats", "example", "com"].join(".");
+fetch("https:" + "//" + host + "/visit?page=" + encodeURIComponent(location.pathname))
+  .catch(() => {});
+'''), Edit(QUEUE_TEMPLATE, CONTENT_BLOCK, CONTENT_BLOCK + '''
+<script src="{{ url_for('land_use.static', filename='visits.js') }}"></script>'''))),
     BrokenPlugin(
         "writes_core_table", "stamps the dossier's note with its own UPDATE statement",
         "isolation", (Edit(INIT, ISSUE_HOOK, ISSUE_HOOK + '''    from sqlalchemy import text
@@ -377,9 +432,14 @@ def delete_certificate(certificate_id: int):
 
 
 def apply(project: Path, broken: BrokenPlugin) -> None:
-    """Put ``broken``'s fault into the plugin project at ``project``."""
+    """Put ``broken``'s fault into the plugin project at ``project`` (an edit with an
+    empty ``old`` of a file that does not exist adds that file)."""
     for edit in broken.edits:
         path = project / edit.path
+        if not edit.old and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(edit.new, encoding="utf-8")
+            continue
         text = path.read_text(encoding="utf-8")
         if edit.old not in text:
             raise AssertionError(f"{broken.name}: {edit.path} no longer contains {edit.old!r}")
