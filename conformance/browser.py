@@ -39,7 +39,7 @@ TALL = {"width": 1280, "height": 4000}  # lazy images below a laptop's fold load
 WATCH_VIOLATIONS = """
 window.__motcuaRefused = [];
 document.addEventListener('securitypolicyviolation',
-    e => window.__motcuaRefused.push(e.blockedURI + ' (' + e.effectiveDirective + ')'));
+    e => window.__motcuaRefused.push([e.blockedURI, e.effectiveDirective]));
 """
 # Every URL the rendered page declares for a resource (not plain links), and what its
 # Content-Security-Policy refused.
@@ -72,8 +72,8 @@ DECLARED = r"""() => {
   }
   const walk = (rules, how) => {
     for (const rule of rules) {
-      if (rule.href) add(rule.href, how + ' @import');
-      urlsIn(rule.cssText || '', how);
+      if (rule.href) add(rule.href, how + ' (@import)');
+      else urlsIn(rule.cssText || '', how);
       if (rule.styleSheet) { try { walk(rule.styleSheet.cssRules, how); } catch (e) {} }
     }
   };
@@ -98,7 +98,7 @@ class Visit:
 
     url: str
     status: int | None = None
-    outside: list[str] = field(default_factory=list)  # "URL (how)"
+    outside: dict[str, list[str]] = field(default_factory=dict)  # URL -> how it was seen
     requests: int = 0  # requests seen in all, loopback included
 
 
@@ -138,21 +138,23 @@ class Recorder:
         if self.visit is not None:
             self.visit.requests += 1
         if is_outside(url):
-            self._note(f"{url} (requested: {route.request.resource_type})")
+            self._note(url, f"requested ({route.request.resource_type})")
             route.abort("blockedbyclient")
         else:
             route.continue_()
 
     def _socket(self, socket) -> None:  # noqa: ANN001
         if is_outside(socket.url):
-            self._note(f"{socket.url} (WebSocket)")
+            self._note(socket.url, "WebSocket opened")
             socket.close()
         else:
             socket.connect_to_server()
 
-    def _note(self, finding: str) -> None:
-        if self.visit is not None and finding not in self.visit.outside:
-            self.visit.outside.append(finding)
+    def _note(self, url: str, how: str) -> None:
+        if self.visit is not None:
+            seen = self.visit.outside.setdefault(url, [])
+            if how not in seen:
+                seen.append(how)
 
     def open(self, url: str, cookies: list[dict]) -> Visit:
         """Load ``url`` with ``cookies`` and return what it tried to load from outside."""
@@ -168,13 +170,12 @@ class Recorder:
             visit.status = answer.status if answer is not None else None
             page.wait_for_timeout(SETTLE_MS)
             seen = page.evaluate(DECLARED)
-            for refused in seen["refused"]:
-                if is_outside(refused.split(" ", 1)[0]):
-                    self._note(f"{refused.split(' ', 1)[0]} (refused by the page's "
-                               f"Content-Security-Policy: {refused.split(' ', 1)[1]})")
+            for refused, directive in seen["refused"]:
+                if is_outside(refused):
+                    self._note(refused, f"refused by the Content-Security-Policy's {directive}")
             for declared, how in seen["declared"]:
                 if is_outside(declared):
-                    self._note(f"{declared} (declared: {how})")
+                    self._note(declared, f"declared in {how}")
         finally:
             self.visit = None
         return visit

@@ -48,6 +48,8 @@ def run(ctx: RunContext, result: CheckResult) -> None:
                   "nothing to render")
         return
     base = serve(ctx.stack, ctx.node.app)
+    # (path, outside URL) -> {role: how it was seen}: one finding per page and URL.
+    found: dict[tuple[str, str], dict[str, list[str]]] = {}
     try:
         with browser.recorder() as recorder:
             rendered = requests = 0
@@ -55,12 +57,15 @@ def run(ctx: RunContext, result: CheckResult) -> None:
                 for role in roles:
                     visit = recorder.open(base + path, _cookies(ctx, role, base))
                     rendered, requests = rendered + 1, requests + visit.requests
-                    for finding in visit.outside:
-                        result.fail(f"{path} as {role}: tries to load from outside the "
-                                    f"server: {finding}")
+                    for url, how in visit.outside.items():
+                        found.setdefault((path, url), {})[role] = how
     except browser.BrowserMissing as error:
         result.fail(f"the rendered pages could not be checked: {error}")
         return
+    for (path, url), by_role in found.items():
+        hows = list(dict.fromkeys(how for seen in by_role.values() for how in seen))
+        result.fail(f"{path}: tries to load {url} from outside the server "
+                    f"({'; '.join(hows)}), as {', '.join(by_role)}")
     result.data.update(rendered=rendered, requests=requests)
     if not result.failures:
         result.ok(f"{rendered} rendering(s) of {len(shown)} page(s) in headless Chromium "
