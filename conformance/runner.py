@@ -4,8 +4,9 @@ Order: the contract first (nothing else runs if the platform would refuse the pl
 the catalogue and the migrations on their own databases, then a hub and a node instance
 are built and the node is watched (writes to core tables, hook timings) while the
 lifecycle, sync, lookup, screens, robustness and isolation checks drive it (the
-safe_gets check reads what the screens check's GET requests wrote); the budget
-check reads the timings last. The report lists the checks in the issue's order.
+safe_gets check reads what the screens check's GET requests wrote; sync_complete
+follows sync and external_resources follows screens); the budget check reads the
+timings last. The report lists the checks in the issue's order.
 """
 
 from __future__ import annotations
