@@ -109,17 +109,19 @@ def _follows_changes(ctx: RunContext, dossiers: dict, rows: dict, result: CheckR
     dossier_id, data = dossiers[code]
     old_field = data[field]
     old_column = row.values[column] if row is not None else None
-    changes = [f"specialist field {field} {old_field!r} → {_changed(old_field)!r}"]
+    # (what changed, its new value)
+    changes = [(f"specialist field {field} {old_field!r} → {_changed(old_field)!r}",
+                _changed(old_field))]
     if row is not None:
-        changes.append(f"{row.table}.{column} {old_column!r} → {_changed(old_column)!r}")
+        changes.append((f"{row.table}.{column} {old_column!r} → {_changed(old_column)!r}",
+                        _changed(old_column)))
     _write(ctx, dossier_id, data, field, _changed(old_field), row, column,
            _changed(old_column) if row is not None else None)
     try:
         _deliver(ctx, result)
         payload = Payload(_arrived(ctx, code))
-        stale = [change for change, new in zip(
-            changes, (_changed(old_field), _changed(old_column) if row is not None else ""),
-            strict=True) if not payload.reflects(new)]
+        stale = [change for change, new in changes if not payload.reflects(new)]
+        changes = [change for change, _new in changes]
         if stale:
             result.fail(f"{code}: after {' and '.join(changes)} and the node's "
                         "reconciliation, the hub's payload does not show "
