@@ -304,7 +304,8 @@ def export():
         "cdn_asset", "loads a stylesheet from a CDN", "screens",
         (Edit(f"{PACKAGE}/templates/land_use/queue.html", "{% block content %}",
               '{% block content %}\n<link rel="stylesheet" '
-              'href="https://cdn.example.com/bootstrap.min.css">'),)),
+              'href="https://cdn.example.com/bootstrap.min.css">'),),
+        also_fails=("external_resources",)),  # the rendered page asks for it too
     BrokenPlugin(
         "unguarded_export_with_argument", "a yearly export of holders' names anyone can open",
         "screens", (Edit(VIEWS, CERTIFICATE_ROUTE, '''@bp.route("/export/<int:year>")
