@@ -18,6 +18,8 @@ Chromium binary).
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, url_for
 from sqlalchemy import select
 
@@ -40,6 +42,7 @@ def run(ctx: RunContext, result: CheckResult) -> None:
         result.not_applicable("the plugin has no page answering GET and issued no "
                               "printable result")
         return
+    started = time.perf_counter()
     shown = {path: [role for role in ("anonymous", *ROLES) if _is_page(ctx, role, path)]
              for path in dict.fromkeys(paths)}
     shown = {path: roles for path, roles in shown.items() if roles}
@@ -47,6 +50,7 @@ def run(ctx: RunContext, result: CheckResult) -> None:
         result.ok(f"none of the {len(paths)} page(s) answered an HTML page to any role: "
                   "nothing to render")
         return
+    asked = time.perf_counter()
     base = serve(ctx.stack, ctx.node.app)
     # (path, outside URL) -> {role: how it was seen}: one finding per page and URL.
     found: dict[tuple[str, str], dict[str, list[str]]] = {}
@@ -66,7 +70,9 @@ def run(ctx: RunContext, result: CheckResult) -> None:
         hows = list(dict.fromkeys(how for seen in by_role.values() for how in seen))
         result.fail(f"{path}: tries to load {url} from outside the server "
                     f"({'; '.join(hows)}), as {', '.join(by_role)}")
-    result.data.update(rendered=rendered, requests=requests)
+    result.data.update(rendered=rendered, requests=requests,
+                       seconds_asking=round(asked - started, 2),
+                       seconds_rendering=round(time.perf_counter() - asked, 2))
     if not result.failures:
         result.ok(f"{rendered} rendering(s) of {len(shown)} page(s) in headless Chromium "
                   f"(each as every role it opens for): {requests} request(s), all to the "
