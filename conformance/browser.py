@@ -98,6 +98,7 @@ class Visit:
 
     url: str
     status: int | None = None
+    final_url: str = ""  # where the browser ended (another page if it was redirected)
     outside: dict[str, list[str]] = field(default_factory=dict)  # URL -> how it was seen
     requests: int = 0  # requests seen in all, loopback included
 
@@ -168,6 +169,7 @@ class Recorder:
         try:
             answer = page.goto(url, wait_until="load")
             visit.status = answer.status if answer is not None else None
+            visit.final_url = page.url
             page.wait_for_timeout(SETTLE_MS)
             seen = page.evaluate(DECLARED)
             for refused, directive in seen["refused"]:

@@ -19,6 +19,7 @@ Chromium binary).
 from __future__ import annotations
 
 import time
+from urllib.parse import unquote
 
 from flask import Blueprint, url_for
 from sqlalchemy import select
@@ -61,6 +62,11 @@ def run(ctx: RunContext, result: CheckResult) -> None:
                 for role in roles:
                     visit = recorder.open(base + path, _cookies(ctx, role, base))
                     rendered, requests = rendered + 1, requests + visit.requests
+                    if visit.status != 200 or unquote(visit.final_url) != unquote(base + path):
+                        # The browser was not shown what the test client was (a lost
+                        # session): its page was not looked at.
+                        result.fail(f"{path} as {role}: the browser got HTTP {visit.status} "
+                                    f"at {visit.final_url}, not the page")
                     for url, how in visit.outside.items():
                         found.setdefault((path, url), {})[role] = how
     except browser.BrowserMissing as error:
