@@ -133,7 +133,9 @@ def _links(table: Table) -> tuple[set[str], set[str]]:
     """The columns that may hold a dossier's id, and the text columns (may hold its code)."""
     by_id = {column.name for column in table.columns
              if column.name in DOSSIER_ID_NAMES
-             or any(key.column.table.name == "dossiers" for key in column.foreign_keys)}
+             # By name: the core's table is not in the plugin's metadata to resolve it.
+             or any(key.target_fullname.split(".")[0] == "dossiers"
+                    for key in column.foreign_keys)}
     texts = {column.name for column in table.columns if _is_text(column)}
     return by_id, texts
 
@@ -150,7 +152,7 @@ def owned_rows(connection: Connection, metadata: MetaData, dossier_id: int,
     """The rows of the tables of ``metadata`` that belong to the dossier (module doc),
     each with the columns the payload must reflect."""
     found = []
-    for table in metadata.sorted_tables:
+    for table in sorted(metadata.tables.values(), key=lambda table: table.name):
         by_id, texts = _links(table)
         keys = {column.name for column in table.primary_key.columns}
         referencing = {column.name for column in table.columns if column.foreign_keys}
