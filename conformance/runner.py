@@ -4,13 +4,13 @@ Order: the contract first (nothing else runs if the platform would refuse the pl
 the catalogue and the migrations on their own databases, then a hub and a node instance
 are built and the node is watched (writes to core tables, hook timings) while the
 lifecycle, sync, lookup, screens, robustness and isolation checks drive it (the
-safe_gets check reads what the screens check's GET requests wrote); the budget
-check reads the timings; the results check issues more results with the clock moved; the
-volume check seeds a province's worth of dossiers and times the hooks again; the
-personal_data check reads what the whole run answered, logged and synced; the runtime
-check, last, reports what the plugin's own code was seen doing (watched through audit
-hooks from before the plugin is imported). The report lists the checks in the issue's
-order.
+safe_gets check reads what the screens check's GET requests wrote; sync_complete
+follows sync and external_resources follows screens); the budget check reads the
+timings; the results check issues more results with the clock moved; the volume check
+seeds a province's worth of dossiers and times the hooks again; the personal_data check
+reads what the whole run answered, logged and synced; the runtime check, last, reports
+what the plugin's own code was seen doing (watched through audit hooks from before the
+plugin is imported). The report lists the checks in the issue's order.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from motcua.conformance.checks import (
     budget,
     catalogue,
     contract,
+    external_resources,
     isolation,
     lifecycle,
     lookup,
@@ -40,6 +41,7 @@ from motcua.conformance.checks import (
     safe_gets,
     screens,
     sync,
+    sync_complete,
     volume,
 )
 from motcua.conformance.context import RunContext
@@ -60,13 +62,14 @@ from motcua.core.sync.hub import register_node
 from motcua_sdk.versioning import MOTCUA_API_VERSION
 
 CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations,
-          "lifecycle": lifecycle, "sync": sync, "lookup": lookup, "isolation": isolation,
-          "robustness": robustness, "screens": screens, "safe_gets": safe_gets,
+          "lifecycle": lifecycle, "sync": sync, "sync_complete": sync_complete,
+          "lookup": lookup, "isolation": isolation, "robustness": robustness,
+          "screens": screens, "safe_gets": safe_gets, "external_resources": external_resources,
           "runtime": runtime, "budget": budget, "volume": volume, "results": results,
           "personal_data": personal_data}
-RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "lookup", "screens",
-             "safe_gets", "robustness", "isolation", "budget", "results", "volume",
-             "personal_data", "runtime")
+RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "sync_complete",
+             "lookup", "screens", "external_resources", "safe_gets", "robustness",
+             "isolation", "budget", "results", "volume", "personal_data", "runtime")
 NODE_ID = "conformance-node"
 SYNC_BATCH_SIZE = 5
 

@@ -40,7 +40,15 @@ VIEWS = f"{PACKAGE}/views.py"
 
 SYNC_HOOK = '''@hookimpl
 def motcua_sync_payload(dossier):
-    return {"subject": dossier.specialist_data.get("subject")}
+    from motcua_land_use.models import certificate_record
+
+    # The whole case for the province's hub: every specialist field and the certificate
+    # issued for the dossier, read afresh each time so a change is sent on.
+    return {**dossier.specialist_data,
+            "certificate": certificate_record(services.session(), dossier.code)}
+'''
+SYNC_RETURN = '''    return {**dossier.specialist_data,
+            "certificate": certificate_record(services.session(), dossier.code)}
 '''
 CERTIFICATE_ROUTE = '''@bp.route("/certificate/<code>")'''
 ISSUE_HOOK = '''    certificate = issue_certificate(services.session(), dossier, actor)
@@ -103,6 +111,13 @@ QUEUE_VIEW = '''    dossiers = services.queue([PROCEDURE_CODE])
 CERTIFICATE_PAGE = '''    return render_template("land_use/certificate.html", **_certificate(code))
 '''
 
+QUEUE_TEMPLATE = f"{PACKAGE}/templates/land_use/queue.html"
+CERTIFICATE_PAGE_TEMPLATE = f"{PACKAGE}/templates/land_use/certificate.html"
+CONTENT_BLOCK = "{% block content %}"
+# The blueprint serving files of its own (static/), as a vendor's scripts and styles are.
+STATIC_FOLDER = Edit(VIEWS, 'template_folder="templates")',
+                     'template_folder="templates",\n               static_folder="static")')
+
 # The scaffold's workflow sent to a unit function the test province lacks.
 CONSTRUCTION_WORKFLOW = (
     Edit(INIT, '"unit": "function:finance"},\n', '"unit": "function:construction"},\n'),
@@ -128,6 +143,112 @@ BROKEN = (
     BrokenPlugin(
         "no_sync_payload", "keeps specialist data and a table but sends nothing to the hub",
         "sync", (Edit(INIT, SYNC_HOOK, ""),)),
+    # Each sends the hub an incomplete or stale payload (see sync_complete in
+    # docs/conformance.md).
+    BrokenPlugin(
+        "sync_misses_specialist_field", "sends the subject and the certificate but not the "
+        "area", "sync_complete", (Edit(INIT, SYNC_RETURN, '''\
+    return {"subject": dossier.specialist_data.get("subject"),
+            "certificate": certificate_record(services.session(), dossier.code)}
+'''),)),
+    BrokenPlugin(
+        "sync_rounds_specialist_field", "sends the area rounded to whole square metres",
+        "sync_complete", (Edit(INIT, SYNC_RETURN, '''\
+    data = dict(dossier.specialist_data)
+    if data.get("area_m2") is not None:
+        data["area_m2"] = round(data["area_m2"])
+    return {**data, "certificate": certificate_record(services.session(), dossier.code)}
+'''),)),
+    BrokenPlugin(
+        "sync_misses_certificate", "sends the specialist data but not the certificate it "
+        "issued", "sync_complete", (Edit(INIT, SYNC_RETURN, '''\
+    return dict(dossier.specialist_data)
+'''),)),
+    BrokenPlugin(
+        "sync_certificate_without_number", "sends the certificate's holder and subject but "
+        "not its number", "sync_complete", (Edit(INIT, SYNC_RETURN, '''\
+    record = certificate_record(services.session(), dossier.code)
+    if record is not None:
+        record = {"holder_name": record["holder_name"], "subject": record["subject"]}
+    return {**dossier.specialist_data, "certificate": record}
+'''),)),
+    BrokenPlugin(
+        "sync_payload_cached", "computes each dossier's payload once per status and keeps "
+        "it", "sync_complete", (Edit(INIT, SYNC_RETURN, '''\
+    key = (dossier.code, dossier.status)
+    if key not in _SENT:
+        _SENT[key] = {**dossier.specialist_data,
+                      "certificate": certificate_record(services.session(), dossier.code)}
+    return _SENT[key]
+
+
+_SENT = {}
+'''),)),
+    BrokenPlugin(
+        "sync_payload_frozen_at_issue", "keeps the payload it computed when issuing the "
+        "certificate and sends that ever after", "sync_complete",
+        (Edit(INIT, ISSUE_HOOK, ISSUE_HOOK + '''\
+    from motcua_land_use.models import certificate_record
+
+    _FROZEN[dossier.code] = {**dossier.specialist_data, "certificate": certificate_record(
+        services.session(), dossier.code)}
+'''), Edit(INIT, SYNC_RETURN, '''\
+    if dossier.code in _FROZEN:
+        return _FROZEN[dossier.code]
+    return {**dossier.specialist_data,
+            "certificate": certificate_record(services.session(), dossier.code)}
+
+
+_FROZEN = {}
+'''))),
+    # Each makes a page reach outside the server (see external_resources in
+    # docs/conformance.md); the screens check's reading of the files sees only some.
+    BrokenPlugin(
+        "srcset_from_outside", "a seal image whose high-density version comes from a CDN",
+        "external_resources", (Edit(QUEUE_TEMPLATE, "<h1>", '''<img alt="" width="32"
+  src="data:image/gif;base64,R0lGODlhAQABAAAAACw="
+  srcset="https://cdn.example.com/seal@2x.png 2x, https://cdn.example.com/seal@3x.png 3x">
+<h1>'''),)),
+    BrokenPlugin(
+        "inline_font_face", "the printable certificate's title in a web font from outside, "
+        "declared in an inline style", "external_resources",
+        (Edit(CERTIFICATE_PAGE_TEMPLATE, CONTENT_BLOCK, CONTENT_BLOCK + '''
+<style>
+  @font-face { font-family: "Seal"; src: url(https://fonts.example.com/seal.woff2); }
+  .certificate h1 { font-family: "Seal", serif; }
+</style>'''),)),
+    BrokenPlugin(
+        "style_attribute_background", "a banner whose background image comes from outside, "
+        "in a style attribute", "external_resources",
+        (Edit(QUEUE_TEMPLATE, "<h1>",
+              '''<div class="banner" style="height: 40px; background: '''
+              '''url(//tiles.example.com/banner.png)"></div>\n<h1>'''),)),
+    BrokenPlugin(
+        "css_import_from_outside", "its stylesheet imports a font stylesheet from outside",
+        "external_resources", (STATIC_FOLDER, Edit(f"{PACKAGE}/static/land_use.css", "",
+                                                   '''\
+@import url("https://fonts.example.com/css2?family=Roboto");
+.register td { font-family: "Roboto", sans-serif; }
+'''), Edit(QUEUE_TEMPLATE, CONTENT_BLOCK, CONTENT_BLOCK + '''
+<link rel="stylesheet" href="{{ url_for('land_use.static', filename='land_use.css') }}">''')),
+        also_fails=("screens",)),  # its reading of the CSS file sees the @import too
+    BrokenPlugin(
+        "map_iframe", "shows the holder's parcel in a map framed from outside",
+        "external_resources", (Edit(CERTIFICATE_PAGE_TEMPLATE, "</article>", '''\
+  <iframe title="Bản đồ" width="300" height="200"
+          src="{{ 'https://maps.example.com/embed?q=' ~ dossier.code }}"></iframe>
+</article>'''),),
+        also_fails=("screens",)),  # the rendered page holds the frame's address
+    BrokenPlugin(
+        "script_fetch_outside", "a script of its own reporting each visit to an outside "
+        "server, the address put together at run time", "external_resources",
+        (STATIC_FOLDER, Edit(f"{PACKAGE}/static/visits.js", "", '''\
+// Usage statistics for the vendor.
+const host = ["stats", "example", "com"].join(".");
+fetch("https:" + "//" + host + "/visit?page=" + encodeURIComponent(location.pathname))
+  .catch(() => {});
+'''), Edit(QUEUE_TEMPLATE, CONTENT_BLOCK, CONTENT_BLOCK + '''
+<script src="{{ url_for('land_use.static', filename='visits.js') }}"></script>'''))),
     BrokenPlugin(
         "writes_core_table", "stamps the dossier's note with its own UPDATE statement",
         "isolation", (Edit(INIT, ISSUE_HOOK, ISSUE_HOOK + '''    from sqlalchemy import text
@@ -186,7 +307,8 @@ def export():
         "cdn_asset", "loads a stylesheet from a CDN", "screens",
         (Edit(f"{PACKAGE}/templates/land_use/queue.html", "{% block content %}",
               '{% block content %}\n<link rel="stylesheet" '
-              'href="https://cdn.example.com/bootstrap.min.css">'),)),
+              'href="https://cdn.example.com/bootstrap.min.css">'),),
+        also_fails=("external_resources",)),  # the rendered page asks for it too
     BrokenPlugin(
         "unguarded_export_with_argument", "a yearly export of holders' names anyone can open",
         "screens", (Edit(VIEWS, CERTIFICATE_ROUTE, '''@bp.route("/export/<int:year>")
@@ -721,9 +843,14 @@ BROKEN = BROKEN + PERSONAL_DATA + RESULTS
 
 
 def apply(project: Path, broken: BrokenPlugin) -> None:
-    """Put ``broken``'s fault into the plugin project at ``project``."""
+    """Put ``broken``'s fault into the plugin project at ``project`` (an edit with an
+    empty ``old`` of a file that does not exist adds that file)."""
     for edit in broken.edits:
         path = project / edit.path
+        if not edit.old and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(edit.new, encoding="utf-8")
+            continue
         text = path.read_text(encoding="utf-8")
         if edit.old not in text:
             raise AssertionError(f"{broken.name}: {edit.path} no longer contains {edit.old!r}")

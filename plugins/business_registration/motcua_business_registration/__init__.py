@@ -119,6 +119,8 @@ def motcua_public_fields(dossier):
 
 @hookimpl
 def motcua_sync_payload(dossier):
+    from motcua_business_registration.hub_record import hub_record
+
     data, result = dossier.specialist_data, dossier.result or {}
     lines = data.get("business_lines") or []
     return {
@@ -129,6 +131,7 @@ def motcua_sync_payload(dossier):
         "vsic": [line.get("vsic") for line in lines],
         "capital": data.get("capital"),
         "workers": data.get("workers"),
+        **hub_record(services.session(), dossier),
     }
 
 

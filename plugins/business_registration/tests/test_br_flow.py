@@ -144,8 +144,12 @@ def test_from_the_desk_to_the_certificate_and_the_register(motcua_flow, motcua_c
     public = motcua_public_fields(returned)
     assert public == {"Tên hộ kinh doanh": "Tạp hóa Bình An",
                       "Số đăng ký hộ kinh doanh": number}
-    payload = motcua_sync_payload(returned)
+    with motcua_app.app_context():  # the payload reads the register's rows
+        payload = motcua_sync_payload(returned)
     assert payload["registration_number"] == number and payload["vsic"] == ["4711", "4723"]
+    # The whole case reaches the hub: the register's entry too (the owner's ID never).
+    assert payload["household"]["registration_number"] == number
+    assert payload["specialist_data"]["owner"]["full_name"] == "Nguyễn Văn Bình"
     assert "001085012345" not in str(public) + str(payload)
     # ... and the citizen sees them on the public lookup (website and JSON).
     citizen = motcua_app.test_client()
