@@ -32,6 +32,8 @@ class DriveError(Exception):
 class IntakeError(DriveError):
     """The desk refused to take the dossier in (its procedure cannot be received)."""
 
+    status: int = 0  # the HTTP status the API answered
+
 
 @dataclass
 class Answer:
@@ -98,8 +100,10 @@ def take_in(instance: Instance, sample: SampleDossier) -> str:
     response = instance.client("reception").post("/api/v1/dossiers",
                                                  json=intake_body(instance, sample))
     if response.status_code != 201:
-        raise IntakeError(f"POST /api/v1/dossiers answered HTTP {response.status_code}: "
-                          f"{response.get_data(as_text=True)[:600]}")
+        error = IntakeError(f"POST /api/v1/dossiers answered HTTP {response.status_code}: "
+                            f"{response.get_data(as_text=True)[:600]}")
+        error.status = response.status_code
+        raise error
     return response.get_json()["code"]
 
 

@@ -23,6 +23,7 @@ from motcua.conformance.checks import (
     budget,
     catalogue,
     contract,
+    injection,
     isolation,
     lifecycle,
     lookup,
@@ -33,6 +34,7 @@ from motcua.conformance.checks import (
     sync,
 )
 from motcua.conformance.context import RunContext
+from motcua.conformance.escaping import watch_escaping
 from motcua.conformance.instance import open_instance, serve
 from motcua.conformance.results import (
     FAIL,
@@ -49,9 +51,10 @@ from motcua_sdk.versioning import MOTCUA_API_VERSION
 
 CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations,
           "lifecycle": lifecycle, "sync": sync, "lookup": lookup, "isolation": isolation,
-          "robustness": robustness, "screens": screens, "safe_gets": safe_gets, "budget": budget}
+          "robustness": robustness, "screens": screens, "safe_gets": safe_gets, "budget": budget,
+          "injection": injection}
 RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "lookup", "screens",
-             "safe_gets", "robustness", "isolation", "budget")
+             "safe_gets", "robustness", "injection", "isolation", "budget")
 NODE_ID = "conformance-node"
 
 
@@ -151,4 +154,5 @@ def _build_instances(ctx: RunContext) -> None:
         ctx.instance_error = f"{type(error).__name__}: {error}"
         return
     watch_core_writes(ctx)
+    watch_escaping(ctx)
     time_hooks(ctx)

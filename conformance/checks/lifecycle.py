@@ -11,14 +11,14 @@ from contextlib import contextmanager
 from flask import url_for
 from sqlalchemy import select
 
-from motcua.conformance import driver, urls
+from motcua.conformance import driver, generated, urls
 from motcua.conformance.channels import ask_every_channel
 from motcua.conformance.context import RunContext, Snapshot
 from motcua.conformance.results import CheckResult
 from motcua.core.models import Dossier
 from motcua.core.plugin_manager.dossiers import public_fields
 from motcua.core.plugin_manager.views import dossier_view
-from motcua_sdk import signals
+from motcua_sdk import ProcedureSpec, signals
 
 TITLE = "Lifecycle: desk, screens, result issued, returned (HTTP, proper roles)"
 EXPECTED_EVENTS = ("received", "result_issued", "returned")
@@ -30,34 +30,73 @@ def run(ctx: RunContext, result: CheckResult) -> None:
         result.abort(f"no instance could be built: {ctx.instance_error}")
     if not ctx.samples:
         result.abort("the plugin provides no sample dossier")
+    vendor_samples = list(ctx.samples)
+    _add_generated(ctx, result)
     with _listening() as heard:
         for index, sample in enumerate(ctx.samples):
+            label = ctx.generated.get(index)
+            where = (f"sample {index + 1} ({sample.procedure_code}"
+                     + (f", generated: {label}" if label else "") + ")")
             try:
                 code = _one(ctx, sample, result)
             except driver.IntakeError as error:
-                ctx.intake_failures.append(f"{sample.procedure_code}: {error}")
-                result.fail(f"sample {index + 1} ({sample.procedure_code}): {error}")
+                if label and error.status < 500:
+                    # The schema accepted it but the desk did not (a rule of the
+                    # plugin's beyond its schema): a refusal, not a fault.
+                    result.ok(f"{where}: refused at the desk: {error}")
+                    continue
+                if not label:
+                    ctx.intake_failures.append(f"{sample.procedure_code}: {error}")
+                result.fail(f"{where}: {error}")
                 continue
             except driver.DriveError as error:
-                result.fail(f"sample {index + 1} ({sample.procedure_code}): {error}")
+                result.fail(f"{where}: {error}")
                 continue
             ctx.finished[index] = code
+            if label and label.endswith(generated.CANARY_LABEL):
+                ctx.canary_codes.append(code)
     for name in HEARD_SIGNALS:
         missing = [code for code in ctx.finished.values() if code not in heard[name]]
         if missing:
             result.fail(f"signal {name} was not sent for {', '.join(missing)}")
-    # One more dossier per procedure left in processing, for the other checks' pages.
-    for sample in {s.procedure_code: s for s in ctx.samples}.values():
+    # One more dossier per procedure left in processing, for the other checks' pages
+    # (the vendor's first sample), and one of each HTML-canary sample, for its queues.
+    for sample in {s.procedure_code: s for s in reversed(vendor_samples)}.values():
         try:
-            code = driver.take_in(ctx.node, sample)
-            driver.act(ctx.node, code, *driver.offered(ctx.node, code, ("claim",)))
-            ctx.in_processing.append(code)
+            ctx.in_processing.append(_claimed(ctx, sample))
         except (driver.DriveError, TypeError) as error:
             result.fail(f"{sample.procedure_code}: a second dossier could not be claimed: "
                         f"{error}")
+    for index, label in ctx.generated.items():
+        if label.endswith(generated.CANARY_LABEL) and index in ctx.finished:
+            try:
+                ctx.canary_codes.append(_claimed(ctx, ctx.samples[index]))
+            except (driver.DriveError, TypeError) as error:
+                result.fail(f"{label}: a second dossier could not be claimed: {error}")
     if not result.failures:
-        result.ok(f"{len(ctx.finished)} sample dossier(s) received, processed, issued and "
-                  "returned; the received, result_issued and returned signals fired")
+        result.ok(f"{len(ctx.finished)} sample dossier(s) ({len(ctx.generated)} of them "
+                  "generated from the schemas) received, processed, issued and returned; "
+                  "the received, result_issued and returned signals fired")
+
+
+def _claimed(ctx: RunContext, sample) -> str:  # noqa: ANN001
+    """A new dossier of ``sample``, claimed by the officer offered it; its code."""
+    code = driver.take_in(ctx.node, sample)
+    driver.act(ctx.node, code, *driver.offered(ctx.node, code, ("claim",)))
+    return code
+
+
+def _add_generated(ctx: RunContext, result: CheckResult) -> None:
+    """Append to ``ctx.samples`` the dossiers generated from each sampled procedure's
+    schema (:mod:`motcua.conformance.generated`), noted in ``ctx.generated``."""
+    schemas = {spec.code: spec.schema for _plugin, spec
+               in ctx.node.manager.collect("motcua_procedures")
+               if isinstance(spec, ProcedureSpec)}
+    made = generated.generate(schemas, ctx.samples)
+    for label, sample in made:
+        ctx.generated[len(ctx.samples)] = label
+        ctx.samples.append(sample)
+    result.data["generated_samples"] = [label for label, _sample in made]
 
 
 @contextmanager
