@@ -28,11 +28,11 @@ MAX_MOVES = 40
 class DriveError(Exception):
     """The dossier could not be moved the way the platform expects."""
 
+    status: int = 0  # the HTTP status the refusing request answered, when one did
+
 
 class IntakeError(DriveError):
     """The desk refused to take the dossier in (its procedure cannot be received)."""
-
-    status: int = 0  # the HTTP status the API answered
 
 
 @dataclass
@@ -153,8 +153,10 @@ def act(instance: Instance, code: str, action: str, role: str, version: str | No
     answer = call(instance, role, "POST", path,
                   data={"expected_version": version or "", "action": action, **fields})
     if answer.status != 302:
-        error = re.search(r'data-form-error>([^<]*)<', answer.text)
-        raise DriveError(f"{answer}" + (f": {error.group(1)}" if error else ""))
+        message = re.search(r'data-form-error>([^<]*)<', answer.text)
+        error = DriveError(f"{answer}" + (f": {message.group(1)}" if message else ""))
+        error.status = answer.status
+        raise error
     return answer
 
 

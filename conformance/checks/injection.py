@@ -51,6 +51,7 @@ class _Fuzzer:
         self.origin: dict[str, str] = {}
         self.statements: list[str] = []
         self.requests = 0
+        self.reported: set[str] = set()  # origins already found (one finding each)
 
     def token(self, origin: str) -> str:
         token = f"cnfz{next(self.counter):05d}q"
@@ -67,6 +68,9 @@ class _Fuzzer:
         for statement in dict.fromkeys(self.statements):
             for token in dict.fromkeys(TOKEN_FOUND.findall(statement)):
                 origin = self.origin.get(token, "an earlier request's value")
+                if origin in self.reported:
+                    continue
+                self.reported.add(origin)
                 found.append(f"{origin} (sent as {token}) is written into the SQL text: "
                              f"{' '.join(statement.split())[:220]}")
         self.statements.clear()

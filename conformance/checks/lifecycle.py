@@ -7,6 +7,7 @@ queue listing it), before or after its result is issued; none may break on it.""
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from flask import url_for
 from sqlalchemy import select
@@ -37,21 +38,23 @@ def run(ctx: RunContext, result: CheckResult) -> None:
             label = ctx.generated.get(index)
             where = (f"sample {index + 1} ({sample.procedure_code}"
                      + (f", generated: {label}" if label else "") + ")")
+            started = datetime.now(UTC)
             try:
                 code = _one(ctx, sample, result)
-            except driver.IntakeError as error:
-                if label and error.status < 500:
-                    # The schema accepted it but the desk did not (a rule of the
-                    # plugin's beyond its schema): a refusal, not a fault.
-                    result.ok(f"{where}: refused at the desk: {error}")
-                    continue
-                if not label:
-                    ctx.intake_failures.append(f"{sample.procedure_code}: {error}")
-                result.fail(f"{where}: {error}")
-                continue
             except driver.DriveError as error:
-                result.fail(f"{where}: {error}")
+                crashes = _hook_crashes(ctx, started) if label else ""
+                if label and 400 <= error.status < 500 and not crashes:
+                    # The schema accepted it, a rule of the plugin's beyond it did not
+                    # (a name already registered, a business already closed): a
+                    # refusal with a message, not a fault.
+                    result.ok(f"{where}: refused by the plugin's rules: {error}")
+                    continue
+                if not label and isinstance(error, driver.IntakeError):
+                    ctx.intake_failures.append(f"{sample.procedure_code}: {error}")
+                result.fail(f"{where}: {error}{crashes}")
                 continue
+            if label and (crashes := _hook_crashes(ctx, started)):
+                result.fail(f"{where}: {code}{crashes}")
             ctx.finished[index] = code
             if label and label.endswith(generated.CANARY_LABEL):
                 ctx.canary_codes.append(code)
@@ -77,6 +80,17 @@ def run(ctx: RunContext, result: CheckResult) -> None:
         result.ok(f"{len(ctx.finished)} sample dossier(s) ({len(ctx.generated)} of them "
                   "generated from the schemas) received, processed, issued and returned; "
                   "the received, result_issued and returned signals fired")
+
+
+def _hook_crashes(ctx: RunContext, since: datetime) -> str:
+    """``""``, or a sentence naming the plugin's hooks that raised since ``since`` (the
+    core contains them: a result refused, public fields left out, which a generated
+    dossier's lifecycle would otherwise take for the plugin's rules)."""
+    crashes = [f"{failure.hook} ({failure.message})" for failure in ctx.node.manager.failures
+               if failure.plugin == ctx.target.name and failure.at >= since]
+    if not crashes:
+        return ""
+    return f" (the plugin's hooks raised on it: {'; '.join(dict.fromkeys(crashes))})"
 
 
 def _claimed(ctx: RunContext, sample) -> str:  # noqa: ANN001
