@@ -40,7 +40,7 @@ def run(ctx: RunContext, result: CheckResult) -> None:
                      + (f", generated: {label}" if label else "") + ")")
             started = datetime.now(UTC)
             try:
-                code = _one(ctx, sample, result)
+                code = _one(ctx, sample, result, where if label else "")
             except driver.DriveError as error:
                 crashes = _hook_crashes(ctx, started) if label else ""
                 if label and 400 <= error.status < 500 and not crashes:
@@ -160,8 +160,13 @@ def _plugin_pages(ctx: RunContext, code: str, role: str, result: CheckResult) ->
     return rendered
 
 
-def _one(ctx: RunContext, sample, result: CheckResult) -> str:  # noqa: ANN001
+def _one(ctx: RunContext, sample, result: CheckResult, where: str = "") -> str:  # noqa: ANN001
+    """Take ``sample`` through its whole lifecycle; its code. ``where`` names a generated
+    sample in the findings about its pages (which dossier broke them is not enough: the
+    reader must know what it held)."""
     instance = ctx.node
+    if where:
+        result = _Prefixed(result, where)
     code = driver.take_in(instance, sample)
     _snapshot(ctx, code, "received", sample)
     pages = 0
@@ -216,6 +221,19 @@ def _one(ctx: RunContext, sample, result: CheckResult) -> str:  # noqa: ANN001
     result.ok(f"{code} ({sample.procedure_code}): {' → '.join(kinds)}; "
               f"{pages} plugin page(s) rendered it on the way")
     return code
+
+
+class _Prefixed:
+    """A CheckResult whose failures start with ``where``."""
+
+    def __init__(self, result: CheckResult, where: str) -> None:
+        self.result, self.where = result, where
+
+    def fail(self, line: str) -> None:
+        self.result.fail(f"{self.where}: {line}")
+
+    def ok(self, line: str) -> None:
+        self.result.ok(line)
 
 
 def _view(ctx: RunContext, code: str):  # noqa: ANN202
