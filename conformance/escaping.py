@@ -27,6 +27,7 @@ from motcua.conformance.generated import (
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 MARKUP_CANARY = re.compile(re.escape(CANARY_MARK) + r'">([^<]*)</i>')
+QUOTED_CANARY = CANARY_MARK.removeprefix("<i ")  # data-canary="c0nf
 APPLICANT_CANARIES = {"the applicant's name": APPLICANT_CANARY_NAME,
                       "the applicant's address": APPLICANT_CANARY_ADDRESS}
 MAX_FINDINGS = 40
@@ -35,8 +36,9 @@ MAX_FINDINGS = 40
 def unescaped_canaries(page: str) -> list[str]:
     """What of the canaries ``page`` (HTML) shows verbatim: the fields by name."""
     found = [f"specialist field {tag}" for tag in MARKUP_CANARY.findall(page)]
-    if CANARY_MARK in page and not found:
-        found.append("a specialist field (its canary cut short)")
+    if not found and QUOTED_CANARY in page:
+        # Brackets escaped by hand but not the quotes: enough to leave an attribute.
+        found.append("a specialist field's quotes")
     return found + [what for what, text in APPLICANT_CANARIES.items() if text in page]
 
 

@@ -87,3 +87,5 @@ def test_a_canary_is_found_only_where_it_was_not_escaped():
         == []
     found = unescaped_canaries(f"<td>{text}</td><p>{APPLICANT_CANARY_NAME}</p>")
     assert found == ["specialist field subject1", "the applicant's name"]
+    by_hand = text.replace("<", "&lt;").replace(">", "&gt;")
+    assert unescaped_canaries(f'<input value="{by_hand}">') == ["a specialist field's quotes"]
