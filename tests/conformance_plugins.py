@@ -178,7 +178,10 @@ def export():
     return "\\n".join(f"{row.number};{row.holder_name}" for row in rows)
 
 
-@bp.route("/certificate/<code>")'''),)),
+@bp.route("/certificate/<code>")'''),),
+        # The export is an HTML answer (Flask's default) with the holders' names as they
+        # were typed: the generated applicant's quotes and "&" come out unescaped.
+        also_fails=("injection",)),
     BrokenPlugin(
         "leaks_citizen_id", "shows the applicant's citizen ID in the public lookup",
         "lookup", (Edit(INIT, '''return {"Nội dung": dossier.specialist_data.get("subject", "")}''',
@@ -197,7 +200,8 @@ def export(year: int):
     return "\\n".join(f"{row.number};{row.holder_name}" for row in rows)
 
 
-@bp.route("/certificate/<code>")'''),)),
+@bp.route("/certificate/<code>")'''),),
+        also_fails=("injection",)),  # the same unescaped names as unguarded_screen
     BrokenPlugin(
         "error_on_post_with_argument", "a correction form that crashes on a bad value",
         "robustness", (Edit(VIEWS, CERTIFICATE_ROUTE, '''@bp.route("/fix/<int:n>", methods=["POST"])

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import url_for
+from marshmallow import Schema
 from sqlalchemy import select
 
 from motcua.conformance import driver, generated, urls
@@ -103,9 +104,11 @@ def _claimed(ctx: RunContext, sample) -> str:  # noqa: ANN001
 def _add_generated(ctx: RunContext, result: CheckResult) -> None:
     """Append to ``ctx.samples`` the dossiers generated from each sampled procedure's
     schema (:mod:`motcua.conformance.generated`), noted in ``ctx.generated``."""
+    # Only real schema classes: the catalogue check reports any other.
     schemas = {spec.code: spec.schema for _plugin, spec
                in ctx.node.manager.collect("motcua_procedures")
-               if isinstance(spec, ProcedureSpec)}
+               if isinstance(spec, ProcedureSpec) and isinstance(spec.schema, type)
+               and issubclass(spec.schema, Schema)}
     made = generated.generate(schemas, ctx.samples)
     for label, sample in made:
         ctx.generated[len(ctx.samples)] = label
