@@ -62,6 +62,13 @@ class RunContext:
     runtime: Any = None
     # Secrets and public pages seen in the instances' answers, logs and sync batches.
     leaks: LeakWatch = field(default_factory=LeakWatch)
+    # Samples generated from the schemas (motcua.conformance.generated), appended to
+    # ``samples``: index -> how each was made ("1.001612 optional fields empty").
+    generated: dict[int, str] = field(default_factory=dict)
+    # Dossiers of the HTML-canary samples (finished and in processing), whose pages the
+    # injection check requests; and what every HTML answer of the node showed unescaped.
+    canary_codes: list[str] = field(default_factory=list)
+    unescaped: list[str] = field(default_factory=list)
 
     def intake_cause(self) -> str:
         """``""``, or a sentence naming why no dossier of the plugin could be taken in,

@@ -32,6 +32,8 @@ CONTACT = {"email": "phuclam.conformance@example.vn",
 class DriveError(Exception):
     """The dossier could not be moved the way the platform expects."""
 
+    status: int = 0  # the HTTP status the refusing request answered, when one did
+
 
 class IntakeError(DriveError):
     """The desk refused to take the dossier in (its procedure cannot be received)."""
@@ -103,8 +105,10 @@ def take_in(instance: Instance, sample: SampleDossier) -> str:
     response = instance.client("reception").post("/api/v1/dossiers",
                                                  json=intake_body(instance, sample))
     if response.status_code != 201:
-        raise IntakeError(f"POST /api/v1/dossiers answered HTTP {response.status_code}: "
-                          f"{response.get_data(as_text=True)[:600]}")
+        error = IntakeError(f"POST /api/v1/dossiers answered HTTP {response.status_code}: "
+                            f"{response.get_data(as_text=True)[:600]}")
+        error.status = response.status_code
+        raise error
     return response.get_json()["code"]
 
 
@@ -154,8 +158,10 @@ def act(instance: Instance, code: str, action: str, role: str, version: str | No
     answer = call(instance, role, "POST", path,
                   data={"expected_version": version or "", "action": action, **fields})
     if answer.status != 302:
-        error = re.search(r'data-form-error>([^<]*)<', answer.text)
-        raise DriveError(f"{answer}" + (f": {error.group(1)}" if error else ""))
+        message = re.search(r'data-form-error>([^<]*)<', answer.text)
+        error = DriveError(f"{answer}" + (f": {message.group(1)}" if message else ""))
+        error.status = answer.status
+        raise error
     return answer
 
 

@@ -30,6 +30,7 @@ from motcua.conformance.checks import (
     catalogue,
     contract,
     external_resources,
+    injection,
     isolation,
     lifecycle,
     lookup,
@@ -45,6 +46,7 @@ from motcua.conformance.checks import (
     volume,
 )
 from motcua.conformance.context import RunContext
+from motcua.conformance.escaping import watch_escaping
 from motcua.conformance.instance import open_instance, serve
 from motcua.conformance.leaks import plant, unplant, watch_run
 from motcua.conformance.raw_writes import watch_raw_writes
@@ -65,11 +67,12 @@ CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations
           "lifecycle": lifecycle, "sync": sync, "sync_complete": sync_complete,
           "lookup": lookup, "isolation": isolation, "robustness": robustness,
           "screens": screens, "safe_gets": safe_gets, "external_resources": external_resources,
-          "runtime": runtime, "budget": budget, "volume": volume, "results": results,
-          "personal_data": personal_data}
+          "injection": injection, "runtime": runtime, "budget": budget, "volume": volume,
+          "results": results, "personal_data": personal_data}
 RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "sync_complete",
              "lookup", "screens", "external_resources", "safe_gets", "robustness",
-             "isolation", "budget", "results", "volume", "personal_data", "runtime")
+             "injection", "isolation", "budget", "results", "volume", "personal_data",
+             "runtime")
 NODE_ID = "conformance-node"
 SYNC_BATCH_SIZE = 5
 
@@ -184,6 +187,7 @@ def _build_instances(ctx: RunContext) -> None:
         ctx.instance_error = f"{type(error).__name__}: {error}"
         return
     watch_core_writes(ctx)
+    watch_escaping(ctx)
     time_hooks(ctx)
     if ctx.runtime is not None:
         audit.watch_platform_modules()  # the ones the instances loaded too

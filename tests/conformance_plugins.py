@@ -108,6 +108,11 @@ def downgrade() -> None:
 )
 QUEUE_VIEW = '''    dossiers = services.queue([PROCEDURE_CODE])
 '''
+QUEUE_TEMPLATE = f"{PACKAGE}/templates/land_use/queue.html"
+CERTIFICATE_CONTEXT = '''    return {"dossier": dossier, "certificate": found,
+'''
+PUBLIC_FIELDS_BODY = '''    return {"Nội dung": dossier.specialist_data.get("subject", "")}
+'''
 CERTIFICATE_PAGE = '''    return render_template("land_use/certificate.html", **_certificate(code))
 '''
 
@@ -297,7 +302,10 @@ def export():
     return "\\n".join(f"{row.number};{row.holder_name}" for row in rows)
 
 
-@bp.route("/certificate/<code>")'''),)),
+@bp.route("/certificate/<code>")'''),),
+        # The export is an HTML answer (Flask's default) with the holders' names as they
+        # were typed: the generated applicant's quotes and "&" come out unescaped.
+        also_fails=("injection",)),
     BrokenPlugin(
         "leaks_citizen_id", "shows the applicant's citizen ID in the public lookup",
         "personal_data", (Edit(INIT, '''return {"Nội dung": dossier.specialist_data.get(\
@@ -317,7 +325,8 @@ def export(year: int):
     return "\\n".join(f"{row.number};{row.holder_name}" for row in rows)
 
 
-@bp.route("/certificate/<code>")'''),)),
+@bp.route("/certificate/<code>")'''),),
+        also_fails=("injection",)),  # the same unescaped names as unguarded_screen
     BrokenPlugin(
         "error_on_post_with_argument", "a correction form that crashes on a bad value",
         "robustness", (Edit(VIEWS, CERTIFICATE_ROUTE, '''@bp.route("/fix/<int:n>", methods=["POST"])
@@ -433,6 +442,117 @@ def delete_certificate(certificate_id: int):
 
 
 @bp.route("/certificate/<code>")'''),)),
+    # Injection and escaping (see injection in docs/conformance.md): a dossier's text
+    # written into a page as markup, a request's value written into SQL text.
+    BrokenPlugin(
+        "safe_specialist_field", "its queue writes the dossier's subject with |safe",
+        "injection", (Edit(QUEUE_TEMPLATE, '{{ dossier.specialist_data.get("subject", "") }}',
+                           '{{ dossier.specialist_data.get("subject", "") | safe }}'),)),
+    BrokenPlugin(
+        "safe_applicant_name", "its certificate writes the holder's name with |safe",
+        "injection", (Edit(CERTIFICATE_TEMPLATE, "{{ certificate.holder_name }}",
+                           "{{ certificate.holder_name | safe }}"),)),
+    BrokenPlugin(
+        "markup_in_view", "its certificate view wraps the subject in Markup() to bold it",
+        "injection", (Edit(VIEWS, "from flask import Blueprint, abort, render_template",
+                           "from flask import Blueprint, abort, render_template\n"
+                           "from markupsafe import Markup"),
+                      Edit(VIEWS, CERTIFICATE_CONTEXT, CERTIFICATE_CONTEXT.replace(
+                          '"certificate": found,', '"certificate": found,\n            '
+                          '"subject_html": Markup(f"<strong>{found.subject}</strong>"),')),
+            Edit(CERTIFICATE_TEMPLATE, "{{ certificate.subject }}", "{{ subject_html }}"))),
+    BrokenPlugin(
+        "autoescape_false", "its queue turns autoescaping off for its table",
+        "injection", (Edit(QUEUE_TEMPLATE, "<tbody>", "<tbody>{% autoescape false %}"),
+                      Edit(QUEUE_TEMPLATE, "{% endfor %}\n  </tbody>",
+                           "{% endfor %}{% endautoescape %}\n  </tbody>"))),
+    BrokenPlugin(
+        "html_by_string_formatting", "a summary page built with an f-string (no template)",
+        "injection", (Edit(VIEWS, CERTIFICATE_ROUTE, '''@bp.route("/summary/<code>")
+@services.staff_required()
+def summary(code: str):
+    dossier = services.get_dossier(code)
+    return f"<h1>{dossier.code}</h1><p>{dossier.specialist_data.get('subject', '')}</p>"
+
+
+@bp.route("/certificate/<code>")'''),)),
+    BrokenPlugin(
+        "sql_from_query_parameter", "its queue filters the register by ?q= spliced into "
+        "text() with an f-string", "injection", (Edit(VIEWS, QUEUE_VIEW, QUEUE_VIEW + '''
+    from flask import request
+    from sqlalchemy import text
+
+    words = request.args.get("q", "")
+    services.session().execute(text(
+        f"SELECT id FROM land_use_certificates WHERE subject LIKE '%{words}%'")).all()
+'''),)),
+    BrokenPlugin(
+        "sql_from_form_field", "a POST search splicing a form field into its SQL (errors "
+        "answered 400)", "injection", (Edit(VIEWS, CERTIFICATE_ROUTE, '''\
+@bp.route("/search", methods=["POST"])
+@services.staff_required()
+def search():
+    from flask import request
+    from sqlalchemy import text
+
+    holder = request.form.get("holder", "")
+    try:
+        rows = services.session().execute(text(
+            "SELECT number FROM land_use_certificates WHERE holder_name = '%s'" % holder)).all()
+    except Exception:  # noqa: BLE001
+        abort(400)
+    return ", ".join(row.number for row in rows)
+
+
+@bp.route("/certificate/<code>")'''),)),
+    BrokenPlugin(
+        "sql_from_path_argument", "/by-holder/<name> splices its URL argument into SQL",
+        "injection", (Edit(VIEWS, CERTIFICATE_ROUTE, '''@bp.route("/by-holder/<name>")
+@services.staff_required()
+def by_holder(name: str):
+    from sqlalchemy import text
+
+    rows = services.session().execute(text(
+        "SELECT number FROM land_use_certificates WHERE holder_name = '" + name + "'")).all()
+    return ", ".join(row.number for row in rows)
+
+
+@bp.route("/certificate/<code>")'''),)),
+    # Faults only the generated samples reach (an optional field left empty, a value at
+    # a bound of the schema): the vendor's own sample passes.
+    BrokenPlugin(
+        "crash_without_area", "its result data formats the area, which is optional",
+        "lifecycle", (Edit(INIT, '''data={"subject": certificate.subject})''',
+                           '''data={"subject": certificate.subject,
+                              "area": f"{dossier.specialist_data.get('area_m2'):.1f} m²"})'''),)),
+    BrokenPlugin(
+        "page_crash_without_area", "its certificate page formats the area, which is "
+        "optional", "lifecycle", (Edit(CERTIFICATE_TEMPLATE, "{{ certificate.subject }}",
+                                       '{{ certificate.subject }} '
+                                       '({{ "%.1f" % dossier.specialist_data["area_m2"] }} m²)'),)),
+    BrokenPlugin(
+        "leak_without_area", "without an area, its public fields show the applicant's "
+        "citizen ID instead", "personal_data", (Edit(INIT, PUBLIC_FIELDS_BODY, '''\
+    area = dossier.specialist_data.get("area_m2")
+    where = f"{area} m²" if area else f"CCCD {dossier.applicant_citizen_id}"
+    return {"Nội dung": dossier.specialist_data.get("subject", ""), "Thửa đất": where}
+'''),)),
+    BrokenPlugin(
+        "crash_on_tiny_area", "its certificate page divides by the area rounded to whole "
+        "m², zero under 0.5 m²", "lifecycle", (Edit(VIEWS, CERTIFICATE_PAGE, '''\
+    found = _certificate(code)
+    area = found["dossier"].specialist_data.get("area_m2") or 1
+    per_m2 = 100_000 // round(area)
+    return render_template("land_use/certificate.html", per_m2=per_m2, **found)
+'''),)),
+    BrokenPlugin(
+        "crash_on_long_subject", "shortens a long subject at its first comma, and breaks on "
+        "one of 200 characters without a comma", "lifecycle", (Edit(INIT, ISSUE_HOOK,
+                                                                      ISSUE_HOOK + '''\
+    subject = certificate.subject
+    if len(subject) > 150:
+        subject = subject[:subject.index(",", 100)]
+'''),)),
 )
 
 

@@ -7,18 +7,20 @@ queue listing it), before or after its result is issued; none may break on it.""
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import UTC, datetime
 
 from flask import url_for
+from marshmallow import Schema
 from sqlalchemy import select
 
-from motcua.conformance import driver, urls
+from motcua.conformance import driver, generated, urls
 from motcua.conformance.channels import ask_every_channel
 from motcua.conformance.context import RunContext, Snapshot
 from motcua.conformance.results import CheckResult
 from motcua.core.models import Dossier
 from motcua.core.plugin_manager.dossiers import public_fields
 from motcua.core.plugin_manager.views import dossier_view
-from motcua_sdk import signals
+from motcua_sdk import ProcedureSpec, signals
 
 TITLE = "Lifecycle: desk, screens, result issued, returned (HTTP, proper roles)"
 EXPECTED_EVENTS = ("received", "result_issued", "returned")
@@ -30,34 +32,88 @@ def run(ctx: RunContext, result: CheckResult) -> None:
         result.abort(f"no instance could be built: {ctx.instance_error}")
     if not ctx.samples:
         result.abort("the plugin provides no sample dossier")
+    vendor_samples = list(ctx.samples)
+    _add_generated(ctx, result)
     with _listening() as heard:
         for index, sample in enumerate(ctx.samples):
+            label = ctx.generated.get(index)
+            where = (f"sample {index + 1} ({sample.procedure_code}"
+                     + (f", generated: {label}" if label else "") + ")")
+            started = datetime.now(UTC)
             try:
-                code = _one(ctx, sample, result)
-            except driver.IntakeError as error:
-                ctx.intake_failures.append(f"{sample.procedure_code}: {error}")
-                result.fail(f"sample {index + 1} ({sample.procedure_code}): {error}")
-                continue
+                code = _one(ctx, sample, result, where if label else "")
             except driver.DriveError as error:
-                result.fail(f"sample {index + 1} ({sample.procedure_code}): {error}")
+                crashes = _hook_crashes(ctx, started) if label else ""
+                if label and 400 <= error.status < 500 and not crashes:
+                    # The schema accepted it, a rule of the plugin's beyond it did not
+                    # (a name already registered, a business already closed): a
+                    # refusal with a message, not a fault.
+                    result.ok(f"{where}: refused by the plugin's rules: {error}")
+                    continue
+                if not label and isinstance(error, driver.IntakeError):
+                    ctx.intake_failures.append(f"{sample.procedure_code}: {error}")
+                result.fail(f"{where}: {error}{crashes}")
                 continue
+            if label and (crashes := _hook_crashes(ctx, started)):
+                result.fail(f"{where}: {code}{crashes}")
             ctx.finished[index] = code
+            if label and label.endswith(generated.CANARY_LABEL):
+                ctx.canary_codes.append(code)
     for name in HEARD_SIGNALS:
         missing = [code for code in ctx.finished.values() if code not in heard[name]]
         if missing:
             result.fail(f"signal {name} was not sent for {', '.join(missing)}")
-    # One more dossier per procedure left in processing, for the other checks' pages.
-    for sample in {s.procedure_code: s for s in ctx.samples}.values():
+    # One more dossier per procedure left in processing, for the other checks' pages
+    # (the vendor's first sample), and one of each HTML-canary sample, for its queues.
+    for sample in {s.procedure_code: s for s in reversed(vendor_samples)}.values():
         try:
-            code = driver.take_in(ctx.node, sample)
-            driver.act(ctx.node, code, *driver.offered(ctx.node, code, ("claim",)))
-            ctx.in_processing.append(code)
+            ctx.in_processing.append(_claimed(ctx, sample))
         except (driver.DriveError, TypeError) as error:
             result.fail(f"{sample.procedure_code}: a second dossier could not be claimed: "
                         f"{error}")
+    for index, label in ctx.generated.items():
+        if label.endswith(generated.CANARY_LABEL) and index in ctx.finished:
+            try:
+                ctx.canary_codes.append(_claimed(ctx, ctx.samples[index]))
+            except (driver.DriveError, TypeError) as error:
+                result.fail(f"{label}: a second dossier could not be claimed: {error}")
     if not result.failures:
-        result.ok(f"{len(ctx.finished)} sample dossier(s) received, processed, issued and "
-                  "returned; the received, result_issued and returned signals fired")
+        result.ok(f"{len(ctx.finished)} sample dossier(s) ({len(ctx.generated)} of them "
+                  "generated from the schemas) received, processed, issued and returned; "
+                  "the received, result_issued and returned signals fired")
+
+
+def _hook_crashes(ctx: RunContext, since: datetime) -> str:
+    """``""``, or a sentence naming the plugin's hooks that raised since ``since`` (the
+    core contains them: a result refused, public fields left out, which a generated
+    dossier's lifecycle would otherwise take for the plugin's rules)."""
+    crashes = [f"{failure.hook} ({failure.message})" for failure in ctx.node.manager.failures
+               if failure.plugin == ctx.target.name and failure.at >= since]
+    if not crashes:
+        return ""
+    return f" (the plugin's hooks raised on it: {'; '.join(dict.fromkeys(crashes))})"
+
+
+def _claimed(ctx: RunContext, sample) -> str:  # noqa: ANN001
+    """A new dossier of ``sample``, claimed by the officer offered it; its code."""
+    code = driver.take_in(ctx.node, sample)
+    driver.act(ctx.node, code, *driver.offered(ctx.node, code, ("claim",)))
+    return code
+
+
+def _add_generated(ctx: RunContext, result: CheckResult) -> None:
+    """Append to ``ctx.samples`` the dossiers generated from each sampled procedure's
+    schema (:mod:`motcua.conformance.generated`), noted in ``ctx.generated``."""
+    # Only real schema classes: the catalogue check reports any other.
+    schemas = {spec.code: spec.schema for _plugin, spec
+               in ctx.node.manager.collect("motcua_procedures")
+               if isinstance(spec, ProcedureSpec) and isinstance(spec.schema, type)
+               and issubclass(spec.schema, Schema)}
+    made = generated.generate(schemas, ctx.samples)
+    for label, sample in made:
+        ctx.generated[len(ctx.samples)] = label
+        ctx.samples.append(sample)
+    result.data["generated_samples"] = [label for label, _sample in made]
 
 
 @contextmanager
@@ -107,8 +163,13 @@ def _plugin_pages(ctx: RunContext, code: str, role: str, result: CheckResult) ->
     return rendered
 
 
-def _one(ctx: RunContext, sample, result: CheckResult) -> str:  # noqa: ANN001
+def _one(ctx: RunContext, sample, result: CheckResult, where: str = "") -> str:  # noqa: ANN001
+    """Take ``sample`` through its whole lifecycle; its code. ``where`` names a generated
+    sample in the findings about its pages (which dossier broke them is not enough: the
+    reader must know what it held)."""
     instance = ctx.node
+    if where:
+        result = _Prefixed(result, where)
     code = driver.take_in(instance, sample)
     _snapshot(ctx, code, "received", sample)
     pages = 0
@@ -163,6 +224,19 @@ def _one(ctx: RunContext, sample, result: CheckResult) -> str:  # noqa: ANN001
     result.ok(f"{code} ({sample.procedure_code}): {' → '.join(kinds)}; "
               f"{pages} plugin page(s) rendered it on the way")
     return code
+
+
+class _Prefixed:
+    """A CheckResult whose failures start with ``where``."""
+
+    def __init__(self, result: CheckResult, where: str) -> None:
+        self.result, self.where = result, where
+
+    def fail(self, line: str) -> None:
+        self.result.fail(f"{self.where}: {line}")
+
+    def ok(self, line: str) -> None:
+        self.result.ok(line)
 
 
 def _view(ctx: RunContext, code: str):  # noqa: ANN202

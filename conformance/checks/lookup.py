@@ -22,8 +22,9 @@ def run(ctx: RunContext, result: CheckResult) -> None:
         return
     if not ctx.snapshots:
         result.abort("the lifecycle reached no state to look up" + ctx.intake_cause())
+    generated = {id(ctx.samples[index]): label for index, label in ctx.generated.items()}
     for snapshot in ctx.snapshots:
-        _compare(snapshot, result)
+        _compare(snapshot, result, generated.get(id(snapshot.sample)))
     states = sorted({snapshot.state for snapshot in ctx.snapshots})
     if not result.failures:
         result.ok(f"{len(ctx.snapshots)} lookups in states {', '.join(states)}: the four "
@@ -31,8 +32,9 @@ def run(ctx: RunContext, result: CheckResult) -> None:
                   "plugin gives them")
 
 
-def _compare(snapshot, result: CheckResult) -> None:  # noqa: ANN001
-    where = f"{snapshot.code} ({snapshot.state})"
+def _compare(snapshot, result: CheckResult, generated: str | None = None) -> None:  # noqa: ANN001
+    where = f"{snapshot.code} ({snapshot.state}" + (
+        f", generated: {generated})" if generated else ")")
     channels = snapshot.channels
     broken = {name: facts["http_status"] for name, facts in channels.items()
               if "http_status" in facts}
