@@ -6,9 +6,9 @@ are built and the node is watched (writes to core tables, hook timings) while th
 lifecycle, sync, lookup, screens, robustness and isolation checks drive it (the
 safe_gets check reads what the screens check's GET requests wrote; sync_complete
 follows sync and external_resources follows screens); the budget check reads the
-timings; the results check issues more results with the clock moved; the volume check
-seeds a province's worth of dossiers and times the hooks again; the personal_data check
-reads what the whole run answered, logged and synced; the runtime check, last, reports
+timings; the results check issues more results with the clock moved; the personal_data
+check reads what the whole run answered, logged and synced; the volume check then seeds
+a province's worth of dossiers and times the hooks again; the runtime check, last, reports
 what the plugin's own code was seen doing (watched through audit hooks from before the
 plugin is imported). The report lists the checks in the issue's order.
 """
@@ -71,7 +71,7 @@ CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations
           "results": results, "personal_data": personal_data}
 RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "sync_complete",
              "lookup", "screens", "external_resources", "safe_gets", "robustness",
-             "injection", "isolation", "budget", "results", "volume", "personal_data",
+             "injection", "isolation", "budget", "results", "personal_data", "volume",
              "runtime")
 NODE_ID = "conformance-node"
 SYNC_BATCH_SIZE = 5
