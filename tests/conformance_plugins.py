@@ -116,7 +116,6 @@ PUBLIC_FIELDS_BODY = '''    return {"Nội dung": dossier.specialist_data.get("s
 CERTIFICATE_PAGE = '''    return render_template("land_use/certificate.html", **_certificate(code))
 '''
 
-QUEUE_TEMPLATE = f"{PACKAGE}/templates/land_use/queue.html"
 CERTIFICATE_PAGE_TEMPLATE = f"{PACKAGE}/templates/land_use/certificate.html"
 CONTENT_BLOCK = "{% block content %}"
 # The blueprint serving files of its own (static/), as a vendor's scripts and styles are.
@@ -558,12 +557,10 @@ def by_holder(name: str):
 
 # Hooks and receivers fast on the run's few dossiers and slow on a province's year: the
 # volume check times them again with 50,000 dossiers (and the plugin's rows) seeded.
-PUBLIC_FIELDS_BODY = '''    return {"Nội dung": dossier.specialist_data.get("subject", "")}
-'''
 RESULT_RECEIVER_BODY = '''    if dossier.procedure_code == PROCEDURE_CODE:
         log.info("land_use: result %s issued for %s", event.data.get("number"), dossier.code)
 '''
-RESULT_RECEIVER = "@signals.result_issued.connect\n"
+RESULT_DECORATOR = "@signals.result_issued.connect\n"
 BROKEN += (
     BrokenPlugin(
         "public_fields_load_the_table", "finds the dossier's certificate by loading every "
@@ -591,7 +588,7 @@ BROKEN += (
     BrokenPlugin(
         "receiver_loads_the_holders_past", "on every intake, loads the applicant's earlier "
         "certificates to log their numbers", "volume",
-        (Edit(INIT, RESULT_RECEIVER, '''@signals.received.connect
+        (Edit(INIT, RESULT_DECORATOR, '''@signals.received.connect
 def _log_history(dossier, event):
     from sqlalchemy import select
 
@@ -602,18 +599,18 @@ def _log_history(dossier, event):
     log.info("land_use: %s had %s", dossier.applicant_name, [c.number for c in earlier])
 
 
-''' + RESULT_RECEIVER),)),
+''' + RESULT_DECORATOR),)),
     BrokenPlugin(
         "receiver_blocks_intake", "waits a quarter of a second in its receiver of every "
         "intake (a call to a slow service)", "budget",
-        (Edit(INIT, RESULT_RECEIVER, '''@signals.received.connect
+        (Edit(INIT, RESULT_DECORATOR, '''@signals.received.connect
 def _notify(dossier, event):
     import time
 
     time.sleep(0.25)
 
 
-''' + RESULT_RECEIVER),),
+''' + RESULT_DECORATOR),),
         # As slow with 50,000 dossiers as with three.
         also_fails=("volume",)),
 )
