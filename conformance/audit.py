@@ -53,6 +53,7 @@ LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost", "localhost.localdomain"})
 # Standard-library helpers that run code on their caller's behalf.
 CODE_RUNNERS = ("runpy.py", "code.py", "codeop.py")
 MAX_FINDINGS = 200
+WERKZEUG_FORM_PARSER = os.path.join("werkzeug", "formparser.py")
 
 
 @dataclass
@@ -179,7 +180,7 @@ class Watch:
         if any(os.path.join(real, "").startswith(folder) for folder in self.allowed_folders):
             return
         owner = self.owner(frame)
-        if owner is not None:
+        if owner is not None and not _spooling_upload(frame, owner):
             self.record(f"{kind} outside its instance folder", real, owner)
 
     def _network(self, event: str, args: tuple, frame: types.FrameType) -> None:
@@ -262,6 +263,17 @@ def _hook(event: str, args: tuple) -> None:
         return
     watch.events_seen += 1
     watch.on_event(event, args, sys._getframe(1))  # noqa: SLF001 - the event's caller
+
+
+def _spooling_upload(frame: types.FrameType | None, owner: types.FrameType) -> bool:
+    """True when Werkzeug's form parser, reading a request's large upload for the
+    plugin's view, spools it to a temporary file: the request's parsing, not the
+    plugin's write."""
+    while frame is not None and frame is not owner:
+        if frame.f_code.co_filename.endswith(WERKZEUG_FORM_PARSER):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _platform(module: str) -> bool:
