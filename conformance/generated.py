@@ -20,7 +20,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from motcua_sdk.types import SampleDossier, thaw
 
@@ -156,9 +156,7 @@ class _Builder:
     def loads(self, data: dict) -> bool:
         try:
             self.schema.load(data)
-        except ValidationError:
-            return False
-        except Exception:  # noqa: BLE001 - a validator crashing is the lifecycle's finding
+        except Exception:  # noqa: BLE001 - refused (ValidationError) or a validator crashing
             return False
         return True
 
@@ -196,8 +194,10 @@ def samples_for(schema: Schema | type[Schema], base: SampleDossier,
     for number, (path, item) in enumerate(leaves, start=1):
         choices = _validators(item, validate.OneOf)
         if choices and choices[0].choices:
-            # A choice neither bound variant takes, when there is one.
-            canaries.append((path, rng.choice(list(choices[0].choices)), False))
+            # A choice neither bound variant takes (they take the first and the last),
+            # when there is one.
+            options = list(choices[0].choices)
+            canaries.append((path, rng.choice(options[1:-1] or options), False))
         elif isinstance(item, fields.String) and not _validators(item, validate.Regexp):
             canaries.append((path, canary(f"{path[-1]}{number}"), False))
     variants = [_variant(schema, base_data, "optional fields empty", optional),

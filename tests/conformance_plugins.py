@@ -507,6 +507,26 @@ def search():
 
 @bp.route("/certificate/<code>")'''),)),
     BrokenPlugin(
+        "sql_from_json_key", "a JSON lookup of holders splicing a key of the body into its "
+        "SQL", "injection", (Edit(VIEWS, CERTIFICATE_ROUTE, '''\
+@bp.route("/api/holders", methods=["POST"])
+@services.staff_required()
+def holders():
+    from flask import jsonify, request
+    from sqlalchemy import text
+
+    body = request.get_json(silent=True) or {}
+    try:
+        rows = services.session().execute(text(
+            f"SELECT number FROM land_use_certificates WHERE year = {body.get('year', 0)}"
+        )).all()
+    except Exception:  # noqa: BLE001
+        abort(400)
+    return jsonify([row.number for row in rows])
+
+
+@bp.route("/certificate/<code>")'''),)),
+    BrokenPlugin(
         "sql_from_path_argument", "/by-holder/<name> splices its URL argument into SQL",
         "injection", (Edit(VIEWS, CERTIFICATE_ROUTE, '''@bp.route("/by-holder/<name>")
 @services.staff_required()

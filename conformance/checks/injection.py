@@ -154,8 +154,10 @@ def _fuzz_rule(ctx: RunContext, rule: Rule, fuzzer: _Fuzzer, reads: set[str],
         # never reaches the statement another one goes into.
         for name in sorted(found)[:MAX_SINGLES]:
             send(method, path, [name], how)
-        if method != "GET" and found:
-            send(method, path, sorted(found), "JSON key")
+        if method != "GET":  # an API view reads a JSON body, not a form
+            send(method, path, sorted(found | set(COMMON_NAMES)), "JSON key")
+            for name in sorted(reads - found)[:MAX_SINGLES]:
+                send(method, path, [name], "JSON key")
     _fuzz_arguments(ctx, rule, methods, fuzzer, result, role)
 
 
