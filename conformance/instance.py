@@ -77,8 +77,8 @@ def open_instance(stack: ExitStack, plugin: str, folder: Path, *,
     enabled (see the module doc)."""
     url = database_url(stack, folder, postgres_admin_url)
     app = create_app(instance_path=folder / "instance", database_url=url,
-                     secret_key=secrets.token_hex(16), RATELIMIT_ENABLED=False, plugins=(plugin, *also_enabled),
-                     require_certified=False, **settings)
+                     secret_key=secrets.token_hex(16), RATELIMIT_ENABLED=False,
+                     plugins=(plugin, *also_enabled), require_certified=False, **settings)
     # Plugin errors must show as HTTP answers (a 500 is a finding), not as exceptions.
     app.config.update(RUN_CONFIG)
     # CSRF protection stays on, as in production: the suite's clients post tokens.
