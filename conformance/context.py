@@ -57,6 +57,8 @@ class RunContext:
     # Why sample dossiers could not be taken in: the cause other checks' findings (no
     # dossier to sync, pages with nothing to show) follow from, named in their messages.
     intake_failures: list[str] = field(default_factory=list)
+    # The platform check's snapshots (module bindings, the node application's surface).
+    platform: dict[str, Any] = field(default_factory=dict)
 
     def intake_cause(self) -> str:
         """``""``, or a sentence naming why no dossier of the plugin could be taken in,

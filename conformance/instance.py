@@ -21,6 +21,9 @@ from motcua.core import create_app, migrate
 from motcua.core.plugin_manager.catalogue import sync_catalogue
 from motcua.core.testing import PASSWORD, ROLES, USERNAMES, World, build_world, postgres_database
 
+# Every instance's settings (and the platform check's applications'): many logins and
+# requests from one address in seconds are the suite, not an attack.
+SUITE_SETTINGS = {"RATELIMIT_ENABLED": False}
 # Set on every instance after it is built (and on the platform check's bare application).
 RUN_CONFIG = {"TESTING": False, "PROPAGATE_EXCEPTIONS": False}
 VERSION_FIELD = re.compile(r'name="version" value="(\d+)"')
@@ -77,8 +80,8 @@ def open_instance(stack: ExitStack, plugin: str, folder: Path, *,
     enabled (see the module doc)."""
     url = database_url(stack, folder, postgres_admin_url)
     app = create_app(instance_path=folder / "instance", database_url=url,
-                     secret_key=secrets.token_hex(16), RATELIMIT_ENABLED=False,
-                     plugins=(plugin, *also_enabled), require_certified=False, **settings)
+                     secret_key=secrets.token_hex(16), plugins=(plugin, *also_enabled),
+                     require_certified=False, **SUITE_SETTINGS, **settings)
     # Plugin errors must show as HTTP answers (a 500 is a finding), not as exceptions.
     app.config.update(RUN_CONFIG)
     # CSRF protection stays on, as in production: the suite's clients post tokens.
@@ -118,5 +121,5 @@ def serve(stack: ExitStack, app: Flask) -> str:
     return f"http://127.0.0.1:{server.server_port}"
 
 
-__all__ = ["ROLES", "RUN_CONFIG", "VERSION_FIELD", "Instance", "InstanceError", "database_url",
-           "open_instance", "serve"]
+__all__ = ["ROLES", "RUN_CONFIG", "SUITE_SETTINGS", "VERSION_FIELD", "Instance",
+           "InstanceError", "database_url", "open_instance", "serve"]

@@ -27,6 +27,7 @@ from motcua.conformance.checks import (
     lifecycle,
     lookup,
     migrations,
+    platform,
     robustness,
     safe_gets,
     screens,
@@ -49,9 +50,10 @@ from motcua_sdk.versioning import MOTCUA_API_VERSION
 
 CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations,
           "lifecycle": lifecycle, "sync": sync, "lookup": lookup, "isolation": isolation,
-          "robustness": robustness, "screens": screens, "safe_gets": safe_gets, "budget": budget}
+          "robustness": robustness, "screens": screens, "safe_gets": safe_gets, "budget": budget,
+          "platform": platform}
 RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "lookup", "screens",
-             "safe_gets", "robustness", "isolation", "budget")
+             "safe_gets", "robustness", "isolation", "budget", "platform")
 NODE_ID = "conformance-node"
 
 
@@ -96,6 +98,8 @@ def run_conformance(plugin: str, *, postgres_admin_url: str | None = None,
         ctx = RunContext(target=target, workdir=workdir, stack=stack,
                          postgres_admin_url=postgres_admin_url)
         results: dict[str, CheckResult] = {}
+        # Before the contract check first imports the plugin.
+        platform.before_plugin_loads(ctx)
         for name in RUN_ORDER:
             if name == "lifecycle" and ctx.manager is not None:
                 _build_instances(ctx)
@@ -150,5 +154,6 @@ def _build_instances(ctx: RunContext) -> None:
         ctx.node = None
         ctx.instance_error = f"{type(error).__name__}: {error}"
         return
+    platform.after_start_up(ctx)
     watch_core_writes(ctx)
     time_hooks(ctx)
