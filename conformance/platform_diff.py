@@ -26,10 +26,12 @@ import functools
 import hashlib
 import sys
 import types
+import weakref
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from blinker import Signal
 from flask import Flask
 from werkzeug.local import LocalProxy
 
@@ -282,6 +284,11 @@ def _inner_bindings(bindings: dict[str, Any], key: str, value: Any, module: str)
         return
     if isinstance(value, LocalProxy):
         return  # current_app, request, session: the objects of a context, not bindings
+    if isinstance(value, Signal) and not _sdk_signal(value):
+        # Flask's and Flask-Login's signals see every request and login; the SDK's are
+        # the plugin's to connect to.
+        bindings[f"{key} receivers (contents)"] = frozenset(
+            describe(receiver) for receiver in _receivers(value))
     try:
         state = object.__getattribute__(value, "__dict__")
     except AttributeError:
@@ -299,6 +306,22 @@ def _counts(key: str, old: Any) -> bool:
     platform's and the SDK's modules; in a library's, unless it was a scalar (see
     :data:`OWN_PACKAGES`)."""
     return key.split(".")[0] in OWN_PACKAGES or not isinstance(old, SCALARS)
+
+
+def _sdk_signal(signal: Signal) -> bool:
+    """One of the SDK's signals (wherever it is bound): the plugin's to connect to."""
+    sdk = sys.modules.get("motcua_sdk.signals")
+    return sdk is not None and any(signal is value for value in vars(sdk).values())
+
+
+def _receivers(signal: Signal) -> list[Any]:
+    """The live functions connected to ``signal`` (blinker keeps weak references)."""
+    found = []
+    for reference in list(signal.receivers.values()):
+        receiver = reference() if isinstance(reference, weakref.ref) else reference
+        if receiver is not None:
+            found.append(receiver)
+    return found
 
 
 def rebound(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
