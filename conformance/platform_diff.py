@@ -75,6 +75,8 @@ def describe(value: Any) -> str:
     code = getattr(value, "__code__", None)
     if isinstance(code, types.CodeType):
         return f"{code.co_qualname} ({code.co_filename}:{code.co_firstlineno})"
+    if isinstance(value, types.CodeType):
+        return f"the code of {value.co_qualname} ({value.co_filename}:{value.co_firstlineno})"
     if isinstance(value, type):
         return f"class {value.__module__}.{value.__qualname__}"
     if isinstance(value, types.BuiltinFunctionType | types.ModuleType):
@@ -220,7 +222,7 @@ def unattributed(change: SurfaceChange, owner: Attribution, code_files: dict[str
             if scope != APP_WIDE and owner.owns_scope(scope):
                 return None
             where = "every page of the platform" if scope == APP_WIDE else f"pages of {scope}"
-            return f"adds {item}: it acts on {where}, not only on its own blueprints'"
+            return f"adds {item}: it acts on {where}, not only on its own blueprints' pages"
     if item.startswith("template "):
         if owner.owns_code(code_files.get(item)):
             return None
@@ -258,32 +260,37 @@ def module_bindings(excluded: tuple[str, ...] = ()) -> dict[str, Any]:
     objects it holds (e.g. ``csrf``, ``login_manager``), and the contents of such an
     object's sets (the views exempted from CSRF protection)."""
     bindings: dict[str, Any] = {}
+    # An object bound in several modules (``csrf`` imported from motcua.core.extensions)
+    # has its attributes recorded once, under the first module that binds it.
+    seen: set[int] = set()
     for name, module in watched_modules(excluded).items():
         for attribute, value in list(vars(module).items()):
             key = f"{name}.{attribute}"
             bindings[key] = value
-            _inner_bindings(bindings, key, value, name)
+            if id(value) not in seen and _inner_bindings(bindings, key, value, name):
+                seen.add(id(value))
     return bindings
 
 
-def _inner_bindings(bindings: dict[str, Any], key: str, value: Any, module: str) -> None:
+def _inner_bindings(bindings: dict[str, Any], key: str, value: Any, module: str) -> bool:
+    """Record what ``value`` (bound at ``key`` in ``module``) holds; whether it did."""
     if isinstance(value, types.FunctionType):
         bindings[key + ".__code__"] = value.__code__
-        return
+        return False  # its code is recorded wherever the function is bound
     if isinstance(value, type):
         if value.__module__ != module:
-            return  # imported from elsewhere: watched where it is defined
+            return False  # imported from elsewhere: watched where it is defined
         for attribute, member in list(vars(value).items()):
             if attribute not in LAZY_ATTRIBUTES and not attribute.startswith(LAZY_PREFIX):
                 bindings[f"{key}.{attribute}"] = member
                 if isinstance(member, types.FunctionType):
                     bindings[f"{key}.{attribute}.__code__"] = member.__code__
-        return
+        return True
     if isinstance(value, types.ModuleType) or type(value).__module__.split(".")[0] not in (
             WATCHED_PACKAGES):
-        return
+        return False
     if isinstance(value, LocalProxy):
-        return  # current_app, request, session: the objects of a context, not bindings
+        return False  # current_app, request, session: a context's objects, not bindings
     if isinstance(value, Signal) and not _sdk_signal(value):
         # Flask's and Flask-Login's signals see every request and login; the SDK's are
         # the plugin's to connect to.
@@ -292,13 +299,14 @@ def _inner_bindings(bindings: dict[str, Any], key: str, value: Any, module: str)
     try:
         state = object.__getattribute__(value, "__dict__")
     except AttributeError:
-        return
+        return True
     if not isinstance(state, dict):
-        return
+        return True
     for attribute, member in list(state.items()):
         bindings[f"{key}.{attribute}"] = member
         if isinstance(member, set | frozenset):
             bindings[f"{key}.{attribute} (contents)"] = frozenset(map(str, member))
+    return True
 
 
 def _counts(key: str, old: Any) -> bool:
@@ -324,6 +332,13 @@ def _receivers(signal: Signal) -> list[Any]:
     return found
 
 
+def _follows(key: str, before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """A function's code that changed because the function itself was rebound (the one
+    finding names both)."""
+    owner = key.removesuffix(".__code__")
+    return owner != key and after.get(owner) is not before.get(owner)
+
+
 def rebound(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     """The bindings that differ: rebound or deleted; added ones only on a class (where
     they may shadow what a base class defines, e.g. a login check)."""
@@ -340,7 +355,7 @@ def rebound(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
                 changes.append(f"{key[:-len(' (contents)')]} changed"
                                + (f": added {', '.join(added)}" if added else "")
                                + (f"; removed {', '.join(removed)}" if removed else ""))
-        elif after[key] is not value:
+        elif after[key] is not value and not _follows(key, before, after):
             changes.append(f"{key} rebound ({describe(value)} -> {describe(after[key])})")
     for key in after.keys() - before.keys():
         owner = key.rsplit(".", 1)[0]
