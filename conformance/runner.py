@@ -5,7 +5,9 @@ the catalogue and the migrations on their own databases, then a hub and a node i
 are built and the node is watched (writes to core tables, hook timings) while the
 lifecycle, sync, lookup, screens, robustness and isolation checks drive it (the
 safe_gets check reads what the screens check's GET requests wrote); the budget
-check reads the timings last. The report lists the checks in the issue's order.
+check reads the timings last. The platform check's baseline (the modules' bindings) is
+taken before the contract check first imports the plugin; it compares last, once every
+other check has run the plugin. The report lists the checks in the issue's order.
 """
 
 from __future__ import annotations
