@@ -34,6 +34,7 @@ from typing import Any
 from blinker import Signal
 from flask import Flask
 from werkzeug.local import LocalProxy
+from werkzeug.utils import cached_property as werkzeug_cached_property
 
 # Top-level packages whose module attributes a plugin must not rebind: the platform and
 # its SDK, and what they rely on for sessions, passwords, forms, templates and data.
@@ -129,7 +130,8 @@ def application_surface(app: Flask) -> dict[str, str]:
         found[f"configuration {key}"] = _setting(value)
     for name, extension in app.extensions.items():
         found[f"extension {name}"] = describe(type(extension))
-    loader = app.jinja_loader  # set on first use: read here so both have it
+    _fill_cached_properties(app)
+    loader = app.jinja_loader
     found["template loader"] = f"{describe(loader)} {getattr(loader, 'searchpath', '')}"
     for name, converter in app.url_map.converters.items():
         found[f"URL converter {name}"] = describe(converter)
@@ -139,6 +141,16 @@ def application_surface(app: Flask) -> dict[str, str]:
             if name not in FLASK_BOOKKEEPING:
                 found[f"{label} attribute {name}"] = describe(value)
     return found
+
+
+def _fill_cached_properties(owner: Any) -> None:
+    """Compute ``owner``'s cached properties (Flask's ``logger``, ``jinja_loader``...):
+    each is stored as an attribute on first use (the first error logged), so both
+    applications must have them before their attributes are compared."""
+    for klass in type(owner).__mro__:
+        for name, member in list(vars(klass).items()):
+            if isinstance(member, functools.cached_property | werkzeug_cached_property):
+                getattr(owner, name, None)
 
 
 def _setting(value: Any) -> str:
