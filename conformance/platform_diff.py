@@ -131,6 +131,7 @@ def application_surface(app: Flask) -> dict[str, str]:
     for name, extension in app.extensions.items():
         found[f"extension {name}"] = describe(type(extension))
     _fill_cached_properties(app)
+    app.url_map.update()  # as the first request does (its bookkeeping then compares equal)
     loader = app.jinja_loader
     found["template loader"] = f"{describe(loader)} {getattr(loader, 'searchpath', '')}"
     for name, converter in app.url_map.converters.items():
