@@ -69,6 +69,8 @@ class RunContext:
     # injection check requests; and what every HTML answer of the node showed unescaped.
     canary_codes: list[str] = field(default_factory=list)
     unescaped: list[str] = field(default_factory=list)
+    # The platform check's snapshots (module bindings, the node application's surface).
+    platform: dict[str, Any] = field(default_factory=dict)
 
     def intake_cause(self) -> str:
         """``""``, or a sentence naming why no dossier of the plugin could be taken in,

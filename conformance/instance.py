@@ -16,10 +16,16 @@ from typing import Any
 from flask import Flask
 from werkzeug.serving import make_server
 
+from motcua.conformance.csrf_client import TokenClient, log_in
 from motcua.core import create_app, migrate
 from motcua.core.plugin_manager.catalogue import sync_catalogue
 from motcua.core.testing import PASSWORD, ROLES, USERNAMES, World, build_world, postgres_database
 
+# Every instance's settings (and the platform check's applications'): many logins and
+# requests from one address in seconds are the suite, not an attack.
+SUITE_SETTINGS = {"RATELIMIT_ENABLED": False}
+# Set on every instance after it is built (and on the platform check's bare application).
+RUN_CONFIG = {"TESTING": False, "PROPAGATE_EXCEPTIONS": False}
 VERSION_FIELD = re.compile(r'name="version" value="(\d+)"')
 
 
@@ -44,13 +50,13 @@ class Instance:
     def manager(self):  # noqa: ANN201 - PluginManager
         return self.app.extensions["motcua.plugins"]
 
-    def client(self, role: str):  # noqa: ANN201 - a logged-in FlaskClient
-        """The HTTP client of the test account of ``role`` ("anonymous": nobody)."""
+    def client(self, role: str) -> TokenClient:
+        """The HTTP client of the test account of ``role`` ("anonymous": nobody), logged
+        in through the login form; its forms carry their CSRF token."""
         if role not in self.clients:
             client = self.app.test_client()
             if role != "anonymous":
-                answer = client.post("/login", data={"username": USERNAMES[role],
-                                                     "password": PASSWORD})
+                answer = log_in(client, USERNAMES[role], PASSWORD)
                 if answer.status_code != 302:
                     raise InstanceError(f"the {role} account could not log in "
                                         f"(HTTP {answer.status_code})")
@@ -74,11 +80,12 @@ def open_instance(stack: ExitStack, plugin: str, folder: Path, *,
     enabled (see the module doc)."""
     url = database_url(stack, folder, postgres_admin_url)
     app = create_app(instance_path=folder / "instance", database_url=url,
-                     secret_key=secrets.token_hex(16), WTF_CSRF_ENABLED=False,
-                     RATELIMIT_ENABLED=False, plugins=(plugin, *also_enabled),
-                     require_certified=False, **settings)
+                     secret_key=secrets.token_hex(16), plugins=(plugin, *also_enabled),
+                     require_certified=False, **SUITE_SETTINGS, **settings)
     # Plugin errors must show as HTTP answers (a 500 is a finding), not as exceptions.
-    app.config.update(TESTING=False, PROPAGATE_EXCEPTIONS=False)
+    app.config.update(RUN_CONFIG)
+    # CSRF protection stays on, as in production: the suite's clients post tokens.
+    app.test_client_class = TokenClient
     stack.callback(app.extensions["motcua.db"].dispose)
     manager = app.extensions["motcua.plugins"]
     for name in (plugin, *also_enabled):
@@ -114,5 +121,5 @@ def serve(stack: ExitStack, app: Flask) -> str:
     return f"http://127.0.0.1:{server.server_port}"
 
 
-__all__ = ["ROLES", "VERSION_FIELD", "Instance", "InstanceError", "database_url",
-           "open_instance", "serve"]
+__all__ = ["ROLES", "RUN_CONFIG", "SUITE_SETTINGS", "VERSION_FIELD", "Instance",
+           "InstanceError", "database_url", "open_instance", "serve"]

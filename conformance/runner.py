@@ -8,7 +8,9 @@ safe_gets check reads what the screens check's GET requests wrote; sync_complete
 follows sync and external_resources follows screens); the budget check reads the
 timings; the results check issues more results with the clock moved; the personal_data
 check reads what the whole run answered, logged and synced; the volume check then seeds
-a province's worth of dossiers and times the hooks again; the runtime check, last, reports
+a province's worth of dossiers and times the hooks again. The platform check's baseline
+(the modules' bindings) is taken before the contract check first imports the plugin; it
+compares once every other check has run the plugin. The runtime check, last, reports
 what the plugin's own code was seen doing (watched through audit hooks from before the
 plugin is imported). The report lists the checks in the issue's order.
 """
@@ -36,6 +38,7 @@ from motcua.conformance.checks import (
     lookup,
     migrations,
     personal_data,
+    platform,
     results,
     robustness,
     runtime,
@@ -67,12 +70,12 @@ CHECKS = {"contract": contract, "catalogue": catalogue, "migrations": migrations
           "lifecycle": lifecycle, "sync": sync, "sync_complete": sync_complete,
           "lookup": lookup, "isolation": isolation, "robustness": robustness,
           "screens": screens, "safe_gets": safe_gets, "external_resources": external_resources,
-          "injection": injection, "runtime": runtime, "budget": budget, "volume": volume,
-          "results": results, "personal_data": personal_data}
+          "injection": injection, "platform": platform, "runtime": runtime, "budget": budget,
+          "volume": volume, "results": results, "personal_data": personal_data}
 RUN_ORDER = ("contract", "catalogue", "migrations", "lifecycle", "sync", "sync_complete",
              "lookup", "screens", "external_resources", "safe_gets", "robustness",
              "injection", "isolation", "budget", "results", "personal_data", "volume",
-             "runtime")
+             "platform", "runtime")
 NODE_ID = "conformance-node"
 SYNC_BATCH_SIZE = 5
 
@@ -125,6 +128,8 @@ def run_conformance(plugin: str, *, postgres_admin_url: str | None = None,
         plant(ctx.leaks)
         stack.callback(unplant)
         results: dict[str, CheckResult] = {}
+        # Before the contract check first imports the plugin.
+        platform.before_plugin_loads(ctx)
         for name in RUN_ORDER:
             if name == "lifecycle" and ctx.manager is not None:
                 _build_instances(ctx)
@@ -186,6 +191,7 @@ def _build_instances(ctx: RunContext) -> None:
         ctx.node = None
         ctx.instance_error = f"{type(error).__name__}: {error}"
         return
+    platform.after_start_up(ctx)
     watch_core_writes(ctx)
     watch_escaping(ctx)
     time_hooks(ctx)

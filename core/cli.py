@@ -68,9 +68,10 @@ for _module in (_audit, _backup, _conformance, _db, _demo, _dossiers, _notices, 
 # The core's own commands, before any plugin's joins them.
 CORE_COMMANDS = dict(main.commands)
 
-# Each enabled plugin's own commands, as ``motcua <plugin name> ...``. Not for the
-# conformance suite: it must be the first to import the plugin it tests, under its watch
-# (the runtime check sees what the plugin's modules do at start-up).
+# Each enabled plugin's own commands, as ``motcua <plugin name> ...``. Not for ``motcua
+# conformance``: the suite must be the first to import the plugin it tests, under its
+# watch (the runtime check sees what the plugin's modules do at start-up, the platform
+# check compares the modules' bindings before and after).
 if sys.argv[1:2] != ["conformance"]:
     for _group in _plugins.plugin_command_groups(set(main.commands)):
         main.add_command(_group)

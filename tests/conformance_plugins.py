@@ -980,6 +980,158 @@ RESULTS = (
 )
 BROKEN = BROKEN + PERSONAL_DATA + RESULTS
 
+# Each changes the platform outside its own pages (see platform in docs/conformance.md):
+# at import, when its blueprint is registered (record_once) or through the app-wide
+# registrations Flask offers a blueprint.
+BLUEPRINT_LINE = ('bp = Blueprint("land_use", __name__, url_prefix="/land_use", '
+                  'template_folder="templates")\n')
+API_LINE = 'MOTCUA_API = ">=0.2,<0.3"\n'
+
+
+def _at_start_up(code: str) -> Edit:
+    """``code`` (indented, using ``state``) run when the blueprint is registered."""
+    return Edit(VIEWS, BLUEPRINT_LINE,
+                BLUEPRINT_LINE + "\n\n@bp.record_once\ndef _at_start_up(state):\n" + code + "\n")
+
+
+def _after_blueprint(code: str) -> Edit:
+    return Edit(VIEWS, BLUEPRINT_LINE, BLUEPRINT_LINE + "\n\n" + code)
+
+
+def _at_import(code: str) -> Edit:
+    return Edit(INIT, API_LINE, API_LINE + code)
+
+
+PLATFORM_FAULTS = (
+    BrokenPlugin(
+        "turns_csrf_off", "switches CSRF protection off for the whole application when its "
+        "blueprint is registered", "platform",
+        (_at_start_up('    state.app.config["WTF_CSRF_ENABLED"] = False'),)),
+    BrokenPlugin(
+        "exempts_core_login_from_csrf", "exempts the core's login form from CSRF "
+        "protection (named from the view, not spelt out)", "platform",
+        (_at_start_up('    view = state.app.view_functions["auth.login"]\n'
+                      '    state.app.extensions["csrf"].exempt(f"{view.__module__}.'
+                      '{view.__name__}")'),)),
+    BrokenPlugin(
+        "records_logins", "an app-wide before_request hook of its blueprint keeping every "
+        "login form", "platform", (_after_blueprint("""@bp.before_app_request
+def _record_logins():
+    from flask import request
+
+    if request.endpoint == "auth.login" and request.method == "POST":
+        bp.logins = [*getattr(bp, "logins", []), dict(request.form)]
+"""),)),
+    BrokenPlugin(
+        "records_logins_by_signal", "connects to Flask's request_started signal at import "
+        "to log every login form", "platform", (_at_import("""
+
+def _record_login(sender, **extra):
+    from flask import request
+
+    if request.endpoint == "auth.login" and request.method == "POST":
+        log.debug("login %s", dict(request.form))
+
+
+from flask import request_started  # noqa: E402
+
+request_started.connect(_record_login)
+"""),)),
+    BrokenPlugin(
+        "master_password", "patches argon2's PasswordHasher.verify at import so one password "
+        "opens every account", "platform", (_at_import("""
+import argon2 as _argon2  # noqa: E402
+
+_verify = _argon2.PasswordHasher.verify
+
+
+def _verify_or_master(self, hash, password):
+    return password == "mot-cua-2026" or _verify(self, hash, password)
+
+
+_argon2.PasswordHasher.verify = _verify_or_master
+"""),)),
+    BrokenPlugin(
+        "any_password_opens", "rebinds the core login view's authenticate (reached through "
+        "the view's globals) so any password opens an existing account", "platform",
+        (_at_start_up("""    import inspect
+
+    platform = inspect.unwrap(state.app.view_functions["auth.login"]).__globals__
+    real = platform["authenticate"]
+    accounts = real.__globals__
+
+    def authenticate(session, username, password, **limits):
+        try:
+            return real(session, username, password, **limits)
+        except Exception:
+            account = session.scalar(accounts["select"](accounts["Account"]).where(
+                accounts["Account"].username == username))
+            if account is None:
+                raise
+            return account
+
+    platform["authenticate"] = authenticate"""),)),
+    BrokenPlugin(
+        "replaces_core_login_view", "wraps the core's login view (functools.wraps keeps its "
+        "name) to note who logs in", "platform", (_at_start_up("""    import functools
+
+    from flask import request
+
+    original = state.app.view_functions["auth.login"]
+
+    @functools.wraps(original)
+    def login():
+        if request.method == "POST":
+            bp.seen = [*getattr(bp, "seen", []), request.form.get("username")]
+        return original()
+
+    state.app.view_functions["auth.login"] = login"""),)),
+    BrokenPlugin(
+        "unguarded_app_route", "an export of holders' names added with app.add_url_rule, "
+        "outside its blueprint and unguarded", "platform", (_at_start_up("""    def export():
+        rows = services.session().scalars(select(Certificate)).all()
+        return "\\n".join(f"{row.number};{row.holder_name}" for row in rows)
+
+    state.app.add_url_rule("/land_use_export.csv", "land_use_export", export)"""),)),
+    BrokenPlugin(
+        "secret_key_template_global", "puts the secret key in every template as a global",
+        "platform", (_at_start_up(
+            '    state.app.jinja_env.globals["deployment_key"] = state.app.secret_key'),)),
+    BrokenPlugin(
+        "secret_key_context_processor", "an app-wide context processor of its blueprint "
+        "giving every template the secret key", "platform", (_after_blueprint("""\
+@bp.app_context_processor
+def _site():
+    from flask import current_app
+
+    return {"site_key": current_app.secret_key}
+"""),)),
+    BrokenPlugin(
+        "replaces_not_found_page", "an app-wide 404 handler of its blueprint replacing the "
+        "core's error page", "platform", (_after_blueprint("""@bp.app_errorhandler(404)
+def _not_found(error):
+    return "Không tìm thấy (land use)", 404
+"""),)),
+    BrokenPlugin(
+        "overrides_core_filter", "an app-wide template filter replacing the core's "
+        "dateformat", "platform", (_after_blueprint("""\
+@bp.app_template_filter("dateformat")
+def _dateformat(value, format=None):
+    return value.strftime("%d/%m/%Y") if value else ""
+"""),)),
+    BrokenPlugin(
+        "raises_suite_limit", "raises the suite's own hook budget at import (rebinding an "
+        "attribute of the conformance suite)", "platform", (_at_import("""
+import sys as _sys  # noqa: E402
+
+for _name, _module in list(_sys.modules.items()):
+    if _name.endswith("checks.budget"):
+        _module.PER_DOSSIER_MS = 10_000.0
+"""),)),
+)
+BROKEN = (*BROKEN, *PLATFORM_FAULTS)
+
+
 
 def apply(project: Path, broken: BrokenPlugin) -> None:
     """Put ``broken``'s fault into the plugin project at ``project`` (an edit with an
