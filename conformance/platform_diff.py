@@ -36,6 +36,8 @@ from flask import Flask
 from werkzeug.local import LocalProxy
 from werkzeug.utils import cached_property as werkzeug_cached_property
 
+from motcua.conformance.leaks import CANARY_CONFIG
+
 # Top-level packages whose module attributes a plugin must not rebind: the platform and
 # its SDK, and what they rely on for sessions, passwords, forms, templates and data.
 WATCHED_PACKAGES = ("motcua", "motcua_sdk", "flask", "werkzeug", "flask_login", "flask_wtf",
@@ -59,6 +61,17 @@ SCOPED_REGISTRIES = ("before_request_funcs", "after_request_funcs", "teardown_re
 APP_WIDE = "the whole application"
 # Set by Flask itself once the application has served a request.
 FLASK_BOOKKEEPING = frozenset({"_got_first_request"})
+# The suite's own instrumentation of the instances, made by the other checks' watchers:
+# their code (a recording WSGI wrapper, a receiver of Flask's request_finished), the
+# runtime check's watch state and the personal-data check's configuration canary.
+SUITE_FOLDER = str(Path(__file__).resolve().parent)
+SUITE_STATE = ("motcua.conformance.audit._ACTIVE",)
+SUITE_CONFIGURATION = frozenset({f"configuration {CANARY_CONFIG}"})
+
+
+def suite_instrumentation(description: str | None) -> bool:
+    """True if ``description`` (of an added item or receiver) names the suite's code."""
+    return description is not None and SUITE_FOLDER + "/" in description
 
 
 def describe(value: Any) -> str:
@@ -214,6 +227,9 @@ def unattributed(change: SurfaceChange, owner: Attribution, code_files: dict[str
     tests and globals only as new names bound to its own functions. ``code_files`` gives
     the code file of each added item's value."""
     item = change.item
+    if change.before is None and (item in SUITE_CONFIGURATION
+                                  or suite_instrumentation(change.after)):
+        return None  # the suite's own watchers, on the plugin's instance and on none other
     if change.before is not None:
         verb = "removes" if change.after is None else "replaces"
         return f"{verb} {item} of the platform ({change.before} -> {change.after})"
@@ -357,14 +373,16 @@ def rebound(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     they may shadow what a base class defines, e.g. a login check)."""
     changes = []
     for key, value in before.items():
-        if not _counts(key, value):
+        if not _counts(key, value) or key.startswith(SUITE_STATE):
             continue
         if key not in after:
             changes.append(f"{key} deleted")
         elif key.endswith("(contents)"):
-            if after[key] != value:
-                added = sorted(after[key] - value)
-                removed = sorted(value - after[key])
+            added = sorted(entry for entry in after[key] - value
+                           if not suite_instrumentation(entry))
+            removed = sorted(entry for entry in value - after[key]
+                             if not suite_instrumentation(entry))
+            if added or removed:
                 changes.append(f"{key[:-len(' (contents)')]} changed"
                                + (f": added {', '.join(added)}" if added else "")
                                + (f"; removed {', '.join(removed)}" if removed else ""))
