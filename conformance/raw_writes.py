@@ -22,6 +22,7 @@ from motcua.conformance.watch import WRITE
 from motcua.core.models import Base
 
 SQLALCHEMY = "sqlalchemy"
+WATCHED = "_motcua_conformance_watched"
 
 
 def watch_raw_writes(watch: Watch, engine: Engine, stack: ExitStack) -> None:
@@ -57,6 +58,8 @@ def watch_raw_writes(watch: Watch, engine: Engine, stack: ExitStack) -> None:
             dbapi_connection.set_trace_callback(trace)
         elif engine.dialect.driver == "psycopg":
             base = dbapi_connection.cursor_factory
+            if getattr(base, WATCHED, False):
+                return  # a pooled connection checked out again: already watched once
             if base not in cursors:
                 cursors[base] = _watched_cursor(base, seen)
             dbapi_connection.cursor_factory = cursors[base]
@@ -69,6 +72,8 @@ def _watched_cursor(base: type, seen) -> type:  # noqa: ANN001
     """A psycopg cursor class reporting each statement to ``seen`` before running it."""
 
     class WatchedCursor(base):
+        _motcua_conformance_watched = True
+
         def execute(self, query, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
             seen(query, sys._getframe(1))  # noqa: SLF001
             return super().execute(query, *args, **kwargs)
