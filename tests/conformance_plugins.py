@@ -440,9 +440,7 @@ def delete_certificate(certificate_id: int):
     return "deleted"
 
 
-@bp.route("/certificate/<code>")'''),),
-        # The deleted certificate's number is the register's highest: it is given again.
-        also_fails=("results",)),
+@bp.route("/certificate/<code>")'''),)),
     # Injection and escaping (see injection in docs/conformance.md): a dossier's text
     # written into a page as markup, a request's value written into SQL text.
     BrokenPlugin(
@@ -790,7 +788,7 @@ if _WATCHER is not None:
     from sqlalchemy import create_engine, text
 
     url = services.session().get_bind().url
-    engine = create_engine(url, connect_args={"timeout": 0.1}
+    engine = create_engine(url, connect_args={"timeout": 0}
                            if url.drivername.startswith("sqlite") else {})
     try:
         with engine.begin() as connection:
@@ -942,7 +940,10 @@ PERSONAL_DATA = (
     BrokenPlugin("sync_payload_database_url", "sends the hub the database URL it read "
                  "from", "personal_data", (Edit(INIT, SYNC_HOOK, '''@hookimpl
 def motcua_sync_payload(dossier):
-    return {"subject": dossier.specialist_data.get("subject"),
+    from motcua_land_use.models import certificate_record
+
+    return {**dossier.specialist_data,
+            "certificate": certificate_record(services.session(), dossier.code),
             "source": str(services.session().get_bind().url)}
 '''),)),
 )
@@ -1127,7 +1128,10 @@ import sys as _sys  # noqa: E402
 for _name, _module in list(_sys.modules.items()):
     if _name.endswith("checks.budget"):
         _module.PER_DOSSIER_MS = 10_000.0
-"""),)),
+"""),),
+        # Setting an attribute of a module of motcua at run time is what the runtime
+        # check watches too.
+        also_fails=("runtime",)),
 )
 BROKEN = (*BROKEN, *PLATFORM_FAULTS)
 

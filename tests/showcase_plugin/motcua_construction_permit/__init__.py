@@ -128,13 +128,26 @@ def motcua_public_fields(dossier):
 
 @hookimpl
 def motcua_sync_payload(dossier):
-    data = dossier.specialist_data
-    payload = {key: data.get(key) for key in ("ward", "parcel_number", "map_sheet",
-                                              "floor_area_m2", "floors")}
+    from sqlalchemy import select
+
+    from motcua_construction_permit.models import Permit
+
+    # The whole case for the province's hub: every specialist field and the permit row,
+    # read afresh each time so that a change is sent on.
+    payload = dict(dossier.specialist_data)
     if dossier.result:
         payload.update(permit_number=dossier.result.get("number"),
                        valid_until=dossier.result.get("valid_until"))
+    permit = services.session().scalar(select(Permit).where(Permit.dossier_code == dossier.code))
+    if permit is not None:
+        payload["permit"] = {
+            column.key: _plain(getattr(permit, column.key))
+            for column in Permit.__table__.columns if column.key not in ("id", "dossier_code")}
     return payload
+
+
+def _plain(value):  # noqa: ANN001, ANN202 - a column's value as JSON
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 @hookimpl
