@@ -11,6 +11,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from motcua.conformance.limits import limits
 from motcua.conformance.runner import Report
 from motcua.core.errors import ConfigurationError, ValidationError
 from motcua.core.plugin_manager.certification import (
@@ -68,6 +69,10 @@ def issue(report: Report, private_key_file: Path, *, issuer: str) -> dict:
         "files_sha256": files_digest(files),
         "files": files,
         "report_sha256": hashlib.sha256(canonical_json(report.as_json())).hexdigest(),
+        "databases": report.databases,
+        "checks": {check.name: check.status for check in report.checks},
+        # Signed with the rest: what the certificate does not attest travels with it.
+        "limits": limits(),
         "issued_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "issuer": issuer,
     }

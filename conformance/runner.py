@@ -52,6 +52,7 @@ from motcua.conformance.context import RunContext
 from motcua.conformance.escaping import watch_escaping
 from motcua.conformance.instance import open_instance, serve
 from motcua.conformance.leaks import plant, unplant, watch_run
+from motcua.conformance.limits import limits
 from motcua.conformance.raw_writes import watch_raw_writes
 from motcua.conformance.results import (
     FAIL,
@@ -105,6 +106,8 @@ class Report:
             "databases": self.databases, "started_at": self.started_at.isoformat(),
             "seconds": round(self.seconds, 2), "passed": self.passed,
             "checks": [check.as_json() for check in self.checks],
+            # What a pass does not prove, in every report (and signed into a certificate).
+            "limits": limits(),
         }
 
 

@@ -26,6 +26,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from motcua.conformance.limits import BY_CHECK, GENERAL, NOTICE, limits
+from motcua.conformance.runner import CHECKS
 from motcua.core.cli import main
 from motcua.core.plugin_manager.certification import installed_files, shipped_files
 from tests.conformance_plugins import BROKEN, DECLARED_UNIT_FUNCTION, PACKAGE, apply
@@ -59,7 +61,8 @@ def conformance(plugin: str, tmp_path: Path, project: Path | None = None, *extra
                   cwd=tmp_path, project=project)
     output = done.stdout + done.stderr
     assert (report / "report.json").exists(), output
-    assert 'data-status="' in (report / "report.html").read_text(encoding="utf-8")
+    html = (report / "report.html").read_text(encoding="utf-8")
+    assert 'data-status="' in html and '<section id="limits">' in html
     return done.returncode, json.loads((report / "report.json").read_text()), output
 
 
@@ -270,6 +273,36 @@ def test_a_certificate_admits_exactly_the_certified_files(deployed, tmp_path):
     assert revoked.returncode == 0, revoked.stderr
     listing = _listing(tmp_path, project, certificates)
     assert _state(listing) == ("refused", "revoked") and "Lỗi bảo mật" in listing
+
+
+def test_every_check_states_what_it_cannot_prove():
+    assert set(BY_CHECK) == set(CHECKS)
+    assert all(lines and all(line.strip() for line in lines) for lines in BY_CHECK.values())
+
+
+def test_a_certificate_states_what_the_run_does_not_prove(deployed, tmp_path):
+    project, certificates = deployed
+    path = certificates / "land_use.json"
+    certificate = json.loads(path.read_text())
+    assert set(certificate["checks"]) == set(CHECKS)
+    assert set(certificate["checks"].values()) <= PASSING
+    assert certificate["limits"] == limits()
+    shown = motcua("conformance", "show", str(path), cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert certificate["serial"] in shown.stdout and NOTICE in shown.stdout
+    for name, lines in BY_CHECK.items():
+        assert f"  - {name}: {lines[0]}" in shown.stdout
+    assert all(f"  - {line}" in shown.stdout for line in GENERAL)
+
+    # The limits are signed with the rest: a certificate stripped of them is refused.
+    path.write_text(json.dumps(dict(certificate, limits={})))
+    listing = _listing(tmp_path, project, certificates)
+    assert _state(listing) == ("refused", "invalid") and "signature" in listing
+
+    not_a_certificate = tmp_path / "other.json"
+    not_a_certificate.write_text("[]")
+    refused = motcua("conformance", "show", str(not_a_certificate), cwd=tmp_path)
+    assert refused.returncode == 1 and "is not a plugin certificate" in refused.stderr
 
 
 def test_a_certified_plugin_runs_its_source_not_edited_cached_bytecode(deployed, tmp_path):

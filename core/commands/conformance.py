@@ -83,6 +83,8 @@ def run_command(plugin: str, database_url: str | None, report_dir: Path | None,
             paths.append(certificates.save(certificate, certificates_dir))
         click.echo(f"Certificate {certificate['serial']} written to "
                    f"{', '.join(str(path) for path in paths)}.")
+        click.echo("It states what the run does not prove ('motcua conformance show' "
+                   "prints it; report.html lists it per check).")
 
 
 @conformance_group.command("keygen")
@@ -96,6 +98,38 @@ def keygen_command(folder: Path, force: bool) -> None:
     private, public = keygen(folder, force=force)
     click.echo(f"Private key: {private} (keep it at the ICT department; never on a server)")
     click.echo(f"Public key: {public} (copy it into every server's certificates folder)")
+
+
+@conformance_group.command("show")
+@click.argument("certificate_file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def show_command(certificate_file: Path) -> None:
+    """Print what CERTIFICATE_FILE attests and what it does not prove."""
+    import json
+
+    try:
+        certificate = json.loads(certificate_file.read_text(encoding="utf-8"))
+        plugin, version = certificate["plugin"], certificate["version"]
+    except (ValueError, KeyError, TypeError):
+        raise ValidationError(f"{certificate_file} is not a plugin certificate.") from None
+    click.echo(f"{plugin} {version} ({certificate.get('distribution')}), certificate "
+               f"{certificate.get('serial')}, issued {certificate.get('issued_at')} by "
+               f"{certificate.get('issuer')}")
+    click.echo(f"Tested on: {', '.join(certificate.get('databases') or ['?'])}; plugin API "
+               f"{certificate.get('api_version')}; {len(certificate.get('files') or {})} files")
+    for name, status in (certificate.get("checks") or {}).items():
+        click.echo(f"  {MARKS.get(status, status)}  {name}")
+    limits = certificate.get("limits")
+    if not limits:
+        click.echo("This certificate states no limits (issued before they were recorded): "
+                   "read docs/conformance.md, 'What testing cannot prove'.")
+        return
+    click.echo(f"\n{limits['notice']}")
+    for line in limits.get("general", []):
+        click.echo(f"  - {line}")
+    for name, lines in limits.get("checks", {}).items():
+        for line in lines:
+            click.echo(f"  - {name}: {line}")
+    click.echo("The signature is checked by each server ('motcua plugins list'), not here.")
 
 
 @conformance_group.command("revoke")
