@@ -24,6 +24,12 @@ collect_ignore = ["showcase_plugin"]
 
 use_fast_password_hashing()  # real argon2id, cheapest cost: worlds build in milliseconds
 
+# The suite starts hundreds of Python processes (the CLI, conformance runs, servers).
+# Where the environment forbids writing bytecode, each of them compiled the whole
+# platform and every migration from source again, seconds of CPU per process; this lets
+# the first one write the caches the others read.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+
 # The functional tests read the English source strings of the UI; the Vietnamese default
 # and catalogue have their own tests (tests/test_config.py, tests/test_translations.py).
 os.environ.setdefault("MOTCUA_LANGUAGE", "en")
