@@ -139,10 +139,16 @@ def work_page(instance: Instance, code: str, role: str) -> tuple[list[str], str 
     return ACTION_FORM.findall(text), version.group(1) if version else None
 
 
-def offered(instance: Instance, code: str, wanted: tuple[str, ...]
+def work_pages(instance: Instance, code: str) -> dict[str, tuple[list[str], str | None]]:
+    """Every officer's :func:`work_page` of the dossier."""
+    return {role: work_page(instance, code, role) for role in OFFICERS}
+
+
+def offered(instance: Instance, code: str, wanted: tuple[str, ...], pages=None  # noqa: ANN001
             ) -> tuple[str, str, str] | None:
-    """The first of ``wanted`` some officer is offered: ``(action, role, version)``."""
-    pages = {role: work_page(instance, code, role) for role in OFFICERS}
+    """The first of ``wanted`` some officer is offered: ``(action, role, version)``
+    (read from ``pages``, the officers' :func:`work_pages`, when given)."""
+    pages = pages if pages is not None else work_pages(instance, code)
     for action in wanted:
         for role in OFFICERS:
             actions, version = pages[role]
@@ -170,10 +176,11 @@ def route_to_result(instance: Instance, code: str, moved=None) -> str:  # noqa: 
     ``issue_result``; returns that officer's role. ``moved(action, role)`` is told of
     every move."""
     for _move in range(MAX_MOVES):
-        ready = offered(instance, code, ("issue_result",))
+        pages = work_pages(instance, code)  # both questions read the same pages
+        ready = offered(instance, code, ("issue_result",), pages)
         if ready:
             return ready[1]
-        step = offered(instance, code, PROGRESS)
+        step = offered(instance, code, PROGRESS, pages)
         if step is None:
             status = dossier(instance, code)["status"]
             raise DriveError(f"dossier {code} is stuck in status {status}: no officer is "
