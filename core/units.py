@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from unidecode import unidecode
 
 from motcua.core.codes import AGENCY_CODE_PATTERN
+from motcua.core.db import read_once
 from motcua.core.errors import ValidationError
 from motcua.core.models import UNIT_KINDS, Unit
 
@@ -156,7 +157,8 @@ def set_abbreviation(unit: Unit, value: str | None) -> None:
 def abbreviations(session: Session, names: dict[str, str]) -> dict[str, str]:
     """The SMS names of the units ``names`` maps by agency code to their full names: the
     abbreviation set on the unit, else one derived from the name (also for a unit this
-    server does not hold, as on a hub)."""
-    given = dict(session.execute(select(Unit.code, Unit.abbreviation).where(
-        Unit.code.in_(names), Unit.abbreviation.is_not(None))).all()) if names else {}
+    server does not hold, as on a hub). Read with :func:`~motcua.core.db.read_once`: an SMS
+    reply is a public read that must not leave a transaction to roll back."""
+    given = dict(read_once(session, select(Unit.code, Unit.abbreviation).where(
+        Unit.code.in_(names), Unit.abbreviation.is_not(None)))) if names else {}
     return {code: given.get(code) or abbreviate(name) for code, name in names.items()}

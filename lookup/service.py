@@ -25,6 +25,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from motcua.core.codes import echo, is_valid_code, normalize_code
+from motcua.core.db import read_once
 from motcua.core.errors import NotFound, ValidationError
 from motcua.core.models import (
     FINAL_STATUSES,
@@ -285,16 +286,10 @@ def _holder_agency(session: Session, row) -> UnitInfo | None:  # noqa: ANN001
 
 
 def _read(session: Session, code: str) -> list:
-    """The rows of :data:`_LOOKUP` for ``code``.
-
-    On a connection of its own, ended by COMMIT: psycopg drops its prepared statements at
-    every ROLLBACK, which is how a session ends a request that wrote nothing, and this
-    statement is worth keeping prepared (planning its joins takes longer than running it).
-    The session's ORM layer would add nothing to plain rows either."""
-    with session.get_bind().connect() as connection:
-        rows = connection.execute(_LOOKUP, {"code": code}).all()
-        connection.commit()
-    return rows
+    """The rows of :data:`_LOOKUP` for ``code``, in one round trip on PostgreSQL, its
+    statement kept prepared (:func:`~motcua.core.db.read_once`; planning its joins takes
+    longer than running it). The session's ORM layer would add nothing to plain rows."""
+    return read_once(session, _LOOKUP, {"code": code})
 
 
 def timeline_unit(kind: str, unit: UnitInfo | None, receiving: UnitInfo) -> UnitInfo | None:
