@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
@@ -154,11 +154,15 @@ def set_abbreviation(unit: Unit, value: str | None) -> None:
     unit.abbreviation = value or None
 
 
+# Built once: every SMS reply asks, and building the statement cost as much as running it.
+_ABBREVIATIONS = select(Unit.code, Unit.abbreviation).where(
+    Unit.code.in_(bindparam("codes", expanding=True)), Unit.abbreviation.is_not(None))
+
+
 def abbreviations(session: Session, names: dict[str, str]) -> dict[str, str]:
     """The SMS names of the units ``names`` maps by agency code to their full names: the
     abbreviation set on the unit, else one derived from the name (also for a unit this
     server does not hold, as on a hub). Read with :func:`~motcua.core.db.read_once`: an SMS
     reply is a public read that must not leave a transaction to roll back."""
-    given = dict(read_once(session, select(Unit.code, Unit.abbreviation).where(
-        Unit.code.in_(names), Unit.abbreviation.is_not(None)))) if names else {}
+    given = dict(read_once(session, _ABBREVIATIONS, {"codes": list(names)})) if names else {}
     return {code: given.get(code) or abbreviate(name) for code, name in names.items()}
