@@ -23,8 +23,8 @@ from contextlib import contextmanager
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.sql import Executable
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from sqlalchemy.sql import Executable
 
 # The largest value an Integer column holds on every backend (PostgreSQL's integer; SQLite
 # takes 64 bits): an id or number from a request beyond it can match no row.
