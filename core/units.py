@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
@@ -159,10 +160,16 @@ _ABBREVIATIONS = select(Unit.code, Unit.abbreviation).where(
     Unit.code.in_(bindparam("codes", expanding=True)), Unit.abbreviation.is_not(None))
 
 
-def abbreviations(session: Session, names: dict[str, str]) -> dict[str, str]:
+def abbreviations(session: Session, names: dict[str, str],
+                  known: Mapping[str, str | None] | None = None) -> dict[str, str]:
     """The SMS names of the units ``names`` maps by agency code to their full names: the
     abbreviation set on the unit, else one derived from the name (also for a unit this
-    server does not hold, as on a hub). Read with :func:`~motcua.core.db.read_once`: an SMS
+    server does not hold, as on a hub). ``known`` gives units' abbreviations (None: none
+    set) already read; the others are read with :func:`~motcua.core.db.read_once`: an SMS
     reply is a public read that must not leave a transaction to roll back."""
-    given = dict(read_once(session, _ABBREVIATIONS, {"codes": list(names)})) if names else {}
+    known = known or {}
+    given = {code: known[code] for code in names if code in known}
+    missing = [code for code in names if code not in known]
+    if missing:
+        given.update(read_once(session, _ABBREVIATIONS, {"codes": missing}))
     return {code: given.get(code) or abbreviate(name) for code, name in names.items()}
