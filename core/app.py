@@ -13,6 +13,7 @@ from motcua.core.extensions import babel, csrf, login_manager, select_locale
 from motcua.core.hashing_gate import hashing_gate
 from motcua.core.json_limits import BoundedJSONProvider
 from motcua.core.web import numbers
+from motcua.core.web.cookie_session import CookieSessionInterface
 
 HERE = Path(__file__).parent
 
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     )
     app.config.update(settings.as_flask_config())
     app.json = BoundedJSONProvider(app)
+    app.session_interface = CookieSessionInterface()
     numbers.init_app(app)
     if settings.trusted_proxies:
         hops = settings.trusted_proxies
@@ -41,7 +43,10 @@ def create_app(settings: Settings | None = None, **overrides) -> Flask:
     database = Database(settings.database_url)
     app.extensions["motcua.db"] = database
 
-    login_manager.init_app(app)
+    # Flask-Login's own context processor loads the user for every template rendered;
+    # template_globals() gives templates the lazy proxy instead, so a public page that
+    # never mentions the user does not look anyone up.
+    login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "auth.login"
     babel.init_app(
         app,

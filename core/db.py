@@ -16,12 +16,15 @@ also upgrades a transaction that has only read so far, and sessions made by
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import select as io_select
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
+from sqlalchemy.sql import Executable
 
 # The largest value an Integer column holds on every backend (PostgreSQL's integer; SQLite
 # takes 64 bits): an id or number from a request beyond it can match no row.
@@ -62,8 +65,57 @@ def make_engine(url: str, **kwargs) -> Engine:
         engine = create_engine(url, **kwargs)
         _configure_sqlite(engine)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    # Connections older than this are replaced when next checked out: a firewall or NAT
+    # may forget an idle flow without telling either end, which no check can see.
+    kwargs.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        event.listen(engine, "checkout", _refuse_dropped)
+    return engine
+
+
+# Half an hour: long enough that reconnecting costs nothing measurable.
+POOL_RECYCLE_SECONDS = 1800
+
+
+def _refuse_dropped(dbapi_connection, _record, _proxy) -> None:  # noqa: ANN001
+    """Hand out no pooled connection the server has already closed.
+
+    This is what ``pool_pre_ping`` is for, without its round trip on every checkout:
+    a server that ends a connection (restart, ``pg_terminate_backend``, an idle timeout)
+    says so on its socket, which then has something to read while the connection sits
+    idle in the pool. An idle healthy connection has nothing to read. A rare notice
+    (a configuration reload) only costs a new connection. ``DisconnectionError`` makes
+    the pool drop this one and connect again.
+    """
+    if getattr(dbapi_connection, "closed", False):
+        raise DisconnectionError("the connection was closed")
+    try:
+        descriptor = dbapi_connection.fileno()
+    except Exception as error:  # noqa: BLE001 - the driver knows it is gone
+        raise DisconnectionError("the connection has no socket") from error
+    poller = io_select.poll()
+    poller.register(descriptor, io_select.POLLIN | io_select.POLLPRI)
+    if poller.poll(0):
+        raise DisconnectionError("the server closed the connection or spoke unasked")
+
+
+def read_once(session: Session, statement: Executable,
+              parameters: Mapping | None = None) -> list[Row]:
+    """The rows of one read-only statement, on a connection of its own, outside the
+    session's transaction.
+
+    On PostgreSQL it runs in autocommit: one round trip, where a transaction adds a BEGIN
+    and a COMMIT; and no ROLLBACK, which is how a session ends a request that wrote nothing
+    and which makes psycopg forget its prepared statements (planning a join can take
+    longer than running it). SQLite gets a read transaction ended by COMMIT.
+    """
+    with session.get_bind().connect() as connection:
+        if connection.dialect.name == "postgresql":
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+        rows = connection.execute(statement, parameters or {}).all()
+        connection.commit()
+    return rows
 
 
 def is_sqlite(session_or_engine: Session | Engine) -> bool:

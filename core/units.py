@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 from unidecode import unidecode
 
 from motcua.core.codes import AGENCY_CODE_PATTERN
+from motcua.core.db import read_once
 from motcua.core.errors import ValidationError
 from motcua.core.models import UNIT_KINDS, Unit
 
@@ -153,10 +155,21 @@ def set_abbreviation(unit: Unit, value: str | None) -> None:
     unit.abbreviation = value or None
 
 
-def abbreviations(session: Session, names: dict[str, str]) -> dict[str, str]:
+# Built once: every SMS reply asks, and building the statement cost as much as running it.
+_ABBREVIATIONS = select(Unit.code, Unit.abbreviation).where(
+    Unit.code.in_(bindparam("codes", expanding=True)), Unit.abbreviation.is_not(None))
+
+
+def abbreviations(session: Session, names: dict[str, str],
+                  known: Mapping[str, str | None] | None = None) -> dict[str, str]:
     """The SMS names of the units ``names`` maps by agency code to their full names: the
     abbreviation set on the unit, else one derived from the name (also for a unit this
-    server does not hold, as on a hub)."""
-    given = dict(session.execute(select(Unit.code, Unit.abbreviation).where(
-        Unit.code.in_(names), Unit.abbreviation.is_not(None))).all()) if names else {}
+    server does not hold, as on a hub). ``known`` gives units' abbreviations (None: none
+    set) already read; the others are read with :func:`~motcua.core.db.read_once`: an SMS
+    reply is a public read that must not leave a transaction to roll back."""
+    known = known or {}
+    given = {code: known[code] for code in names if code in known}
+    missing = [code for code in names if code not in known]
+    if missing:
+        given.update(read_once(session, _ABBREVIATIONS, {"codes": missing}))
     return {code: given.get(code) or abbreviate(name) for code, name in names.items()}

@@ -17,6 +17,7 @@ date; a province adds a sector (e.g. adoption, "Nuôi con nuôi") by configurati
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 from flask import current_app, has_app_context
 
@@ -34,7 +35,19 @@ def sensitive_fields() -> frozenset[str]:
         value = os.environ.get("MOTCUA_LOOKUP_SENSITIVE_FIELDS") or DEFAULT_SENSITIVE_FIELDS
     if isinstance(value, str):
         value = value.split(";")
-    return frozenset(fold(item).strip() for item in value if item.strip())
+    return _folded_set(tuple(value))
+
+
+# Folding (unidecode) cost a lookup more than the rest of its policy; the configured
+# sectors and the catalogue's sector names are few, so each is folded once per process.
+@lru_cache(maxsize=64)
+def _folded_set(items: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(_folded(item) for item in items if item.strip())
+
+
+@lru_cache(maxsize=4096)
+def _folded(text: str) -> str:
+    return fold(text).strip()
 
 
 def is_sensitive(procedure_field: str | None) -> bool:
@@ -43,7 +56,7 @@ def is_sensitive(procedure_field: str | None) -> bool:
     mistake that harms nobody."""
     if procedure_field is None:
         return True
-    return fold(procedure_field).strip() in sensitive_fields()
+    return _folded(procedure_field) in sensitive_fields()
 
 
 def anonymous_view(result):  # noqa: ANN001, ANN201

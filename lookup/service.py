@@ -19,12 +19,14 @@ import hmac
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from motcua.core.codes import echo, is_valid_code, normalize_code
+from motcua.core.db import read_once
 from motcua.core.errors import NotFound, ValidationError
 from motcua.core.models import (
     FINAL_STATUSES,
@@ -125,6 +127,10 @@ class LookupResult:
     extra: dict = field(default_factory=dict)
     # What the handling plugin makes public ({label: value}), e.g. a business's name.
     public_fields: dict = field(default_factory=dict)
+    # The abbreviations (None: none set) of the units the lookup's statement read, by
+    # code, so an SMS reply needs no second read. Unannotated, so not a field of the
+    # dataclass: not part of the answer (to_dict).
+    unit_abbreviations = MappingProxyType({})
 
     @property
     def on_time(self) -> bool:
@@ -253,7 +259,9 @@ _LOOKUP = (
            _Receiving.code.label("unit_code"), _Receiving.name.label("unit_name"),
            _Holder.code.label("holder_code"), _Holder.name.label("holder_name"),
            _Holder.kind.label("holder_kind"), _Holder.parent_id.label("holder_parent_id"),
+           _Holder.abbreviation.label("holder_abbreviation"),
            _Agency.code.label("parent_code"), _Agency.name.label("parent_name"),
+           _Agency.abbreviation.label("parent_abbreviation"),
            _Agency.kind.label("parent_kind"), _Agency.parent_id.label("parent_parent_id"),
            Account.full_name.label("officer"),
            DossierEvent.at.label("event_at"), DossierEvent.kind.label("event_kind"),
@@ -285,16 +293,10 @@ def _holder_agency(session: Session, row) -> UnitInfo | None:  # noqa: ANN001
 
 
 def _read(session: Session, code: str) -> list:
-    """The rows of :data:`_LOOKUP` for ``code``.
-
-    On a connection of its own, ended by COMMIT: psycopg drops its prepared statements at
-    every ROLLBACK, which is how a session ends a request that wrote nothing, and this
-    statement is worth keeping prepared (planning its joins takes longer than running it).
-    The session's ORM layer would add nothing to plain rows either."""
-    with session.get_bind().connect() as connection:
-        rows = connection.execute(_LOOKUP, {"code": code}).all()
-        connection.commit()
-    return rows
+    """The rows of :data:`_LOOKUP` for ``code``, in one round trip on PostgreSQL, its
+    statement kept prepared (:func:`~motcua.core.db.read_once`; planning its joins takes
+    longer than running it). The session's ORM layer would add nothing to plain rows."""
+    return read_once(session, _LOOKUP, {"code": code})
 
 
 def timeline_unit(kind: str, unit: UnitInfo | None, receiving: UnitInfo) -> UnitInfo | None:
@@ -379,6 +381,10 @@ def _lookup_node(session: Session, code: str, phone4: str | None) -> LookupResul
         timeline=_timeline(rows, receiving),
         sensitive=is_sensitive(row.procedure_field),
     )
+    result.unit_abbreviations = {
+        code: abbreviation for code, abbreviation in (
+            (row.holder_code, row.holder_abbreviation), (row.parent_code, row.parent_abbreviation))
+        if code}
     # A plugin's public fields and the applicant's own detail need the whole dossier;
     # plain lookups of core procedures never load it.
     dossier = None

@@ -76,7 +76,8 @@ def dossier_text(result: LookupResult, names: dict[str, str]) -> str:
 def unit_names(session: Session, result: LookupResult) -> dict[str, str]:
     """The SMS names of the units a reply about ``result`` may mention."""
     return abbreviations(session, {unit.code: unit.name for unit in
-                                   (result.department, result.agency) if unit})
+                                   (result.department, result.agency) if unit},
+                         known=result.unit_abbreviations)
 
 
 def reply_to(session: Session, text: str | None) -> str:

@@ -86,6 +86,7 @@ def template_globals() -> dict:
         "fmt_count": format_count,
         "fmt_rate": format_rate,
         "current_language": str(get_locale() or "vi"),
+        "current_user": current_user,
     }
 
 

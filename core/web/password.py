@@ -27,6 +27,8 @@ _MACHINE_BLUEPRINTS = {"api_v1", "sync_v1"}
 def _temporary_password_first():
     if request.endpoint in _ALLOWED_ENDPOINTS or request.blueprint in _MACHINE_BLUEPRINTS:
         return None
+    if not sessions.holds_login():
+        return None
     if current_user.is_authenticated and current_user.must_change_password:
         return redirect(url_for("password.change"))
     return None

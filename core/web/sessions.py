@@ -12,8 +12,9 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-from flask import session
+from flask import current_app, request, session
 from flask_login import login_user
+from flask_login.config import COOKIE_NAME
 
 from motcua.core.config import Settings
 from motcua.core.models import Account
@@ -44,6 +45,14 @@ def begin(account: Account) -> None:
     session[GENERATION] = account.session_generation
     session[STARTED] = moment
     session[SEEN] = moment
+
+
+def holds_login() -> bool:
+    """Whether this request can be an officer's at all: its session names an account, or
+    it carries Flask-Login's remember cookie. When it cannot, ``current_user`` is
+    anonymous without loading it: public requests need not pay for that."""
+    return "_user_id" in session or current_app.config.get(
+        "REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
 
 
 def refusal(account: Account, config: Settings) -> str | None:
