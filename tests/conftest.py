@@ -35,6 +35,20 @@ os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 os.environ.setdefault("MOTCUA_LANGUAGE", "en")
 
 
+@pytest.hookimpl(optionalhook=True)  # without pytest-xdist (-p no:xdist) it never runs
+def pytest_xdist_make_scheduler(config, log):  # noqa: ANN001, ANN201
+    """With ``-n``, a worker that runs out of tests takes half of the other's queue.
+
+    xdist's default hands each worker a long queue up front; the conformance runs (tens
+    of seconds each) sit together in the suite, so one worker was left alone with a queue
+    of them for minutes while the other had nothing to do. An explicit ``--dist`` wins."""
+    if config.getoption("dist") != "load":
+        return None
+    from xdist.scheduler import WorkStealingScheduling
+
+    return WorkStealingScheduling(config, log)
+
+
 @pytest.fixture(scope="session")
 def templates(tmp_path_factory):
     made: dict[str, MigratedTemplate] = {}
